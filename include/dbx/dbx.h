@@ -1,0 +1,14 @@
+/*
+ * libdbx - umbrella header: a C client library for the Databricks REST APIs.
+ * Include this, link with -ldbx (pkg-config libdbx, or CMake dbx::dbx).
+ */
+#ifndef DBX_DBX_H
+#define DBX_DBX_H
+
+#include "common.h"
+#include "version.h"
+#include "errors.h"
+#include "client.h"
+#include "clusters.h"
+
+#endif /* DBX_DBX_H */

@@ -1,0 +1,103 @@
+/*
+ * libdbx internal: what every API area file uses. Request building and
+ * response mapping live in the area files; everything else is here:
+ * JSON calls through the client's pipeline, argument checks, the generic
+ * pager and the generic waiter.
+ */
+#ifndef DBX_API_H
+#define DBX_API_H
+
+#include <jansson.h>
+
+#include "../client/client_impl.h"
+#include "../json/json_util.h"
+#include "dbx/client.h"
+
+/* Every public entry point starts with this: clears the thread's error
+ * record, and fails with DBX_EINVAL when the client is NULL. */
+#define DBX__ENTER(c)                                                                      \
+    do {                                                                                   \
+        dbx__error_clear(c);                                                               \
+        if (!(c))                                                                          \
+            return dbx__fail(NULL, DBX_EINVAL, "%s: client is NULL", __func__);             \
+    } while (0)
+
+/* Fail with DBX_EINVAL naming the argument when a required string is NULL or "". */
+#define DBX__REQUIRE_STR(c, s)                                                             \
+    do {                                                                                   \
+        if (dbx__empty(s))                                                                 \
+            return dbx__fail((c), DBX_EINVAL, "%s: %s is required", __func__, #s);          \
+    } while (0)
+
+#define DBX__REQUIRE_PTR(c, p)                                                             \
+    do {                                                                                   \
+        if (!(p))                                                                          \
+            return dbx__fail((c), DBX_EINVAL, "%s: %s is NULL", __func__, #p);              \
+    } while (0)
+
+/* Call an endpoint with an optional JSON body (borrowed) and parse the JSON
+ * object answer into *out (new reference; NULL out to discard it).
+ * idempotent: as dbx__call.idempotent. */
+dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
+                         int idempotent, json_t **out);
+
+/* Query string builder: dbx__query_add(&q, "cluster_id", id) -> "?cluster_id=..." */
+int dbx__query_add(dbx__buf *q, const char *key, const char *value);
+int dbx__query_add_int(dbx__buf *q, const char *key, long long value);
+
+/* ---- pager ----------------------------------------------------------------------- */
+
+typedef enum dbx__page_style {
+    DBX__PAGE_TOKEN_QUERY, /* GET ...?page_token=   -> next_page_token */
+    DBX__PAGE_TOKEN_BODY,  /* POST {page_token}     -> next_page_token (or legacy next_page) */
+    DBX__PAGE_OFFSET       /* offset/limit          -> has_more */
+} dbx__page_style;
+
+typedef struct dbx__pager {
+    dbx_client *client;      /* referenced */
+    dbx__page_style style;
+    const char *method;      /* static */
+    char *path;              /* with fixed query, without paging params */
+    json_t *body;            /* POST body template (owned) */
+    const char *items_key;   /* static: "clusters" */
+    const char *size_param;  /* static: "page_size", "max_results", "limit" or NULL */
+    long page_size;
+    long max_items;
+    long yielded;
+    json_t *page;            /* current page (owned) */
+    json_t *items;           /* borrowed from page */
+    size_t idx;
+    char *next_token;        /* for the next fetch */
+    json_t *next_body;       /* legacy next_page request (owned) */
+    long offset;
+    int started;
+    int last;
+} dbx__pager;
+
+/* Takes ownership of `body` (may be NULL). Returns 0, or -1 on OOM. */
+int dbx__pager_init(dbx__pager *pg, dbx_client *c, dbx__page_style style, const char *method,
+                    const char *path, json_t *body, const char *items_key, const char *size_param,
+                    long page_size, long max_items);
+/* DBX_OK with *item borrowed (valid until the next call), DBX_DONE, or an
+ * error; after an error the same page is fetched again on the next call. */
+dbx_status dbx__pager_next(dbx__pager *pg, json_t **item);
+void dbx__pager_dispose(dbx__pager *pg);
+
+/* ---- waiter ---------------------------------------------------------------------- */
+
+typedef enum dbx__poll_result {
+    DBX__POLL_CONTINUE = 0,
+    DBX__POLL_DONE = 1
+} dbx__poll_result;
+
+/* One poll: fetch the resource, say whether it reached its goal. Returns
+ * DBX_OK (with *result and *state set; state borrowed until the next poll)
+ * or an error (e.g. DBX_ESTATE for a terminal failure, already recorded). */
+typedef dbx_status (*dbx__poll_fn)(void *ctx, dbx__poll_result *result, const char **state);
+
+/* Poll with backoff until done, failure, timeout or cancellation. `what`
+ * names the goal for messages ("cluster X to be RUNNING"). */
+dbx_status dbx__wait(dbx_client *c, const char *resource_id, const char *what,
+                     const dbx_wait_options *opts, dbx__poll_fn poll, void *ctx);
+
+#endif

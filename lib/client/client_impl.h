@@ -1,0 +1,55 @@
+/* libdbx internal: the client (wires resolved configuration into a pipeline). */
+#ifndef DBX_CLIENT_IMPL_H
+#define DBX_CLIENT_IMPL_H
+
+#include <stdatomic.h>
+
+#include "../http/http.h"
+
+enum {
+    A_HOST,
+    A_TOKEN,
+    A_CLIENT_ID,
+    A_CLIENT_SECRET,
+    A_AZURE_CLIENT_ID,
+    A_AZURE_CLIENT_SECRET,
+    A_AZURE_TENANT_ID,
+    A_AZURE_ENVIRONMENT,
+    A_AZURE_LOGIN_URL,
+    A_AUTH_TYPE,
+    A_PROFILE,
+    A_CONFIG_FILE,
+    A_HTTP_TIMEOUT_SECONDS,
+    A_RETRY_TIMEOUT_SECONDS,
+    A_SKIP_VERIFY,
+    A_CA_BUNDLE,
+    A_PROXY,
+    A_PRODUCT,
+    A_LOG_LEVEL,
+    A_COUNT
+};
+
+typedef struct dbx__attr {
+    const char *key;
+    const char *env;
+    int sensitive;
+} dbx__attr;
+
+extern const dbx__attr dbx__attrs[A_COUNT];
+
+struct dbx_client {
+    atomic_int refs;
+    char *vals[A_COUNT];
+    const char *src[A_COUNT]; /* "option", "env", "config", "default" */
+    dbx_auth_type auth_type;
+    dbx__pipeline pipe;
+};
+
+/* Iterators and other long-lived children hold a reference. */
+dbx_client *dbx__client_ref(dbx_client *c);
+void dbx__client_unref(dbx_client *c);
+
+/* Resolve configuration into c->vals/src (client.c / config.c). */
+dbx_status dbx__config_resolve(dbx_client *c, const dbx_client_options *o);
+
+#endif

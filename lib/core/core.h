@@ -1,0 +1,133 @@
+/*
+ * libdbx internal: the lowest layer (no dependency on curl or jansson).
+ * Buffers, strings, the per-thread error record, status mapping, logging
+ * with redaction, platform clock/sleep/random (replaceable by tests), and
+ * the INI parser for ~/.databrickscfg.
+ */
+#ifndef DBX_CORE_H
+#define DBX_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dbx/client.h"
+#include "dbx/errors.h"
+
+#if defined(__GNUC__)
+#define DBX__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define DBX__PRINTF(a, b)
+#endif
+
+/* ---- memory ---------------------------------------------------------- */
+void *dbx__malloc(size_t n);
+void *dbx__calloc(size_t n, size_t size);
+void *dbx__realloc(void *p, size_t n);
+void dbx__free(void *p);
+char *dbx__strdup(const char *s);           /* NULL in, NULL out */
+char *dbx__strndup(const char *s, size_t n);
+char *dbx__sprintf(const char *fmt, ...) DBX__PRINTF(1, 2);
+
+/* ---- growable byte buffer (always NUL-terminated when ptr != NULL) ---- */
+typedef struct dbx__buf {
+    char *ptr;
+    size_t len;
+    size_t cap;
+    int oom; /* sticky: an allocation failed */
+} dbx__buf;
+
+#define DBX__BUF_INIT {NULL, 0, 0, 0}
+int dbx__buf_grow(dbx__buf *b, size_t extra);
+int dbx__buf_put(dbx__buf *b, const void *data, size_t n);
+int dbx__buf_puts(dbx__buf *b, const char *s);
+int dbx__buf_putc(dbx__buf *b, char c);
+int dbx__buf_printf(dbx__buf *b, const char *fmt, ...) DBX__PRINTF(2, 3);
+int dbx__buf_vprintf(dbx__buf *b, const char *fmt, va_list ap);
+/* Percent-encode for a URL query component (RFC 3986 unreserved kept). */
+int dbx__buf_put_urlenc(dbx__buf *b, const char *s);
+void dbx__buf_clear(dbx__buf *b);
+void dbx__buf_dispose(dbx__buf *b);
+char *dbx__buf_detach(dbx__buf *b); /* caller frees with dbx__free; "" for an empty buffer */
+
+/* ---- strings ------------------------------------------------------------ */
+int dbx__strcasecmp(const char *a, const char *b);
+int dbx__strncasecmp(const char *a, const char *b, size_t n);
+const char *dbx__strcasestr(const char *hay, const char *needle);
+int dbx__streq(const char *a, const char *b); /* NULL-safe */
+int dbx__empty(const char *s);                /* NULL or "" */
+/* Parse a decimal integer (optional sign, surrounding blanks allowed). 0 on success. */
+int dbx__parse_long(const char *s, long *out);
+/* "1", "true", "yes", "on" -> 1; "0", "false", "no", "off", "" -> 0; else -1. */
+int dbx__parse_bool(const char *s);
+
+/* ---- error record (per thread, tagged with the client) ------------------ */
+void dbx__error_clear(const void *owner);
+/* Start a new failure record for `owner` with a status and message.
+ * Returns `st` for convenient `return dbx__fail(...)`. */
+dbx_status dbx__fail(const void *owner, dbx_status st, const char *fmt, ...) DBX__PRINTF(3, 4);
+dbx_status dbx__vfail(const void *owner, dbx_status st, const char *fmt, va_list ap);
+/* Add detail to the current thread's record (after dbx__fail). */
+void dbx__error_set_request(const char *method, const char *path);
+void dbx__error_set_http(int http_status, const char *error_code, const char *request_id);
+void dbx__error_set_transport(int code);
+void dbx__error_set_status(dbx_status st);
+void dbx__error_set_attempts(int attempts, long retry_after_ms);
+/* Prepend context to the current message: "waiting for cluster x: <old>". */
+void dbx__error_prefix(const char *fmt, ...) DBX__PRINTF(1, 2);
+/* Current thread's record (regardless of owner). */
+const dbx_error *dbx__error_current(void);
+
+/* Map an HTTP failure to a status: HTTP status first, then the
+ * Databricks error_code, then known per-endpoint quirks. */
+dbx_status dbx__status_from_http(int http_status, const char *error_code, const char *method,
+                                 const char *path, const char *message);
+
+/* ---- platform: clock, sleep, randomness (tests may replace) ------------- */
+int64_t dbx__now_ms(void);   /* monotonic */
+int64_t dbx__wall_ms(void);  /* epoch */
+void dbx__sleep_ms(long ms);
+/* Uniform in [lo, hi]. Thread-safe. */
+long dbx__rand_range(long lo, long hi);
+
+typedef struct dbx__platform_hooks {
+    int64_t (*now_ms)(void *ud);
+    void (*sleep_ms)(long ms, void *ud);
+    void *ud;
+} dbx__platform_hooks;
+/* Test seam: replace clock and sleep process-wide (NULL restores). */
+void dbx__platform_set_hooks(const dbx__platform_hooks *hooks);
+
+/* ---- logging -------------------------------------------------------------- */
+typedef struct dbx__logger {
+    dbx_log_fn fn;
+    void *payload;
+    dbx_log_level level;
+} dbx__logger;
+
+#define DBX__LOG_ENABLED(lg, lvl) ((lg) != NULL && (lg)->level >= (lvl))
+void dbx__log(const dbx__logger *lg, dbx_log_level lvl, dbx_log_category cat, const char *fmt, ...)
+    DBX__PRINTF(4, 5);
+dbx_log_level dbx__log_level_parse(const char *s); /* -1 when unknown */
+
+/* ---- redaction -------------------------------------------------------------- */
+/* Is this (header or JSON/form field) name one whose value is secret? */
+int dbx__is_secret_name(const char *name, size_t len);
+/* Append a header line with secret values replaced. */
+void dbx__redact_header(dbx__buf *out, const char *name, const char *value);
+/* Append a body for logging: JSON with secret fields replaced, form data
+ * with secret fields replaced, anything else as text; at most `max` bytes
+ * of the result (then "...(N bytes)"). */
+void dbx__redact_body(dbx__buf *out, const char *body, size_t len, size_t max);
+
+/* ---- INI config file (~/.databrickscfg) ------------------------------------- */
+typedef struct dbx__ini dbx__ini;
+/* Parse a file. Returns 0 and *out on success, 1 when the file does not exist
+ * (*out NULL), -1 on a read/parse error (message in errbuf). */
+int dbx__ini_load(dbx__ini **out, const char *path, char *errbuf, size_t errlen);
+int dbx__ini_parse(dbx__ini **out, const char *text, size_t len, char *errbuf, size_t errlen);
+int dbx__ini_has_section(const dbx__ini *ini, const char *section);
+const char *dbx__ini_get(const dbx__ini *ini, const char *section, const char *key);
+void dbx__ini_free(dbx__ini *ini);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * libdbx internal: credentials.
+ *
+ *  pat                  Authorization: Bearer <token>
+ *  oauth-m2m            discover {host}/oidc/.well-known/oauth-authorization-server,
+ *                       then client_credentials at its token_endpoint with the
+ *                       client id/secret in HTTP Basic and scope=all-apis
+ *  azure-client-secret  Entra ID v1 client_credentials at
+ *                       {login}{tenant}/oauth2/token for the Azure Databricks
+ *                       resource; tenant discovered from {host}/aad/auth when
+ *                       not configured; token treated as expired 40 s early
+ *
+ * Token cache: a token is refreshed proactively once it is within
+ * min(TTL/2, 20 min) of expiry. Refresh is single-flight: one thread
+ * fetches; while the old token is still valid the others keep using it, and
+ * once it has expired they wait for the fetch. libdbx starts no thread, so
+ * the refresh happens on the calling thread of the first request that
+ * finds the token stale.
+ */
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "../json/json_util.h"
+#include "http.h"
+
+#define AZURE_DATABRICKS_RESOURCE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
+#define AZURE_EARLY_EXPIRY_MS 40000
+#define MAX_REFRESH_WINDOW_MS (20 * 60 * 1000)
+
+struct dbx__auth {
+    dbx_auth_type type;
+    char *host, *token, *client_id, *client_secret, *tenant_id, *login_url;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *access_token;
+    int64_t expiry_ms;     /* monotonic */
+    int64_t refresh_at_ms; /* monotonic */
+    int refreshing;
+    char *token_endpoint;  /* discovered (oauth-m2m) */
+};
+
+const char *dbx__auth_type_name(dbx_auth_type t)
+{
+    switch (t) {
+    case DBX_AUTH_PAT: return "pat";
+    case DBX_AUTH_OAUTH_M2M: return "oauth-m2m";
+    case DBX_AUTH_AZURE_CLIENT_SECRET: return "azure-client-secret";
+    case DBX_AUTH_NONE: return "none";
+    default: return "default";
+    }
+}
+
+dbx__auth *dbx__auth_new(const dbx__auth_config *cfg)
+{
+    dbx__auth *a = dbx__calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->type = cfg->type;
+    a->host = dbx__strdup(cfg->host);
+    a->token = dbx__strdup(cfg->token);
+    a->client_id = dbx__strdup(cfg->client_id);
+    a->client_secret = dbx__strdup(cfg->client_secret);
+    a->tenant_id = dbx__strdup(cfg->tenant_id);
+    a->login_url = dbx__strdup(cfg->login_url);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    if ((cfg->host && !a->host) || (cfg->token && !a->token) || (cfg->client_id && !a->client_id) ||
+        (cfg->client_secret && !a->client_secret) || (cfg->tenant_id && !a->tenant_id) ||
+        (cfg->login_url && !a->login_url)) {
+        dbx__auth_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        volatile char *v = s;
+        while (*v)
+            *v++ = 0;
+        dbx__free(s);
+    }
+}
+
+void dbx__auth_free(dbx__auth *a)
+{
+    if (!a)
+        return;
+    dbx__free(a->host);
+    wipe_free(a->token);
+    dbx__free(a->client_id);
+    wipe_free(a->client_secret);
+    dbx__free(a->tenant_id);
+    dbx__free(a->login_url);
+    wipe_free(a->access_token);
+    dbx__free(a->token_endpoint);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    dbx__free(a);
+}
+
+/* A token endpoint failure is an authentication failure unless the service
+ * itself was unreachable or failing. */
+static dbx_status token_failure(dbx_status st, const char *what)
+{
+    const dbx_error *e = dbx__error_current();
+    if (st != DBX_ETRANSPORT && st != DBX_ETIMEOUT && st != DBX_EUNAVAILABLE && st != DBX_ESERVER &&
+        st != DBX_ENOMEM && st != DBX_ERATELIMITED && e->http_status >= 400 && e->http_status < 500) {
+        st = DBX_EUNAUTHENTICATED;
+        dbx__error_set_status(st);
+    }
+    dbx__error_prefix("%s", what);
+    return st;
+}
+
+/* Parse {"access_token": ..., "expires_in": N|"N"} */
+static dbx_status parse_token(dbx__pipeline *p, const dbx__http_resp *resp, char **token, int64_t *ttl_ms)
+{
+    json_t *j;
+    dbx_status st = dbx__json_parse_object(&j, p->owner, resp->body.ptr ? resp->body.ptr : "", resp->body.len);
+    if (st != DBX_OK) {
+        dbx__error_prefix("token response");
+        return st;
+    }
+    const char *tok = dbx__json_str(j, "access_token", NULL);
+    int64_t expires_in = dbx__json_int(j, "expires_in", -1);
+    if (dbx__empty(tok)) {
+        json_decref(j);
+        return dbx__fail(p->owner, DBX_EBADRESPONSE, "token response has no access_token");
+    }
+    if (expires_in < 0) {
+        int64_t on = dbx__json_int(j, "expires_on", -1); /* epoch seconds (Entra v1) */
+        expires_in = on > 0 ? on - dbx__wall_ms() / 1000 : 3600;
+    }
+    *token = dbx__strdup(tok);
+    *ttl_ms = expires_in * 1000;
+    json_decref(j);
+    return *token ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+}
+
+static dbx_status discover_m2m(dbx__auth *a, dbx__pipeline *p)
+{
+    if (a->token_endpoint)
+        return DBX_OK;
+    dbx__http_resp resp;
+    dbx__resp_init(&resp);
+    dbx__call call = {0};
+    call.method = "GET";
+    call.path = "/oidc/.well-known/oauth-authorization-server";
+    call.no_auth = 1;
+    dbx_status st = dbx__pipeline_send(p, &call, &resp);
+    if (st != DBX_OK) {
+        dbx__resp_dispose(&resp);
+        return token_failure(st, "oauth-m2m: OIDC discovery failed");
+    }
+    json_t *j;
+    st = dbx__json_parse_object(&j, p->owner, resp.body.ptr ? resp.body.ptr : "", resp.body.len);
+    dbx__resp_dispose(&resp);
+    if (st != DBX_OK) {
+        dbx__error_prefix("oauth-m2m: OIDC discovery");
+        return st;
+    }
+    const char *ep = dbx__json_str(j, "token_endpoint", NULL);
+    if (!ep || (strncmp(ep, "https://", 8) != 0 && strncmp(ep, "http://", 7) != 0)) {
+        json_decref(j);
+        return dbx__fail(p->owner, DBX_EBADRESPONSE, "oauth-m2m: OIDC discovery gave no token_endpoint");
+    }
+    a->token_endpoint = dbx__strdup(ep);
+    json_decref(j);
+    return a->token_endpoint ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+}
+
+static dbx_status fetch_m2m(dbx__auth *a, dbx__pipeline *p, char **token, int64_t *ttl_ms)
+{
+    dbx_status st = discover_m2m(a, p);
+    if (st != DBX_OK)
+        return st;
+    /* RFC 6749 2.3.1: id and secret are form-encoded, then base64 */
+    dbx__buf cred = DBX__BUF_INIT, basic = DBX__BUF_INIT;
+    dbx__buf_put_urlenc(&cred, a->client_id);
+    dbx__buf_putc(&cred, ':');
+    dbx__buf_put_urlenc(&cred, a->client_secret);
+    if (!cred.oom && dbx__buf_puts(&basic, "Authorization: Basic ") == 0 &&
+        dbx__buf_grow(&basic, 4 * ((cred.len + 2) / 3) + 1) == 0) {
+        int n = EVP_EncodeBlock((unsigned char *)basic.ptr + basic.len, (const unsigned char *)cred.ptr,
+                                (int)cred.len);
+        basic.len += (size_t)n;
+        basic.ptr[basic.len] = '\0';
+    }
+    if (cred.ptr)
+        memset(cred.ptr, 0, cred.len);
+    dbx__buf_dispose(&cred);
+    if (basic.oom || !basic.ptr) {
+        dbx__buf_dispose(&basic);
+        return dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+    }
+    const char *headers[] = {basic.ptr, NULL};
+    static const char form[] = "grant_type=client_credentials&scope=all-apis";
+    dbx__http_resp resp;
+    dbx__resp_init(&resp);
+    dbx__call call = {0};
+    call.method = "POST";
+    call.path = a->token_endpoint;
+    call.body = form;
+    call.body_len = sizeof form - 1;
+    call.content_type = "application/x-www-form-urlencoded";
+    call.headers = headers;
+    call.no_auth = 1;
+    call.idempotent = 1; /* asking for a token twice is harmless */
+    st = dbx__pipeline_send(p, &call, &resp);
+    memset(basic.ptr, 0, basic.len);
+    dbx__buf_dispose(&basic);
+    if (st == DBX_OK)
+        st = parse_token(p, &resp, token, ttl_ms);
+    else
+        st = token_failure(st, "oauth-m2m: token request failed");
+    dbx__resp_dispose(&resp);
+    return st;
+}
+
+static dbx_status discover_tenant(dbx__auth *a, dbx__pipeline *p)
+{
+    if (a->tenant_id)
+        return DBX_OK;
+    dbx__http_resp resp;
+    dbx__resp_init(&resp);
+    dbx__call call = {0};
+    call.method = "GET";
+    call.path = "/aad/auth";
+    call.no_auth = 1;
+    call.redirect_ok = 1;
+    dbx_status st = dbx__pipeline_send(p, &call, &resp);
+    const char *loc = st == DBX_OK ? dbx__resp_header(&resp, "Location") : NULL;
+    if (st != DBX_OK) {
+        dbx__resp_dispose(&resp);
+        return token_failure(st, "azure-client-secret: tenant discovery failed");
+    }
+    /* https://login.microsoftonline.com/<tenant>/oauth2/authorize?... */
+    const char *path = loc ? strstr(loc, "://") : NULL;
+    path = path ? strchr(path + 3, '/') : NULL;
+    if (!path || path[1] == '\0' || path[1] == '/') {
+        dbx__resp_dispose(&resp);
+        return dbx__fail(p->owner, DBX_ECONFIG,
+                         "azure-client-secret: cannot discover the tenant from %s/aad/auth; set "
+                         "azure_tenant_id (ARM_TENANT_ID)",
+                         a->host);
+    }
+    path++;
+    a->tenant_id = dbx__strndup(path, strcspn(path, "/?#"));
+    dbx__resp_dispose(&resp);
+    return a->tenant_id ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+}
+
+static dbx_status fetch_azure(dbx__auth *a, dbx__pipeline *p, char **token, int64_t *ttl_ms)
+{
+    dbx_status st = discover_tenant(a, p);
+    if (st != DBX_OK)
+        return st;
+    dbx__buf url = DBX__BUF_INIT, form = DBX__BUF_INIT;
+    dbx__buf_printf(&url, "%s", a->login_url);
+    dbx__buf_put_urlenc(&url, a->tenant_id);
+    dbx__buf_puts(&url, "/oauth2/token");
+    dbx__buf_puts(&form, "grant_type=client_credentials&client_id=");
+    dbx__buf_put_urlenc(&form, a->client_id);
+    dbx__buf_puts(&form, "&client_secret=");
+    dbx__buf_put_urlenc(&form, a->client_secret);
+    dbx__buf_puts(&form, "&resource=" AZURE_DATABRICKS_RESOURCE);
+    if (url.oom || form.oom) {
+        dbx__buf_dispose(&url);
+        dbx__buf_dispose(&form);
+        return dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+    }
+    dbx__http_resp resp;
+    dbx__resp_init(&resp);
+    dbx__call call = {0};
+    call.method = "POST";
+    call.path = url.ptr;
+    call.body = form.ptr;
+    call.body_len = form.len;
+    call.content_type = "application/x-www-form-urlencoded";
+    call.no_auth = 1;
+    call.idempotent = 1;
+    st = dbx__pipeline_send(p, &call, &resp);
+    memset(form.ptr, 0, form.len);
+    dbx__buf_dispose(&form);
+    dbx__buf_dispose(&url);
+    if (st == DBX_OK) {
+        st = parse_token(p, &resp, token, ttl_ms);
+        if (st == DBX_OK)
+            *ttl_ms -= AZURE_EARLY_EXPIRY_MS;
+    } else {
+        st = token_failure(st, "azure-client-secret: Entra ID token request failed");
+    }
+    dbx__resp_dispose(&resp);
+    return st;
+}
+
+static dbx_status fetch(dbx__auth *a, dbx__pipeline *p, char **token, int64_t *ttl_ms)
+{
+    dbx_status st = a->type == DBX_AUTH_OAUTH_M2M ? fetch_m2m(a, p, token, ttl_ms)
+                                                  : fetch_azure(a, p, token, ttl_ms);
+    if (st == DBX_OK)
+        dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_AUTH, "%s: new access token, valid for %lld s",
+                 dbx__auth_type_name(a->type), (long long)(*ttl_ms / 1000));
+    return st;
+}
+
+static int put_bearer(dbx__buf *line, const char *token)
+{
+    return dbx__buf_printf(line, "Authorization: Bearer %s", token);
+}
+
+dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, dbx__buf *line)
+{
+    if (a->type == DBX_AUTH_PAT)
+        return put_bearer(line, a->token) == 0 ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+    if (a->type != DBX_AUTH_OAUTH_M2M && a->type != DBX_AUTH_AZURE_CLIENT_SECRET)
+        return DBX_OK;
+
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        int64_t now = dbx__now_ms();
+        int valid = a->access_token && now < a->expiry_ms;
+        if (valid && (now < a->refresh_at_ms || a->refreshing)) {
+            /* fresh, or stale-but-valid while another thread refreshes */
+            int rc = put_bearer(line, a->access_token);
+            pthread_mutex_unlock(&a->mu);
+            return rc == 0 ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+        }
+        if (!valid && a->refreshing) {
+            pthread_cond_wait(&a->cv, &a->mu);
+            continue;
+        }
+        /* this thread refreshes */
+        a->refreshing = 1;
+        pthread_mutex_unlock(&a->mu);
+        char *tok = NULL;
+        int64_t ttl = 0;
+        dbx_status st = fetch(a, p, &tok, &ttl);
+        pthread_mutex_lock(&a->mu);
+        a->refreshing = 0;
+        pthread_cond_broadcast(&a->cv);
+        if (st != DBX_OK) {
+            if (valid) {
+                /* keep using the old token while it lasts; try again next call */
+                dbx__log(&p->log, DBX_LOG_WARN, DBX_LOGCAT_AUTH,
+                         "%s: proactive token refresh failed; using the current token",
+                         dbx__auth_type_name(a->type));
+                int rc = put_bearer(line, a->access_token);
+                pthread_mutex_unlock(&a->mu);
+                return rc == 0 ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+            }
+            pthread_mutex_unlock(&a->mu);
+            return st;
+        }
+        int64_t t = dbx__now_ms();
+        if (ttl < 1000)
+            ttl = 1000;
+        int64_t window = ttl / 2 < MAX_REFRESH_WINDOW_MS ? ttl / 2 : MAX_REFRESH_WINDOW_MS;
+        wipe_free(a->access_token);
+        a->access_token = tok;
+        a->expiry_ms = t + ttl;
+        a->refresh_at_ms = t + ttl - window;
+    }
+}

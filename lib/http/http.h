@@ -1,0 +1,167 @@
+/*
+ * libdbx internal: the HTTP pipeline.
+ *
+ *   dbx__pipeline_send: auth -> user agent -> retry -> log -> transport
+ *
+ * The transport is a seam (a two-function vtable) with a libcurl
+ * implementation; unit tests plug in a scripted one. Nothing here knows
+ * about dbx_client: the client owns a dbx__pipeline and passes itself as
+ * the `owner` that error records are tagged with.
+ */
+#ifndef DBX_HTTP_H
+#define DBX_HTTP_H
+
+#include <stddef.h>
+
+#include "../core/core.h"
+
+/* ---- requests and responses as the transport sees them -------------------- */
+
+typedef size_t (*dbx__write_fn)(const char *data, size_t len, void *payload);
+
+typedef struct dbx__http_req {
+    const char *method;
+    const char *url;                 /* absolute */
+    const char *const *headers;      /* "Name: value" */
+    size_t n_headers;
+    const char *body;                /* NULL: no body */
+    size_t body_len;
+    long timeout_ms;
+    long connect_timeout_ms;
+    dbx__write_fn write_fn;          /* NULL: buffer into resp->body */
+    void *write_payload;
+} dbx__http_req;
+
+typedef struct dbx__header {
+    char *name;
+    char *value;
+} dbx__header;
+
+typedef struct dbx__http_resp {
+    int status;
+    dbx__buf body;
+    dbx__header *headers;
+    size_t n_headers, cap_headers;
+    size_t delivered; /* bytes handed to write_fn */
+} dbx__http_resp;
+
+void dbx__resp_init(dbx__http_resp *r);
+void dbx__resp_reset(dbx__http_resp *r); /* keep allocations, drop content */
+void dbx__resp_dispose(dbx__http_resp *r);
+int dbx__resp_add_header(dbx__http_resp *r, const char *name, size_t nlen, const char *value,
+                         size_t vlen);
+const char *dbx__resp_header(const dbx__http_resp *r, const char *name);
+
+typedef enum dbx__tx_kind {
+    DBX__TX_OK = 0,
+    DBX__TX_NOT_SENT,  /* resolve/connect failed: the server never saw the request */
+    DBX__TX_FAILED,    /* failed after the request may have been sent */
+    DBX__TX_TIMEOUT,
+    DBX__TX_TLS,       /* certificate / handshake problem: never retried */
+    DBX__TX_ABORTED,   /* the write callback refused data */
+    DBX__TX_NOMEM
+} dbx__tx_kind;
+
+typedef struct dbx__tx_result {
+    dbx__tx_kind kind;
+    int code;           /* CURLcode */
+    char message[256];  /* transport's text (no secrets: it never sees bodies) */
+} dbx__tx_result;
+
+typedef struct dbx__transport dbx__transport;
+struct dbx__transport {
+    void (*send)(dbx__transport *t, const dbx__http_req *req, dbx__http_resp *resp,
+                 dbx__tx_result *res);
+    void (*destroy)(dbx__transport *t);
+};
+
+typedef struct dbx__curl_options {
+    const char *ca_bundle;
+    int insecure;
+    const char *proxy;
+    int max_idle_handles; /* 0 = 32 */
+} dbx__curl_options;
+
+/* NULL on failure (message in err). */
+dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, size_t errlen);
+
+/* ---- retry arithmetic (pure; unit-tested) ------------------------------------ */
+
+/* Retry-After: delta-seconds or an HTTP date. -1 when absent or unparsable. */
+long dbx__parse_retry_after(const char *value, int64_t wall_now_ms);
+/* Backoff before retry number `retry` (1 = first retry): linear from
+ * `initial` by 1 s steps, capped at `max`, plus 50..750 ms of jitter. */
+long dbx__backoff_ms(int retry, long initial, long max);
+/* Does this error text match one of the transient messages the official
+ * SDKs retry on (ClusterNotReadyException, "Timed out after ", ...)? */
+int dbx__is_transient_message(const char *text);
+
+/* ---- auth ----------------------------------------------------------------------- */
+
+typedef struct dbx__pipeline dbx__pipeline;
+typedef struct dbx__auth dbx__auth;
+
+typedef struct dbx__auth_config {
+    dbx_auth_type type;
+    const char *host;
+    const char *token;
+    const char *client_id;
+    const char *client_secret;
+    const char *tenant_id;  /* Azure; NULL: discovered from {host}/aad/auth */
+    const char *login_url;  /* Azure Entra base URL, with trailing slash */
+} dbx__auth_config;
+
+dbx__auth *dbx__auth_new(const dbx__auth_config *cfg);
+void dbx__auth_free(dbx__auth *a);
+/* Append "Authorization: ..." for the next request to `line`; may fetch or
+ * refresh a token through `p` (single-flight across threads). */
+dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, dbx__buf *line);
+const char *dbx__auth_type_name(dbx_auth_type t);
+
+/* ---- pipeline -------------------------------------------------------------------- */
+
+typedef struct dbx__pipeline_config {
+    char *host;       /* "https://example.net" (no trailing slash) */
+    char *user_agent;
+    long http_timeout_ms;
+    long connect_timeout_ms;
+    long retry_timeout_ms;
+    long retry_initial_delay_ms;
+    long retry_max_delay_ms;
+    int max_attempts;
+} dbx__pipeline_config;
+
+struct dbx__pipeline {
+    const void *owner; /* tag for error records (the dbx_client) */
+    dbx__pipeline_config cfg;
+    dbx__logger log;
+    dbx__transport *tx;
+    dbx__auth *auth;   /* NULL: no credentials */
+};
+
+typedef struct dbx__call {
+    const char *method;
+    const char *path;          /* "/api/..." (+query), or an absolute URL */
+    const char *body;
+    size_t body_len;
+    const char *content_type;  /* default application/json when body set */
+    const char *const *headers;/* extra, NULL-terminated, may be NULL */
+    int no_auth;
+    int idempotent;            /* 1 yes, -1 no, 0 by method (GET/HEAD) */
+    long timeout_ms;           /* 0: pipeline default */
+    int follow_redirects;
+    int redirect_ok;           /* a 3xx answer is returned as success (not followed) */
+    dbx__write_fn write_fn;
+    void *write_payload;
+} dbx__call;
+
+/* Send a call. DBX_OK for 2xx. Otherwise the mapped status, with the
+ * thread's error record filled for p->owner; resp holds the last response
+ * (status 0 when none). The caller disposes resp either way. */
+dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http_resp *resp);
+
+/* Extract error_code / message / request id from an error response. */
+void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf *message,
+                           dbx__buf *request_id);
+
+#endif

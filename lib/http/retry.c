@@ -1,0 +1,69 @@
+/* libdbx internal: retry arithmetic. Pure functions, unit-tested. */
+#include <curl/curl.h>
+#include <ctype.h>
+#include <string.h>
+
+#include "http.h"
+
+long dbx__parse_retry_after(const char *value, int64_t wall_now_ms)
+{
+    if (dbx__empty(value))
+        return -1;
+    const char *p = value;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (isdigit((unsigned char)*p)) {
+        long secs;
+        if (dbx__parse_long(p, &secs) != 0 || secs < 0)
+            return -1;
+        if (secs > 24L * 3600)
+            secs = 24L * 3600;
+        return secs * 1000;
+    }
+    time_t when = curl_getdate(p, NULL);
+    if (when == (time_t)-1)
+        return -1;
+    int64_t delta = (int64_t)when * 1000 - wall_now_ms;
+    if (delta < 0)
+        delta = 0;
+    if (delta > 24LL * 3600 * 1000)
+        delta = 24LL * 3600 * 1000;
+    return (long)delta;
+}
+
+long dbx__backoff_ms(int retry, long initial, long max)
+{
+    if (retry < 1)
+        retry = 1;
+    if (initial <= 0)
+        initial = 1000;
+    if (max < initial)
+        max = initial;
+    long d = initial + (long)(retry - 1) * 1000;
+    if (d > max || d < 0)
+        d = max;
+    return d + dbx__rand_range(50, 750);
+}
+
+int dbx__is_transient_message(const char *text)
+{
+    static const char *patterns[] = {
+        "com.databricks.backend.manager.util.UnknownWorkerEnvironmentException",
+        "does not have any associated worker environments",
+        "There is no worker environment with id",
+        "Unknown worker environment",
+        "ClusterNotReadyException",
+        "Timed out after ",
+        "deadline exceeded",
+    };
+    if (dbx__empty(text))
+        return 0;
+    for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++)
+        if (strstr(text, patterns[i]))
+            return 1;
+    /* "worker env .* not found" */
+    const char *w = strstr(text, "worker env");
+    if (w && strstr(w, "not found"))
+        return 1;
+    return 0;
+}

@@ -1,0 +1,384 @@
+/*
+ * libdbx internal: the libcurl transport.
+ *
+ * A mutex-guarded pool of easy handles gives every in-flight call its own
+ * handle (an easy handle must never be used by two threads at once); each
+ * pooled handle keeps its live connections, so calls reuse kept-alive
+ * connections. One share handle holds the DNS cache and TLS sessions for
+ * all handles. Connections themselves are not shared: libcurl does not
+ * support sharing its connection cache between concurrent threads.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+
+#define DEFAULT_MAX_IDLE 32
+
+typedef struct curl_tx {
+    dbx__transport base;
+    pthread_mutex_t mu;
+    CURL **idle;
+    int n_idle, max_idle;
+    CURLSH *share;
+    pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+    char *ca_bundle;
+    char *proxy;
+    int insecure;
+} curl_tx;
+
+/* ---- response helpers (shared with the test transport) ------------------- */
+
+void dbx__resp_init(dbx__http_resp *r) { memset(r, 0, sizeof *r); }
+
+void dbx__resp_reset(dbx__http_resp *r)
+{
+    r->status = 0;
+    dbx__buf_clear(&r->body);
+    r->body.oom = 0;
+    for (size_t i = 0; i < r->n_headers; i++) {
+        dbx__free(r->headers[i].name);
+        dbx__free(r->headers[i].value);
+    }
+    r->n_headers = 0;
+    r->delivered = 0;
+}
+
+void dbx__resp_dispose(dbx__http_resp *r)
+{
+    dbx__resp_reset(r);
+    dbx__buf_dispose(&r->body);
+    dbx__free(r->headers);
+    r->headers = NULL;
+    r->cap_headers = 0;
+}
+
+int dbx__resp_add_header(dbx__http_resp *r, const char *name, size_t nlen, const char *value,
+                         size_t vlen)
+{
+    if (r->n_headers == r->cap_headers) {
+        size_t cap = r->cap_headers ? r->cap_headers * 2 : 16;
+        dbx__header *h = dbx__realloc(r->headers, cap * sizeof *h);
+        if (!h)
+            return -1;
+        r->headers = h;
+        r->cap_headers = cap;
+    }
+    char *n = dbx__strndup(name, nlen), *v = dbx__strndup(value, vlen);
+    if (!n || !v) {
+        dbx__free(n);
+        dbx__free(v);
+        return -1;
+    }
+    r->headers[r->n_headers].name = n;
+    r->headers[r->n_headers].value = v;
+    r->n_headers++;
+    return 0;
+}
+
+const char *dbx__resp_header(const dbx__http_resp *r, const char *name)
+{
+    for (size_t i = r->n_headers; i-- > 0;)
+        if (dbx__strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+/* ---- share locking ---------------------------------------------------------- */
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access acc, void *ud)
+{
+    (void)h;
+    (void)acc;
+    curl_tx *t = ud;
+    pthread_mutex_lock(&t->share_mu[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *ud)
+{
+    (void)h;
+    curl_tx *t = ud;
+    pthread_mutex_unlock(&t->share_mu[data]);
+}
+
+/* ---- pool --------------------------------------------------------------------- */
+
+static CURL *acquire(curl_tx *t)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&t->mu);
+    if (t->n_idle > 0)
+        h = t->idle[--t->n_idle];
+    pthread_mutex_unlock(&t->mu);
+    if (!h)
+        h = curl_easy_init();
+    else
+        curl_easy_reset(h); /* options only: live connections and caches stay */
+    return h;
+}
+
+static void release(curl_tx *t, CURL *h)
+{
+    pthread_mutex_lock(&t->mu);
+    if (t->n_idle < t->max_idle) {
+        t->idle[t->n_idle++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (h)
+        curl_easy_cleanup(h);
+}
+
+/* ---- callbacks ------------------------------------------------------------------ */
+
+typedef struct xfer {
+    CURL *h;
+    const dbx__http_req *req;
+    dbx__http_resp *resp;
+    int aborted;
+    int oom;
+} xfer;
+
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = size * n;
+    size_t end = len;
+    while (end > 0 && (data[end - 1] == '\r' || data[end - 1] == '\n'))
+        end--;
+    if (end >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        /* a new response (after 100 Continue): forget earlier headers */
+        for (size_t i = 0; i < x->resp->n_headers; i++) {
+            dbx__free(x->resp->headers[i].name);
+            dbx__free(x->resp->headers[i].value);
+        }
+        x->resp->n_headers = 0;
+        return len;
+    }
+    const char *colon = memchr(data, ':', end);
+    if (!colon)
+        return len;
+    size_t nlen = (size_t)(colon - data);
+    const char *v = colon + 1;
+    while (v < data + end && (*v == ' ' || *v == '\t'))
+        v++;
+    if (dbx__resp_add_header(x->resp, data, nlen, v, (size_t)(data + end - v)) != 0) {
+        x->oom = 1;
+        return 0;
+    }
+    return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = size * n;
+    if (x->req->write_fn) {
+        /* Stream only successful bodies; error bodies are buffered so that
+         * the error record can quote them. */
+        long code = 0;
+        curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+        if (code >= 200 && code < 300) {
+            size_t got = x->req->write_fn(data, len, x->req->write_payload);
+            if (got != len) {
+                x->aborted = 1;
+                return 0;
+            }
+            x->resp->delivered += len;
+            return len;
+        }
+    }
+    if (dbx__buf_put(&x->resp->body, data, len) != 0) {
+        x->oom = 1;
+        return 0;
+    }
+    return len;
+}
+
+/* ---- send ------------------------------------------------------------------------- */
+
+static dbx__tx_kind classify(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OK: return DBX__TX_OK;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+        return DBX__TX_NOT_SENT;
+    case CURLE_OPERATION_TIMEDOUT: return DBX__TX_TIMEOUT;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return DBX__TX_TLS;
+    case CURLE_OUT_OF_MEMORY: return DBX__TX_NOMEM;
+    case CURLE_ABORTED_BY_CALLBACK:
+    case CURLE_WRITE_ERROR: return DBX__TX_ABORTED;
+    default: return DBX__TX_FAILED;
+    }
+}
+
+static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_resp *resp,
+                    dbx__tx_result *res)
+{
+    curl_tx *t = (curl_tx *)base;
+    memset(res, 0, sizeof *res);
+    CURL *h = acquire(t);
+    if (!h) {
+        res->kind = DBX__TX_NOMEM;
+        snprintf(res->message, sizeof res->message, "cannot create a libcurl handle");
+        return;
+    }
+    struct curl_slist *hdrs = NULL, *tmp;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        if (!(tmp = curl_slist_append(hdrs, req->headers[i])))
+            goto nomem;
+        hdrs = tmp;
+    }
+    /* no "Expect: 100-continue" round trip for larger bodies */
+    if (!(tmp = curl_slist_append(hdrs, "Expect:")))
+        goto nomem;
+    hdrs = tmp;
+
+    xfer x = {h, req, resp, 0, 0};
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
+
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the pipeline decides, per origin */
+    curl_easy_setopt(h, CURLOPT_SHARE, t->share);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+    if (req->timeout_ms > 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    if (req->connect_timeout_ms > 0)
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+    if (t->ca_bundle)
+        curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_bundle);
+    if (t->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (t->proxy)
+        curl_easy_setopt(h, CURLOPT_PROXY, t->proxy);
+
+    const char *m = req->method;
+    if (strcmp(m, "GET") == 0) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(m, "HEAD") == 0) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else {
+        if (strcmp(m, "POST") != 0)
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+    }
+    if (req->body && strcmp(m, "GET") == 0) {
+        /* GET with a body (rare, some Databricks endpoints accept it) */
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    }
+
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    resp->status = (int)status;
+    if (x.oom || resp->body.oom) {
+        res->kind = DBX__TX_NOMEM;
+        res->code = (int)rc;
+        snprintf(res->message, sizeof res->message, "out of memory while receiving the response");
+    } else if (x.aborted) {
+        res->kind = DBX__TX_ABORTED;
+        res->code = (int)rc;
+        snprintf(res->message, sizeof res->message, "the response consumer stopped the transfer");
+    } else {
+        res->kind = classify(rc);
+        res->code = (int)rc;
+        if (rc != CURLE_OK)
+            snprintf(res->message, sizeof res->message, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    }
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    if (rc == CURLE_OK || res->kind == DBX__TX_OK)
+        release(t, h);
+    else
+        curl_easy_cleanup(h); /* a failed handle may hold a broken connection */
+    return;
+nomem:
+    curl_slist_free_all(hdrs);
+    release(t, h);
+    res->kind = DBX__TX_NOMEM;
+    snprintf(res->message, sizeof res->message, "out of memory");
+}
+
+static void tx_destroy(dbx__transport *base)
+{
+    curl_tx *t = (curl_tx *)base;
+    if (!t)
+        return;
+    for (int i = 0; i < t->n_idle; i++)
+        curl_easy_cleanup(t->idle[i]);
+    if (t->share)
+        curl_share_cleanup(t->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&t->share_mu[i]);
+    pthread_mutex_destroy(&t->mu);
+    dbx__free(t->idle);
+    dbx__free(t->ca_bundle);
+    dbx__free(t->proxy);
+    dbx__free(t);
+}
+
+dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, size_t errlen)
+{
+    curl_tx *t = dbx__calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->base.send = tx_send;
+    t->base.destroy = tx_destroy;
+    pthread_mutex_init(&t->mu, NULL);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&t->share_mu[i], NULL);
+    t->max_idle = o && o->max_idle_handles > 0 ? o->max_idle_handles : DEFAULT_MAX_IDLE;
+    t->idle = dbx__calloc((size_t)t->max_idle, sizeof *t->idle);
+    t->insecure = o ? o->insecure : 0;
+    if (o && o->ca_bundle)
+        t->ca_bundle = dbx__strdup(o->ca_bundle);
+    if (o && o->proxy)
+        t->proxy = dbx__strdup(o->proxy);
+    t->share = curl_share_init();
+    if (!t->idle || !t->share || (o && o->ca_bundle && !t->ca_bundle) || (o && o->proxy && !t->proxy)) {
+        snprintf(err, errlen, "out of memory");
+        tx_destroy(&t->base);
+        return NULL;
+    }
+    curl_share_setopt(t->share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(t->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(t->share, CURLSHOPT_USERDATA, t);
+    curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    return &t->base;
+}
