@@ -159,7 +159,10 @@ typedef struct dbx_client_options {
 } dbx_client_options;
 
 #define DBX_CLIENT_OPTIONS_VERSION 1
-#define DBX_CLIENT_OPTIONS_INIT {DBX_CLIENT_OPTIONS_VERSION}
+#define DBX_CLIENT_OPTIONS_INIT                                                        \
+    {DBX_CLIENT_OPTIONS_VERSION, NULL, DBX_AUTH_AUTO, NULL, NULL, NULL, NULL, NULL, NULL, \
+     NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL,           \
+     DBX_LOG_OFF, 0, 0, NULL}
 
 /**
  * Initialise `opts` to defaults for the given DBX_CLIENT_OPTIONS_VERSION.
@@ -262,7 +265,8 @@ typedef struct dbx_request_options {
 } dbx_request_options;
 
 #define DBX_REQUEST_OPTIONS_VERSION 1
-#define DBX_REQUEST_OPTIONS_INIT {DBX_REQUEST_OPTIONS_VERSION}
+#define DBX_REQUEST_OPTIONS_INIT \
+    {DBX_REQUEST_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL}
 
 /**
  * Send any request to the workspace through the client's pipeline:

@@ -200,7 +200,7 @@ typedef struct dbx_clusters_list_options {
 } dbx_clusters_list_options;
 
 #define DBX_CLUSTERS_LIST_OPTIONS_VERSION 1
-#define DBX_CLUSTERS_LIST_OPTIONS_INIT {DBX_CLUSTERS_LIST_OPTIONS_VERSION}
+#define DBX_CLUSTERS_LIST_OPTIONS_INIT {DBX_CLUSTERS_LIST_OPTIONS_VERSION, 0, 0, NULL, 0, NULL}
 
 typedef struct dbx_clusters_iter dbx_clusters_iter;
 
@@ -248,7 +248,7 @@ typedef struct dbx_cluster_events_options {
 } dbx_cluster_events_options;
 
 #define DBX_CLUSTER_EVENTS_OPTIONS_VERSION 1
-#define DBX_CLUSTER_EVENTS_OPTIONS_INIT {DBX_CLUSTER_EVENTS_OPTIONS_VERSION}
+#define DBX_CLUSTER_EVENTS_OPTIONS_INIT {DBX_CLUSTER_EVENTS_OPTIONS_VERSION, 0, 0, 0, NULL, 0, 0}
 
 typedef struct dbx_cluster_events_iter dbx_cluster_events_iter;
 

@@ -41,7 +41,7 @@
 dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
                          int idempotent, json_t **out);
 
-/* Query string builder: dbx__query_add(&q, "cluster_id", id) -> "?cluster_id=..." */
+/* Append "?k=v" (or "&k=v" once the buffer holds a '?'), URL-encoded. */
 int dbx__query_add(dbx__buf *q, const char *key, const char *value);
 int dbx__query_add_int(dbx__buf *q, const char *key, long long value);
 

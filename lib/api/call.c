@@ -5,7 +5,8 @@
 
 int dbx__query_add(dbx__buf *q, const char *key, const char *value)
 {
-    dbx__buf_putc(q, q->len == 0 ? '?' : '&');
+    /* works on a bare query or on a path that may already carry one */
+    dbx__buf_putc(q, q->len && memchr(q->ptr, '?', q->len) ? '&' : '?');
     dbx__buf_put_urlenc(q, key);
     dbx__buf_putc(q, '=');
     dbx__buf_put_urlenc(q, value ? value : "");

@@ -1,0 +1,78 @@
+"""Route registry.
+
+Each API module registers handlers with ``@route(METHOD, pattern, ...)``. A pattern is an
+absolute path; ``{name}`` matches one path segment and is passed in ``req.params``.
+A handler gets the Request (see server.Request) and returns ``(status, headers, body)``:
+headers is a dict or None; body is a dict/list (sent as JSON), bytes, str, or None.
+Modules that keep state register ``@on_reset`` hooks that (re)create their store on the
+State object.
+"""
+
+import importlib
+import re
+
+# path -> {method: handler}
+_EXACT = {}
+# [(compiled regex, {method: handler})]
+_PATTERNS = []
+RESET_HOOKS = []
+
+# modules loaded by load_all(); add new API areas here
+MODULES = ("auth", "clusters", "control")
+
+
+def route(method, *patterns):
+    method = method.upper()
+
+    def deco(fn):
+        for p in patterns:
+            if "{" in p:
+                rx = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(p)) + "$"
+                for crx, methods in _PATTERNS:
+                    if crx.pattern == rx:
+                        methods[method] = fn
+                        break
+                else:
+                    _PATTERNS.append((re.compile(rx), {method: fn}))
+            else:
+                _EXACT.setdefault(p, {})[method] = fn
+        return fn
+    return deco
+
+
+def on_reset(fn):
+    RESET_HOOKS.append(fn)
+    return fn
+
+
+def lookup(method, path):
+    """Returns (handler, params, allowed_methods). handler None + allowed None = 404;
+    handler None + allowed set = 405."""
+    methods = _EXACT.get(path)
+    params = None
+    if methods is None:
+        for rx, m in _PATTERNS:
+            mo = rx.match(path)
+            if mo:
+                methods, params = m, mo.groupdict()
+                break
+        else:
+            return None, None, None
+    fn = methods.get(method)
+    if fn is None and method == "HEAD":
+        fn = methods.get("GET")
+    if fn is None:
+        return None, None, sorted(methods)
+    return fn, params or {}, None
+
+
+_loaded = False
+
+
+def load_all():
+    global _loaded
+    if not _loaded:
+        for name in MODULES:
+            importlib.import_module(__name__ + "." + name)
+        _loaded = True
+    return RESET_HOOKS

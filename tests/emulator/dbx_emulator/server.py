@@ -1,0 +1,479 @@
+"""HTTP(S) front end: a lean HTTP/1.1 keep-alive handler on ThreadingHTTPServer.
+
+Each response goes out in one sendall (status line + headers + body), TCP_NODELAY is set on
+accepted sockets, and requests are parsed without the email-based header parser to keep the
+per-request cost low. Fault rules, auth and the request log are applied here.
+"""
+
+import http.server
+import json
+import socket
+import socketserver
+import ssl
+import sys
+import time
+import traceback
+import uuid
+from email.utils import formatdate
+from http import HTTPStatus
+from urllib.parse import parse_qs, unquote
+
+from . import apis
+from .errors import ApiError, code_for_status, error_body, invalid_param, malformed
+
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_MAX_LINE = 65536
+_MAX_HEADERS = 200
+AUTH_PREFIXES = ("/api/", "/serving-endpoints/")
+CONTROL_PREFIX = "/__emulator/"
+MALFORMED_DEFAULT = b'{"cluster_id": "abc", "state": '
+
+_date_cache = [0, ""]
+
+
+def _http_date():
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[0] = now
+        _date_cache[1] = formatdate(now, usegmt=True)
+    return _date_cache[1]
+
+
+class Request:
+    """What handlers see."""
+    __slots__ = ("method", "target", "path", "raw_path", "query_string", "query", "headers",
+                 "body", "json", "json_ok", "server", "scheme", "request_id", "params",
+                 "principal", "state", "client", "local_host", "local_port")
+
+    @property
+    def base_url(self):
+        host = self.headers.get("host") or "%s:%d" % (self.local_host, self.local_port)
+        return "%s://%s" % (self.scheme, host)
+
+    def json_obj(self):
+        """The body as a JSON object ({} when empty); 400 when not JSON / not an object."""
+        if not self.body:
+            return {}
+        if not self.json_ok:
+            raise malformed("Could not parse request object: invalid JSON in request body")
+        if not isinstance(self.json, dict):
+            raise invalid_param("Request body must be a JSON object")
+        return self.json
+
+    def args(self):
+        """Parameters: for GET/DELETE/HEAD the query string (first value of each key) over a
+        JSON object body if any; for other methods the JSON body object."""
+        if self.method in ("GET", "DELETE", "HEAD"):
+            out = {}
+            if self.body and self.json_ok and isinstance(self.json, dict):
+                out.update(self.json)
+            for k, v in self.query.items():
+                out[k] = v[0]
+            return out
+        return self.json_obj()
+
+    def form(self):
+        """application/x-www-form-urlencoded body as {key: first value}."""
+        try:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = self.body.decode("latin-1")
+        return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+
+def _json_bytes(obj):
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+
+def build_response(status, headers, body, request_id, close=False, head=False,
+                   content_length=None):
+    """Returns (head_bytes, body_bytes). headers: dict or None."""
+    ctype = None
+    if body is None:
+        body = b""
+    elif isinstance(body, (bytes, bytearray)):
+        ctype = "application/json"
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+        ctype = "text/plain; charset=utf-8"
+    else:
+        body = _json_bytes(body)
+        ctype = "application/json"
+    lines = ["HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, "Status"))]
+    have_ct = False
+    if headers:
+        for k, v in headers.items():
+            lk = k.lower()
+            if lk in ("content-length", "connection", "x-request-id"):
+                continue
+            if lk == "content-type":
+                have_ct = True
+            lines.append("%s: %s\r\n" % (k, v))
+    if ctype and not have_ct:
+        lines.append("Content-Type: %s\r\n" % ctype)
+    lines.append("Content-Length: %d\r\n" % (len(body) if content_length is None else content_length))
+    lines.append("x-request-id: %s\r\n" % request_id)
+    lines.append("Date: %s\r\n" % _http_date())
+    if close:
+        lines.append("Connection: close\r\n")
+    lines.append("\r\n")
+    return "".join(lines).encode("latin-1"), (b"" if head else bytes(body))
+
+
+class _Close(Exception):
+    """Stop serving this connection (after an optional raw error answer)."""
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "dbx-emulator"
+    disable_nagle_algorithm = False  # done in Server.finish_request
+
+    def log_message(self, fmt, *args):  # never reverse-DNS, respect --quiet
+        if not self.server.quiet:
+            sys.stderr.write("%s - %s\n" % (self.client_address[0], fmt % args))
+
+    def handle(self):
+        self.close_connection = False
+        try:
+            while not self.close_connection:
+                self.handle_one()
+        except (_Close, OSError, ValueError):
+            pass
+
+    # ---- low-level I/O -------------------------------------------------------------------
+    def _raw_error(self, status, message):
+        rid = str(uuid.uuid4())
+        h, b = build_response(status, None, error_body(code_for_status(status), message, rid),
+                              rid, close=True)
+        try:
+            self.connection.sendall(h + b)
+        except OSError:
+            pass
+        raise _Close()
+
+    def _readline(self):
+        line = self.rfile.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            self._raw_error(431, "Line too long")
+        return line
+
+    def _read_chunked(self):
+        parts = []
+        total = 0
+        while True:
+            line = self._readline()
+            if not line:
+                raise _Close()
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self._raw_error(400, "Bad chunk size")
+            if size == 0:
+                break
+            data = self.rfile.read(size)
+            if len(data) < size:
+                raise _Close()
+            parts.append(data)
+            total += size
+            self.rfile.readline(_MAX_LINE + 1)  # CRLF after the chunk
+        while True:  # trailers
+            line = self._readline()
+            if not line or line in (b"\r\n", b"\n"):
+                break
+        return b"".join(parts)
+
+    def _send(self, data):
+        self.connection.sendall(data)
+
+    # ---- one request ---------------------------------------------------------------------
+    def handle_one(self):
+        line = self._readline()
+        while line in (b"\r\n", b"\n"):
+            line = self._readline()
+        if not line:
+            raise _Close()
+        t0 = time.perf_counter()
+        parts = line.decode("latin-1").split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            self._raw_error(400, "Bad request line")
+        method, target, version = parts
+        headers = {}
+        n = 0
+        while True:
+            h = self._readline()
+            if not h:
+                raise _Close()
+            if h in (b"\r\n", b"\n"):
+                break
+            n += 1
+            if n > _MAX_HEADERS:
+                self._raw_error(431, "Too many headers")
+            name, sep, value = h.decode("latin-1").partition(":")
+            if not sep:
+                self._raw_error(400, "Bad header line")
+            name = name.strip().lower()
+            value = value.strip()
+            if name in headers:
+                headers[name] = headers[name] + ", " + value
+            else:
+                headers[name] = value
+        conn_hdr = headers.get("connection", "").lower()
+        if version == "HTTP/1.0":
+            keep = "keep-alive" in conn_hdr
+        else:
+            keep = "close" not in conn_hdr
+        # body
+        te = headers.get("transfer-encoding")
+        expect = headers.get("expect", "").lower() == "100-continue" and version != "HTTP/1.0"
+        if te and te.lower() != "identity":
+            if "chunked" not in te.lower():
+                self._raw_error(501, "Unsupported transfer-encoding")
+            if expect:
+                self._send(b"HTTP/1.1 100 Continue\r\n\r\n")
+            body = self._read_chunked()
+        else:
+            cl = headers.get("content-length")
+            if cl:
+                try:
+                    cl = int(cl)
+                    if cl < 0:
+                        raise ValueError
+                except ValueError:
+                    self._raw_error(400, "Bad Content-Length")
+                if cl and expect:
+                    self._send(b"HTTP/1.1 100 Continue\r\n\r\n")
+                body = self.rfile.read(cl) if cl else b""
+                if len(body) < cl:
+                    raise _Close()
+            else:
+                body = b""
+        self.close_connection = not keep
+
+        req = Request()
+        req.method = method.upper()
+        req.target = target
+        if target.startswith(("http://", "https://")):  # absolute-form
+            slash = target.find("/", target.find("//") + 2)
+            target = target[slash:] if slash >= 0 else "/"
+        raw_path, _, qs = target.partition("?")
+        raw_path = raw_path.split("#", 1)[0]
+        req.raw_path = raw_path
+        req.path = unquote(raw_path) if "%" in raw_path else raw_path
+        req.query_string = qs
+        req.query = parse_qs(qs, keep_blank_values=True) if qs else {}
+        req.headers = headers
+        req.body = body
+        req.json = None
+        req.json_ok = False
+        if body:
+            try:
+                req.json = json.loads(body)
+                req.json_ok = True
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                pass
+        srv = self.server
+        req.server = srv.kind
+        req.scheme = "https" if srv.tls_context is not None else "http"
+        req.request_id = str(uuid.uuid4())
+        req.params = {}
+        req.principal = None
+        req.state = srv.state
+        req.client = self.client_address
+        req.local_host, req.local_port = srv.server_address[:2]
+        status = self.dispatch(req)
+        if not srv.quiet:
+            sys.stderr.write('%s - "%s %s %s" %s %.2fms\n' % (
+                self.client_address[0], method, req.target, version,
+                "-" if status is None else status, (time.perf_counter() - t0) * 1000))
+
+    # ---- dispatch --------------------------------------------------------------------------
+    def _log(self, req, status, fault_id):
+        try:
+            text = req.body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = req.body.decode("utf-8", "replace")
+        req.state.log_request({
+            "seq": 0, "server": req.server, "method": req.method, "path": req.path,
+            "query": req.query, "headers": dict(req.headers), "body": text,
+            "json": req.json, "status": status, "fault": fault_id,
+        })
+
+    def _respond(self, req, status, headers, body):
+        h, b = build_response(status, headers, body, req.request_id, close=self.close_connection,
+                              head=req.method == "HEAD")
+        self._send(h + b)
+
+    def dispatch(self, req):
+        state = req.state
+        path = req.path
+        if path.startswith(CONTROL_PREFIX):
+            status, headers, body = self.process(req, control=True)
+            self._respond(req, status, headers, body)
+            return status
+        if req.server == "other":
+            self._log(req, 200, None)
+            self._respond(req, 200, None, {"other_host": True})
+            return 200
+        rule = state.match_fault(req.method, path)
+        if rule is None:
+            status, headers, body = self.process(req)
+            self._log(req, status, None)
+            self._respond(req, status, headers, body)
+            return status
+        spec = rule.spec
+        action = rule.action
+        fheaders = spec.get("headers") or None
+        if action == "delay":
+            time.sleep(spec["delay_ms"] / 1000.0)
+            status, headers, body = self.process(req)
+            self._log(req, status, rule.id)
+            self._respond(req, status, headers, body)
+            return status
+        if action == "drop":
+            self._log(req, None, rule.id)
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            raise _Close()
+        if action == "status":
+            status = spec["status"]
+            if "body" in spec and spec["body"] is not None:
+                body = spec["body"]
+            elif status >= 400:
+                body = error_body(code_for_status(status), "Injected fault %d" % rule.id,
+                                  req.request_id)
+            else:
+                body = {}
+            self._log(req, status, rule.id)
+            self._respond(req, status, fheaders, body)
+            return status
+        if action == "malformed":
+            status = 200
+            body = spec.get("body")
+            body = body.encode("utf-8") if body is not None else MALFORMED_DEFAULT
+            headers = {"Content-Type": "application/json"}
+            if fheaders:
+                headers.update(fheaders)
+            self._log(req, status, rule.id)
+            self._respond(req, status, headers, body)
+            return status
+        if action == "redirect":
+            status = spec.get("status", 302)
+            loc = spec.get("location")
+            if not loc:
+                loc = (state.other_base or "") + req.raw_path + (
+                    "?" + req.query_string if req.query_string else "")
+            headers = {"Location": loc}
+            if fheaders:
+                headers.update(fheaders)
+            self._log(req, status, rule.id)
+            self._respond(req, status, headers, None)
+            return status
+        if action == "truncate":
+            status, headers, body = self.process(req)
+            h, b = build_response(status, headers, body, req.request_id, close=True)
+            self._log(req, status, rule.id)
+            self.close_connection = True
+            self._send(h + b[:len(b) // 2])
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            raise _Close()
+        raise AssertionError("unknown fault action " + action)
+
+    def process(self, req, control=False):
+        """Auth + routing + handler; always returns (status, headers, body)."""
+        try:
+            if not control and req.path.startswith(AUTH_PREFIXES):
+                auth = req.headers.get("authorization")
+                if not auth:
+                    raise ApiError(401, "UNAUTHENTICATED",
+                                   "Credential was not sent or was of an unsupported type for this API.")
+                scheme, _, token = auth.partition(" ")
+                token = token.strip()
+                if scheme.lower() != "bearer" or not token:
+                    raise ApiError(401, "UNAUTHENTICATED",
+                                   "Credential was not sent or was of an unsupported type for this API.")
+                principal, why = req.state.check_token(token)
+                if principal is None:
+                    raise ApiError(401, "UNAUTHENTICATED", why)
+                req.principal = principal
+            fn, params, allowed = apis.lookup(req.method, req.path)
+            if fn is None:
+                if allowed:
+                    raise ApiError(405, "BAD_REQUEST", "Method %s is not allowed for %s" % (
+                        req.method, req.path), headers={"Allow": ", ".join(allowed)})
+                raise ApiError(404, "ENDPOINT_NOT_FOUND",
+                               "No API found for '%s %s'" % (req.method, req.path))
+            req.params = params
+            status, headers, body = fn(req)
+            return status, headers, body
+        except ApiError as e:
+            return e.status, e.headers, error_body(e.error_code, e.message, req.request_id)
+        except Exception as e:  # never let a handler bug kill the connection
+            traceback.print_exc()
+            return 500, None, error_body("INTERNAL_ERROR", "%s: %s" % (type(e).__name__, e),
+                                         req.request_id)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, addr, state, kind="main", tls_context=None, quiet=False):
+        self.state = state
+        self.kind = kind
+        self.tls_context = tls_context
+        self.quiet = quiet
+        super().__init__(addr, Handler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind does getfqdn() (a reverse DNS lookup); skip it
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = host
+        self.server_port = port
+
+    def finish_request(self, request, client_address):
+        try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        if self.tls_context is None:
+            self.RequestHandlerClass(request, client_address, self)
+            return
+        # TLS handshake in the connection's own thread, not in the accept loop
+        tls = None
+        try:
+            request.settimeout(10)
+            tls = self.tls_context.wrap_socket(request, server_side=True)
+            tls.settimeout(None)
+            self.RequestHandlerClass(tls, client_address, self)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            if tls is not None:
+                try:
+                    tls.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                tls.close()
+
+    def handle_error(self, request, client_address):
+        if not self.quiet:
+            traceback.print_exc()
+
+
+def make_tls_context(cert_file, key_file):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_file, key_file)
+    try:
+        ctx.set_alpn_protocols(["http/1.1"])
+    except (NotImplementedError, AttributeError):
+        pass
+    return ctx
