@@ -15,6 +15,10 @@
  *    idempotency token), because the server may have acted on the request.
  *  - never: a TLS failure, a client timeout, other 4xx, or a streamed
  *    response that already delivered bytes.
+ *  Below this policy, libcurl resends a request once, on a fresh
+ *  connection, when a reused keep-alive connection closes before any byte
+ *  of the answer arrives: the race with a server closing an idle
+ *  connection. That resend applies to every method.
  * Delays: Retry-After when given, else linear backoff from 1 s by 1 s up to
  * 10 s plus 50-750 ms jitter, all within the retry budget (300 s).
  *
