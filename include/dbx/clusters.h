@@ -51,7 +51,9 @@ DBX_API const char *dbx_cluster_state_name(dbx_cluster_state_t state);
  * from JSON; it is copied when sent, so one spec may create many clusters.
  * Setters replace previous values; every string is copied.
  * Errors of setters: DBX_EINVAL (NULL spec/key, out-of-range number),
- * DBX_ENOMEM.
+ * DBX_ENOMEM. Spec functions take no client, so their error detail is read
+ * with dbx_client_last_error(NULL); dbx_clusters_create/edit validate the
+ * spec again and record problems on the client.
  */
 typedef struct dbx_cluster_spec dbx_cluster_spec;
 

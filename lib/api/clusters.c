@@ -4,6 +4,7 @@
 
 #include "api.h"
 #include "dbx/clusters.h"
+#include "dbx/sys/json.h"
 
 #define BASE "/api/2.1/clusters"
 
@@ -888,3 +889,9 @@ DBX_API dbx_status dbx_clusters_wait_terminated(dbx_cluster **out, dbx_client *c
 {
     return wait_for(out, c, cluster_id, opts, DBX_CLUSTER_STATE_TERMINATED);
 }
+
+/* ---- include/dbx/sys/json.h ---------------------------------------------------------------------- */
+
+DBX_API const json_t *dbx_cluster_jansson(const dbx_cluster *cl) { return cl ? cl->j : NULL; }
+DBX_API const json_t *dbx_cluster_event_jansson(const dbx_cluster_event *ev) { return ev ? ev->j : NULL; }
+DBX_API const json_t *dbx_cluster_spec_jansson(const dbx_cluster_spec *spec) { return spec ? spec->j : NULL; }
