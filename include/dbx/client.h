@@ -146,7 +146,8 @@ typedef struct dbx_client_options {
     const char *ca_bundle;   /**< PEM bundle; default: the system store */
     int insecure_skip_verify; /**< non-zero disables TLS verification: local tests only */
     const char *proxy;       /**< default: libcurl's environment (https_proxy, no_proxy) */
-    const char *product;     /**< "name/version" appended to the User-Agent */
+    const char *product;     /**< "name/version" appended to the User-Agent:
+                                  "libdbx/0.1.0 libcurl/7.88.1 os/linux auth/pat name/version" */
 
     dbx_log_fn log_fn;       /**< NULL: log to stderr if log_level (or DBX_LOG) is set */
     void *log_payload;

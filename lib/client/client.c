@@ -341,9 +341,9 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
     pc->max_attempts = o && o->max_attempts > 0 ? o->max_attempts : 0;
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     const char *product = c->vals[A_PRODUCT];
-    pc->user_agent = dbx__sprintf("%s%slibdbx/%s libcurl/%s os/linux auth/%s", product ? product : "",
-                                  product ? " " : "", DBX_VERSION, cv && cv->version ? cv->version : "?",
-                                  dbx__auth_type_name(c->auth_type));
+    pc->user_agent = dbx__sprintf("libdbx/%s libcurl/%s os/linux auth/%s%s%s", DBX_VERSION,
+                                  cv && cv->version ? cv->version : "?", dbx__auth_type_name(c->auth_type),
+                                  product ? " " : "", product ? product : "");
     if (!pc->user_agent) {
         st = dbx__fail(NULL, DBX_ENOMEM, "out of memory");
         goto fail;

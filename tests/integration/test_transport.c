@@ -426,7 +426,9 @@ static void test_logging_redacts_secrets(void **state)
                      DBX_ENOTFOUND); /* the emulator has no secrets API */
     assert_null(resp);
     json_t *req = emu_last_request(e, "/api/2.0/secrets/put");
-    assert_non_null(strstr(emu_req_header(req, "user-agent"), "fraud-scorer/2.1 libdbx/"));
+    const char *ua = emu_req_header(req, "user-agent");
+    assert_true(strncmp(ua, "libdbx/" DBX_VERSION " libcurl/", 15 + strlen(DBX_VERSION)) == 0);
+    assert_non_null(strstr(ua, " auth/pat fraud-scorer/2.1"));
     json_decref(req);
     assert_non_null(lb.text);
     assert_non_null(strstr(lb.text, "> POST /api/2.0/secrets/put"));
