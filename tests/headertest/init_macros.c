@@ -1,0 +1,84 @@
+/*
+ * Build-hygiene check (C11): every *_INIT macro initialises its struct
+ * completely (compiled with -Wall -Wextra -Wmissing-field-initializers
+ * -Werror), and the layout facts the ABI relies on hold at compile time.
+ * Nothing here runs; a failure is a build failure of dbx_hygiene_headers.
+ */
+#include <dbx/dbx.h>
+
+#include <limits.h>
+#include <stddef.h>
+
+/* `version` comes first in every versioned struct, so a library can read
+ * it before knowing which fields the caller's headers had. */
+_Static_assert(offsetof(dbx_client_options, version) == 0, "dbx_client_options.version first");
+_Static_assert(offsetof(dbx_wait_options, version) == 0, "dbx_wait_options.version first");
+_Static_assert(offsetof(dbx_request_options, version) == 0, "dbx_request_options.version first");
+_Static_assert(offsetof(dbx_clusters_list_options, version) == 0,
+               "dbx_clusters_list_options.version first");
+_Static_assert(offsetof(dbx_cluster_events_options, version) == 0,
+               "dbx_cluster_events_options.version first");
+_Static_assert(offsetof(dbx_error, version) == 0, "dbx_error.version first");
+
+_Static_assert(sizeof(((dbx_client_options *)0)->version) == sizeof(unsigned int), "version is unsigned int");
+_Static_assert(sizeof(((dbx_wait_options *)0)->version) == sizeof(unsigned int), "version is unsigned int");
+_Static_assert(sizeof(((dbx_request_options *)0)->version) == sizeof(unsigned int), "version is unsigned int");
+_Static_assert(sizeof(((dbx_clusters_list_options *)0)->version) == sizeof(unsigned int), "version is unsigned int");
+_Static_assert(sizeof(((dbx_cluster_events_options *)0)->version) == sizeof(unsigned int), "version is unsigned int");
+_Static_assert(sizeof(((dbx_error *)0)->version) == sizeof(unsigned int), "version is unsigned int");
+
+/* Every struct is bigger than its version field (fields follow it). */
+_Static_assert(sizeof(dbx_client_options) > sizeof(unsigned int), "dbx_client_options has fields");
+_Static_assert(sizeof(dbx_wait_options) > sizeof(unsigned int), "dbx_wait_options has fields");
+_Static_assert(sizeof(dbx_request_options) > sizeof(unsigned int), "dbx_request_options has fields");
+_Static_assert(sizeof(dbx_clusters_list_options) > sizeof(unsigned int), "list options have fields");
+_Static_assert(sizeof(dbx_cluster_events_options) > sizeof(unsigned int), "events options have fields");
+
+_Static_assert(DBX_CLIENT_OPTIONS_VERSION >= 1, "struct versions start at 1");
+_Static_assert(DBX_WAIT_OPTIONS_VERSION >= 1, "struct versions start at 1");
+_Static_assert(DBX_REQUEST_OPTIONS_VERSION >= 1, "struct versions start at 1");
+_Static_assert(DBX_CLUSTERS_LIST_OPTIONS_VERSION >= 1, "struct versions start at 1");
+_Static_assert(DBX_CLUSTER_EVENTS_OPTIONS_VERSION >= 1, "struct versions start at 1");
+_Static_assert(DBX_ERROR_VERSION >= 1, "struct versions start at 1");
+
+/* Enums are int-sized (bindings map them to C int). */
+_Static_assert(sizeof(dbx_status) == sizeof(int), "dbx_status is int-sized");
+_Static_assert(sizeof(dbx_log_level) == sizeof(int), "dbx_log_level is int-sized");
+_Static_assert(sizeof(dbx_auth_type) == sizeof(int), "dbx_auth_type is int-sized");
+_Static_assert(sizeof(dbx_cluster_state_t) == sizeof(int), "dbx_cluster_state_t is int-sized");
+
+/* Status numbers are documented as stable: bindings hard-code them. */
+_Static_assert(DBX_OK == 0 && DBX_DONE == 1 && DBX_ERROR == -1, "stable status numbers");
+_Static_assert(DBX_EINVAL == -2 && DBX_ENOMEM == -3 && DBX_ECONFIG == -4, "stable status numbers");
+_Static_assert(DBX_ENOTFOUND == -12 && DBX_EINVALIDSTATE == -21, "stable status numbers");
+_Static_assert(DBX_FAILED(DBX_ERROR) && !DBX_FAILED(DBX_OK) && !DBX_FAILED(DBX_DONE), "DBX_FAILED");
+
+/* Version macros agree with each other. */
+_Static_assert(DBX_VERSION_NUM ==
+                   ((DBX_VERSION_MAJOR << 16) | (DBX_VERSION_MINOR << 8) | DBX_VERSION_PATCH),
+               "DBX_VERSION_NUM");
+_Static_assert(DBX_VERSION_MINOR < 256 && DBX_VERSION_PATCH < 256, "one byte each in DBX_VERSION_NUM");
+_Static_assert(DBX_VERSION_AT_LEAST(DBX_VERSION_MAJOR, DBX_VERSION_MINOR, DBX_VERSION_PATCH),
+               "DBX_VERSION_AT_LEAST");
+_Static_assert(!DBX_VERSION_AT_LEAST(DBX_VERSION_MAJOR + 1, 0, 0), "DBX_VERSION_AT_LEAST");
+
+int dbx_hygiene_init_macros_c(void);
+
+int dbx_hygiene_init_macros_c(void)
+{
+    dbx_client_options client = DBX_CLIENT_OPTIONS_INIT;
+    dbx_wait_options wait = DBX_WAIT_OPTIONS_INIT;
+    dbx_request_options request = DBX_REQUEST_OPTIONS_INIT;
+    dbx_clusters_list_options list = DBX_CLUSTERS_LIST_OPTIONS_INIT;
+    dbx_cluster_events_options events = DBX_CLUSTER_EVENTS_OPTIONS_INIT;
+    /* Also valid as static initialisers (constant expressions). */
+    static const dbx_client_options s_client = DBX_CLIENT_OPTIONS_INIT;
+    static const dbx_wait_options s_wait = DBX_WAIT_OPTIONS_INIT;
+    static const dbx_request_options s_request = DBX_REQUEST_OPTIONS_INIT;
+    static const dbx_clusters_list_options s_list = DBX_CLUSTERS_LIST_OPTIONS_INIT;
+    static const dbx_cluster_events_options s_events = DBX_CLUSTER_EVENTS_OPTIONS_INIT;
+
+    return (int)(client.version + wait.version + request.version + list.version + events.version +
+                 s_client.version + s_wait.version + s_request.version + s_list.version +
+                 s_events.version);
+}
