@@ -149,6 +149,12 @@ static dbx_status normalize_host(dbx_client *c)
     const char *h = c->vals[A_HOST];
     while (isspace((unsigned char)*h))
         h++;
+    size_t hl = strlen(h);
+    while (hl && isspace((unsigned char)h[hl - 1]))
+        hl--;
+    for (size_t i = 0; i < hl; i++)
+        if (isspace((unsigned char)h[i]) || (unsigned char)h[i] < 0x20)
+            return dbx__fail(NULL, DBX_ECONFIG, "host contains white space or control characters");
     dbx__buf b = DBX__BUF_INIT;
     const char *rest = h;
     if (dbx__strncasecmp(h, "https://", 8) == 0) {

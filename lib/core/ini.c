@@ -149,8 +149,8 @@ int dbx__ini_parse(dbx__ini **out, const char *text, size_t len, char *errbuf, s
             snprintf(errbuf, errlen, "line %d: expected 'key = value'", lineno);
             goto fail;
         }
+        char *val_end = line + strlen(line); /* before trim() cuts the line at the key */
         char *key = trim(line, eq);
-        char *val_end = line + strlen(line);
         char *value = trim(eq + 1, val_end);
         if (!*key) {
             snprintf(errbuf, errlen, "line %d: empty key", lineno);

@@ -44,17 +44,32 @@ void dbx__log(const dbx__logger *lg, dbx_log_level lvl, dbx_log_category cat, co
 
 #define REDACTED "**REDACTED**"
 
+/* Case-insensitive, and '-' matches '_' (header names vs JSON keys). */
+static int name_eq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int ca = tolower((unsigned char)a[i]), cb = tolower((unsigned char)b[i]);
+        if (ca == '-')
+            ca = '_';
+        if (cb == '-')
+            cb = '_';
+        if (ca != cb)
+            return 0;
+    }
+    return 1;
+}
+
 static int ends_with_ci(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
-    return len >= n && dbx__strncasecmp(s + len - n, suffix, n) == 0;
+    return len >= n && name_eq(s + len - n, suffix, n);
 }
 
 static int contains_ci(const char *s, size_t len, const char *needle)
 {
     size_t n = strlen(needle);
     for (size_t i = 0; i + n <= len; i++)
-        if (dbx__strncasecmp(s + i, needle, n) == 0)
+        if (name_eq(s + i, needle, n))
             return 1;
     return 0;
 }
@@ -64,7 +79,7 @@ int dbx__is_secret_name(const char *name, size_t len)
     static const char *not_secret[] = {"page_token", "token_type", "token_endpoint",
                                        "idempotency_token", "token_id", "token_expiry_time"};
     static const char *secret[] = {"token", "secret", "password", "passwd", "authorization",
-                                   "credential", "api_key", "apikey", "private_key",
+                                   "credential", "api_key", "apikey", "private_key", "access_key",
                                    "cookie", "assertion", "signature", "x-amz-security"};
     for (size_t i = 0; i < sizeof not_secret / sizeof *not_secret; i++)
         if (ends_with_ci(name, len, not_secret[i]))
@@ -82,10 +97,19 @@ void dbx__redact_header(dbx__buf *out, const char *name, const char *value)
         dbx__buf_puts(out, value);
         return;
     }
-    /* keep the scheme ("Bearer", "Basic") which helps debugging */
-    const char *sp = value ? strchr(value, ' ') : NULL;
-    if (sp && sp - value < 16)
-        dbx__buf_put(out, value, (size_t)(sp - value + 1));
+    /* keep a known auth scheme ("Bearer", "Basic"), which helps debugging;
+     * everything else about a secret header goes */
+    static const char *schemes[] = {"Bearer ", "Basic ", "Digest ", "Negotiate ", "NTLM "};
+    if (value && (dbx__strcasecmp(name, "Authorization") == 0 ||
+                  dbx__strcasecmp(name, "Proxy-Authorization") == 0)) {
+        for (size_t i = 0; i < sizeof schemes / sizeof *schemes; i++) {
+            size_t n = strlen(schemes[i]);
+            if (dbx__strncasecmp(value, schemes[i], n) == 0) {
+                dbx__buf_put(out, value, n);
+                break;
+            }
+        }
+    }
     dbx__buf_puts(out, REDACTED);
 }
 
@@ -132,8 +156,33 @@ static void redact_json(dbx__buf *out, const char *s, size_t len)
             i++;
             continue;
         }
-        if (expect_value && !isspace((unsigned char)c) && c != '{' && c != '[' &&
-            dbx__is_secret_name(key, key_len)) {
+        if (expect_value && (c == '{' || c == '[') && dbx__is_secret_name(key, key_len)) {
+            /* a secret key holding an object or array: drop the whole value */
+            int depth = 0;
+            while (i < len) {
+                char d = s[i];
+                if (d == '"') {
+                    i++;
+                    while (i < len && s[i] != '"') {
+                        if (s[i] == '\\' && i + 1 < len)
+                            i++;
+                        i++;
+                    }
+                } else if (d == '{' || d == '[') {
+                    depth++;
+                } else if (d == '}' || d == ']') {
+                    if (--depth == 0) {
+                        i++;
+                        break;
+                    }
+                }
+                i++;
+            }
+            dbx__buf_puts(out, "\"" REDACTED "\"");
+            expect_value = 0;
+            continue;
+        }
+        if (expect_value && !isspace((unsigned char)c) && dbx__is_secret_name(key, key_len)) {
             /* number / literal value of a secret key */
             while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' && !isspace((unsigned char)s[i]))
                 i++;
@@ -173,6 +222,7 @@ static void redact_form(dbx__buf *out, const char *s, size_t len)
     }
 }
 
+/* Form data: k=v pairs joined by '&', no blanks (trailing ones aside). */
 static int looks_like_form(const char *s, size_t len)
 {
     if (!memchr(s, '=', len))
@@ -191,11 +241,16 @@ void dbx__redact_body(dbx__buf *out, const char *body, size_t len, size_t max)
     size_t k = 0;
     while (k < len && isspace((unsigned char)body[k]))
         k++;
+    size_t end = len; /* ignore trailing blanks when sniffing the format */
+    while (end > k && isspace((unsigned char)body[end - 1]))
+        end--;
     if (k < len && (body[k] == '{' || body[k] == '['))
         redact_json(&tmp, body, len);
-    else if (looks_like_form(body, len))
-        redact_form(&tmp, body, len);
-    else
+    else if (end > k && looks_like_form(body + k, end - k)) {
+        dbx__buf_put(&tmp, body, k);
+        redact_form(&tmp, body + k, end - k);
+        dbx__buf_put(&tmp, body + end, len - end);
+    } else
         dbx__buf_put(&tmp, body, len);
     if (tmp.len > max) {
         dbx__buf_put(out, tmp.ptr, max);

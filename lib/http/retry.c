@@ -14,7 +14,18 @@ long dbx__parse_retry_after(const char *value, int64_t wall_now_ms)
         p++;
     if (isdigit((unsigned char)*p)) {
         long secs;
-        if (dbx__parse_long(p, &secs) != 0 || secs < 0)
+        if (dbx__parse_long(p, &secs) != 0) {
+            /* all digits but too large for a long: a very long delay (RFC 9111 1.2.2) */
+            const char *q = p;
+            while (isdigit((unsigned char)*q))
+                q++;
+            while (isspace((unsigned char)*q))
+                q++;
+            if (*q)
+                return -1;
+            secs = 24L * 3600;
+        }
+        if (secs < 0)
             return -1;
         if (secs > 24L * 3600)
             secs = 24L * 3600;

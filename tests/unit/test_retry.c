@@ -1,0 +1,183 @@
+/*
+ * Unit tests for the retry arithmetic: Retry-After parsing, backoff bounds,
+ * transient error messages.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/http.h"
+
+#define DAY_MS (24L * 3600 * 1000)
+/* 2023-11-14T22:13:20Z */
+#define NOW_MS ((int64_t)1700000000 * 1000)
+
+static void http_date(char *out, size_t cap, time_t t)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void retry_after_seconds(void **state)
+{
+    (void)state;
+    assert_int_equal(dbx__parse_retry_after("2", NOW_MS), 2000);
+    assert_int_equal(dbx__parse_retry_after("0", NOW_MS), 0);
+    assert_int_equal(dbx__parse_retry_after("  5", NOW_MS), 5000);
+    assert_int_equal(dbx__parse_retry_after("5 ", NOW_MS), 5000);
+    assert_int_equal(dbx__parse_retry_after("120", NOW_MS), 120000);
+    assert_int_equal(dbx__parse_retry_after("86400", NOW_MS), DAY_MS);
+    /* the wall clock does not matter for delta-seconds */
+    assert_int_equal(dbx__parse_retry_after("3", 0), 3000);
+}
+
+static void retry_after_invalid(void **state)
+{
+    (void)state;
+    const char *bad[] = {"-1", "-5", "abc", "garbage", "1.5", "12abc", "soon", "   ", "", "+", "0x10"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        long v = dbx__parse_retry_after(bad[i], NOW_MS);
+        if (v != -1)
+            fail_msg("Retry-After \"%s\" -> %ld, want -1", bad[i], v);
+    }
+    assert_int_equal(dbx__parse_retry_after(NULL, NOW_MS), -1);
+}
+
+static void retry_after_capped(void **state)
+{
+    (void)state;
+    assert_int_equal(dbx__parse_retry_after("86401", NOW_MS), DAY_MS);
+    assert_int_equal(dbx__parse_retry_after("1000000", NOW_MS), DAY_MS);
+    assert_int_equal(dbx__parse_retry_after("2147483648", NOW_MS), DAY_MS);
+}
+
+static void retry_after_overflowing_number(void **state)
+{
+    (void)state;
+    /* RFC 9111 1.2.2: an overflowing delta-seconds is a very large value, not absent */
+    assert_int_equal(dbx__parse_retry_after("99999999999999999999999", NOW_MS), DAY_MS);
+}
+
+static void retry_after_http_date(void **state)
+{
+    (void)state;
+    char d[64];
+    time_t now = (time_t)(NOW_MS / 1000);
+    http_date(d, sizeof d, now + 5);
+    assert_string_equal(d, "Tue, 14 Nov 2023 22:13:25 GMT");
+    assert_int_equal(dbx__parse_retry_after(d, NOW_MS), 5000);
+    /* sub-second wall clock: the delta is exact in ms */
+    assert_int_equal(dbx__parse_retry_after(d, NOW_MS + 250), 4750);
+    /* now -> 0; past -> 0 */
+    http_date(d, sizeof d, now);
+    assert_int_equal(dbx__parse_retry_after(d, NOW_MS), 0);
+    http_date(d, sizeof d, now - 60);
+    assert_int_equal(dbx__parse_retry_after(d, NOW_MS), 0);
+    assert_int_equal(dbx__parse_retry_after("Thu, 01 Jan 1998 00:00:00 GMT", NOW_MS), 0);
+    /* far future: capped at a day */
+    http_date(d, sizeof d, now + 3 * 86400);
+    assert_int_equal(dbx__parse_retry_after(d, NOW_MS), DAY_MS);
+    /* other date formats curl understands */
+    assert_int_equal(dbx__parse_retry_after("Tuesday, 14-Nov-23 22:13:30 GMT", NOW_MS), 10000);
+    assert_int_equal(dbx__parse_retry_after("Tue Nov 14 22:13:21 2023", NOW_MS), 1000);
+}
+
+#define SAMPLES 2000
+
+static void check_backoff(int retry, long initial, long max, long lo, long hi)
+{
+    long seen_min = LONG_MAX, seen_max = LONG_MIN;
+    for (int i = 0; i < SAMPLES; i++) {
+        long d = dbx__backoff_ms(retry, initial, max);
+        if (d < lo || d > hi)
+            fail_msg("backoff(%d, %ld, %ld) = %ld not in [%ld, %ld]", retry, initial, max, d, lo, hi);
+        if (d < seen_min)
+            seen_min = d;
+        if (d > seen_max)
+            seen_max = d;
+    }
+    /* jitter spreads over the range (700 ms wide) */
+    if (seen_min > lo + 100 || seen_max < hi - 100)
+        fail_msg("backoff(%d) jitter too narrow: [%ld, %ld] of [%ld, %ld]", retry, seen_min, seen_max, lo, hi);
+}
+
+static void backoff_bounds(void **state)
+{
+    (void)state;
+    check_backoff(1, 1000, 10000, 1050, 1750);
+    check_backoff(2, 1000, 10000, 2050, 2750);
+    check_backoff(3, 1000, 10000, 3050, 3750);
+    check_backoff(10, 1000, 10000, 10050, 10750);
+    /* capped at max + 750 */
+    check_backoff(11, 1000, 10000, 10050, 10750);
+    check_backoff(50, 1000, 10000, 10050, 10750);
+    check_backoff(INT_MAX, 1000, 10000, 10050, 10750);
+    check_backoff(4, 500, 2000, 2050, 2750);
+    /* retry < 1 is the first retry */
+    check_backoff(0, 1000, 10000, 1050, 1750);
+    check_backoff(-3, 1000, 10000, 1050, 1750);
+    /* initial <= 0 is 1000 */
+    check_backoff(1, 0, 10000, 1050, 1750);
+    check_backoff(1, -5, 10000, 1050, 1750);
+    check_backoff(3, 0, 10000, 3050, 3750);
+    /* max below initial: initial wins */
+    check_backoff(5, 3000, 100, 3050, 3750);
+}
+
+static void transient_messages(void **state)
+{
+    (void)state;
+    const char *yes[] = {
+        "com.databricks.backend.manager.util.UnknownWorkerEnvironmentException: env x",
+        "Workspace 123 does not have any associated worker environments",
+        "There is no worker environment with id abc",
+        "Unknown worker environment: we-1",
+        "ClusterNotReadyException: cluster 0101 is not ready",
+        "java.lang.Exception: ClusterNotReadyException",
+        "Timed out after 30 seconds",
+        "rpc error: deadline exceeded",
+        "worker env we-123 not found",
+        "the worker env was not found in region",
+    };
+    const char *no[] = {
+        "Cluster 0101 does not exist",
+        "timed out after 30 seconds", /* patterns are case-sensitive, like the SDKs */
+        "Timed out",
+        "Deadline Exceeded",
+        "not found",
+        "worker env",
+        "not found: worker env x",
+        "ClusterNotReady",
+        "Invalid parameter",
+        "",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        if (!dbx__is_transient_message(yes[i]))
+            fail_msg("\"%s\" should be transient", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (dbx__is_transient_message(no[i]))
+            fail_msg("\"%s\" should not be transient", no[i]);
+    assert_false(dbx__is_transient_message(NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(retry_after_seconds),
+        cmocka_unit_test(retry_after_invalid),
+        cmocka_unit_test(retry_after_capped),
+        cmocka_unit_test(retry_after_overflowing_number),
+        cmocka_unit_test(retry_after_http_date),
+        cmocka_unit_test(backoff_bounds),
+        cmocka_unit_test(transient_messages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
