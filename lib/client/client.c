@@ -253,7 +253,7 @@ static void client_destroy(dbx_client *c)
     if (c->pipe.tx)
         c->pipe.tx->destroy(c->pipe.tx);
     dbx__auth_free(c->pipe.auth);
-    dbx__free(c->pipe.cfg.user_agent);
+    dbx__free(c->pipe.cfg.user_agent_header);
     /* pipe.cfg.host aliases vals[A_HOST] */
     for (int a = 0; a < A_COUNT; a++) {
         if (c->vals[a] && dbx__attrs[a].sensitive)
@@ -341,10 +341,10 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
     pc->max_attempts = o && o->max_attempts > 0 ? o->max_attempts : 0;
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     const char *product = c->vals[A_PRODUCT];
-    pc->user_agent = dbx__sprintf("libdbx/%s libcurl/%s os/linux auth/%s%s%s", DBX_VERSION,
+    pc->user_agent_header = dbx__sprintf("User-Agent: libdbx/%s libcurl/%s os/linux auth/%s%s%s", DBX_VERSION,
                                   cv && cv->version ? cv->version : "?", dbx__auth_type_name(c->auth_type),
                                   product ? " " : "", product ? product : "");
-    if (!pc->user_agent) {
+    if (!pc->user_agent_header) {
         st = dbx__fail(NULL, DBX_ENOMEM, "out of memory");
         goto fail;
     }

@@ -122,7 +122,7 @@ const char *dbx__auth_type_name(dbx_auth_type t);
 
 typedef struct dbx__pipeline_config {
     char *host;       /* "https://example.net" (no trailing slash) */
-    char *user_agent;
+    char *user_agent_header; /* "User-Agent: libdbx/..." (built once per client) */
     long http_timeout_ms;
     long connect_timeout_ms;
     long retry_timeout_ms;

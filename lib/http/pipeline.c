@@ -269,6 +269,20 @@ static void log_response(dbx__pipeline *p, const char *method, const char *log_p
 
 /* ---- the pipeline ------------------------------------------------------------------ */
 
+/* "/api/2.1/clusters/get" for the workspace, "https://other:443/path" for
+ * another host; never the query string. */
+static void make_log_path(dbx__buf *out, const char *url, const origin *home, int have_home)
+{
+    origin cur;
+    dbx__buf_clear(out);
+    const char *pp = parse_origin(url, &cur) == 0 ? cur.path : url;
+    if (!have_home || !same_origin(&cur, home))
+        dbx__buf_printf(out, "%s://%s:%d", cur.scheme, cur.host, cur.port);
+    dbx__buf_put(out, pp, strcspn(pp, "?#"));
+    if (out->len == 0)
+        dbx__buf_putc(out, '/');
+}
+
 static int method_ok(const char *m)
 {
     static const char *ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
@@ -319,10 +333,19 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                      (call->idempotent == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0));
     long timeout = call->timeout_ms > 0 ? call->timeout_ms : p->cfg.http_timeout_ms;
 
-    dbx__buf auth_line = DBX__BUF_INIT, ua_line = DBX__BUF_INIT, ct_line = DBX__BUF_INIT;
+    dbx__buf auth_line = DBX__BUF_INIT, ct_line = DBX__BUF_INIT;
     dbx__buf code = DBX__BUF_INIT, msg = DBX__BUF_INIT, rid = DBX__BUF_INIT, log_path = DBX__BUF_INIT;
-    dbx__buf_printf(&ua_line, "User-Agent: %s", p->cfg.user_agent ? p->cfg.user_agent : "libdbx");
-    dbx__buf_printf(&ct_line, "Content-Type: %s", call->content_type ? call->content_type : "application/json");
+    const char *ct = "Content-Type: application/json";
+    if (call->content_type) {
+        dbx__buf_printf(&ct_line, "Content-Type: %s", call->content_type);
+        ct = ct_line.ptr;
+    }
+    const int debug = DBX__LOG_ENABLED(&p->log, DBX_LOG_DEBUG);
+#define NEED_LOG_PATH()                                                                            \
+    do {                                                                                           \
+        if (log_path.len == 0)                                                                     \
+            make_log_path(&log_path, url, &home, have_home);                                       \
+    } while (0)
 
     int64_t start = dbx__now_ms();
     int64_t deadline = start + (p->cfg.retry_timeout_ms > 0 ? p->cfg.retry_timeout_ms : 300000);
@@ -333,16 +356,8 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
     for (;;) {
         attempt++;
         dbx__resp_reset(resp);
-        dbx__buf_clear(&log_path);
-        {
-            origin cur;
-            const char *pp = parse_origin(url, &cur) == 0 ? cur.path : url;
-            if (!same_origin(&cur, &home) || !have_home)
-                dbx__buf_printf(&log_path, "%s://%s:%d", cur.scheme, cur.host, cur.port);
-            dbx__buf_put(&log_path, pp, strcspn(pp, "?#"));
-            if (log_path.len == 0)
-                dbx__buf_putc(&log_path, '/');
-        }
+        if (debug)
+            NEED_LOG_PATH();
 
         const char *headers[MAX_HEADERS];
         size_t nh = 0;
@@ -353,13 +368,13 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                 goto out; /* the auth layer recorded why */
             headers[nh++] = auth_line.ptr;
         }
-        headers[nh++] = ua_line.ptr;
+        headers[nh++] = p->cfg.user_agent_header;
         headers[nh++] = "Accept: application/json";
         if (with_body)
-            headers[nh++] = ct_line.ptr;
+            headers[nh++] = ct;
         for (size_t i = 0; call->headers && call->headers[i] && nh < MAX_HEADERS; i++)
             headers[nh++] = call->headers[i];
-        if (ua_line.oom || ct_line.oom || log_path.oom) {
+        if (ct_line.oom || log_path.oom) {
             st = dbx__fail(owner, DBX_ENOMEM, "out of memory");
             goto out;
         }
@@ -379,6 +394,7 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
         dbx__buf_clear(&msg);
         dbx__buf_clear(&rid);
         if (tr.kind != DBX__TX_OK) {
+            NEED_LOG_PATH();
             st = tx_status(tr.kind);
             retriable = (tr.kind == DBX__TX_NOT_SENT) || (tr.kind == DBX__TX_FAILED && idempotent);
             dbx__buf_puts(&msg, tr.message);
@@ -391,6 +407,7 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                 st = DBX_OK;
                 goto out;
             }
+            NEED_LOG_PATH();
             const char *location = dbx__resp_header(resp, "Location");
             if (s >= 300 && s < 400 && call->follow_redirects && location) {
                 char *next = resolve_location(url, location);
@@ -422,6 +439,7 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                 dbx__free(url);
                 url = next;
                 target = nto;
+                dbx__buf_clear(&log_path);
                 attempt--; /* a redirect is not a retry */
                 continue;
             }
@@ -469,11 +487,11 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
 out:
     dbx__free(url);
     dbx__buf_dispose(&auth_line);
-    dbx__buf_dispose(&ua_line);
     dbx__buf_dispose(&ct_line);
     dbx__buf_dispose(&code);
     dbx__buf_dispose(&msg);
     dbx__buf_dispose(&rid);
     dbx__buf_dispose(&log_path);
     return st;
+#undef NEED_LOG_PATH
 }

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -105,6 +106,39 @@ static void share_unlock(CURL *h, curl_lock_data data, void *ud)
 
 /* ---- pool --------------------------------------------------------------------- */
 
+static size_t on_header(char *data, size_t size, size_t n, void *ud);
+static size_t on_body(char *data, size_t size, size_t n, void *ud);
+
+/* Options that never change for a client are set once, when a handle is
+ * made; a pooled handle keeps them (and its live connections) between calls. */
+static CURL *new_handle(curl_tx *t)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        return NULL;
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the pipeline decides, per origin */
+    curl_easy_setopt(h, CURLOPT_SHARE, t->share);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    if (t->ca_bundle)
+        curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_bundle);
+    if (t->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (t->proxy)
+        curl_easy_setopt(h, CURLOPT_PROXY, t->proxy);
+    return h;
+}
+
 static CURL *acquire(curl_tx *t)
 {
     CURL *h = NULL;
@@ -112,11 +146,7 @@ static CURL *acquire(curl_tx *t)
     if (t->n_idle > 0)
         h = t->idle[--t->n_idle];
     pthread_mutex_unlock(&t->mu);
-    if (!h)
-        h = curl_easy_init();
-    else
-        curl_easy_reset(h); /* options only: live connections and caches stay */
-    return h;
+    return h ? h : new_handle(t);
 }
 
 static void release(curl_tx *t, CURL *h)
@@ -164,6 +194,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
     const char *v = colon + 1;
     while (v < data + end && (*v == ' ' || *v == '\t'))
         v++;
+    if (nlen == 14 && dbx__strncasecmp(data, "Content-Length", 14) == 0 && !x->req->write_fn) {
+        /* one allocation for the body instead of growing it (capped: a
+         * server's number is not a promise) */
+        unsigned long long cl = strtoull(v, NULL, 10);
+        if (cl > 0 && cl <= (8u << 20))
+            dbx__buf_grow(&x->resp->body, (size_t)cl);
+    }
     if (dbx__resp_add_header(x->resp, data, nlen, v, (size_t)(data + end - v)) != 0) {
         x->oom = 1;
         return 0;
@@ -250,53 +287,28 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     char errbuf[CURL_ERROR_SIZE];
     errbuf[0] = '\0';
 
+    /* per call: everything a previous call on this handle may have set */
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the pipeline decides, per origin */
-    curl_easy_setopt(h, CURLOPT_SHARE, t->share);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-    if (req->timeout_ms > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    if (req->connect_timeout_ms > 0)
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
-    if (t->ca_bundle)
-        curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_bundle);
-    if (t->insecure) {
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (t->proxy)
-        curl_easy_setopt(h, CURLOPT_PROXY, t->proxy);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 0L);
 
     const char *m = req->method;
-    if (strcmp(m, "GET") == 0) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    } else if (strcmp(m, "HEAD") == 0) {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+    if (strcmp(m, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(m, "GET") == 0 && !req->body) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* also clears NOBODY and POST */
     } else {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
         if (strcmp(m, "POST") != 0)
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m); /* PUT/PATCH/DELETE, or GET with a body */
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
-    }
-    if (req->body && strcmp(m, "GET") == 0) {
-        /* GET with a body (rare, some Databricks endpoints accept it) */
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
 
     CURLcode rc = curl_easy_perform(h);

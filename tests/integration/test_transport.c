@@ -508,6 +508,40 @@ static void test_dbx_request_escape_hatch(void **state)
     dbx_client_free(c);
 }
 
+/* One pooled handle serves every call of this thread: no method, body or
+ * custom verb may leak from one call into the next. */
+static void test_handle_reuse_across_methods(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    dbx_client *c = emu_client(e);
+    dbx_response *r = NULL;
+    static const struct {
+        const char *method;
+        const char *body;
+    } seq[] = {{"POST", "{\"a\":1}"}, {"GET", NULL},          {"PUT", "{\"b\":2}"}, {"HEAD", NULL},
+               {"GET", NULL},          {"DELETE", NULL},       {"PATCH", "{\"c\":3}"}, {"GET", NULL},
+               {"POST", NULL},         {"GET", NULL}};
+    size_t n = sizeof seq / sizeof *seq;
+    for (size_t i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/api/2.0/reuse/%zu", i);
+        dbx_status st = dbx_request(&r, c, seq[i].method, path, seq[i].body);
+        assert_true(st == DBX_ENOTFOUND || st == DBX_EBADREQUEST); /* unknown endpoint (404/405) */
+        assert_null(r);
+    }
+    json_t *all = emu_requests(e);
+    assert_int_equal(json_array_size(all), n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *q = json_array_get(all, i);
+        assert_string_equal(json_string_value(json_object_get(q, "method")), seq[i].method);
+        const char *body = json_string_value(json_object_get(q, "body"));
+        assert_string_equal(body ? body : "", seq[i].body ? seq[i].body : "");
+    }
+    json_decref(all);
+    dbx_client_free(c);
+}
+
 #define THREADS 8
 #define CALLS 40
 
@@ -580,6 +614,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_https, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logging_redacts_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dbx_request_escape_hatch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_reuse_across_methods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eight_threads_share_one_client, setup, teardown),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);

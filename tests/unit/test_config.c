@@ -215,18 +215,18 @@ static void defaults_applied(void **state)
     assert_int_equal(c->pipe.cfg.retry_max_delay_ms, 10000);
     assert_int_equal(c->pipe.cfg.max_attempts, 0);
     assert_int_equal(c->pipe.log.level, DBX_LOG_OFF);
-    assert_non_null(strstr(c->pipe.cfg.user_agent, "libdbx/"));
-    assert_non_null(strstr(c->pipe.cfg.user_agent, "auth/pat"));
-    assert_null(strstr(c->pipe.cfg.user_agent, SEC_TOKEN));
+    assert_non_null(strstr(c->pipe.cfg.user_agent_header, "libdbx/"));
+    assert_non_null(strstr(c->pipe.cfg.user_agent_header, "auth/pat"));
+    assert_null(strstr(c->pipe.cfg.user_agent_header, SEC_TOKEN));
     assert_ptr_equal(c->pipe.owner, c);
     dbx_client_free(c);
 
     o.product = "myapp/1.2";
     o.max_attempts = 4;
     c = expect_ok(&o);
-    assert_memory_equal(c->pipe.cfg.user_agent, "libdbx/", 7);
+    assert_memory_equal(c->pipe.cfg.user_agent_header, "User-Agent: libdbx/", 19);
     {
-        const char *ua = c->pipe.cfg.user_agent;
+        const char *ua = c->pipe.cfg.user_agent_header;
         size_t n = strlen(ua);
         assert_true(n > 10);
         assert_string_equal(ua + n - 10, " myapp/1.2"); /* the product is a suffix */
@@ -852,7 +852,7 @@ static void options_set_strings(void **state)
     dbx_client *c = expect_ok(&o);
     assert_string_equal(dbx_client_host(c), "https://x.cloud.databricks.com");
     assert_string_equal(c->vals[A_PROXY], "http://p:3128");
-    assert_non_null(strstr(c->pipe.cfg.user_agent, " app/2"));
+    assert_non_null(strstr(c->pipe.cfg.user_agent_header, " app/2"));
 
     /* dispose clears the fields it owned and frees them; the client kept copies */
     dbx_client_options_dispose(&o);

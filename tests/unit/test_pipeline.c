@@ -118,7 +118,7 @@ static scripted TX;
 static dbx__pipeline P;
 static dbx__http_resp RESP;
 static char host_buf[] = HOST;
-static char ua_buf[] = UA;
+static char ua_buf[] = "User-Agent: " UA;
 static int owner_tag;
 #define OWNER ((const dbx_client *)(const void *)&owner_tag)
 
@@ -131,7 +131,7 @@ static int setup(void **state)
     memset(&P, 0, sizeof P);
     P.owner = &owner_tag;
     P.cfg.host = host_buf;
-    P.cfg.user_agent = ua_buf;
+    P.cfg.user_agent_header = ua_buf;
     P.cfg.http_timeout_ms = 60000;
     P.cfg.connect_timeout_ms = 30000;
     P.cfg.retry_timeout_ms = 300000;
