@@ -124,6 +124,8 @@ for f in dbxConfig.cmake dbxConfigVersion.cmake dbxTargets.cmake; do
     [ -f "$prefix/$libdir/cmake/dbx/$f" ] || bad "$libdir/cmake/dbx/$f not installed"
 done
 [ -f "$pcdir/libdbx.pc" ] || bad "$libdir/pkgconfig/libdbx.pc not installed"
+[ -f "$pcdir/dbx.pc" ] || bad "$libdir/pkgconfig/dbx.pc not installed"
+PKG_CONFIG_PATH="$pcdir" pkg-config --exists dbx || bad "pkg-config dbx does not resolve"
 
 if [ "$DBX_SHARED" = 1 ]; then
     so=$prefix/$libdir/libdbx.so

@@ -88,6 +88,8 @@ static void test_create_sends_spec_and_returns_id(void **state)
 
     json_t *req = emu_last_request(e, "/api/2.1/clusters/create");
     assert_non_null(req);
+    const char *tls = getenv("DBX_TEST_TLS");
+    assert_string_equal(json_string_value(json_object_get(req, "server")), tls && *tls == '1' ? "tls" : "main");
     assert_string_equal(json_string_value(json_object_get(req, "method")), "POST");
     assert_string_equal(emu_req_header(req, "authorization"), "Bearer " EMU_TOKEN);
     assert_string_equal(emu_req_header(req, "content-type"), "application/json");

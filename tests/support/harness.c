@@ -218,6 +218,10 @@ dbx_client *emu_client_with(emu *e, void (*tweak)(dbx_client_options *o, void *u
 {
     dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
     o.host = e->base;
+    if (getenv("DBX_TEST_TLS") && *getenv("DBX_TEST_TLS") == '1') {
+        o.host = e->tls_base; /* the whole suite over HTTPS, verifying the CA */
+        o.ca_bundle = e->ca_file;
+    }
     o.token = EMU_TOKEN;
     o.no_env = 1;
     o.no_config_file = 1;
