@@ -87,10 +87,7 @@ DBX_API void dbx_response_free(dbx_response *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->n_headers; i++) {
-        dbx__free(r->headers[i].name);
-        dbx__free(r->headers[i].value);
-    }
+    dbx__headers_free(r->headers, r->n_headers);
     dbx__free(r->headers);
     dbx__free(r->body);
     dbx__free(r);

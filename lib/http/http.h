@@ -33,9 +33,11 @@ typedef struct dbx__http_req {
 } dbx__http_req;
 
 typedef struct dbx__header {
-    char *name;
-    char *value;
+    char *name;  /* owns the allocation */
+    char *value; /* points into name's allocation */
 } dbx__header;
+
+void dbx__headers_free(dbx__header *h, size_t n);
 
 typedef struct dbx__http_resp {
     int status;

@@ -34,15 +34,19 @@ typedef struct curl_tx {
 
 void dbx__resp_init(dbx__http_resp *r) { memset(r, 0, sizeof *r); }
 
+/* A header's name and value share one allocation, owned through name. */
+void dbx__headers_free(dbx__header *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dbx__free(h[i].name);
+}
+
 void dbx__resp_reset(dbx__http_resp *r)
 {
     r->status = 0;
     dbx__buf_clear(&r->body);
     r->body.oom = 0;
-    for (size_t i = 0; i < r->n_headers; i++) {
-        dbx__free(r->headers[i].name);
-        dbx__free(r->headers[i].value);
-    }
+    dbx__headers_free(r->headers, r->n_headers);
     r->n_headers = 0;
     r->delivered = 0;
 }
@@ -67,14 +71,15 @@ int dbx__resp_add_header(dbx__http_resp *r, const char *name, size_t nlen, const
         r->headers = h;
         r->cap_headers = cap;
     }
-    char *n = dbx__strndup(name, nlen), *v = dbx__strndup(value, vlen);
-    if (!n || !v) {
-        dbx__free(n);
-        dbx__free(v);
+    char *n = dbx__malloc(nlen + vlen + 2);
+    if (!n)
         return -1;
-    }
+    memcpy(n, name, nlen);
+    n[nlen] = '\0';
+    memcpy(n + nlen + 1, value, vlen);
+    n[nlen + 1 + vlen] = '\0';
     r->headers[r->n_headers].name = n;
-    r->headers[r->n_headers].value = v;
+    r->headers[r->n_headers].value = n + nlen + 1;
     r->n_headers++;
     return 0;
 }
@@ -180,10 +185,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
         end--;
     if (end >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         /* a new response (after 100 Continue): forget earlier headers */
-        for (size_t i = 0; i < x->resp->n_headers; i++) {
-            dbx__free(x->resp->headers[i].name);
-            dbx__free(x->resp->headers[i].value);
-        }
+        dbx__headers_free(x->resp->headers, x->resp->n_headers);
         x->resp->n_headers = 0;
         return len;
     }

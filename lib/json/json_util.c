@@ -79,16 +79,15 @@ dbx_status dbx__json_parse_object(json_t **out, const void *owner, const char *b
         *out = json_object();
         return *out ? DBX_OK : dbx__fail(owner, DBX_ENOMEM, "out of memory");
     }
-    json_error_t err;
-    /* no JSON_REJECT_DUPLICATES: it costs ~3% of a small call, and a
-     * duplicate key from the server is harmless (the last one wins) */
-    json_t *v = json_loadb(body, len, JSON_ALLOW_NUL, &err);
+    /* a duplicate key from the server is harmless: the last one wins */
+    char err[96];
+    size_t pos = 0;
+    json_t *v = dbx__json_parse(body, len, err, sizeof err, &pos);
     if (!v) {
         dbx__buf snip = DBX__BUF_INIT;
         dbx__redact_body(&snip, body, len, 60);
-        dbx__fail(owner, DBX_EBADRESPONSE,
-                  "response is not valid JSON (%s at byte %d of %zu): %s", err.text, err.position,
-                  len, snip.ptr ? snip.ptr : "");
+        dbx__fail(owner, DBX_EBADRESPONSE, "response is not valid JSON (%s at byte %zu of %zu): %s", err,
+                  pos, len, snip.ptr ? snip.ptr : "");
         dbx__buf_dispose(&snip);
         return DBX_EBADRESPONSE;
     }

@@ -25,6 +25,12 @@ const char *dbx__json_path_str(const json_t *obj, const char *path, const char *
  * `owner` (the message quotes at most a short, redacted prefix). */
 dbx_status dbx__json_parse_object(json_t **out, const void *owner, const char *body, size_t len);
 
+/* Parse JSON text (any value) into a new jansson value, or NULL with a
+ * message in err and the byte offset in *errpos (may be NULL). Accepts and
+ * builds what json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) does, several
+ * times faster (lib/json/parse.c). */
+json_t *dbx__json_parse(const char *text, size_t len, char *err, size_t errlen, size_t *errpos);
+
 /* Compact dump, caller frees with dbx__free (jansson's allocator is malloc). */
 char *dbx__json_dump(const json_t *v);
 
