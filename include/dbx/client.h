@@ -68,7 +68,9 @@ DBX_BEGIN_DECL
  */
 DBX_API dbx_status dbx_global_init(void);
 
-/** Release what dbx_global_init() set up, once the count reaches zero. */
+/** Release what dbx_global_init() set up, once the count reaches zero.
+ *  Call it exactly once per successful dbx_global_init(): clients hold
+ *  their own reference, and an extra call would take theirs away. */
 DBX_API void dbx_global_cleanup(void);
 
 /* ------------------------------------------------------------------ */

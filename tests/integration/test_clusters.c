@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbx/sys/json.h"
 #include "harness.h"
 
 static dbx_client *C;
@@ -79,6 +80,8 @@ static void test_create_sends_spec_and_returns_id(void **state)
     assert_int_equal(dbx_cluster_spec_set_single_user_name(s, "svc@example.com"), DBX_OK);
     assert_int_equal(dbx_cluster_spec_set_runtime_engine(s, "PHOTON"), DBX_OK);
     assert_int_equal(dbx_cluster_spec_set_policy_id(s, "POL1"), DBX_OK);
+    assert_int_equal(dbx_cluster_spec_set_instance_pool_id(s, "pool-1"), DBX_OK);
+    assert_string_equal(json_string_value(json_object_get(dbx_cluster_spec_jansson(s), "instance_pool_id")), "pool-1");
     assert_int_equal(dbx_cluster_spec_set_json(s, "aws_attributes", "{\"availability\":\"SPOT_WITH_FALLBACK\"}"), DBX_OK);
     char *id = NULL;
     assert_int_equal(dbx_clusters_create(&id, C, s), DBX_OK);
@@ -96,6 +99,11 @@ static void test_create_sends_spec_and_returns_id(void **state)
     assert_non_null(strstr(emu_req_header(req, "user-agent"), "libdbx/" DBX_VERSION));
     json_t *b = json_object_get(req, "json");
     assert_string_equal(json_string_value(json_object_get(b, "spark_version")), "15.4.x-scala2.12");
+    assert_string_equal(json_string_value(json_object_get(b, "instance_pool_id")), "pool-1");
+    assert_string_equal(json_string_value(json_object_get(b, "policy_id")), "POL1");
+    assert_string_equal(json_string_value(json_object_get(b, "data_security_mode")), "SINGLE_USER");
+    assert_string_equal(json_string_value(json_object_get(b, "single_user_name")), "svc@example.com");
+    assert_string_equal(json_string_value(json_object_get(b, "runtime_engine")), "PHOTON");
     assert_string_equal(json_string_value(json_object_get(b, "cluster_name")), "fraud-train");
     assert_string_equal(json_string_value(json_object_get(b, "driver_node_type_id")), "i3.2xlarge");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "autoscale"), "max_workers")), 8);
@@ -114,6 +122,11 @@ static void test_create_sends_spec_and_returns_id(void **state)
     assert_string_equal(dbx_cluster_name(cl), "fraud-train");
     assert_int_equal(dbx_cluster_state(cl), DBX_CLUSTER_STATE_PENDING);
     assert_string_equal(dbx_cluster_state_str(cl), "PENDING");
+    assert_string_equal(dbx_cluster_state_message(cl), "Starting cluster");
+    assert_string_equal(dbx_cluster_creator_user_name(cl), "emulator-user@example.com");
+    assert_string_equal(dbx_cluster_source(cl), "API");
+    const json_t *jv = dbx_cluster_jansson(cl);
+    assert_string_equal(json_string_value(json_object_get(jv, "cluster_id")), id);
     assert_string_equal(dbx_cluster_spark_version(cl), "15.4.x-scala2.12");
     assert_string_equal(dbx_cluster_node_type_id(cl), "i3.xlarge");
     assert_string_equal(dbx_cluster_driver_node_type_id(cl), "i3.2xlarge");
@@ -227,6 +240,38 @@ static void test_null_arguments(void **state)
     dbx_cluster_free(NULL);
     dbx_clusters_iter_free(NULL);
     dbx_cluster_spec_free(NULL);
+}
+
+static void test_enums_and_version(void **state)
+{
+    (void)state;
+    static const char *names[] = {"UNKNOWN", "PENDING", "RUNNING", "RESTARTING", "RESIZING",
+                                  "TERMINATING", "TERMINATED", "ERROR"};
+    for (int i = 0; i <= DBX_CLUSTER_STATE_ERROR; i++)
+        assert_string_equal(dbx_cluster_state_name((dbx_cluster_state_t)i), names[i]);
+    assert_string_equal(dbx_cluster_state_name((dbx_cluster_state_t)99), "UNKNOWN");
+
+    int maj = -1, min = -1, pat = -1;
+    dbx_version(&maj, &min, &pat);
+    assert_int_equal(maj, DBX_VERSION_MAJOR);
+    assert_int_equal(min, DBX_VERSION_MINOR);
+    assert_int_equal(pat, DBX_VERSION_PATCH);
+    dbx_version(NULL, NULL, NULL);
+    assert_string_equal(dbx_version_str(), DBX_VERSION);
+    assert_true(DBX_VERSION_AT_LEAST(0, 1, 0));
+    assert_false(DBX_VERSION_AT_LEAST(99, 0, 0));
+    const char *d = dbx_version_details();
+    assert_true(strncmp(d, "libdbx/" DBX_VERSION " libcurl/", strlen("libdbx/" DBX_VERSION " libcurl/")) == 0);
+    assert_non_null(strstr(d, "jansson/"));
+
+    /* global init is reference-counted; clients keep working across it */
+    assert_int_equal(dbx_global_init(), DBX_OK);
+    assert_int_equal(dbx_global_init(), DBX_OK);
+    dbx_global_cleanup();
+    dbx_spark_versions *v = NULL;
+    assert_int_equal(dbx_clusters_spark_versions(&v, C), DBX_OK);
+    dbx_spark_versions_free(v);
+    dbx_global_cleanup();
 }
 
 static void test_get_missing_is_not_found(void **state)
@@ -532,6 +577,8 @@ static void test_events(void **state)
         prev = dbx_cluster_event_timestamp(ev);
         assert_non_null(dbx_cluster_event_json(ev));
         assert_non_null(dbx_cluster_event_details_json(ev));
+        assert_int_equal(json_integer_value(json_object_get(dbx_cluster_event_jansson(ev), "timestamp")),
+                         dbx_cluster_event_timestamp(ev));
         if (n == 0)
             snprintf(first, sizeof first, "%s", dbx_cluster_event_type(ev));
         n++;
@@ -625,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_sends_spec_and_returns_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_from_json_and_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enums_and_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_missing_is_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle_and_waiters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiter_cancel_and_error_state, setup, teardown),
