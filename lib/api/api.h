@@ -83,6 +83,43 @@ int dbx__pager_init(dbx__pager *pg, dbx_client *c, dbx__page_style style, const 
 dbx_status dbx__pager_next(dbx__pager *pg, json_t **item);
 void dbx__pager_dispose(dbx__pager *pg);
 
+/* ---- results and typed iterators ----------------------------------------------- */
+
+/* Every JSON-backed result of every API area embeds a view as its FIRST
+ * member: the value, and text dumps made on first use (published with a
+ * compare-and-swap, so results stay safe to read from many threads).
+ * text[0] is the whole value; text[1] is free for one area-specific
+ * sub-value (an event's details). */
+typedef struct dbx__view {
+    json_t *j;
+    void *_Atomic text[2];
+} dbx__view;
+
+/* Wrap a value (takes the reference) in a new result of `size` bytes whose
+ * first member is a dbx__view. NULL on OOM (the value is released). */
+void *dbx__view_new(size_t size, json_t *j);
+/* Borrowed text of `value` (j itself or a part of it) cached in slot. */
+const char *dbx__view_text(const dbx__view *v, int slot, const json_t *value);
+void dbx__view_clear(dbx__view *v); /* drop the value and the cached texts */
+void dbx__view_free(void *result);  /* clear + free a dbx__view_new result */
+
+/* A typed list iterator: the pager plus the view of the current item. The
+ * public iterator types are this struct; items are its `cur`. */
+typedef struct dbx__iter {
+    dbx__pager pg;
+    dbx__view cur;
+} dbx__iter;
+
+/* Allocate an iterator around an initialised pager description; takes
+ * `body`. NULL on OOM (recorded for c). */
+dbx__iter *dbx__iter_new(dbx_client *c, dbx__page_style style, const char *method, const char *path,
+                         json_t *body, const char *items_key, const char *size_param, long page_size,
+                         long max_items);
+/* The _next of every typed iterator: argument checks, error record, one
+ * item (borrowed until the next call) or DBX_DONE or an error. */
+dbx_status dbx__iter_next(dbx__iter *it, const dbx__view **item);
+void dbx__iter_free(dbx__iter *it);
+
 /* ---- waiter ---------------------------------------------------------------------- */
 
 typedef enum dbx__poll_result {

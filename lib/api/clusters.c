@@ -283,37 +283,13 @@ DBX_API dbx_status dbx_cluster_spec_to_json(char **out, const dbx_cluster_spec *
 /* ---- cluster result ------------------------------------------------------------- */
 
 struct dbx_cluster {
-    json_t *j;
-    void *_Atomic raw;
+    dbx__view v; /* first: the pointer is also a dbx__view * */
 };
 
-static dbx_cluster *cluster_wrap(json_t *j)
-{
-    dbx_cluster *cl = dbx__calloc(1, sizeof *cl);
-    if (!cl)
-        return NULL;
-    cl->j = j;
-    atomic_init(&cl->raw, NULL);
-    return cl;
-}
+DBX_API void dbx_cluster_free(dbx_cluster *cl) { dbx__view_free(cl); }
 
-static void cluster_clear(dbx_cluster *cl)
-{
-    dbx__free(atomic_load(&cl->raw));
-    atomic_store(&cl->raw, NULL);
-    json_decref(cl->j);
-    cl->j = NULL;
-}
-
-DBX_API void dbx_cluster_free(dbx_cluster *cl)
-{
-    if (!cl)
-        return;
-    cluster_clear(cl);
-    dbx__free(cl);
-}
-
-#define S(cl, key) ((cl) ? dbx__json_str((cl)->j, key, "") : "")
+#define J(cl) ((cl)->v.j)
+#define S(cl, key) ((cl) ? dbx__json_str(J(cl), key, "") : "")
 DBX_API const char *dbx_cluster_id(const dbx_cluster *cl) { return S(cl, "cluster_id"); }
 DBX_API const char *dbx_cluster_name(const dbx_cluster *cl) { return S(cl, "cluster_name"); }
 DBX_API const char *dbx_cluster_state_str(const dbx_cluster *cl) { return S(cl, "state"); }
@@ -324,32 +300,32 @@ DBX_API const char *dbx_cluster_node_type_id(const dbx_cluster *cl) { return S(c
 DBX_API const char *dbx_cluster_driver_node_type_id(const dbx_cluster *cl) { return S(cl, "driver_node_type_id"); }
 DBX_API const char *dbx_cluster_creator_user_name(const dbx_cluster *cl) { return S(cl, "creator_user_name"); }
 DBX_API const char *dbx_cluster_source(const dbx_cluster *cl) { return S(cl, "cluster_source"); }
-DBX_API int64_t dbx_cluster_start_time(const dbx_cluster *cl) { return cl ? dbx__json_int(cl->j, "start_time", 0) : 0; }
-DBX_API int64_t dbx_cluster_terminated_time(const dbx_cluster *cl) { return cl ? dbx__json_int(cl->j, "terminated_time", 0) : 0; }
-DBX_API int dbx_cluster_autotermination_minutes(const dbx_cluster *cl) { return cl ? (int)dbx__json_int(cl->j, "autotermination_minutes", 0) : 0; }
+DBX_API int64_t dbx_cluster_start_time(const dbx_cluster *cl) { return cl ? dbx__json_int(J(cl), "start_time", 0) : 0; }
+DBX_API int64_t dbx_cluster_terminated_time(const dbx_cluster *cl) { return cl ? dbx__json_int(J(cl), "terminated_time", 0) : 0; }
+DBX_API int dbx_cluster_autotermination_minutes(const dbx_cluster *cl) { return cl ? (int)dbx__json_int(J(cl), "autotermination_minutes", 0) : 0; }
 
 DBX_API const char *dbx_cluster_termination_code(const dbx_cluster *cl)
 {
-    return cl ? dbx__json_path_str(cl->j, "termination_reason.code", "") : "";
+    return cl ? dbx__json_path_str(J(cl), "termination_reason.code", "") : "";
 }
 
 DBX_API const char *dbx_cluster_termination_type(const dbx_cluster *cl)
 {
-    return cl ? dbx__json_path_str(cl->j, "termination_reason.type", "") : "";
+    return cl ? dbx__json_path_str(J(cl), "termination_reason.type", "") : "";
 }
 
 DBX_API int dbx_cluster_num_workers(const dbx_cluster *cl)
 {
     if (!cl)
         return 0;
-    if (json_is_object(json_object_get(cl->j, "autoscale")))
+    if (json_is_object(json_object_get(J(cl), "autoscale")))
         return -1;
-    return (int)dbx__json_int(cl->j, "num_workers", 0);
+    return (int)dbx__json_int(J(cl), "num_workers", 0);
 }
 
 DBX_API int dbx_cluster_autoscale(const dbx_cluster *cl, int *min_workers, int *max_workers)
 {
-    json_t *a = cl ? json_object_get(cl->j, "autoscale") : NULL;
+    json_t *a = cl ? json_object_get(J(cl), "autoscale") : NULL;
     int on = json_is_object(a);
     if (min_workers)
         *min_workers = on ? (int)dbx__json_int(a, "min_workers", 0) : -1;
@@ -362,7 +338,7 @@ static const char *map_get(const dbx_cluster *cl, const char *map, const char *k
 {
     if (!cl || !key)
         return NULL;
-    return dbx__json_str(json_object_get(cl->j, map), key, NULL);
+    return dbx__json_str(json_object_get(J(cl), map), key, NULL);
 }
 
 DBX_API const char *dbx_cluster_spark_conf(const dbx_cluster *cl, const char *key) { return map_get(cl, "spark_conf", key); }
@@ -370,7 +346,7 @@ DBX_API const char *dbx_cluster_custom_tag(const dbx_cluster *cl, const char *ke
 
 DBX_API const char *dbx_cluster_json(const dbx_cluster *cl)
 {
-    return cl ? dbx__json_cached_dump(cl->j, &((dbx_cluster *)cl)->raw) : NULL;
+    return cl ? dbx__view_text(&cl->v, 0, J(cl)) : NULL;
 }
 
 /* ---- operations -------------------------------------------------------------------- */
@@ -450,10 +426,8 @@ DBX_API dbx_status dbx_clusters_get(dbx_cluster **out, dbx_client *c, const char
         json_decref(j);
         return dbx__fail(c, DBX_EBADRESPONSE, "clusters/get: response has no cluster_id");
     }
-    if (!(*out = cluster_wrap(j))) {
-        json_decref(j);
+    if (!(*out = dbx__view_new(sizeof **out, j)))
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    }
     return DBX_OK;
 }
 
@@ -513,8 +487,7 @@ DBX_API dbx_status dbx_clusters_permanent_delete(dbx_client *c, const char *clus
 /* ---- list ------------------------------------------------------------------------------ */
 
 struct dbx_clusters_iter {
-    dbx__pager pg;
-    dbx_cluster cur;
+    dbx__iter base;
 };
 
 DBX_API dbx_status dbx_clusters_list(dbx_clusters_iter **out, dbx_client *c, const dbx_clusters_list_options *o)
@@ -542,85 +515,50 @@ DBX_API dbx_status dbx_clusters_list(dbx_clusters_iter **out, dbx_client *c, con
     if (q.len)
         dbx__buf_put(&path, q.ptr, q.len);
     dbx__buf_dispose(&q);
-    dbx_clusters_iter *it = dbx__calloc(1, sizeof *it);
-    if (path.oom || !it ||
-        dbx__pager_init(&it->pg, c, DBX__PAGE_TOKEN_QUERY, "GET", path.ptr, NULL, "clusters", "page_size",
-                        o ? o->page_size : 0, o ? o->max_items : 0) != 0) {
-        dbx__free(it);
+    if (path.oom) {
         dbx__buf_dispose(&path);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
+    *out = (dbx_clusters_iter *)dbx__iter_new(c, DBX__PAGE_TOKEN_QUERY, "GET", path.ptr, NULL, "clusters",
+                                              "page_size", o ? o->page_size : 0, o ? o->max_items : 0);
     dbx__buf_dispose(&path);
-    *out = it;
-    return DBX_OK;
+    return *out ? DBX_OK : DBX_ENOMEM;
 }
 
 DBX_API dbx_status dbx_clusters_iter_next(const dbx_cluster **item, dbx_clusters_iter *it)
 {
-    if (item)
-        *item = NULL;
-    if (!item || !it)
-        return dbx__fail(NULL, DBX_EINVAL, "item and iterator are required");
-    dbx__error_clear(it->pg.client);
-    cluster_clear(&it->cur);
-    json_t *j;
-    dbx_status st = dbx__pager_next(&it->pg, &j);
-    if (st != DBX_OK)
-        return st;
-    it->cur.j = json_incref(j);
-    *item = &it->cur;
-    return DBX_OK;
+    return dbx__iter_next(it ? &it->base : NULL, (const dbx__view **)item);
 }
 
-DBX_API void dbx_clusters_iter_free(dbx_clusters_iter *it)
-{
-    if (!it)
-        return;
-    cluster_clear(&it->cur);
-    dbx__pager_dispose(&it->pg);
-    dbx__free(it);
-}
+DBX_API void dbx_clusters_iter_free(dbx_clusters_iter *it) { dbx__iter_free(it ? &it->base : NULL); }
 
 /* ---- events ----------------------------------------------------------------------------- */
 
 struct dbx_cluster_event {
-    json_t *j;
-    void *_Atomic raw;
-    void *_Atomic details;
+    dbx__view v; /* text[1] caches the details object */
 };
 
-DBX_API int64_t dbx_cluster_event_timestamp(const dbx_cluster_event *ev) { return ev ? dbx__json_int(ev->j, "timestamp", 0) : 0; }
-DBX_API const char *dbx_cluster_event_type(const dbx_cluster_event *ev) { return ev ? dbx__json_str(ev->j, "type", "") : ""; }
-DBX_API const char *dbx_cluster_event_cluster_id(const dbx_cluster_event *ev) { return ev ? dbx__json_str(ev->j, "cluster_id", "") : ""; }
+DBX_API int64_t dbx_cluster_event_timestamp(const dbx_cluster_event *ev) { return ev ? dbx__json_int(ev->v.j, "timestamp", 0) : 0; }
+DBX_API const char *dbx_cluster_event_type(const dbx_cluster_event *ev) { return ev ? dbx__json_str(ev->v.j, "type", "") : ""; }
+DBX_API const char *dbx_cluster_event_cluster_id(const dbx_cluster_event *ev) { return ev ? dbx__json_str(ev->v.j, "cluster_id", "") : ""; }
 
 DBX_API const char *dbx_cluster_event_json(const dbx_cluster_event *ev)
 {
-    return ev ? dbx__json_cached_dump(ev->j, &((dbx_cluster_event *)ev)->raw) : NULL;
+    return ev ? dbx__view_text(&ev->v, 0, ev->v.j) : NULL;
 }
 
 DBX_API const char *dbx_cluster_event_details_json(const dbx_cluster_event *ev)
 {
     if (!ev)
         return NULL;
-    json_t *d = json_object_get(ev->j, "details");
+    json_t *d = json_object_get(ev->v.j, "details");
     if (!json_is_object(d))
         return "{}";
-    return dbx__json_cached_dump(d, &((dbx_cluster_event *)ev)->details);
-}
-
-static void event_clear(dbx_cluster_event *ev)
-{
-    dbx__free(atomic_load(&ev->raw));
-    dbx__free(atomic_load(&ev->details));
-    atomic_store(&ev->raw, NULL);
-    atomic_store(&ev->details, NULL);
-    json_decref(ev->j);
-    ev->j = NULL;
+    return dbx__view_text(&ev->v, 1, d);
 }
 
 struct dbx_cluster_events_iter {
-    dbx__pager pg;
-    dbx_cluster_event cur;
+    dbx__iter base;
 };
 
 DBX_API dbx_status dbx_clusters_events(dbx_cluster_events_iter **out, dbx_client *c, const char *cluster_id,
@@ -655,16 +593,10 @@ DBX_API dbx_status dbx_clusters_events(dbx_cluster_events_iter **out, dbx_client
                     goto oom;
         }
     }
-    dbx_cluster_events_iter *it = dbx__calloc(1, sizeof *it);
-    if (!it)
-        goto oom;
-    if (dbx__pager_init(&it->pg, c, DBX__PAGE_TOKEN_BODY, "POST", BASE "/events", body, "events", "page_size",
-                        o ? o->page_size : 0, o ? o->max_items : 0) != 0) {
-        dbx__free(it);
-        return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    }
-    *out = it;
-    return DBX_OK;
+    *out = (dbx_cluster_events_iter *)dbx__iter_new(c, DBX__PAGE_TOKEN_BODY, "POST", BASE "/events", body,
+                                                    "events", "page_size", o ? o->page_size : 0,
+                                                    o ? o->max_items : 0);
+    return *out ? DBX_OK : DBX_ENOMEM;
 oom:
     json_decref(body);
     return dbx__fail(c, DBX_ENOMEM, "out of memory");
@@ -672,29 +604,10 @@ oom:
 
 DBX_API dbx_status dbx_cluster_events_iter_next(const dbx_cluster_event **item, dbx_cluster_events_iter *it)
 {
-    if (item)
-        *item = NULL;
-    if (!item || !it)
-        return dbx__fail(NULL, DBX_EINVAL, "item and iterator are required");
-    dbx__error_clear(it->pg.client);
-    event_clear(&it->cur);
-    json_t *j;
-    dbx_status st = dbx__pager_next(&it->pg, &j);
-    if (st != DBX_OK)
-        return st;
-    it->cur.j = json_incref(j);
-    *item = &it->cur;
-    return DBX_OK;
+    return dbx__iter_next(it ? &it->base : NULL, (const dbx__view **)item);
 }
 
-DBX_API void dbx_cluster_events_iter_free(dbx_cluster_events_iter *it)
-{
-    if (!it)
-        return;
-    event_clear(&it->cur);
-    dbx__pager_dispose(&it->pg);
-    dbx__free(it);
-}
+DBX_API void dbx_cluster_events_iter_free(dbx_cluster_events_iter *it) { dbx__iter_free(it ? &it->base : NULL); }
 
 /* ---- spark versions / node types ------------------------------------------------------------ */
 
@@ -892,6 +805,6 @@ DBX_API dbx_status dbx_clusters_wait_terminated(dbx_cluster **out, dbx_client *c
 
 /* ---- include/dbx/sys/json.h ---------------------------------------------------------------------- */
 
-DBX_API const json_t *dbx_cluster_jansson(const dbx_cluster *cl) { return cl ? cl->j : NULL; }
-DBX_API const json_t *dbx_cluster_event_jansson(const dbx_cluster_event *ev) { return ev ? ev->j : NULL; }
+DBX_API const json_t *dbx_cluster_jansson(const dbx_cluster *cl) { return cl ? J(cl) : NULL; }
+DBX_API const json_t *dbx_cluster_event_jansson(const dbx_cluster_event *ev) { return ev ? ev->v.j : NULL; }
 DBX_API const json_t *dbx_cluster_spec_jansson(const dbx_cluster_spec *spec) { return spec ? spec->j : NULL; }

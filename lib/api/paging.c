@@ -5,6 +5,7 @@
  * (Unity Catalog does it): keep going until no token comes back.
  * Memory: one page at a time.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "api.h"
@@ -147,4 +148,86 @@ dbx_status dbx__pager_next(dbx__pager *pg, json_t **item)
     *item = json_array_get(pg->items, pg->idx++);
     pg->yielded++;
     return DBX_OK;
+}
+
+/* ---- results and typed iterators ------------------------------------------------ */
+
+void *dbx__view_new(size_t size, json_t *j)
+{
+    dbx__view *v = dbx__calloc(1, size);
+    if (!v) {
+        json_decref(j);
+        return NULL;
+    }
+    v->j = j;
+    atomic_init(&v->text[0], NULL);
+    atomic_init(&v->text[1], NULL);
+    return v;
+}
+
+const char *dbx__view_text(const dbx__view *v, int slot, const json_t *value)
+{
+    if (!v || !value)
+        return NULL;
+    return dbx__json_cached_dump(value, &((dbx__view *)v)->text[slot]);
+}
+
+void dbx__view_clear(dbx__view *v)
+{
+    for (int i = 0; i < 2; i++) {
+        dbx__free(atomic_load(&v->text[i]));
+        atomic_store(&v->text[i], NULL);
+    }
+    json_decref(v->j);
+    v->j = NULL;
+}
+
+void dbx__view_free(void *result)
+{
+    if (!result)
+        return;
+    dbx__view_clear(result);
+    dbx__free(result);
+}
+
+dbx__iter *dbx__iter_new(dbx_client *c, dbx__page_style style, const char *method, const char *path,
+                         json_t *body, const char *items_key, const char *size_param, long page_size,
+                         long max_items)
+{
+    dbx__iter *it = dbx__calloc(1, sizeof *it);
+    if (!it || dbx__pager_init(&it->pg, c, style, method, path, body, items_key, size_param, page_size,
+                               max_items) != 0) {
+        if (!it)
+            json_decref(body);
+        dbx__free(it);
+        dbx__fail(c, DBX_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return it;
+}
+
+dbx_status dbx__iter_next(dbx__iter *it, const dbx__view **item)
+{
+    if (item)
+        *item = NULL;
+    if (!item || !it)
+        return dbx__fail(NULL, DBX_EINVAL, "item and iterator are required");
+    dbx__error_clear(it->pg.client);
+    dbx__view_clear(&it->cur);
+    json_t *j;
+    dbx_status st = dbx__pager_next(&it->pg, &j);
+    if (st != DBX_OK)
+        return st;
+    it->cur.j = json_incref(j);
+    *item = &it->cur;
+    return DBX_OK;
+}
+
+void dbx__iter_free(dbx__iter *it)
+{
+    if (!it)
+        return;
+    dbx__view_clear(&it->cur);
+    dbx__pager_dispose(&it->pg);
+    dbx__free(it);
 }
