@@ -67,6 +67,11 @@ emu *emu_get(void)
         return &the_emu;
     emu *e = &the_emu;
     memset(e, 0, sizeof *e);
+    /* the emulator is on loopback: a proxy from the environment must not
+     * capture the tests' traffic (libcurl honours these variables) */
+    static const char *proxy_vars[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof proxy_vars / sizeof *proxy_vars; i++)
+        unsetenv(proxy_vars[i]);
     snprintf(e->dir, sizeof e->dir, "/tmp/dbx-test-XXXXXX");
     HARNESS_CHECK(mkdtemp(e->dir), "mkdtemp failed");
     char ready[320];
