@@ -18,20 +18,8 @@
 
 #define AZURE_RESOURCE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
 
-static int setup(void **state)
-{
-    (void)state;
-    emu_reset(emu_get());
-    fake_clock_install();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fake_clock_remove();
-    return 0;
-}
+#define setup emu_fixture_setup
+#define teardown emu_fixture_teardown
 
 static size_t count(emu *e, const char *path)
 {

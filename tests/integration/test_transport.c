@@ -18,20 +18,8 @@
 
 #include "harness.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    emu_reset(emu_get());
-    fake_clock_install();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fake_clock_remove();
-    return 0;
-}
+#define setup emu_fixture_setup
+#define teardown emu_fixture_teardown
 
 static char *make_cluster(dbx_client *c)
 {

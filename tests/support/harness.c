@@ -293,3 +293,18 @@ void fake_clock_reset_sleeps(void)
     pthread_mutex_unlock(&sleeps_mu);
     atomic_store(&slept_total, 0);
 }
+
+int emu_fixture_setup(void **state)
+{
+    (void)state;
+    emu_reset(emu_get());
+    fake_clock_install();
+    return 0;
+}
+
+int emu_fixture_teardown(void **state)
+{
+    (void)state;
+    fake_clock_remove();
+    return 0;
+}

@@ -51,6 +51,11 @@ dbx_client *emu_client(emu *e);
 /* Same, with extra options applied after the defaults. */
 dbx_client *emu_client_with(emu *e, void (*tweak)(dbx_client_options *o, void *ud), void *ud);
 
+/* cmocka fixtures shared by the integration suites: a clean emulator
+ * (state, faults, log, clock) and libdbx's fake clock, then its removal. */
+int emu_fixture_setup(void **state);
+int emu_fixture_teardown(void **state);
+
 /* ---- fake clock ------------------------------------------------------------ */
 void fake_clock_install(void);
 void fake_clock_remove(void);
