@@ -141,6 +141,32 @@ static dbx_status parse_token(dbx__pipeline *p, const dbx__http_resp *resp, char
     return *token ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
 }
 
+/* POST a client-credentials form to a token endpoint and read the token.
+ * Asking for a token twice is harmless, so the call is idempotent. */
+static dbx_status request_token(dbx__pipeline *p, const char *url, const char *form, size_t form_len,
+                                const char *const *headers, const char *what, char **token,
+                                int64_t *ttl_ms)
+{
+    dbx__http_resp resp;
+    dbx__resp_init(&resp);
+    dbx__call call = {0};
+    call.method = "POST";
+    call.path = url;
+    call.body = form;
+    call.body_len = form_len;
+    call.content_type = "application/x-www-form-urlencoded";
+    call.headers = headers;
+    call.no_auth = 1;
+    call.idempotent = 1;
+    dbx_status st = dbx__pipeline_send(p, &call, &resp);
+    if (st == DBX_OK)
+        st = parse_token(p, &resp, token, ttl_ms);
+    else
+        st = token_failure(st, what);
+    dbx__resp_dispose(&resp);
+    return st;
+}
+
 static dbx_status discover_m2m(dbx__auth *a, dbx__pipeline *p)
 {
     if (a->token_endpoint)
@@ -199,25 +225,10 @@ static dbx_status fetch_m2m(dbx__auth *a, dbx__pipeline *p, char **token, int64_
     }
     const char *headers[] = {basic.ptr, NULL};
     static const char form[] = "grant_type=client_credentials&scope=all-apis";
-    dbx__http_resp resp;
-    dbx__resp_init(&resp);
-    dbx__call call = {0};
-    call.method = "POST";
-    call.path = a->token_endpoint;
-    call.body = form;
-    call.body_len = sizeof form - 1;
-    call.content_type = "application/x-www-form-urlencoded";
-    call.headers = headers;
-    call.no_auth = 1;
-    call.idempotent = 1; /* asking for a token twice is harmless */
-    st = dbx__pipeline_send(p, &call, &resp);
+    st = request_token(p, a->token_endpoint, form, sizeof form - 1, headers,
+                       "oauth-m2m: token request failed", token, ttl_ms);
     memset(basic.ptr, 0, basic.len);
     dbx__buf_dispose(&basic);
-    if (st == DBX_OK)
-        st = parse_token(p, &resp, token, ttl_ms);
-    else
-        st = token_failure(st, "oauth-m2m: token request failed");
-    dbx__resp_dispose(&resp);
     return st;
 }
 
@@ -273,28 +284,13 @@ static dbx_status fetch_azure(dbx__auth *a, dbx__pipeline *p, char **token, int6
         dbx__buf_dispose(&form);
         return dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
     }
-    dbx__http_resp resp;
-    dbx__resp_init(&resp);
-    dbx__call call = {0};
-    call.method = "POST";
-    call.path = url.ptr;
-    call.body = form.ptr;
-    call.body_len = form.len;
-    call.content_type = "application/x-www-form-urlencoded";
-    call.no_auth = 1;
-    call.idempotent = 1;
-    st = dbx__pipeline_send(p, &call, &resp);
+    st = request_token(p, url.ptr, form.ptr, form.len, NULL,
+                       "azure-client-secret: Entra ID token request failed", token, ttl_ms);
     memset(form.ptr, 0, form.len);
     dbx__buf_dispose(&form);
     dbx__buf_dispose(&url);
-    if (st == DBX_OK) {
-        st = parse_token(p, &resp, token, ttl_ms);
-        if (st == DBX_OK)
-            *ttl_ms -= AZURE_EARLY_EXPIRY_MS;
-    } else {
-        st = token_failure(st, "azure-client-secret: Entra ID token request failed");
-    }
-    dbx__resp_dispose(&resp);
+    if (st == DBX_OK)
+        *ttl_ms -= AZURE_EARLY_EXPIRY_MS;
     return st;
 }
 
