@@ -294,8 +294,9 @@ static dbx_status fetch_azure(dbx__auth *a, dbx__pipeline *p, char **token, int6
     return st;
 }
 
-static dbx_status fetch(dbx__auth *a, dbx__pipeline *p, char **token, int64_t *ttl_ms)
+static dbx_status fetch(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms, char **token, int64_t *ttl_ms)
 {
+    (void)deadline_ms; /* TODO(issue 5 §2.5): passed to the token calls */
     dbx_status st = a->type == DBX_AUTH_OAUTH_M2M ? fetch_m2m(a, p, token, ttl_ms)
                                                   : fetch_azure(a, p, token, ttl_ms);
     if (st == DBX_OK)
@@ -309,7 +310,7 @@ static int put_bearer(dbx__buf *line, const char *token)
     return dbx__buf_printf(line, "Authorization: Bearer %s", token);
 }
 
-dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, dbx__buf *line)
+dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms, dbx__buf *line)
 {
     if (a->type == DBX_AUTH_PAT)
         return put_bearer(line, a->token) == 0 ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
@@ -335,7 +336,7 @@ dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, dbx__buf *line)
         pthread_mutex_unlock(&a->mu);
         char *tok = NULL;
         int64_t ttl = 0;
-        dbx_status st = fetch(a, p, &tok, &ttl);
+        dbx_status st = fetch(a, p, deadline_ms, &tok, &ttl);
         pthread_mutex_lock(&a->mu);
         a->refreshing = 0;
         pthread_cond_broadcast(&a->cv);

@@ -116,8 +116,10 @@ typedef struct dbx__auth_config {
 dbx__auth *dbx__auth_new(const dbx__auth_config *cfg);
 void dbx__auth_free(dbx__auth *a);
 /* Append "Authorization: ..." for the next request to `line`; may fetch or
- * refresh a token through `p` (single-flight across threads). */
-dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, dbx__buf *line);
+ * refresh a token through `p` (single-flight across threads). `deadline_ms`
+ * is the calling request's absolute deadline (dbx__now_ms() clock): a token
+ * fetch made for it, or a wait for another thread's fetch, ends by then. */
+dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms, dbx__buf *line);
 const char *dbx__auth_type_name(dbx_auth_type t);
 
 /* ---- pipeline -------------------------------------------------------------------- */
@@ -155,6 +157,9 @@ typedef struct dbx__call {
     int redirect_ok;           /* a 3xx answer is returned as success (not followed) */
     dbx__write_fn write_fn;
     void *write_payload;
+    int64_t deadline_ms;       /* absolute (dbx__now_ms clock) end of the whole call,
+                                  retries included; 0: now + the pipeline's retry budget.
+                                  Nested calls (token fetches) pass their caller's. */
 } dbx__call;
 
 /* Send a call. DBX_OK for 2xx. Otherwise the mapped status, with the

@@ -349,6 +349,8 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
 
     int64_t start = dbx__now_ms();
     int64_t deadline = start + (p->cfg.retry_timeout_ms > 0 ? p->cfg.retry_timeout_ms : 300000);
+    if (call->deadline_ms > 0 && call->deadline_ms < deadline)
+        deadline = call->deadline_ms;
     int attempt = 0, redirects = 0;
     long retry_after = -1;
     dbx_status st = DBX_OK;
@@ -363,7 +365,7 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
         size_t nh = 0;
         if (send_auth) {
             dbx__buf_clear(&auth_line);
-            st = dbx__auth_header(p->auth, p, &auth_line);
+            st = dbx__auth_header(p->auth, p, deadline, &auth_line);
             if (st != DBX_OK)
                 goto out; /* the auth layer recorded why */
             headers[nh++] = auth_line.ptr;
