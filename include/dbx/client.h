@@ -141,9 +141,9 @@ typedef struct dbx_client_options {
     long http_timeout_ms;    /**< per attempt; default 60000 */
     long connect_timeout_ms; /**< default 30000 */
     long retry_timeout_ms;   /**< total budget for retries of one call; default 300000 */
-    int max_attempts;        /**< 0 = limited by retry_timeout_ms only; 1 = never retry */
-    long retry_initial_delay_ms; /**< first backoff; default 1000 (+1 s per retry) */
-    long retry_max_delay_ms;     /**< longest backoff; default 10000 */
+    int max_attempts;        /**< attempts per call, retries included; 0 = DBX_DEFAULT_MAX_ATTEMPTS (10); 1 = never retry */
+    long retry_initial_delay_ms; /**< first backoff; default 1000 (doubling, with jitter) */
+    long retry_max_delay_ms;     /**< longest backoff; default 10000 (a longer Retry-After is honoured) */
 
     const char *ca_bundle;   /**< PEM bundle; default: the system store */
     int insecure_skip_verify; /**< non-zero disables TLS verification: local tests only */
@@ -159,13 +159,29 @@ typedef struct dbx_client_options {
     int no_config_file;      /**< non-zero: never read a config file */
 
     void *_owned;            /**< private: strings owned through dbx_client_options_set */
+
+    /* version 2 */
+    /** Largest response body held in memory, counted after decompression
+     *  (a small gzip body can inflate to gigabytes). A longer one fails with
+     *  DBX_ETOOLARGE and is not retried; streamed bodies (write_fn) are not
+     *  limited. 0: DBX_DEFAULT_MAX_RESPONSE_BYTES (64 MiB); at most
+     *  DBX_MAX_RESPONSE_BYTES_LIMIT (2 GiB - 1). */
+    long long max_response_bytes;
+    /** Non-zero: accept an http:// host that is not loopback (credentials
+     *  then cross the network in clear). Off: such a host is DBX_ECONFIG. */
+    int insecure_allow_http;
 } dbx_client_options;
 
-#define DBX_CLIENT_OPTIONS_VERSION 1
+#define DBX_DEFAULT_MAX_RESPONSE_BYTES (64LL << 20)
+#define DBX_MAX_RESPONSE_BYTES_LIMIT (2147483647LL)
+/** Attempts per call when max_attempts is 0 (retries included). */
+#define DBX_DEFAULT_MAX_ATTEMPTS 10
+
+#define DBX_CLIENT_OPTIONS_VERSION 2
 #define DBX_CLIENT_OPTIONS_INIT                                                        \
     {DBX_CLIENT_OPTIONS_VERSION, NULL, DBX_AUTH_AUTO, NULL, NULL, NULL, NULL, NULL, NULL, \
      NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL,           \
-     DBX_LOG_OFF, 0, 0, NULL}
+     DBX_LOG_OFF, 0, 0, NULL, 0, 0}
 
 /**
  * Initialise `opts` to defaults for the given DBX_CLIENT_OPTIONS_VERSION.

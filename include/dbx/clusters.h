@@ -43,6 +43,25 @@ typedef enum dbx_cluster_state {
 /** Server spelling of a state ("RUNNING"); "UNKNOWN" for out-of-range values. Static. */
 DBX_API const char *dbx_cluster_state_name(dbx_cluster_state_t state);
 
+/** Who created a cluster (ClusterSource), for list filters. */
+typedef enum dbx_cluster_source {
+    DBX_CLUSTER_SOURCE_UI = 1,
+    DBX_CLUSTER_SOURCE_API,
+    DBX_CLUSTER_SOURCE_JOB,
+    DBX_CLUSTER_SOURCE_MODELS,
+    DBX_CLUSTER_SOURCE_PIPELINE,
+    DBX_CLUSTER_SOURCE_PIPELINE_MAINTENANCE,
+    DBX_CLUSTER_SOURCE_SQL,
+    DBX_CLUSTER_SOURCE_SOQL
+} dbx_cluster_source_t;
+
+/** Sort direction of list and event calls; 0 leaves it to the server. */
+typedef enum dbx_sort_direction {
+    DBX_SORT_DEFAULT = 0,
+    DBX_SORT_ASC = 1,
+    DBX_SORT_DESC = 2
+} dbx_sort_direction_t;
+
 /* ------------------------------------------------------------------ */
 /* Cluster spec (create / edit input)                                   */
 
@@ -64,7 +83,7 @@ DBX_API dbx_status dbx_cluster_spec_new(dbx_cluster_spec **out);
  * New spec from a ClusterSpec JSON object (the body of clusters/create).
  * Validated locally: must be an object; known fields must have the right
  * JSON type; num_workers and autoscale are exclusive; autoscale needs
- * 0 <= min_workers <= max_workers. Unknown fields pass through untouched.
+ * 0 <= min_workers < max_workers. Unknown fields pass through untouched.
  * Errors: DBX_EINVAL with the JSON path of the problem in the message.
  */
 DBX_API dbx_status dbx_cluster_spec_from_json(dbx_cluster_spec **out, const char *json);
@@ -77,7 +96,7 @@ DBX_API dbx_status dbx_cluster_spec_set_node_type_id(dbx_cluster_spec *spec, con
 DBX_API dbx_status dbx_cluster_spec_set_driver_node_type_id(dbx_cluster_spec *spec, const char *id);
 /** Fixed size; clears autoscale. n >= 0 (0 = single node). */
 DBX_API dbx_status dbx_cluster_spec_set_num_workers(dbx_cluster_spec *spec, int n);
-/** Autoscaling range; clears num_workers. 0 <= min <= max, max > 0. */
+/** Autoscaling range; clears num_workers. 0 <= min < max (the service's rule). */
 DBX_API dbx_status dbx_cluster_spec_set_autoscale(dbx_cluster_spec *spec, int min_workers,
                                                   int max_workers);
 /** 0 disables auto-termination; otherwise 10..10000. */
@@ -162,9 +181,27 @@ DBX_API dbx_status dbx_clusters_create(char **cluster_id, dbx_client *c,
                                        const dbx_cluster_spec *spec);
 
 /** Replace a cluster's configuration (POST /clusters/edit). A RUNNING cluster
- *  restarts; a TERMINATED one stays terminated. Other states: DBX_EINVALIDSTATE. */
+ *  restarts; a TERMINATED one stays terminated. Other states: DBX_EINVALIDSTATE.
+ *  `clone_from` is create-only and is left out of the request. */
 DBX_API dbx_status dbx_clusters_edit(dbx_client *c, const char *cluster_id,
                                      const dbx_cluster_spec *spec);
+
+/**
+ * Change some fields of a cluster (POST /clusters/update). `update_mask`
+ * names the top-level fields to change, comma-separated without blanks
+ * ("num_workers,custom_tags"), or "*" to replace the whole spec; a masked
+ * field absent from `spec` is unset. State rules as edit.
+ * Errors: DBX_EINVAL for a malformed mask (checked locally), else as edit.
+ */
+DBX_API dbx_status dbx_clusters_update(dbx_client *c, const char *cluster_id,
+                                       const char *update_mask, const dbx_cluster_spec *spec);
+
+/** Pin a cluster so that it stays in the list after termination
+ *  (POST /clusters/pin; workspace admins only: DBX_EPERMISSION otherwise). */
+DBX_API dbx_status dbx_clusters_pin(dbx_client *c, const char *cluster_id);
+
+/** Unpin a cluster (POST /clusters/unpin). */
+DBX_API dbx_status dbx_clusters_unpin(dbx_client *c, const char *cluster_id);
 
 /** Get a cluster (GET /clusters/get). Caller frees *out with dbx_cluster_free(). */
 DBX_API dbx_status dbx_clusters_get(dbx_cluster **out, dbx_client *c, const char *cluster_id);
@@ -179,7 +216,8 @@ DBX_API dbx_status dbx_clusters_restart(dbx_client *c, const char *cluster_id,
 /** Resize a RUNNING cluster to a fixed size (POST /clusters/resize). */
 DBX_API dbx_status dbx_clusters_resize(dbx_client *c, const char *cluster_id, int num_workers);
 
-/** Resize a RUNNING cluster to an autoscaling range (POST /clusters/resize). */
+/** Resize a RUNNING cluster to an autoscaling range (POST /clusters/resize).
+ *  0 <= min_workers < max_workers. */
 DBX_API dbx_status dbx_clusters_resize_autoscale(dbx_client *c, const char *cluster_id,
                                                  int min_workers, int max_workers);
 
@@ -192,6 +230,13 @@ DBX_API dbx_status dbx_clusters_permanent_delete(dbx_client *c, const char *clus
 /* ------------------------------------------------------------------ */
 /* Listing                                                              */
 
+/** sort_by.field of clusters/list. */
+typedef enum dbx_clusters_sort_field {
+    DBX_CLUSTERS_SORT_UNSET = 0,        /**< not sent */
+    DBX_CLUSTERS_SORT_CLUSTER_NAME = 1, /**< "CLUSTER_NAME" */
+    DBX_CLUSTERS_SORT_DEFAULT = 2       /**< "DEFAULT" */
+} dbx_clusters_sort_field_t;
+
 typedef struct dbx_clusters_list_options {
     unsigned int version;            /**< DBX_CLUSTERS_LIST_OPTIONS_VERSION */
     int page_size;                   /**< 0 = server default */
@@ -199,10 +244,17 @@ typedef struct dbx_clusters_list_options {
     const dbx_cluster_state_t *states; /**< filter_by.cluster_states, or NULL */
     size_t n_states;
     const char *policy_id;           /**< filter_by.policy_id, or NULL */
+    /* version 2 */
+    const dbx_cluster_source_t *sources; /**< filter_by.cluster_sources, or NULL */
+    size_t n_sources;
+    int is_pinned;                   /**< filter_by.is_pinned: 0 not sent, 1 true, 2 false */
+    dbx_clusters_sort_field_t sort_field;  /**< sort_by.field; 0 not sent */
+    dbx_sort_direction_t sort_direction;   /**< sort_by.direction; 0 not sent */
 } dbx_clusters_list_options;
 
-#define DBX_CLUSTERS_LIST_OPTIONS_VERSION 1
-#define DBX_CLUSTERS_LIST_OPTIONS_INIT {DBX_CLUSTERS_LIST_OPTIONS_VERSION, 0, 0, NULL, 0, NULL}
+#define DBX_CLUSTERS_LIST_OPTIONS_VERSION 2
+#define DBX_CLUSTERS_LIST_OPTIONS_INIT \
+    {DBX_CLUSTERS_LIST_OPTIONS_VERSION, 0, 0, NULL, 0, NULL, NULL, 0, 0, DBX_CLUSTERS_SORT_UNSET, DBX_SORT_DEFAULT}
 
 typedef struct dbx_clusters_iter dbx_clusters_iter;
 
@@ -243,14 +295,16 @@ typedef struct dbx_cluster_events_options {
     unsigned int version;          /**< DBX_CLUSTER_EVENTS_OPTIONS_VERSION */
     int64_t start_time;            /**< epoch ms; 0 = unset */
     int64_t end_time;              /**< epoch ms; 0 = unset */
-    int ascending;                 /**< non-zero: oldest first (default newest first) */
+    int ascending;                 /**< non-zero: oldest first (same as order = DBX_SORT_ASC) */
     const char *const *event_types; /**< NULL-terminated EventType names, or NULL */
     int page_size;                 /**< 0 = server default (max 500) */
     long max_items;                /**< 0 = all */
+    /* version 2 */
+    dbx_sort_direction_t order;    /**< `order`; DBX_SORT_DEFAULT: not sent (the service's default is newest first) */
 } dbx_cluster_events_options;
 
-#define DBX_CLUSTER_EVENTS_OPTIONS_VERSION 1
-#define DBX_CLUSTER_EVENTS_OPTIONS_INIT {DBX_CLUSTER_EVENTS_OPTIONS_VERSION, 0, 0, 0, NULL, 0, 0}
+#define DBX_CLUSTER_EVENTS_OPTIONS_VERSION 2
+#define DBX_CLUSTER_EVENTS_OPTIONS_INIT {DBX_CLUSTER_EVENTS_OPTIONS_VERSION, 0, 0, 0, NULL, 0, 0, DBX_SORT_DEFAULT}
 
 typedef struct dbx_cluster_events_iter dbx_cluster_events_iter;
 

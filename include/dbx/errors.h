@@ -46,7 +46,8 @@ typedef enum dbx_status {
     DBX_ESTATE = -18,            /**< a waiter saw a terminal failure state */
     DBX_EEXISTS = -19,           /**< ALREADY_EXISTS, RESOURCE_ALREADY_EXISTS, *_ALREADY_EXISTS */
     DBX_EINVALIDPARAM = -20,     /**< INVALID_PARAMETER_VALUE, MALFORMED_REQUEST */
-    DBX_EINVALIDSTATE = -21      /**< INVALID_STATE: the resource is in the wrong state */
+    DBX_EINVALIDSTATE = -21,     /**< INVALID_STATE: the resource is in the wrong state */
+    DBX_ETOOLARGE = -22          /**< a response exceeded a size limit (max_response_bytes) */
     /* append only */
 } dbx_status;
 
@@ -80,9 +81,11 @@ typedef struct dbx_error {
     int transport_code;     /**< libcurl CURLcode for DBX_ETRANSPORT/DBX_ETIMEOUT, else 0 */
     int attempts;           /**< HTTP attempts made, retries included */
     long retry_after_ms;    /**< last Retry-After seen, -1 if none */
+    /* version 2 */
+    long waited_ms;         /**< time spent sleeping between attempts (retries) */
 } dbx_error;
 
-#define DBX_ERROR_VERSION 1
+#define DBX_ERROR_VERSION 2
 
 /**
  * Detail of the last failure on `client` made by the calling thread.

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "../client/client_impl.h"
+#include "../json/jdoc.h"
 #include "../json/json_util.h"
 #include "dbx/client.h"
 
@@ -22,11 +23,21 @@
             return dbx__fail(NULL, DBX_EINVAL, "%s: client is NULL", __func__);             \
     } while (0)
 
-/* Fail with DBX_EINVAL naming the argument when a required string is NULL or "". */
+/* Fail with DBX_EINVAL naming the argument when a required string is NULL
+ * or "", or is not valid UTF-8 (it would not survive JSON or a URL). */
 #define DBX__REQUIRE_STR(c, s)                                                             \
     do {                                                                                   \
         if (dbx__empty(s))                                                                 \
             return dbx__fail((c), DBX_EINVAL, "%s: %s is required", __func__, #s);          \
+        if (!dbx__utf8_valid(s))                                                           \
+            return dbx__fail((c), DBX_EINVAL, "%s: %s is not valid UTF-8", __func__, #s);   \
+    } while (0)
+
+/* An optional string (NULL is fine) must be valid UTF-8. */
+#define DBX__CHECK_STR(c, s)                                                               \
+    do {                                                                                   \
+        if ((s) && !dbx__utf8_valid(s))                                                    \
+            return dbx__fail((c), DBX_EINVAL, "%s: %s is not valid UTF-8", __func__, #s);   \
     } while (0)
 
 #define DBX__REQUIRE_PTR(c, p)                                                             \
@@ -35,15 +46,19 @@
             return dbx__fail((c), DBX_EINVAL, "%s: %s is NULL", __func__, #p);              \
     } while (0)
 
-/* Call an endpoint with an optional JSON body (borrowed) and parse the JSON
- * object answer into *out (new reference; NULL out to discard it).
+/* Call an endpoint with an optional JSON body (borrowed; serialised by
+ * dbx__json_dump, and never sent when that fails) and read the JSON object
+ * answer into *out (the caller disposes it; NULL to discard the answer).
  * idempotent: as dbx__call.idempotent. */
 dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
-                         int idempotent, json_t **out);
+                         int idempotent, dbx__jdoc *out);
 
-/* Append "?k=v" (or "&k=v" once the buffer holds a '?'), URL-encoded. */
+/* Append "?k=v" (or "&k=v" once the buffer holds a '?'), URL-encoded.
+ * Both return -1 once the buffer is out of memory (sticky). */
 int dbx__query_add(dbx__buf *q, const char *key, const char *value);
 int dbx__query_add_int(dbx__buf *q, const char *key, long long value);
+/* Append one URL path segment, percent-encoded ('/' included). */
+int dbx__path_add_segment(dbx__buf *b, const char *segment);
 
 /* ---- pager ----------------------------------------------------------------------- */
 
@@ -64,9 +79,8 @@ typedef struct dbx__pager {
     long page_size;
     long max_items;
     long yielded;
-    json_t *page;            /* current page (owned) */
-    json_t *items;           /* borrowed from page */
-    size_t idx;
+    dbx__jdoc page;          /* current page */
+    dbx__jit items;          /* walk over the page's items */
     char *next_token;        /* for the next fetch */
     json_t *next_body;       /* legacy next_page request (owned) */
     long offset;
@@ -78,29 +92,35 @@ typedef struct dbx__pager {
 int dbx__pager_init(dbx__pager *pg, dbx_client *c, dbx__page_style style, const char *method,
                     const char *path, json_t *body, const char *items_key, const char *size_param,
                     long page_size, long max_items);
-/* DBX_OK with *item borrowed (valid until the next call), DBX_DONE, or an
- * error; after an error the same page is fetched again on the next call. */
-dbx_status dbx__pager_next(dbx__pager *pg, json_t **item);
+/* DBX_OK with *item (valid until the next call), DBX_DONE, or an error;
+ * after an error the same page is fetched again on the next call. */
+dbx_status dbx__pager_next(dbx__pager *pg, dbx__jv *item);
 void dbx__pager_dispose(dbx__pager *pg);
 
 /* ---- results and typed iterators ----------------------------------------------- */
 
 /* Every JSON-backed result of every API area embeds a view as its FIRST
- * member: the value, and text dumps made on first use (published with a
- * compare-and-swap, so results stay safe to read from many threads).
- * text[0] is the whole value; text[1] is free for one area-specific
- * sub-value (an event's details). */
+ * member: a value in a parsed response, the document when the result owns
+ * it, and what is made on first use (published with a compare-and-swap, so
+ * results stay safe to read from many threads): text dumps (text[0] the
+ * whole value, text[1] free for one area-specific part) and a jansson tree
+ * for include/dbx/sys/json.h. */
 typedef struct dbx__view {
-    json_t *j;
+    dbx__jv v;
+    dbx__jdoc own;           /* the response, when the result owns it */
     void *_Atomic text[2];
+    void *_Atomic jansson;   /* json_t * */
 } dbx__view;
 
-/* Wrap a value (takes the reference) in a new result of `size` bytes whose
- * first member is a dbx__view. NULL on OOM (the value is released). */
-void *dbx__view_new(size_t size, json_t *j);
-/* Borrowed text of `value` (j itself or a part of it) cached in slot. */
-const char *dbx__view_text(const dbx__view *v, int slot, const json_t *value);
-void dbx__view_clear(dbx__view *v); /* drop the value and the cached texts */
+/* A new result of `size` bytes whose first member is a dbx__view, owning
+ * the document (moved out of *doc) and viewing its root. NULL on OOM (the
+ * document is disposed). */
+void *dbx__view_new(size_t size, dbx__jdoc *doc);
+/* Borrowed JSON text of `value` (v itself or a part of it) cached in slot. */
+const char *dbx__view_text(const dbx__view *v, int slot, dbx__jv value);
+/* Borrowed jansson tree of the view's value, built on first use. */
+const json_t *dbx__view_jansson(const dbx__view *v);
+void dbx__view_clear(dbx__view *v); /* drop the value, the document and the cached texts */
 void dbx__view_free(void *result);  /* clear + free a dbx__view_new result */
 
 /* A typed list iterator: the pager plus the view of the current item. The

@@ -20,14 +20,21 @@ int dbx__query_add_int(dbx__buf *q, const char *key, long long value)
     return dbx__query_add(q, key, num);
 }
 
+int dbx__path_add_segment(dbx__buf *b, const char *segment)
+{
+    dbx__buf_putc(b, '/');
+    dbx__buf_put_urlenc(b, segment);
+    return b->oom ? -1 : 0;
+}
+
 dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
-                         int idempotent, json_t **out)
+                         int idempotent, dbx__jdoc *out)
 {
     if (out)
-        *out = NULL;
+        memset(out, 0, sizeof *out);
     char *text = NULL;
     if (body && !(text = dbx__json_dump(body)))
-        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+        return dbx__fail(c, DBX_ENOMEM, "out of memory while writing the request body");
     dbx__call call = {0};
     call.method = method;
     call.path = path;
@@ -38,16 +45,11 @@ dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, co
     dbx__resp_init(&resp);
     dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);
     dbx__free(text);
-    if (st == DBX_OK) {
-        json_t *j = NULL;
-        st = dbx__json_parse_object(&j, c, resp.body.ptr ? resp.body.ptr : "", resp.body.len);
+    if (st == DBX_OK && out) {
+        st = dbx__jdoc_parse_object(out, c, &resp.body);
         if (st != DBX_OK) {
             dbx__error_set_request(method, path);
             dbx__error_set_http(resp.status, "", dbx__resp_header(&resp, "x-request-id"));
-        } else if (out) {
-            *out = j;
-        } else {
-            json_decref(j);
         }
     }
     dbx__resp_dispose(&resp);
@@ -60,7 +62,8 @@ struct dbx_response {
     int status;
     char *body;
     size_t len;
-    dbx__header *headers;
+    char *hdr;        /* "name\0value\0" pairs */
+    uint32_t *hidx;
     size_t n_headers;
 };
 
@@ -77,9 +80,11 @@ DBX_API const char *dbx_response_header(const dbx_response *r, const char *name)
 {
     if (!r || !name)
         return NULL;
-    for (size_t i = r->n_headers; i-- > 0;)
-        if (dbx__strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
+    for (size_t i = r->n_headers; i-- > 0;) {
+        const char *n = r->hdr + r->hidx[i];
+        if (dbx__strcasecmp(n, name) == 0)
+            return n + strlen(n) + 1;
+    }
     return NULL;
 }
 
@@ -87,10 +92,30 @@ DBX_API void dbx_response_free(dbx_response *r)
 {
     if (!r)
         return;
-    dbx__headers_free(r->headers, r->n_headers);
-    dbx__free(r->headers);
+    dbx__free(r->hdr);
+    dbx__free(r->hidx);
     dbx__free(r->body);
     dbx__free(r);
+}
+
+static dbx_response *response_from(dbx__http_resp *resp)
+{
+    dbx_response *r = dbx__calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->status = resp->status;
+    r->n_headers = resp->n_headers;
+    r->hidx = dbx__malloc((resp->n_headers ? resp->n_headers : 1) * sizeof *r->hidx);
+    r->len = resp->body.len;
+    r->body = dbx__buf_detach(&resp->body);
+    r->hdr = dbx__buf_detach(&resp->hdr);
+    if (!r->hidx || !r->body || !r->hdr) {
+        dbx_response_free(r);
+        return NULL;
+    }
+    if (resp->n_headers)
+        memcpy(r->hidx, resp->hidx, resp->n_headers * sizeof *r->hidx);
+    return r;
 }
 
 DBX_API dbx_status dbx_request_ex(dbx_response **out, dbx_client *client, const char *method,
@@ -112,6 +137,8 @@ DBX_API dbx_status dbx_request_ex(dbx_response **out, dbx_client *client, const 
         if (i >= 16)
             return dbx__fail(client, DBX_EINVAL, "at most 16 extra headers");
     }
+    if (opts && opts->content_type && strpbrk(opts->content_type, "\r\n"))
+        return dbx__fail(client, DBX_EINVAL, "content_type must be a single line");
     dbx__call call = {0};
     call.method = method;
     call.path = path;
@@ -130,26 +157,8 @@ DBX_API dbx_status dbx_request_ex(dbx_response **out, dbx_client *client, const 
     dbx__http_resp resp;
     dbx__resp_init(&resp);
     dbx_status st = dbx__pipeline_send(&client->pipe, &call, &resp);
-    if (st == DBX_OK) {
-        dbx_response *r = dbx__calloc(1, sizeof *r);
-        if (!r) {
-            dbx__resp_dispose(&resp);
-            return dbx__fail(client, DBX_ENOMEM, "out of memory");
-        }
-        r->status = resp.status;
-        r->len = resp.body.len;
-        r->body = dbx__buf_detach(&resp.body);
-        r->headers = resp.headers;
-        r->n_headers = resp.n_headers;
-        resp.headers = NULL;
-        resp.n_headers = resp.cap_headers = 0;
-        if (!r->body) {
-            dbx_response_free(r);
-            dbx__resp_dispose(&resp);
-            return dbx__fail(client, DBX_ENOMEM, "out of memory");
-        }
-        *out = r;
-    }
+    if (st == DBX_OK && !(*out = response_from(&resp)))
+        st = dbx__fail(client, DBX_ENOMEM, "out of memory");
     dbx__resp_dispose(&resp);
     return st;
 }
@@ -161,12 +170,21 @@ DBX_API dbx_status dbx_request(dbx_response **out, dbx_client *client, const cha
         *out = NULL;
     DBX__ENTER(client);
     if (body_json) {
-        json_error_t err;
-        json_t *v = json_loads(body_json, JSON_DECODE_ANY, &err);
-        if (!v)
-            return dbx__fail(client, DBX_EINVAL, "body_json is not valid JSON: %s (line %d, column %d)",
-                             err.text, err.line, err.column);
-        json_decref(v);
+        /* validated with the (non-recursive) indexer, on a copy */
+        char *copy = dbx__strdup(body_json);
+        if (!copy)
+            return dbx__fail(client, DBX_ENOMEM, "out of memory");
+        dbx__jdoc doc;
+        dbx__jerr err;
+        dbx_status st = dbx__jdoc_parse(&doc, copy, strlen(copy), 1, &err);
+        if (st == DBX_OK)
+            dbx__jdoc_dispose(&doc);
+        else
+            dbx__free(copy);
+        if (st == DBX_ENOMEM)
+            return dbx__fail(client, DBX_ENOMEM, "out of memory");
+        if (st != DBX_OK)
+            return dbx__fail(client, DBX_EINVAL, "body_json is not valid JSON: %s at byte %zu", err.msg, err.pos);
     }
     dbx_request_options o = DBX_REQUEST_OPTIONS_INIT;
     o.body = body_json;

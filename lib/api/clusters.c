@@ -93,9 +93,8 @@ static const char *check_field(const char *name, const json_t *v, char *buf, siz
             json_t *mn = json_object_get(v, "min_workers"), *mx = json_object_get(v, "max_workers");
             if (!json_is_integer(mn) || !json_is_integer(mx))
                 return "$.autoscale needs integer min_workers and max_workers";
-            if (json_integer_value(mn) < 0 || json_integer_value(mx) < 1 ||
-                json_integer_value(mn) > json_integer_value(mx))
-                return "$.autoscale needs 0 <= min_workers <= max_workers and max_workers >= 1";
+            if (json_integer_value(mn) < 0 || json_integer_value(mx) <= json_integer_value(mn))
+                return "$.autoscale needs 0 <= min_workers < max_workers";
         }
         return NULL;
     }
@@ -169,7 +168,7 @@ DBX_API void dbx_cluster_spec_free(dbx_cluster_spec *spec)
 {
     if (!spec)
         return;
-    json_decref(spec->j);
+    dbx__json_decref_deep(spec->j);
     dbx__free(spec);
 }
 
@@ -196,9 +195,9 @@ static dbx_status spec_set(dbx_cluster_spec *s, const char *field, json_t *v)
 
 static dbx_status spec_set_str(dbx_cluster_spec *s, const char *field, const char *value)
 {
-    if (!value) {
+    if (!value || !dbx__utf8_valid(value)) {
         dbx__error_clear(NULL);
-        return dbx__fail(NULL, DBX_EINVAL, "%s: value is NULL", field);
+        return dbx__fail(NULL, DBX_EINVAL, "%s: value is %s", field, value ? "not valid UTF-8" : "NULL");
     }
     return spec_set(s, field, json_string(value));
 }
@@ -208,6 +207,8 @@ static dbx_status spec_set_map(dbx_cluster_spec *s, const char *field, const cha
     dbx__error_clear(NULL);
     if (!s || dbx__empty(key) || !value)
         return dbx__fail(NULL, DBX_EINVAL, "%s: spec, key and value are required", field);
+    if (!dbx__utf8_valid(key) || !dbx__utf8_valid(value))
+        return dbx__fail(NULL, DBX_EINVAL, "%s: %s is not valid UTF-8", field, dbx__utf8_valid(key) ? "value" : "key");
     json_t *m = json_object_get(s->j, field);
     if (!json_is_object(m)) {
         m = json_object();
@@ -263,7 +264,7 @@ DBX_API dbx_status dbx_cluster_spec_set_json(dbx_cluster_spec *s, const char *fi
     json_error_t err;
     json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
     if (!v)
-        return dbx__fail(NULL, DBX_EINVAL, "value for %.64s is not valid JSON: %s", field ? field : "?", err.text);
+        return dbx__fail(NULL, DBX_EINVAL, "value for %.64s is not valid JSON: %s", field && dbx__utf8_valid(field) ? field : "?", err.text);
     dbx_status st = spec_set(s, field, v);
     if (st == DBX_OK && s && json_object_get(s->j, "num_workers") && json_object_get(s->j, "autoscale")) {
         json_object_del(s->j, strcmp(field, "autoscale") == 0 ? "num_workers" : "autoscale");
@@ -288,8 +289,8 @@ struct dbx_cluster {
 
 DBX_API void dbx_cluster_free(dbx_cluster *cl) { dbx__view_free(cl); }
 
-#define J(cl) ((cl)->v.j)
-#define S(cl, key) ((cl) ? dbx__json_str(J(cl), key, "") : "")
+#define V(cl) ((cl)->v.v)
+#define S(cl, key) ((cl) ? dbx__jv_get_str(V(cl), key, "") : "")
 DBX_API const char *dbx_cluster_id(const dbx_cluster *cl) { return S(cl, "cluster_id"); }
 DBX_API const char *dbx_cluster_name(const dbx_cluster *cl) { return S(cl, "cluster_name"); }
 DBX_API const char *dbx_cluster_state_str(const dbx_cluster *cl) { return S(cl, "state"); }
@@ -300,37 +301,37 @@ DBX_API const char *dbx_cluster_node_type_id(const dbx_cluster *cl) { return S(c
 DBX_API const char *dbx_cluster_driver_node_type_id(const dbx_cluster *cl) { return S(cl, "driver_node_type_id"); }
 DBX_API const char *dbx_cluster_creator_user_name(const dbx_cluster *cl) { return S(cl, "creator_user_name"); }
 DBX_API const char *dbx_cluster_source(const dbx_cluster *cl) { return S(cl, "cluster_source"); }
-DBX_API int64_t dbx_cluster_start_time(const dbx_cluster *cl) { return cl ? dbx__json_int(J(cl), "start_time", 0) : 0; }
-DBX_API int64_t dbx_cluster_terminated_time(const dbx_cluster *cl) { return cl ? dbx__json_int(J(cl), "terminated_time", 0) : 0; }
-DBX_API int dbx_cluster_autotermination_minutes(const dbx_cluster *cl) { return cl ? (int)dbx__json_int(J(cl), "autotermination_minutes", 0) : 0; }
+DBX_API int64_t dbx_cluster_start_time(const dbx_cluster *cl) { return cl ? dbx__jv_get_int(V(cl), "start_time", 0) : 0; }
+DBX_API int64_t dbx_cluster_terminated_time(const dbx_cluster *cl) { return cl ? dbx__jv_get_int(V(cl), "terminated_time", 0) : 0; }
+DBX_API int dbx_cluster_autotermination_minutes(const dbx_cluster *cl) { return cl ? (int)dbx__jv_get_int(V(cl), "autotermination_minutes", 0) : 0; }
 
 DBX_API const char *dbx_cluster_termination_code(const dbx_cluster *cl)
 {
-    return cl ? dbx__json_path_str(J(cl), "termination_reason.code", "") : "";
+    return cl ? dbx__jv_str(dbx__jv_path(V(cl), "termination_reason.code"), "") : "";
 }
 
 DBX_API const char *dbx_cluster_termination_type(const dbx_cluster *cl)
 {
-    return cl ? dbx__json_path_str(J(cl), "termination_reason.type", "") : "";
+    return cl ? dbx__jv_str(dbx__jv_path(V(cl), "termination_reason.type"), "") : "";
 }
 
 DBX_API int dbx_cluster_num_workers(const dbx_cluster *cl)
 {
     if (!cl)
         return 0;
-    if (json_is_object(json_object_get(J(cl), "autoscale")))
+    if (dbx__jv_is_object(dbx__jv_get(V(cl), "autoscale")))
         return -1;
-    return (int)dbx__json_int(J(cl), "num_workers", 0);
+    return (int)dbx__jv_get_int(V(cl), "num_workers", 0);
 }
 
 DBX_API int dbx_cluster_autoscale(const dbx_cluster *cl, int *min_workers, int *max_workers)
 {
-    json_t *a = cl ? json_object_get(J(cl), "autoscale") : NULL;
-    int on = json_is_object(a);
+    dbx__jv a = cl ? dbx__jv_get(V(cl), "autoscale") : DBX__JV_ABSENT;
+    int on = dbx__jv_is_object(a);
     if (min_workers)
-        *min_workers = on ? (int)dbx__json_int(a, "min_workers", 0) : -1;
+        *min_workers = on ? (int)dbx__jv_get_int(a, "min_workers", 0) : -1;
     if (max_workers)
-        *max_workers = on ? (int)dbx__json_int(a, "max_workers", 0) : -1;
+        *max_workers = on ? (int)dbx__jv_get_int(a, "max_workers", 0) : -1;
     return on;
 }
 
@@ -338,7 +339,7 @@ static const char *map_get(const dbx_cluster *cl, const char *map, const char *k
 {
     if (!cl || !key)
         return NULL;
-    return dbx__json_str(json_object_get(J(cl), map), key, NULL);
+    return dbx__jv_get_str(dbx__jv_get(V(cl), map), key, NULL);
 }
 
 DBX_API const char *dbx_cluster_spark_conf(const dbx_cluster *cl, const char *key) { return map_get(cl, "spark_conf", key); }
@@ -346,7 +347,7 @@ DBX_API const char *dbx_cluster_custom_tag(const dbx_cluster *cl, const char *ke
 
 DBX_API const char *dbx_cluster_json(const dbx_cluster *cl)
 {
-    return cl ? dbx__view_text(&cl->v, 0, J(cl)) : NULL;
+    return cl ? dbx__view_text(&cl->v, 0, V(cl)) : NULL;
 }
 
 /* ---- operations -------------------------------------------------------------------- */
@@ -357,12 +358,18 @@ static dbx_status post_id(dbx_client *c, const char *op, const char *cluster_id,
     char path[64];
     snprintf(path, sizeof path, BASE "/%s", op);
     if (!body || dbx__json_set_str(body, "cluster_id", cluster_id) != 0) {
-        json_decref(body);
+        dbx__json_decref_deep(body);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
     dbx_status st = dbx__api_call(c, "POST", path, body, 0, NULL);
-    json_decref(body);
+    dbx__json_decref_deep(body);
     return st;
+}
+
+static dbx_status require_spark_version(dbx_client *c, const json_t *j)
+{
+    const char *v = json_string_value(json_object_get(j, "spark_version"));
+    return dbx__empty(v) ? dbx__fail(c, DBX_EINVAL, "cluster spec: spark_version is required") : DBX_OK;
 }
 
 DBX_API dbx_status dbx_clusters_create(char **cluster_id, dbx_client *c, const dbx_cluster_spec *spec)
@@ -373,21 +380,21 @@ DBX_API dbx_status dbx_clusters_create(char **cluster_id, dbx_client *c, const d
     DBX__REQUIRE_PTR(c, cluster_id);
     DBX__REQUIRE_PTR(c, spec);
     dbx_status st = validate_spec(c, spec->j);
+    if (st == DBX_OK)
+        st = require_spark_version(c, spec->j);
     if (st != DBX_OK)
         return st;
-    if (dbx__empty(dbx__json_str(spec->j, "spark_version", NULL)))
-        return dbx__fail(c, DBX_EINVAL, "cluster spec: spark_version is required");
-    json_t *resp = NULL;
+    dbx__jdoc resp;
     st = dbx__api_call(c, "POST", BASE "/create", spec->j, 0, &resp);
     if (st != DBX_OK)
         return st;
-    const char *id = dbx__json_str(resp, "cluster_id", NULL);
+    const char *id = dbx__jv_get_str(dbx__jdoc_root(&resp), "cluster_id", NULL);
     if (dbx__empty(id)) {
-        json_decref(resp);
+        dbx__jdoc_dispose(&resp);
         return dbx__fail(c, DBX_EBADRESPONSE, "clusters/create: response has no cluster_id");
     }
     *cluster_id = dbx__strdup(id);
-    json_decref(resp);
+    dbx__jdoc_dispose(&resp);
     return *cluster_id ? DBX_OK : dbx__fail(c, DBX_ENOMEM, "out of memory");
 }
 
@@ -397,11 +404,61 @@ DBX_API dbx_status dbx_clusters_edit(dbx_client *c, const char *cluster_id, cons
     DBX__REQUIRE_STR(c, cluster_id);
     DBX__REQUIRE_PTR(c, spec);
     dbx_status st = validate_spec(c, spec->j);
+    if (st == DBX_OK)
+        st = require_spark_version(c, spec->j);
     if (st != DBX_OK)
         return st;
-    if (dbx__empty(dbx__json_str(spec->j, "spark_version", NULL)))
-        return dbx__fail(c, DBX_EINVAL, "cluster spec: spark_version is required");
-    return post_id(c, "edit", cluster_id, json_deep_copy(spec->j));
+    json_t *body = json_deep_copy(spec->j);
+    if (body)
+        json_object_del(body, "clone_from"); /* create-only: the service rejects it on edit */
+    return post_id(c, "edit", cluster_id, body);
+}
+
+/* Comma-separated top-level field names, or "*": no blanks, no empty names. */
+static int mask_ok(const char *m)
+{
+    if (strcmp(m, "*") == 0)
+        return 1;
+    const char *p = m;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        if (n == 0)
+            return 0;
+        for (size_t i = 0; i < n; i++)
+            if (!(p[i] == '_' || p[i] == '.' || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+                  (p[i] >= '0' && p[i] <= '9')))
+                return 0;
+        if (!p[n])
+            return 1;
+        p += n + 1;
+    }
+}
+
+DBX_API dbx_status dbx_clusters_update(dbx_client *c, const char *cluster_id, const char *update_mask,
+                                       const dbx_cluster_spec *spec)
+{
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, cluster_id);
+    DBX__REQUIRE_STR(c, update_mask);
+    DBX__REQUIRE_PTR(c, spec);
+    if (!mask_ok(update_mask))
+        return dbx__fail(c, DBX_EINVAL, "%s: update_mask must be \"*\" or comma-separated field names "
+                                        "without blanks", __func__);
+    dbx_status st = validate_spec(c, spec->j);
+    if (st != DBX_OK)
+        return st;
+    json_t *body = json_object();
+    json_t *cl = json_deep_copy(spec->j);
+    if (cl)
+        json_object_del(cl, "clone_from");
+    if (!body || !cl || json_object_set_new(body, "cluster", cl) != 0 ||
+        dbx__json_set_str(body, "update_mask", update_mask) != 0) {
+        if (!body)
+            dbx__json_decref_deep(cl);
+        dbx__json_decref_deep(body);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    return post_id(c, "update", cluster_id, body);
 }
 
 DBX_API dbx_status dbx_clusters_get(dbx_cluster **out, dbx_client *c, const char *cluster_id)
@@ -411,22 +468,24 @@ DBX_API dbx_status dbx_clusters_get(dbx_cluster **out, dbx_client *c, const char
     DBX__ENTER(c);
     DBX__REQUIRE_PTR(c, out);
     DBX__REQUIRE_STR(c, cluster_id);
-    dbx__buf path = DBX__BUF_INIT;
+    char small[256];
+    dbx__buf path;
+    dbx__buf_init_fixed(&path, small, sizeof small);
     dbx__buf_puts(&path, BASE "/get");
     if (dbx__query_add(&path, "cluster_id", cluster_id) != 0) {
         dbx__buf_dispose(&path);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
-    json_t *j = NULL;
-    dbx_status st = dbx__api_call(c, "GET", path.ptr, NULL, 0, &j);
+    dbx__jdoc doc;
+    dbx_status st = dbx__api_call(c, "GET", path.ptr, NULL, 0, &doc);
     dbx__buf_dispose(&path);
     if (st != DBX_OK)
         return st;
-    if (dbx__empty(dbx__json_str(j, "cluster_id", NULL))) {
-        json_decref(j);
+    if (dbx__empty(dbx__jv_get_str(dbx__jdoc_root(&doc), "cluster_id", NULL))) {
+        dbx__jdoc_dispose(&doc);
         return dbx__fail(c, DBX_EBADRESPONSE, "clusters/get: response has no cluster_id");
     }
-    if (!(*out = dbx__view_new(sizeof **out, j)))
+    if (!(*out = dbx__view_new(sizeof **out, &doc)))
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     return DBX_OK;
 }
@@ -442,9 +501,10 @@ DBX_API dbx_status dbx_clusters_restart(dbx_client *c, const char *cluster_id, c
 {
     DBX__ENTER(c);
     DBX__REQUIRE_STR(c, cluster_id);
+    DBX__CHECK_STR(c, restart_user);
     json_t *body = json_object();
     if (body && !dbx__empty(restart_user) && dbx__json_set_str(body, "restart_user", restart_user) != 0) {
-        json_decref(body);
+        dbx__json_decref_deep(body);
         body = NULL;
     }
     return post_id(c, "restart", cluster_id, body);
@@ -464,8 +524,8 @@ DBX_API dbx_status dbx_clusters_resize_autoscale(dbx_client *c, const char *clus
 {
     DBX__ENTER(c);
     DBX__REQUIRE_STR(c, cluster_id);
-    if (min_workers < 0 || max_workers < 1 || min_workers > max_workers)
-        return dbx__fail(c, DBX_EINVAL, "autoscale needs 0 <= min_workers <= max_workers and max_workers >= 1");
+    if (min_workers < 0 || max_workers <= min_workers)
+        return dbx__fail(c, DBX_EINVAL, "autoscale needs 0 <= min_workers < max_workers");
     return post_id(c, "resize", cluster_id,
                    json_pack("{s:{s:i,s:i}}", "autoscale", "min_workers", min_workers, "max_workers", max_workers));
 }
@@ -484,11 +544,28 @@ DBX_API dbx_status dbx_clusters_permanent_delete(dbx_client *c, const char *clus
     return post_id(c, "permanent-delete", cluster_id, json_object());
 }
 
+DBX_API dbx_status dbx_clusters_pin(dbx_client *c, const char *cluster_id)
+{
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, cluster_id);
+    return post_id(c, "pin", cluster_id, json_object());
+}
+
+DBX_API dbx_status dbx_clusters_unpin(dbx_client *c, const char *cluster_id)
+{
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, cluster_id);
+    return post_id(c, "unpin", cluster_id, json_object());
+}
+
 /* ---- list ------------------------------------------------------------------------------ */
 
 struct dbx_clusters_iter {
     dbx__iter base;
 };
+
+static const char *cluster_source_names[] = {NULL, "UI", "API", "JOB", "MODELS", "PIPELINE",
+                                             "PIPELINE_MAINTENANCE", "SQL", "SOQL"};
 
 DBX_API dbx_status dbx_clusters_list(dbx_clusters_iter **out, dbx_client *c, const dbx_clusters_list_options *o)
 {
@@ -500,21 +577,42 @@ DBX_API dbx_status dbx_clusters_list(dbx_clusters_iter **out, dbx_client *c, con
         return dbx__fail(c, DBX_EINVAL, "dbx_clusters_list_options version %u is not supported", o->version);
     if (o && (o->page_size < 0 || o->max_items < 0 || (o->n_states && !o->states)))
         return dbx__fail(c, DBX_EINVAL, "invalid list options (negative size or states without a pointer)");
-    dbx__buf path = DBX__BUF_INIT;
-    dbx__buf q = DBX__BUF_INIT;
+    int v2 = o && o->version >= 2;
+    if (v2 && o->n_sources && !o->sources)
+        return dbx__fail(c, DBX_EINVAL, "invalid list options (sources without a pointer)");
+    if (v2 && (o->is_pinned < 0 || o->is_pinned > 2 || o->sort_field < 0 || o->sort_field > 2 ||
+               o->sort_direction < 0 || o->sort_direction > 2))
+        return dbx__fail(c, DBX_EINVAL, "invalid list options (is_pinned, sort_field or sort_direction out of range)");
+    if (o)
+        DBX__CHECK_STR(c, o->policy_id);
+    char small[512];
+    dbx__buf path;
+    dbx__buf_init_fixed(&path, small, sizeof small);
+    dbx__buf_puts(&path, BASE "/list");
     for (size_t i = 0; o && i < o->n_states; i++) {
         if (o->states[i] <= DBX_CLUSTER_STATE_UNKNOWN || o->states[i] > DBX_CLUSTER_STATE_ERROR) {
-            dbx__buf_dispose(&q);
+            dbx__buf_dispose(&path);
             return dbx__fail(c, DBX_EINVAL, "states[%zu] is not a cluster state", i);
         }
-        dbx__query_add(&q, "filter_by.cluster_states", dbx_cluster_state_name(o->states[i]));
+        dbx__query_add(&path, "filter_by.cluster_states", dbx_cluster_state_name(o->states[i]));
     }
+    for (size_t i = 0; v2 && i < o->n_sources; i++) {
+        int src = o->sources[i];
+        if (src <= 0 || (size_t)src >= sizeof cluster_source_names / sizeof *cluster_source_names) {
+            dbx__buf_dispose(&path);
+            return dbx__fail(c, DBX_EINVAL, "sources[%zu] is not a cluster source", i);
+        }
+        dbx__query_add(&path, "filter_by.cluster_sources", cluster_source_names[src]);
+    }
+    if (v2 && o->is_pinned)
+        dbx__query_add(&path, "filter_by.is_pinned", o->is_pinned == 1 ? "true" : "false");
     if (o && !dbx__empty(o->policy_id))
-        dbx__query_add(&q, "filter_by.policy_id", o->policy_id);
-    dbx__buf_puts(&path, BASE "/list");
-    if (q.len)
-        dbx__buf_put(&path, q.ptr, q.len);
-    dbx__buf_dispose(&q);
+        dbx__query_add(&path, "filter_by.policy_id", o->policy_id);
+    if (v2 && o->sort_field)
+        dbx__query_add(&path, "sort_by.field", o->sort_field == DBX_CLUSTERS_SORT_CLUSTER_NAME ? "CLUSTER_NAME" : "DEFAULT");
+    if (v2 && o->sort_direction)
+        dbx__query_add(&path, "sort_by.direction", o->sort_direction == DBX_SORT_ASC ? "ASC" : "DESC");
+    /* sticky: a filter lost to a failed allocation must never be dropped silently */
     if (path.oom) {
         dbx__buf_dispose(&path);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
@@ -538,21 +636,21 @@ struct dbx_cluster_event {
     dbx__view v; /* text[1] caches the details object */
 };
 
-DBX_API int64_t dbx_cluster_event_timestamp(const dbx_cluster_event *ev) { return ev ? dbx__json_int(ev->v.j, "timestamp", 0) : 0; }
-DBX_API const char *dbx_cluster_event_type(const dbx_cluster_event *ev) { return ev ? dbx__json_str(ev->v.j, "type", "") : ""; }
-DBX_API const char *dbx_cluster_event_cluster_id(const dbx_cluster_event *ev) { return ev ? dbx__json_str(ev->v.j, "cluster_id", "") : ""; }
+DBX_API int64_t dbx_cluster_event_timestamp(const dbx_cluster_event *ev) { return ev ? dbx__jv_get_int(ev->v.v, "timestamp", 0) : 0; }
+DBX_API const char *dbx_cluster_event_type(const dbx_cluster_event *ev) { return ev ? dbx__jv_get_str(ev->v.v, "type", "") : ""; }
+DBX_API const char *dbx_cluster_event_cluster_id(const dbx_cluster_event *ev) { return ev ? dbx__jv_get_str(ev->v.v, "cluster_id", "") : ""; }
 
 DBX_API const char *dbx_cluster_event_json(const dbx_cluster_event *ev)
 {
-    return ev ? dbx__view_text(&ev->v, 0, ev->v.j) : NULL;
+    return ev ? dbx__view_text(&ev->v, 0, ev->v.v) : NULL;
 }
 
 DBX_API const char *dbx_cluster_event_details_json(const dbx_cluster_event *ev)
 {
     if (!ev)
         return NULL;
-    json_t *d = json_object_get(ev->v.j, "details");
-    if (!json_is_object(d))
+    dbx__jv d = dbx__jv_get(ev->v.v, "details");
+    if (!dbx__jv_is_object(d))
         return "{}";
     return dbx__view_text(&ev->v, 1, d);
 }
@@ -574,6 +672,14 @@ DBX_API dbx_status dbx_clusters_events(dbx_cluster_events_iter **out, dbx_client
     if (o && (o->page_size < 0 || o->page_size > 500 || o->max_items < 0 || o->start_time < 0 ||
               o->end_time < 0 || (o->end_time && o->start_time > o->end_time)))
         return dbx__fail(c, DBX_EINVAL, "invalid events options (page_size 0..500, start_time <= end_time)");
+    int order = o && o->version >= 2 ? o->order : 0;
+    if (order < 0 || order > 2)
+        return dbx__fail(c, DBX_EINVAL, "invalid events options (order out of range)");
+    if (o && o->ascending)
+        order = DBX_SORT_ASC;
+    for (size_t i = 0; o && o->event_types && o->event_types[i]; i++)
+        if (!dbx__utf8_valid(o->event_types[i]))
+            return dbx__fail(c, DBX_EINVAL, "%s: event_types[%zu] is not valid UTF-8", __func__, i);
     json_t *body = json_object();
     if (!body || dbx__json_set_str(body, "cluster_id", cluster_id) != 0)
         goto oom;
@@ -582,7 +688,8 @@ DBX_API dbx_status dbx_clusters_events(dbx_cluster_events_iter **out, dbx_client
             goto oom;
         if (o->end_time && dbx__json_set_int(body, "end_time", o->end_time) != 0)
             goto oom;
-        if (dbx__json_set_str(body, "order", o->ascending ? "ASC" : "DESC") != 0)
+        /* only when asked: the service's default is DESC */
+        if (order && dbx__json_set_str(body, "order", order == DBX_SORT_ASC ? "ASC" : "DESC") != 0)
             goto oom;
         if (o->event_types && o->event_types[0]) {
             json_t *arr = json_array();
@@ -598,7 +705,7 @@ DBX_API dbx_status dbx_clusters_events(dbx_cluster_events_iter **out, dbx_client
                                                     o ? o->max_items : 0);
     return *out ? DBX_OK : DBX_ENOMEM;
 oom:
-    json_decref(body);
+    dbx__json_decref_deep(body);
     return dbx__fail(c, DBX_ENOMEM, "out of memory");
 }
 
@@ -611,9 +718,77 @@ DBX_API void dbx_cluster_events_iter_free(dbx_cluster_events_iter *it) { dbx__it
 
 /* ---- spark versions / node types ------------------------------------------------------------ */
 
+/* A listing fetched in one call, with its entries indexed once for
+ * random access. */
+typedef struct listing {
+    dbx__view v;
+    dbx__jv *items;
+    size_t n;
+    void *_Atomic *raw; /* per entry: cached JSON text */
+} listing;
+
+static dbx_status get_listing(listing **out, dbx_client *c, const char *path, const char *key, const char *what)
+{
+    dbx__jdoc doc;
+    dbx_status st = dbx__api_call(c, "GET", path, NULL, 0, &doc);
+    if (st != DBX_OK)
+        return st;
+    dbx__jv arr = dbx__jv_get(dbx__jdoc_root(&doc), key);
+    if (dbx__jv_present(arr) && !dbx__jv_is_array(arr)) {
+        dbx__jdoc_dispose(&doc);
+        return dbx__fail(c, DBX_EBADRESPONSE, "%s: '%s' is not an array", what, key);
+    }
+    size_t n = dbx__jv_count(arr);
+    listing *l = dbx__view_new(sizeof *l, &doc);
+    if (!l || !(l->items = dbx__calloc(n ? n : 1, sizeof *l->items)) ||
+        !(l->raw = dbx__calloc(n ? n : 1, sizeof *l->raw))) {
+        if (l) {
+            dbx__free(l->items);
+            dbx__view_free(l);
+        }
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    dbx__jit it;
+    dbx__jv_iter(dbx__jv_get(l->v.v, key), &it);
+    while (l->n < n && dbx__jit_next(&it, &l->items[l->n], NULL))
+        l->n++;
+    for (size_t i = 0; i < n; i++)
+        atomic_init(&l->raw[i], NULL);
+    *out = l;
+    return DBX_OK;
+}
+
+static void listing_free(listing *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        dbx__free(atomic_load(&l->raw[i]));
+    dbx__free(l->raw);
+    dbx__free(l->items);
+    dbx__view_free(l);
+}
+
+static dbx__jv listing_at(const listing *l, size_t i) { return l && i < l->n ? l->items[i] : DBX__JV_ABSENT; }
+
+static const char *listing_json(const listing *l, size_t i)
+{
+    if (!l || i >= l->n)
+        return NULL;
+    void *_Atomic *cell = &((listing *)l)->raw[i];
+    char *cur = atomic_load(cell);
+    if (cur)
+        return cur;
+    char *mine = dbx__jv_dump(l->items[i]);
+    void *expected = NULL;
+    if (!mine || atomic_compare_exchange_strong(cell, &expected, mine))
+        return mine;
+    dbx__free(mine);
+    return expected;
+}
+
 struct dbx_spark_versions {
-    json_t *j;
-    json_t *arr; /* borrowed */
+    listing l;
 };
 
 DBX_API dbx_status dbx_clusters_spark_versions(dbx_spark_versions **out, dbx_client *c)
@@ -622,50 +797,27 @@ DBX_API dbx_status dbx_clusters_spark_versions(dbx_spark_versions **out, dbx_cli
         *out = NULL;
     DBX__ENTER(c);
     DBX__REQUIRE_PTR(c, out);
-    json_t *j;
-    dbx_status st = dbx__api_call(c, "GET", BASE "/spark-versions", NULL, 0, &j);
-    if (st != DBX_OK)
-        return st;
-    json_t *arr = json_object_get(j, "versions");
-    if (arr && !json_is_array(arr)) {
-        json_decref(j);
-        return dbx__fail(c, DBX_EBADRESPONSE, "spark-versions: 'versions' is not an array");
-    }
-    dbx_spark_versions *v = dbx__calloc(1, sizeof *v);
-    if (!v) {
-        json_decref(j);
-        return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    }
-    v->j = j;
-    v->arr = arr;
-    *out = v;
-    return DBX_OK;
+    return get_listing((listing **)out, c, BASE "/spark-versions", "versions", "spark-versions");
 }
 
-DBX_API size_t dbx_spark_versions_count(const dbx_spark_versions *v) { return v && v->arr ? json_array_size(v->arr) : 0; }
+DBX_API size_t dbx_spark_versions_count(const dbx_spark_versions *v) { return v ? v->l.n : 0; }
 
 DBX_API const char *dbx_spark_versions_key(const dbx_spark_versions *v, size_t i)
 {
-    return i < dbx_spark_versions_count(v) ? dbx__json_str(json_array_get(v->arr, i), "key", "") : NULL;
+    dbx__jv e = listing_at(v ? &v->l : NULL, i);
+    return dbx__jv_present(e) ? dbx__jv_get_str(e, "key", "") : NULL;
 }
 
 DBX_API const char *dbx_spark_versions_name(const dbx_spark_versions *v, size_t i)
 {
-    return i < dbx_spark_versions_count(v) ? dbx__json_str(json_array_get(v->arr, i), "name", "") : NULL;
+    dbx__jv e = listing_at(v ? &v->l : NULL, i);
+    return dbx__jv_present(e) ? dbx__jv_get_str(e, "name", "") : NULL;
 }
 
-DBX_API void dbx_spark_versions_free(dbx_spark_versions *v)
-{
-    if (!v)
-        return;
-    json_decref(v->j);
-    dbx__free(v);
-}
+DBX_API void dbx_spark_versions_free(dbx_spark_versions *v) { listing_free(v ? &v->l : NULL); }
 
 struct dbx_node_types {
-    json_t *j;
-    json_t *arr; /* borrowed */
-    void *_Atomic *raw; /* per entry */
+    listing l;
 };
 
 DBX_API dbx_status dbx_clusters_list_node_types(dbx_node_types **out, dbx_client *c)
@@ -674,58 +826,18 @@ DBX_API dbx_status dbx_clusters_list_node_types(dbx_node_types **out, dbx_client
         *out = NULL;
     DBX__ENTER(c);
     DBX__REQUIRE_PTR(c, out);
-    json_t *j;
-    dbx_status st = dbx__api_call(c, "GET", BASE "/list-node-types", NULL, 0, &j);
-    if (st != DBX_OK)
-        return st;
-    json_t *arr = json_object_get(j, "node_types");
-    if (arr && !json_is_array(arr)) {
-        json_decref(j);
-        return dbx__fail(c, DBX_EBADRESPONSE, "list-node-types: 'node_types' is not an array");
-    }
-    dbx_node_types *nt = dbx__calloc(1, sizeof *nt);
-    size_t n = arr ? json_array_size(arr) : 0;
-    if (!nt || !(nt->raw = dbx__calloc(n ? n : 1, sizeof *nt->raw))) {
-        dbx__free(nt);
-        json_decref(j);
-        return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++)
-        atomic_init(&nt->raw[i], NULL);
-    nt->j = j;
-    nt->arr = arr;
-    *out = nt;
-    return DBX_OK;
+    return get_listing((listing **)out, c, BASE "/list-node-types", "node_types", "list-node-types");
 }
 
-DBX_API size_t dbx_node_types_count(const dbx_node_types *nt) { return nt && nt->arr ? json_array_size(nt->arr) : 0; }
+DBX_API size_t dbx_node_types_count(const dbx_node_types *nt) { return nt ? nt->l.n : 0; }
 
-static json_t *node_at(const dbx_node_types *nt, size_t i)
-{
-    return i < dbx_node_types_count(nt) ? json_array_get(nt->arr, i) : NULL;
-}
-
-DBX_API const char *dbx_node_types_id(const dbx_node_types *nt, size_t i) { json_t *e = node_at(nt, i); return e ? dbx__json_str(e, "node_type_id", "") : NULL; }
-DBX_API const char *dbx_node_types_description(const dbx_node_types *nt, size_t i) { json_t *e = node_at(nt, i); return e ? dbx__json_str(e, "description", "") : NULL; }
-DBX_API int dbx_node_types_memory_mb(const dbx_node_types *nt, size_t i) { json_t *e = node_at(nt, i); return e ? (int)dbx__json_int(e, "memory_mb", 0) : 0; }
-DBX_API double dbx_node_types_num_cores(const dbx_node_types *nt, size_t i) { json_t *e = node_at(nt, i); return e ? dbx__json_real(e, "num_cores", 0) : 0; }
-
-DBX_API const char *dbx_node_types_json(const dbx_node_types *nt, size_t i)
-{
-    json_t *e = node_at(nt, i);
-    return e ? dbx__json_cached_dump(e, &((dbx_node_types *)nt)->raw[i]) : NULL;
-}
-
-DBX_API void dbx_node_types_free(dbx_node_types *nt)
-{
-    if (!nt)
-        return;
-    for (size_t i = 0; i < dbx_node_types_count(nt); i++)
-        dbx__free(atomic_load(&nt->raw[i]));
-    dbx__free(nt->raw);
-    json_decref(nt->j);
-    dbx__free(nt);
-}
+#define NODE(nt, i) listing_at((nt) ? &(nt)->l : NULL, i)
+DBX_API const char *dbx_node_types_id(const dbx_node_types *nt, size_t i) { dbx__jv e = NODE(nt, i); return dbx__jv_present(e) ? dbx__jv_get_str(e, "node_type_id", "") : NULL; }
+DBX_API const char *dbx_node_types_description(const dbx_node_types *nt, size_t i) { dbx__jv e = NODE(nt, i); return dbx__jv_present(e) ? dbx__jv_get_str(e, "description", "") : NULL; }
+DBX_API int dbx_node_types_memory_mb(const dbx_node_types *nt, size_t i) { return (int)dbx__jv_get_int(NODE(nt, i), "memory_mb", 0); }
+DBX_API double dbx_node_types_num_cores(const dbx_node_types *nt, size_t i) { return dbx__jv_get_real(NODE(nt, i), "num_cores", 0); }
+DBX_API const char *dbx_node_types_json(const dbx_node_types *nt, size_t i) { return listing_json(nt ? &nt->l : NULL, i); }
+DBX_API void dbx_node_types_free(dbx_node_types *nt) { listing_free(nt ? &nt->l : NULL); }
 
 /* ---- waiters ---------------------------------------------------------------------------------- */
 
@@ -763,7 +875,7 @@ static dbx_status poll_cluster(void *vctx, dbx__poll_result *res, const char **s
             dbx__buf_printf(&m, ": %s", dbx_cluster_state_message(cl));
         if (*code)
             dbx__buf_printf(&m, " (termination reason %s%s%s)", code, *type ? ", " : "", type);
-        dbx__fail(w->c, DBX_ESTATE, "%s", m.ptr ? m.ptr : "terminal state");
+        dbx__fail(w->c, DBX_ESTATE, "%s", m.ptr && !m.oom ? m.ptr : "terminal state");
         dbx__buf_dispose(&m);
         dbx__error_set_request("GET", BASE "/get");
         dbx__error_set_http(200, code, "");
@@ -805,6 +917,6 @@ DBX_API dbx_status dbx_clusters_wait_terminated(dbx_cluster **out, dbx_client *c
 
 /* ---- include/dbx/sys/json.h ---------------------------------------------------------------------- */
 
-DBX_API const json_t *dbx_cluster_jansson(const dbx_cluster *cl) { return cl ? J(cl) : NULL; }
-DBX_API const json_t *dbx_cluster_event_jansson(const dbx_cluster_event *ev) { return ev ? ev->v.j : NULL; }
+DBX_API const json_t *dbx_cluster_jansson(const dbx_cluster *cl) { return cl ? dbx__view_jansson(&cl->v) : NULL; }
+DBX_API const json_t *dbx_cluster_event_jansson(const dbx_cluster_event *ev) { return ev ? dbx__view_jansson(&ev->v) : NULL; }
 DBX_API const json_t *dbx_cluster_spec_jansson(const dbx_cluster_spec *spec) { return spec ? spec->j : NULL; }

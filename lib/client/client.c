@@ -3,7 +3,10 @@
 #include <jansson.h>
 #include <openssl/opensslv.h>
 #include <pthread.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client_impl.h"
@@ -48,6 +51,7 @@ static int global_refs;
 DBX_API dbx_status dbx_global_init(void)
 {
     dbx_status st = DBX_OK;
+    dbx__error_clear(NULL);
     pthread_mutex_lock(&global_mu);
     if (global_refs == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         st = dbx__fail(NULL, DBX_ETRANSPORT, "libcurl global initialisation failed");
@@ -69,6 +73,7 @@ DBX_API void dbx_global_cleanup(void)
 
 DBX_API dbx_status dbx_client_options_init(dbx_client_options *opts, unsigned int version)
 {
+    dbx__error_clear(NULL);
     if (!opts)
         return dbx__fail(NULL, DBX_EINVAL, "opts is NULL");
     if (version == 0 || version > DBX_CLIENT_OPTIONS_VERSION)
@@ -81,6 +86,7 @@ DBX_API dbx_status dbx_client_options_init(dbx_client_options *opts, unsigned in
 
 DBX_API dbx_status dbx_wait_options_init(dbx_wait_options *opts, unsigned int version)
 {
+    dbx__error_clear(NULL);
     if (!opts)
         return dbx__fail(NULL, DBX_EINVAL, "opts is NULL");
     if (version == 0 || version > DBX_WAIT_OPTIONS_VERSION)
@@ -90,7 +96,7 @@ DBX_API dbx_status dbx_wait_options_init(dbx_wait_options *opts, unsigned int ve
     return DBX_OK;
 }
 
-typedef enum { K_STR, K_LONG, K_INT, K_BOOL, K_SECONDS, K_AUTH, K_LOG } kind;
+typedef enum { K_STR, K_LONG, K_INT, K_BOOL, K_SECONDS, K_AUTH, K_LOG, K_SIZE } kind;
 
 typedef struct opt_key {
     const char *key;
@@ -128,6 +134,8 @@ static const opt_key opt_keys[] = {
     {"insecure_skip_verify", K_BOOL, OFF(insecure_skip_verify)},
     {"no_env", K_BOOL, OFF(no_env)},
     {"no_config_file", K_BOOL, OFF(no_config_file)},
+    {"max_response_bytes", K_SIZE, OFF(max_response_bytes)},
+    {"insecure_allow_http", K_BOOL, OFF(insecure_allow_http)},
 };
 #define N_OPT_KEYS (sizeof opt_keys / sizeof *opt_keys)
 
@@ -137,6 +145,7 @@ typedef struct owned_strings {
 
 DBX_API dbx_status dbx_client_options_set(dbx_client_options *o, const char *key, const char *value)
 {
+    dbx__error_clear(NULL);
     if (!o || !key)
         return dbx__fail(NULL, DBX_EINVAL, "opts and key are required");
     if (o->version == 0 || o->version > DBX_CLIENT_OPTIONS_VERSION)
@@ -150,6 +159,9 @@ DBX_API dbx_status dbx_client_options_set(dbx_client_options *o, const char *key
     char *base = (char *)o;
     const opt_key *k = &opt_keys[i];
     long num = 0;
+    /* a field the caller's struct does not have must never be written */
+    if (k->off >= OFF(max_response_bytes) && o->version < 2)
+        return dbx__fail(NULL, DBX_EINVAL, "client option '%s' needs dbx_client_options version 2", key);
     switch (k->k) {
     case K_STR: {
         owned_strings *own = o->_owned;
@@ -184,6 +196,21 @@ DBX_API dbx_status dbx_client_options_set(dbx_client_options *o, const char *key
             *(long *)(base + k->off) = num;
         }
         return DBX_OK;
+    case K_SIZE: {
+        long long v = 0;
+        char *end = NULL;
+        if (value) {
+            errno = 0;
+            v = strtoll(value, &end, 10);
+            while (end && isspace((unsigned char)*end))
+                end++;
+        }
+        if (value && (errno || end == value || *end || v < 0 || v > DBX_MAX_RESPONSE_BYTES_LIMIT))
+            return dbx__fail(NULL, DBX_EINVAL, "client option '%s' needs a byte count from 0 to %lld", key,
+                             (long long)DBX_MAX_RESPONSE_BYTES_LIMIT);
+        *(long long *)(base + k->off) = v;
+        return DBX_OK;
+    }
     case K_BOOL: {
         int b = dbx__parse_bool(value);
         if (b < 0)
@@ -295,6 +322,7 @@ static const char *azure_login_for(const char *env)
 
 DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
 {
+    dbx__error_clear(NULL);
     if (!out)
         return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
     *out = NULL;
@@ -338,7 +366,14 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
     pc->connect_timeout_ms = o && o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 30000;
     pc->retry_initial_delay_ms = o && o->retry_initial_delay_ms > 0 ? o->retry_initial_delay_ms : 1000;
     pc->retry_max_delay_ms = o && o->retry_max_delay_ms > 0 ? o->retry_max_delay_ms : 10000;
-    pc->max_attempts = o && o->max_attempts > 0 ? o->max_attempts : 0;
+    pc->max_attempts = o && o->max_attempts > 0 ? o->max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
+    long long mrb = o && o->version >= 2 ? o->max_response_bytes : 0;
+    if (mrb < 0 || mrb > DBX_MAX_RESPONSE_BYTES_LIMIT) {
+        st = dbx__fail(NULL, DBX_EINVAL, "max_response_bytes must be 0 (default) to %lld",
+                       (long long)DBX_MAX_RESPONSE_BYTES_LIMIT);
+        goto fail;
+    }
+    pc->max_response_bytes = (size_t)(mrb ? mrb : DBX_DEFAULT_MAX_RESPONSE_BYTES);
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     const char *product = c->vals[A_PRODUCT];
     pc->user_agent_header = dbx__sprintf("User-Agent: libdbx/%s libcurl/%s os/linux auth/%s%s%s", DBX_VERSION,
@@ -382,6 +417,10 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
                 }
             } else if (login[strlen(login) - 1] != '/') {
                 login = login_owned = dbx__sprintf("%s/", login);
+                if (!login_owned) {
+                    st = dbx__fail(NULL, DBX_ENOMEM, "out of memory");
+                    goto fail;
+                }
             }
         }
         dbx__auth_config ac = {c->auth_type, c->vals[A_HOST], c->vals[A_TOKEN],
@@ -396,6 +435,7 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
         }
     }
     c->pipe.owner = c;
+    dbx__pipeline_prepare(&c->pipe);
     dbx__log(lg, DBX_LOG_DEBUG, DBX_LOGCAT_GENERAL, "client for %s, auth %s (host from %s)", c->vals[A_HOST],
              dbx__auth_type_name(c->auth_type), c->src[A_HOST]);
     dbx__error_clear(NULL);

@@ -29,15 +29,26 @@ char *dbx__strdup(const char *s);           /* NULL in, NULL out */
 char *dbx__strndup(const char *s, size_t n);
 char *dbx__sprintf(const char *fmt, ...) DBX__PRINTF(1, 2);
 
+/* Test and benchmark seam on libdbx's own allocations (process-wide):
+ * make the n-th allocation from now fail (n >= 1; 0 disarms), and count
+ * allocations while counting is on. Costs one relaxed load per allocation
+ * when unused. */
+void dbx__alloc_fail_after(long n);
+void dbx__alloc_count_start(void);
+long dbx__alloc_count_stop(void); /* allocations since start */
+
 /* ---- growable byte buffer (always NUL-terminated when ptr != NULL) ---- */
 typedef struct dbx__buf {
     char *ptr;
     size_t len;
     size_t cap;
-    int oom; /* sticky: an allocation failed */
+    int oom;   /* sticky: an allocation failed */
+    int fixed; /* ptr is caller storage (not freed; growing moves to the heap) */
 } dbx__buf;
 
-#define DBX__BUF_INIT {NULL, 0, 0, 0}
+#define DBX__BUF_INIT {NULL, 0, 0, 0, 0}
+/* Start with caller storage (a stack array): no allocation until it is outgrown. */
+void dbx__buf_init_fixed(dbx__buf *b, char *storage, size_t size);
 int dbx__buf_grow(dbx__buf *b, size_t extra);
 int dbx__buf_put(dbx__buf *b, const void *data, size_t n);
 int dbx__buf_puts(dbx__buf *b, const char *s);
@@ -73,6 +84,7 @@ void dbx__error_set_http(int http_status, const char *error_code, const char *re
 void dbx__error_set_transport(int code);
 void dbx__error_set_status(dbx_status st);
 void dbx__error_set_attempts(int attempts, long retry_after_ms);
+void dbx__error_set_waited(long waited_ms);
 /* Prepend context to the current message: "waiting for cluster x: <old>". */
 void dbx__error_prefix(const char *fmt, ...) DBX__PRINTF(1, 2);
 /* Current thread's record (regardless of owner). */

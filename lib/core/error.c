@@ -34,6 +34,7 @@ static const struct {
     {DBX_EEXISTS, "DBX_EEXISTS", "resource already exists"},
     {DBX_EINVALIDPARAM, "DBX_EINVALIDPARAM", "invalid parameter value"},
     {DBX_EINVALIDSTATE, "DBX_EINVALIDSTATE", "resource is in an invalid state for this operation"},
+    {DBX_ETOOLARGE, "DBX_ETOOLARGE", "response larger than the configured limit"},
 };
 
 DBX_API const char *dbx_status_str(int status)
@@ -66,7 +67,7 @@ typedef struct errslot {
 
 static _Thread_local errslot slot;
 
-static const dbx_error no_error = {DBX_ERROR_VERSION, DBX_OK, 0, "", "no error", "", "", "", 0, 0, -1};
+static const dbx_error no_error = {DBX_ERROR_VERSION, DBX_OK, 0, "", "no error", "", "", "", 0, 0, -1, 0};
 
 static void slot_reset(const void *owner, dbx_status st)
 {
@@ -83,6 +84,7 @@ static void slot_reset(const void *owner, dbx_status st)
     slot.e.transport_code = 0;
     slot.e.attempts = 0;
     slot.e.retry_after_ms = -1;
+    slot.e.waited_ms = 0;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -147,6 +149,8 @@ void dbx__error_set_attempts(int attempts, long retry_after_ms)
     slot.e.attempts = attempts;
     slot.e.retry_after_ms = retry_after_ms;
 }
+
+void dbx__error_set_waited(long waited_ms) { slot.e.waited_ms = waited_ms; }
 
 void dbx__error_prefix(const char *fmt, ...)
 {

@@ -2,15 +2,66 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
 
-void *dbx__malloc(size_t n) { return malloc(n ? n : 1); }
-void *dbx__calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
-void *dbx__realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+static _Atomic int hooks_on;       /* either of the two below is active */
+static _Atomic long fail_countdown; /* > 0: the allocation that takes it to 0 fails */
+static _Atomic int counting;
+static _Atomic long counted;
+
+static void hooks_update(void)
+{
+    atomic_store(&hooks_on, atomic_load(&fail_countdown) > 0 || atomic_load(&counting));
+}
+
+void dbx__alloc_fail_after(long n)
+{
+    atomic_store(&fail_countdown, n > 0 ? n : 0);
+    hooks_update();
+}
+
+void dbx__alloc_count_start(void)
+{
+    atomic_store(&counted, 0);
+    atomic_store(&counting, 1);
+    hooks_update();
+}
+
+long dbx__alloc_count_stop(void)
+{
+    atomic_store(&counting, 0);
+    hooks_update();
+    return atomic_load(&counted);
+}
+
+/* 1 when this allocation must fail (the test seam) */
+static int hooked_alloc(void)
+{
+    if (atomic_load(&counting))
+        atomic_fetch_add(&counted, 1);
+    long left = atomic_load(&fail_countdown);
+    while (left > 0) {
+        if (atomic_compare_exchange_weak(&fail_countdown, &left, left - 1)) {
+            if (left == 1) {
+                hooks_update();
+                return 1;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+#define HOOK() (atomic_load_explicit(&hooks_on, memory_order_relaxed) && hooked_alloc())
+
+void *dbx__malloc(size_t n) { return HOOK() ? NULL : malloc(n ? n : 1); }
+void *dbx__calloc(size_t n, size_t size) { return HOOK() ? NULL : calloc(n ? n : 1, size ? size : 1); }
+void *dbx__realloc(void *p, size_t n) { return HOOK() ? NULL : realloc(p, n ? n : 1); }
 void dbx__free(void *p) { free(p); }
 
 DBX_API void dbx_free(void *ptr) { dbx__free(ptr); }
@@ -45,6 +96,16 @@ char *dbx__sprintf(const char *fmt, ...)
 
 /* ---- buffer ------------------------------------------------------------ */
 
+void dbx__buf_init_fixed(dbx__buf *b, char *storage, size_t size)
+{
+    b->ptr = storage;
+    b->len = 0;
+    b->cap = size;
+    b->oom = 0;
+    b->fixed = 1;
+    storage[0] = '\0';
+}
+
 int dbx__buf_grow(dbx__buf *b, size_t extra)
 {
     if (b->oom)
@@ -59,10 +120,14 @@ int dbx__buf_grow(dbx__buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *p = dbx__realloc(b->ptr, cap);
+    char *p = b->fixed ? dbx__malloc(cap) : dbx__realloc(b->ptr, cap);
     if (!p) {
         b->oom = 1;
         return -1;
+    }
+    if (b->fixed) {
+        memcpy(p, b->ptr, b->len + 1);
+        b->fixed = 0;
     }
     b->ptr = p;
     b->cap = cap;
@@ -138,15 +203,18 @@ void dbx__buf_clear(dbx__buf *b)
 
 void dbx__buf_dispose(dbx__buf *b)
 {
-    dbx__free(b->ptr);
+    if (!b->fixed)
+        dbx__free(b->ptr);
     b->ptr = NULL;
     b->len = b->cap = 0;
     b->oom = 0;
+    b->fixed = 0;
 }
 
 char *dbx__buf_detach(dbx__buf *b)
 {
-    char *p = b->ptr;
+    char *p = b->fixed ? dbx__strndup(b->ptr, b->len) : b->ptr;
+    b->fixed = 0;
     if (!p)
         p = dbx__strdup("");
     b->ptr = NULL;

@@ -32,19 +32,27 @@ typedef struct dbx__http_req {
     void *write_payload;
 } dbx__http_req;
 
-typedef struct dbx__header {
-    char *name;  /* owns the allocation */
-    char *value; /* points into name's allocation */
-} dbx__header;
-
-void dbx__headers_free(dbx__header *h, size_t n);
+/* Response headers live in one arena ("name\0value\0" pairs) with an
+ * index of offsets: capturing a header never allocates on its own, and the
+ * first DBX__HDR_INLINE headers need no allocation at all. */
+#define DBX__HDR_INLINE 24
+#define DBX__HDR_ARENA_INLINE 1024
+/* Hostile-server bounds on what is buffered. */
+#define DBX__MAX_HEADER_BYTES (128u << 10) /* all response header lines together */
+#define DBX__MAX_HEADERS 500
+#define DBX__ERROR_BODY_KEEP (64u << 10)  /* of a non-2xx body, this much is kept */
+#define DBX__ERROR_BODY_READ (1u << 20)   /* and at most this much read */
 
 typedef struct dbx__http_resp {
     int status;
     dbx__buf body;
-    dbx__header *headers;
+    size_t max_body;    /* 0: no limit; else a longer 2xx body fails (DBX__TX_BODY_TOO_LARGE) */
+    dbx__buf hdr;       /* header arena */
+    uint32_t *hidx;     /* name offsets in hdr (value follows the name's NUL) */
     size_t n_headers, cap_headers;
-    size_t delivered; /* bytes handed to write_fn */
+    size_t delivered;   /* bytes handed to write_fn */
+    uint32_t hsmall[DBX__HDR_INLINE];
+    char arena_small[DBX__HDR_ARENA_INLINE];
 } dbx__http_resp;
 
 void dbx__resp_init(dbx__http_resp *r);
@@ -53,6 +61,9 @@ void dbx__resp_dispose(dbx__http_resp *r);
 int dbx__resp_add_header(dbx__http_resp *r, const char *name, size_t nlen, const char *value,
                          size_t vlen);
 const char *dbx__resp_header(const dbx__http_resp *r, const char *name);
+/* Header i's name and value (i < n_headers). */
+const char *dbx__resp_header_name(const dbx__http_resp *r, size_t i);
+const char *dbx__resp_header_value(const dbx__http_resp *r, size_t i);
 
 typedef enum dbx__tx_kind {
     DBX__TX_OK = 0,
@@ -61,7 +72,10 @@ typedef enum dbx__tx_kind {
     DBX__TX_TIMEOUT,
     DBX__TX_TLS,       /* certificate / handshake problem: never retried */
     DBX__TX_ABORTED,   /* the write callback refused data */
-    DBX__TX_NOMEM
+    DBX__TX_NOMEM,
+    DBX__TX_LOCAL,     /* a problem with the request itself (bad URL): never retried */
+    DBX__TX_BODY_TOO_LARGE,    /* decoded 2xx body over max_body: never retried */
+    DBX__TX_HEADERS_TOO_LARGE  /* header lines over DBX__MAX_HEADER_BYTES/DBX__MAX_HEADERS */
 } dbx__tx_kind;
 
 typedef struct dbx__tx_result {
@@ -91,9 +105,15 @@ dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, s
 
 /* Retry-After: delta-seconds or an HTTP date. -1 when absent or unparsable. */
 long dbx__parse_retry_after(const char *value, int64_t wall_now_ms);
-/* Backoff before retry number `retry` (1 = first retry): linear from
- * `initial` by 1 s steps, capped at `max`, plus 50..750 ms of jitter. */
+/* No retry ever waits less than this, whatever the server says. */
+#define DBX__RETRY_FLOOR_MS 100
+/* Backoff before retry number `retry` (1 = first retry): exponential from
+ * `initial` (doubling), capped at `max`, with "equal jitter" (uniform in
+ * [d/2, d]), never below DBX__RETRY_FLOOR_MS. */
 long dbx__backoff_ms(int retry, long initial, long max);
+/* The delay before retry `retry`: the backoff, raised to the server's
+ * Retry-After (ms, -1 when none) when that is longer. */
+long dbx__retry_delay_ms(int retry, long initial, long max, long retry_after_ms);
 /* Does this error text match one of the transient messages the official
  * SDKs retry on (ClusterNotReadyException, "Timed out after ", ...)? */
 int dbx__is_transient_message(const char *text);
@@ -124,6 +144,18 @@ const char *dbx__auth_type_name(dbx_auth_type t);
 
 /* ---- pipeline -------------------------------------------------------------------- */
 
+/* scheme://host:port of a URL, parsed once. */
+typedef struct dbx__origin {
+    char scheme[8];
+    char host[256];
+    int port;
+    const char *path; /* into the parsed URL: "/..." or "" */
+} dbx__origin;
+
+/* 0 on success. Accepts http and https URLs only. */
+int dbx__origin_parse(const char *url, dbx__origin *o);
+int dbx__origin_same(const dbx__origin *a, const dbx__origin *b);
+
 typedef struct dbx__pipeline_config {
     char *host;       /* "https://example.net" (no trailing slash) */
     char *user_agent_header; /* "User-Agent: libdbx/..." (built once per client) */
@@ -132,12 +164,15 @@ typedef struct dbx__pipeline_config {
     long retry_timeout_ms;
     long retry_initial_delay_ms;
     long retry_max_delay_ms;
-    int max_attempts;
+    int max_attempts;        /* >= 1 */
+    size_t max_response_bytes; /* buffered 2xx bodies; 0: no limit */
 } dbx__pipeline_config;
 
 struct dbx__pipeline {
     const void *owner; /* tag for error records (the dbx_client) */
     dbx__pipeline_config cfg;
+    dbx__origin home;  /* cfg.host, parsed once (dbx__pipeline_prepare) */
+    int have_home;
     dbx__logger log;
     dbx__transport *tx;
     dbx__auth *auth;   /* NULL: no credentials */
@@ -161,6 +196,9 @@ typedef struct dbx__call {
                                   retries included; 0: now + the pipeline's retry budget.
                                   Nested calls (token fetches) pass their caller's. */
 } dbx__call;
+
+/* Per-client work done once, after cfg is set: parse the home origin. */
+void dbx__pipeline_prepare(dbx__pipeline *p);
 
 /* Send a call. DBX_OK for 2xx. Otherwise the mapped status, with the
  * thread's error record filled for p->owner; resp holds the last response

@@ -19,19 +19,26 @@
  *  connection, when a reused keep-alive connection closes before any byte
  *  of the answer arrives: the race with a server closing an idle
  *  connection. That resend applies to every method.
- * Delays: Retry-After when given, else linear backoff from 1 s by 1 s up to
- * 10 s plus 50-750 ms jitter, all within the retry budget (300 s).
+ *  - never: a local problem with the request (bad URL), a response over
+ *    max_response_bytes, response headers over their bound.
+ * Delays: exponential backoff from 1 s (doubling, at most 10 s) with equal
+ * jitter, raised to the server's Retry-After when that is longer, and never
+ * below DBX__RETRY_FLOOR_MS whatever the server says ("Retry-After: 0" and
+ * dates in the past included). At most max_attempts attempts (default 10),
+ * all within the retry budget (300 s). A Retry-After that would end past
+ * the budget stops at once. When retries end, the error is the LAST server
+ * error (HTTP status, error_code, message) with the attempt count and the
+ * time spent waiting.
  *
  * Redirects are not followed unless the call asks; when followed, the
  * credentials go only to the origin (scheme, host, port) they were meant
  * for, and https never downgrades to http.
  */
 #include <ctype.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../json/json_util.h"
+#include "../json/jdoc.h"
 #include "http.h"
 
 #define MAX_REDIRECTS 8
@@ -39,14 +46,7 @@
 
 /* ---- URLs and origins ----------------------------------------------------- */
 
-typedef struct origin {
-    char scheme[8];
-    char host[256];
-    int port;
-    const char *path; /* into the URL */
-} origin;
-
-static int parse_origin(const char *url, origin *o)
+int dbx__origin_parse(const char *url, dbx__origin *o)
 {
     const char *p = strstr(url, "://");
     if (!p || p - url >= (long)sizeof o->scheme)
@@ -94,9 +94,14 @@ static int parse_origin(const char *url, origin *o)
     return 0;
 }
 
-static int same_origin(const origin *a, const origin *b)
+int dbx__origin_same(const dbx__origin *a, const dbx__origin *b)
 {
     return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 && a->port == b->port;
+}
+
+void dbx__pipeline_prepare(dbx__pipeline *p)
+{
+    p->have_home = p->cfg.host && dbx__origin_parse(p->cfg.host, &p->home) == 0;
 }
 
 static int is_absolute(const char *s)
@@ -109,12 +114,24 @@ static char *resolve_location(const char *current, const char *loc)
 {
     if (is_absolute(loc))
         return dbx__strdup(loc);
-    origin o;
-    if (loc[0] != '/' || parse_origin(current, &o) != 0)
+    dbx__origin o;
+    if (loc[0] != '/' || dbx__origin_parse(current, &o) != 0)
         return NULL;
     if (loc[1] == '/') /* scheme-relative */
         return dbx__sprintf("%s:%s", o.scheme, loc);
     return dbx__sprintf("%.*s%s", (int)(o.path - current), current, loc);
+}
+
+/* A request target libdbx will put on the wire as given: no byte that a
+ * URL must percent-encode (API files encode what they insert). Returns the
+ * offset of the first bad byte, or -1 when fine. */
+static long bad_url_byte(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '#' || *p == '"' || *p == '<' || *p == '>' || *p == '\\' ||
+            *p == '^' || *p == '`' || *p == '{' || *p == '|' || *p == '}')
+            return (long)((const char *)p - s);
+    return -1;
 }
 
 /* ---- error bodies ------------------------------------------------------------ */
@@ -138,42 +155,57 @@ void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf 
 {
     const char *body = resp->body.ptr ? resp->body.ptr : "";
     size_t len = resp->body.len;
-    json_t *j = len ? json_loadb(body, len, 0, NULL) : NULL;
-    if (json_is_object(j)) {
-        json_t *ec = json_object_get(j, "error_code");
-        if (json_is_string(ec))
-            dbx__buf_puts(code, json_string_value(ec));
-        else if (json_is_integer(ec))
-            dbx__buf_printf(code, "%lld", (long long)json_integer_value(ec));
-        const char *msg = dbx__json_str(j, "message", NULL);
-        if (!ec && json_is_string(json_object_get(j, "error"))) {
+    /* Parsed through the indexer (no recursion, bounded: the transport keeps
+     * at most DBX__ERROR_BODY_KEEP bytes of an error body), on a copy
+     * because the indexer unescapes strings in place. */
+    dbx__jdoc doc;
+    int have = 0;
+    const char *t = body;
+    while (t < body + len && isspace((unsigned char)*t))
+        t++;
+    if (t < body + len && *t == '{') {
+        char *copy = dbx__strndup(body, len);
+        if (copy && dbx__jdoc_parse(&doc, copy, len, 1, NULL) == DBX_OK)
+            have = 1;
+        else
+            dbx__free(copy);
+    }
+    if (have) {
+        dbx__jv j = dbx__jdoc_root(&doc);
+        dbx__jv ec = dbx__jv_get(j, "error_code");
+        if (dbx__jv_type(ec) == DBX__J_STRING)
+            dbx__buf_puts(code, dbx__jv_str(ec, ""));
+        else if (dbx__jv_type(ec) == DBX__J_INTEGER)
+            dbx__buf_printf(code, "%lld", (long long)dbx__jv_int(ec, 0));
+        const char *msg = dbx__jv_get_str(j, "message", NULL);
+        if (!dbx__jv_present(ec) && dbx__jv_get_str(j, "error", NULL)) {
             /* legacy 1.2 {"error": "..."} and OAuth {"error", "error_description"} */
-            const char *err = dbx__json_str(j, "error", "");
-            const char *desc = dbx__json_str(j, "error_description", NULL);
+            const char *err = dbx__jv_get_str(j, "error", "");
+            const char *desc = dbx__jv_get_str(j, "error_description", NULL);
             if (desc) {
                 dbx__buf_puts(code, err);
                 msg = desc;
             } else {
                 msg = err;
             }
-        } else if (!ec && json_is_string(json_object_get(j, "detail"))) {
+        } else if (!dbx__jv_present(ec) && dbx__jv_get_str(j, "detail", NULL)) {
             /* SCIM */
-            dbx__buf_printf(code, "SCIM_%s", dbx__json_str(j, "status", "ERROR"));
-            msg = dbx__json_str(j, "detail", "");
+            dbx__buf_printf(code, "SCIM_%s", dbx__jv_get_str(j, "status", "ERROR"));
+            msg = dbx__jv_get_str(j, "detail", "");
         }
         if (msg)
             put_trimmed(message, msg, strlen(msg), 900);
-        json_t *details = json_object_get(j, "details");
-        size_t i;
-        json_t *d;
-        json_array_foreach(details, i, d)
-        {
-            const char *type = dbx__json_str(d, "@type", "");
-            if (strstr(type, "google.rpc.RequestInfo")) {
-                dbx__buf_puts(request_id, dbx__json_str(d, "request_id", ""));
+        dbx__jit it;
+        dbx__jv d;
+        dbx__jv_iter(dbx__jv_get(j, "details"), &it);
+        while (dbx__jit_next(&it, &d, NULL)) {
+            if (strstr(dbx__jv_get_str(d, "@type", ""), "google.rpc.RequestInfo")) {
+                put_trimmed(request_id, dbx__jv_get_str(d, "request_id", ""),
+                            strlen(dbx__jv_get_str(d, "request_id", "")), 120);
                 break;
             }
         }
+        dbx__jdoc_dispose(&doc);
     } else if (len) {
         const char *pre = strstr(body, "<pre>");
         if (pre) {
@@ -183,7 +215,7 @@ void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf 
         } else if (!strstr(body, "<html") && !strstr(body, "<HTML")) {
             /* plain text, possibly "ERROR_CODE: message" */
             size_t k = 0;
-            while (k < len && (isupper((unsigned char)body[k]) || body[k] == '_'))
+            while (k < len && k < 128 && (isupper((unsigned char)body[k]) || body[k] == '_'))
                 k++;
             if (k > 2 && k + 1 < len && body[k] == ':') {
                 dbx__buf_put(code, body, k);
@@ -193,13 +225,12 @@ void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf 
             }
         }
     }
-    json_decref(j);
     if (request_id->len == 0) {
         const char *h = dbx__resp_header(resp, "x-request-id");
         if (!h)
             h = dbx__resp_header(resp, "x-databricks-request-id");
         if (h)
-            dbx__buf_puts(request_id, h);
+            put_trimmed(request_id, h, strlen(h), 120);
     }
     if (message->len == 0)
         dbx__buf_printf(message, "HTTP %d", resp->status);
@@ -209,13 +240,13 @@ void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf 
 
 static void log_request(dbx__pipeline *p, const char *method, const char *url,
                         const char *const *headers, size_t n_headers, const dbx__call *call,
-                        int attempt)
+                        int with_body, int attempt)
 {
     if (!DBX__LOG_ENABLED(&p->log, DBX_LOG_DEBUG))
         return;
     dbx__buf b = DBX__BUF_INIT;
-    origin o;
-    const char *path = parse_origin(url, &o) == 0 ? o.path : url;
+    dbx__origin o;
+    const char *path = dbx__origin_parse(url, &o) == 0 ? o.path : url;
     size_t plen = strcspn(path, "?");
     dbx__buf_printf(&b, "> %s %.*s", method, (int)plen, path);
     if (path[plen] == '?') {
@@ -235,7 +266,7 @@ static void log_request(dbx__pipeline *p, const char *method, const char *url,
             dbx__buf_puts(&b, "\n> ");
             dbx__redact_header(&b, name, c + 1 + (c[1] == ' '));
         }
-        if (call->body && call->body_len) {
+        if (with_body && call->body && call->body_len) {
             dbx__buf_puts(&b, "\n> ");
             dbx__redact_body(&b, call->body, call->body_len, 2048);
         }
@@ -251,12 +282,12 @@ static void log_response(dbx__pipeline *p, const char *method, const char *log_p
         return;
     dbx__buf b = DBX__BUF_INIT;
     const char *rid = dbx__resp_header(resp, "x-request-id");
-    dbx__buf_printf(&b, "< %d %s %s (%.1f ms, attempt %d%s%s)", resp->status, method, log_path, ms,
+    dbx__buf_printf(&b, "< %d %s %s (%.1f ms, attempt %d%s%.120s)", resp->status, method, log_path, ms,
                     attempt, rid ? ", request-id " : "", rid ? rid : "");
     if (DBX__LOG_ENABLED(&p->log, DBX_LOG_TRACE)) {
         for (size_t i = 0; i < resp->n_headers; i++) {
             dbx__buf_puts(&b, "\n< ");
-            dbx__redact_header(&b, resp->headers[i].name, resp->headers[i].value);
+            dbx__redact_header(&b, dbx__resp_header_name(resp, i), dbx__resp_header_value(resp, i));
         }
         if (resp->body.len) {
             dbx__buf_puts(&b, "\n< ");
@@ -271,13 +302,12 @@ static void log_response(dbx__pipeline *p, const char *method, const char *log_p
 
 /* "/api/2.1/clusters/get" for the workspace, "https://other:443/path" for
  * another host; never the query string. */
-static void make_log_path(dbx__buf *out, const char *url, const origin *home, int have_home)
+static void make_log_path(dbx__buf *out, const char *url, const dbx__origin *cur, const dbx__pipeline *p)
 {
-    origin cur;
     dbx__buf_clear(out);
-    const char *pp = parse_origin(url, &cur) == 0 ? cur.path : url;
-    if (!have_home || !same_origin(&cur, home))
-        dbx__buf_printf(out, "%s://%s:%d", cur.scheme, cur.host, cur.port);
+    const char *pp = cur->path ? cur->path : url;
+    if (!p->have_home || !dbx__origin_same(cur, &p->home))
+        dbx__buf_printf(out, "%s://%s:%d", cur->scheme, cur->host, cur->port);
     dbx__buf_put(out, pp, strcspn(pp, "?#"));
     if (out->len == 0)
         dbx__buf_putc(out, '/');
@@ -298,8 +328,19 @@ static dbx_status tx_status(dbx__tx_kind k)
     case DBX__TX_TIMEOUT: return DBX_ETIMEOUT;
     case DBX__TX_ABORTED: return DBX_ECANCELLED;
     case DBX__TX_NOMEM: return DBX_ENOMEM;
+    case DBX__TX_LOCAL: return DBX_EINVAL;
+    case DBX__TX_BODY_TOO_LARGE: return DBX_ETOOLARGE;
+    case DBX__TX_HEADERS_TOO_LARGE: return DBX_EBADRESPONSE;
     default: return DBX_ETRANSPORT;
     }
+}
+
+/* Is a secret-named header ("Name: value") among the caller's? Such headers
+ * never follow a redirect to another origin. */
+static int header_is_secret(const char *line)
+{
+    size_t n = strcspn(line, ":");
+    return dbx__is_secret_name(line, n);
 }
 
 dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http_resp *resp)
@@ -309,57 +350,78 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
         return dbx__fail(owner, DBX_EINVAL, "unsupported HTTP method");
     if (dbx__empty(call->path) || (!is_absolute(call->path) && call->path[0] != '/'))
         return dbx__fail(owner, DBX_EINVAL, "path must start with '/' or be an absolute URL");
+    long bad = bad_url_byte(call->path);
+    if (bad >= 0)
+        return dbx__fail(owner, DBX_EINVAL, "path: byte %ld (0x%02x) must be percent-encoded", bad,
+                         (unsigned char)call->path[bad]);
 
-    char *url = is_absolute(call->path) ? dbx__strdup(call->path)
-                                        : dbx__sprintf("%s%s", p->cfg.host, call->path);
-    if (!url)
+    /* the URL: the client's base (parsed once per client) + the path */
+    char url_small[512];
+    dbx__buf urlb;
+    dbx__buf_init_fixed(&urlb, url_small, sizeof url_small);
+    dbx__origin target;
+    if (is_absolute(call->path)) {
+        dbx__buf_puts(&urlb, call->path);
+    } else {
+        if (!p->have_home)
+            return dbx__fail(owner, DBX_ECONFIG, "the client has no valid host");
+        dbx__buf_puts(&urlb, p->cfg.host);
+        dbx__buf_puts(&urlb, call->path);
+    }
+    if (urlb.oom)
         return dbx__fail(owner, DBX_ENOMEM, "out of memory");
-    origin home, target;
-    int have_home = parse_origin(p->cfg.host, &home) == 0;
-    if (parse_origin(url, &target) != 0) {
-        dbx__free(url);
-        return dbx__fail(owner, DBX_EINVAL, "malformed URL");
+    if (is_absolute(call->path)) {
+        if (dbx__origin_parse(urlb.ptr, &target) != 0) {
+            dbx__buf_dispose(&urlb);
+            return dbx__fail(owner, DBX_EINVAL, "malformed URL");
+        }
+    } else {
+        target = p->home;
+        target.path = urlb.ptr + strlen(p->cfg.host);
     }
     /* Credentials only ever go to the workspace origin. */
-    int send_auth = !call->no_auth && p->auth && have_home && same_origin(&home, &target);
+    int send_auth = !call->no_auth && p->auth && p->have_home && dbx__origin_same(&p->home, &target);
     if (!call->no_auth && p->auth && !send_auth) {
-        dbx__free(url);
+        dbx__buf_dispose(&urlb);
         return dbx__fail(owner, DBX_EINVAL, "refusing to send credentials to another host: "
                                             "use no_auth for absolute URLs");
     }
+    int cross_origin = 0; /* after a redirect to another origin */
     const char *method = call->method;
     int with_body = call->body != NULL;
     int idempotent = call->idempotent > 0 ||
                      (call->idempotent == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0));
     long timeout = call->timeout_ms > 0 ? call->timeout_ms : p->cfg.http_timeout_ms;
+    int max_attempts = p->cfg.max_attempts > 0 ? p->cfg.max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
 
     dbx__buf auth_line = DBX__BUF_INIT, ct_line = DBX__BUF_INIT;
-    dbx__buf code = DBX__BUF_INIT, msg = DBX__BUF_INIT, rid = DBX__BUF_INIT, log_path = DBX__BUF_INIT;
+    char code_s[128], msg_s[1024], rid_s[128], lp_s[256];
+    dbx__buf code, msg, rid, log_path;
+    dbx__buf_init_fixed(&code, code_s, sizeof code_s);
+    dbx__buf_init_fixed(&msg, msg_s, sizeof msg_s);
+    dbx__buf_init_fixed(&rid, rid_s, sizeof rid_s);
+    dbx__buf_init_fixed(&log_path, lp_s, sizeof lp_s);
     const char *ct = "Content-Type: application/json";
     if (call->content_type) {
         dbx__buf_printf(&ct_line, "Content-Type: %s", call->content_type);
         ct = ct_line.ptr;
     }
     const int debug = DBX__LOG_ENABLED(&p->log, DBX_LOG_DEBUG);
-#define NEED_LOG_PATH()                                                                            \
-    do {                                                                                           \
-        if (log_path.len == 0)                                                                     \
-            make_log_path(&log_path, url, &home, have_home);                                       \
-    } while (0)
+    resp->max_body = call->write_fn ? 0 : p->cfg.max_response_bytes;
 
     int64_t start = dbx__now_ms();
     int64_t deadline = start + (p->cfg.retry_timeout_ms > 0 ? p->cfg.retry_timeout_ms : 300000);
     if (call->deadline_ms > 0 && call->deadline_ms < deadline)
         deadline = call->deadline_ms;
     int attempt = 0, redirects = 0;
-    long retry_after = -1;
+    long retry_after = -1, waited = 0;
     dbx_status st = DBX_OK;
 
     for (;;) {
         attempt++;
         dbx__resp_reset(resp);
-        if (debug)
-            NEED_LOG_PATH();
+        if (debug && log_path.len == 0)
+            make_log_path(&log_path, urlb.ptr, &target, p);
 
         const char *headers[MAX_HEADERS];
         size_t nh = 0;
@@ -375,28 +437,36 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
         if (with_body)
             headers[nh++] = ct;
         for (size_t i = 0; call->headers && call->headers[i] && nh < MAX_HEADERS; i++)
-            headers[nh++] = call->headers[i];
+            if (!cross_origin || !header_is_secret(call->headers[i]))
+                headers[nh++] = call->headers[i];
         if (ct_line.oom || log_path.oom) {
             st = dbx__fail(owner, DBX_ENOMEM, "out of memory");
             goto out;
         }
 
-        dbx__http_req req = {method, url, headers, nh,
+        dbx__http_req req = {method, urlb.ptr, headers, nh,
                              with_body ? call->body : NULL, with_body ? call->body_len : 0,
                              timeout, p->cfg.connect_timeout_ms, call->write_fn, call->write_payload};
-        log_request(p, method, url, headers, nh, call, attempt);
+        log_request(p, method, urlb.ptr, headers, nh, call, with_body, attempt);
         dbx__tx_result tr;
-        int64_t t0 = dbx__now_ms();
+        int64_t t0 = debug ? dbx__now_ms() : 0;
         p->tx->send(p->tx, &req, resp, &tr);
-        double ms = (double)(dbx__now_ms() - t0);
+        if (tr.kind == DBX__TX_OK && (resp->body.oom || resp->hdr.oom)) {
+            tr.kind = DBX__TX_NOMEM; /* a response missing bytes is never a success */
+            snprintf(tr.message, sizeof tr.message, "out of memory while receiving the response");
+        }
+        double ms = debug ? (double)(dbx__now_ms() - t0) : 0;
 
         int retriable = 0;
         retry_after = -1;
         dbx__buf_clear(&code);
         dbx__buf_clear(&msg);
         dbx__buf_clear(&rid);
+        if (tr.kind != DBX__TX_OK || (resp->status < 200 || resp->status >= 300)) {
+            if (log_path.len == 0)
+                make_log_path(&log_path, urlb.ptr, &target, p);
+        }
         if (tr.kind != DBX__TX_OK) {
-            NEED_LOG_PATH();
             st = tx_status(tr.kind);
             retriable = (tr.kind == DBX__TX_NOT_SENT) || (tr.kind == DBX__TX_FAILED && idempotent);
             dbx__buf_puts(&msg, tr.message);
@@ -409,12 +479,11 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                 st = DBX_OK;
                 goto out;
             }
-            NEED_LOG_PATH();
             const char *location = dbx__resp_header(resp, "Location");
             if (s >= 300 && s < 400 && call->follow_redirects && location) {
-                char *next = resolve_location(url, location);
-                origin nto;
-                if (!next || parse_origin(next, &nto) != 0) {
+                char *next = resolve_location(urlb.ptr, location);
+                dbx__origin nto;
+                if (!next || dbx__origin_parse(next, &nto) != 0 || bad_url_byte(next) >= 0) {
                     dbx__free(next);
                     st = dbx__fail(owner, DBX_EBADRESPONSE, "redirect to an invalid location");
                     goto fail_detail;
@@ -429,18 +498,36 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                     st = dbx__fail(owner, DBX_EBADRESPONSE, "too many redirects");
                     goto fail_detail;
                 }
-                if (send_auth && !same_origin(&nto, &home)) {
-                    send_auth = 0; /* never hand credentials to another host */
-                    dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_HTTP_REQUEST,
-                             "redirected to another host (%s): credentials dropped", nto.host);
+                int to_get = s == 303 || ((s == 301 || s == 302) && strcmp(method, "POST") == 0);
+                int other = !p->have_home || !dbx__origin_same(&nto, &p->home);
+                if (other && with_body && !to_get) {
+                    /* 307/308 (or a PUT/PATCH/DELETE) would resend the body:
+                     * a request body never goes to another origin */
+                    dbx__free(next);
+                    st = dbx__fail(owner, DBX_ETRANSPORT,
+                                   "refusing to resend the request body to another host (HTTP %d redirect)", s);
+                    goto fail_detail;
                 }
-                if (s == 303 || ((s == 301 || s == 302) && strcmp(method, "POST") == 0)) {
+                if (other) {
+                    cross_origin = 1;
+                    if (send_auth) {
+                        send_auth = 0; /* never hand credentials to another host */
+                        dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_HTTP_REQUEST,
+                                 "redirected to another host (%s): credentials dropped", nto.host);
+                    }
+                }
+                if (to_get) {
                     method = "GET";
                     with_body = 0;
                 }
-                dbx__free(url);
-                url = next;
-                target = nto;
+                dbx__buf_clear(&urlb);
+                dbx__buf_puts(&urlb, next);
+                dbx__free(next);
+                if (urlb.oom) {
+                    st = dbx__fail(owner, DBX_ENOMEM, "out of memory");
+                    goto out;
+                }
+                dbx__origin_parse(urlb.ptr, &target);
                 dbx__buf_clear(&log_path);
                 attempt--; /* a redirect is not a retry */
                 continue;
@@ -455,39 +542,56 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
             st = dbx__status_from_http(s, code.ptr, method, log_path.ptr, msg.ptr);
             if (st == DBX_OK)
                 st = DBX_ERROR;
-            retriable = s == 429 || s == 503 || ((s == 500 || s == 504) && idempotent) ||
+            retriable = s == 429 || s == 503 || ((s == 500 || s == 502 || s == 504) && idempotent) ||
                         dbx__is_transient_message(msg.ptr);
             retry_after = dbx__parse_retry_after(dbx__resp_header(resp, "Retry-After"), dbx__wall_ms());
         }
 
-        if (retriable && resp->delivered == 0 &&
-            (p->cfg.max_attempts <= 0 || attempt < p->cfg.max_attempts)) {
-            long delay = retry_after >= 0 ? retry_after
-                                          : dbx__backoff_ms(attempt, p->cfg.retry_initial_delay_ms,
-                                                            p->cfg.retry_max_delay_ms);
-            int64_t now = dbx__now_ms();
-            if (now + delay <= deadline) {
-                dbx__log(&p->log, DBX_LOG_INFO, DBX_LOGCAT_RETRY,
-                         "retrying %s %s in %ld ms (attempt %d failed: %s%s%s)", method, log_path.ptr,
-                         delay, attempt, code.len ? code.ptr : "", code.len ? " " : "", msg.ptr ? msg.ptr : "");
-                dbx__sleep_ms(delay);
-                continue;
+        const char *why = NULL;
+        if (retriable && resp->delivered == 0) {
+            if (attempt >= max_attempts) {
+                why = "attempt limit reached";
+            } else {
+                long delay = dbx__retry_delay_ms(attempt, p->cfg.retry_initial_delay_ms,
+                                                 p->cfg.retry_max_delay_ms, retry_after);
+                int64_t now = dbx__now_ms();
+                if (now + delay <= deadline) {
+                    dbx__log(&p->log, DBX_LOG_INFO, DBX_LOGCAT_RETRY,
+                             "retrying %s %s in %ld ms (attempt %d failed: %s%s%s)", method, log_path.ptr,
+                             delay, attempt, code.len ? code.ptr : "", code.len ? " " : "",
+                             msg.ptr ? msg.ptr : "");
+                    dbx__sleep_ms(delay);
+                    waited += delay;
+                    continue;
+                }
+                why = retry_after > 0 && now + retry_after > deadline
+                          ? "retry budget exhausted: the server's Retry-After ends past it"
+                          : "retry budget exhausted";
             }
-            dbx__buf_puts(&msg, " (retry budget exhausted)");
         }
 
-        /* final failure */
-        dbx__fail(owner, st, "%s", msg.ptr ? msg.ptr : dbx_status_str(st));
+        /* final failure: the last error, and what retrying cost */
+        if (attempt > 1 || why) {
+            if (resp->status)
+                dbx__buf_printf(&msg, " (HTTP %d; %d attempt%s over %.1f s; %s)", resp->status, attempt,
+                                attempt == 1 ? "" : "s", (double)(dbx__now_ms() - start) / 1000.0,
+                                why ? why : "not retried further");
+            else
+                dbx__buf_printf(&msg, " (%d attempt%s over %.1f s; %s)", attempt, attempt == 1 ? "" : "s",
+                                (double)(dbx__now_ms() - start) / 1000.0, why ? why : "not retried further");
+        }
+        dbx__fail(owner, st, "%s", msg.len ? msg.ptr : dbx_status_str(st));
         if (tr.kind != DBX__TX_OK)
             dbx__error_set_transport(tr.code);
     fail_detail:
         dbx__error_set_request(method, log_path.ptr);
         dbx__error_set_http(resp->status, code.ptr, rid.ptr);
         dbx__error_set_attempts(attempt, retry_after);
+        dbx__error_set_waited(waited);
         goto out;
     }
 out:
-    dbx__free(url);
+    dbx__buf_dispose(&urlb);
     dbx__buf_dispose(&auth_line);
     dbx__buf_dispose(&ct_line);
     dbx__buf_dispose(&code);
@@ -495,5 +599,4 @@ out:
     dbx__buf_dispose(&rid);
     dbx__buf_dispose(&log_path);
     return st;
-#undef NEED_LOG_PATH
 }

@@ -50,10 +50,21 @@ long dbx__backoff_ms(int retry, long initial, long max)
         initial = 1000;
     if (max < initial)
         max = initial;
-    long d = initial + (long)(retry - 1) * 1000;
-    if (d > max || d < 0)
+    long d = initial;
+    for (int i = 1; i < retry && d < max; i++)
+        d = d > max / 2 ? max : d * 2;
+    if (d > max)
         d = max;
-    return d + dbx__rand_range(50, 750);
+    /* equal jitter: half fixed, half random, so clients spread out but
+     * none comes back early */
+    d = d / 2 + dbx__rand_range(0, d - d / 2);
+    return d < DBX__RETRY_FLOOR_MS ? DBX__RETRY_FLOOR_MS : d;
+}
+
+long dbx__retry_delay_ms(int retry, long initial, long max, long retry_after_ms)
+{
+    long d = dbx__backoff_ms(retry, initial, max);
+    return retry_after_ms > d ? retry_after_ms : d;
 }
 
 int dbx__is_transient_message(const char *text)

@@ -9,6 +9,7 @@
  * support sharing its connection cache between concurrent threads.
  */
 #include <curl/curl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,13 +33,12 @@ typedef struct curl_tx {
 
 /* ---- response helpers (shared with the test transport) ------------------- */
 
-void dbx__resp_init(dbx__http_resp *r) { memset(r, 0, sizeof *r); }
-
-/* A header's name and value share one allocation, owned through name. */
-void dbx__headers_free(dbx__header *h, size_t n)
+void dbx__resp_init(dbx__http_resp *r)
 {
-    for (size_t i = 0; i < n; i++)
-        dbx__free(h[i].name);
+    memset(r, 0, sizeof *r);
+    dbx__buf_init_fixed(&r->hdr, r->arena_small, sizeof r->arena_small);
+    r->hidx = r->hsmall;
+    r->cap_headers = DBX__HDR_INLINE;
 }
 
 void dbx__resp_reset(dbx__http_resp *r)
@@ -46,49 +46,60 @@ void dbx__resp_reset(dbx__http_resp *r)
     r->status = 0;
     dbx__buf_clear(&r->body);
     r->body.oom = 0;
-    dbx__headers_free(r->headers, r->n_headers);
+    dbx__buf_clear(&r->hdr);
+    r->hdr.oom = 0;
     r->n_headers = 0;
     r->delivered = 0;
 }
 
 void dbx__resp_dispose(dbx__http_resp *r)
 {
-    dbx__resp_reset(r);
     dbx__buf_dispose(&r->body);
-    dbx__free(r->headers);
-    r->headers = NULL;
-    r->cap_headers = 0;
+    dbx__buf_dispose(&r->hdr);
+    if (r->hidx != r->hsmall)
+        dbx__free(r->hidx);
+    dbx__resp_init(r);
 }
 
 int dbx__resp_add_header(dbx__http_resp *r, const char *name, size_t nlen, const char *value,
                          size_t vlen)
 {
     if (r->n_headers == r->cap_headers) {
-        size_t cap = r->cap_headers ? r->cap_headers * 2 : 16;
-        dbx__header *h = dbx__realloc(r->headers, cap * sizeof *h);
+        size_t cap = r->cap_headers * 2;
+        uint32_t *h = r->hidx == r->hsmall ? dbx__malloc(cap * sizeof *h) : dbx__realloc(r->hidx, cap * sizeof *h);
         if (!h)
             return -1;
-        r->headers = h;
+        if (r->hidx == r->hsmall)
+            memcpy(h, r->hsmall, sizeof r->hsmall);
+        r->hidx = h;
         r->cap_headers = cap;
     }
-    char *n = dbx__malloc(nlen + vlen + 2);
-    if (!n)
+    size_t off = r->hdr.len;
+    if (off > UINT32_MAX - nlen - vlen - 2 || dbx__buf_grow(&r->hdr, nlen + vlen + 2) != 0)
         return -1;
-    memcpy(n, name, nlen);
-    n[nlen] = '\0';
-    memcpy(n + nlen + 1, value, vlen);
-    n[nlen + 1 + vlen] = '\0';
-    r->headers[r->n_headers].name = n;
-    r->headers[r->n_headers].value = n + nlen + 1;
-    r->n_headers++;
+    char *d = r->hdr.ptr + off;
+    memcpy(d, name, nlen);
+    d[nlen] = '\0';
+    memcpy(d + nlen + 1, value, vlen);
+    d[nlen + 1 + vlen] = '\0';
+    r->hdr.len += nlen + vlen + 2;
+    r->hidx[r->n_headers++] = (uint32_t)off;
     return 0;
+}
+
+const char *dbx__resp_header_name(const dbx__http_resp *r, size_t i) { return r->hdr.ptr + r->hidx[i]; }
+
+const char *dbx__resp_header_value(const dbx__http_resp *r, size_t i)
+{
+    const char *n = r->hdr.ptr + r->hidx[i];
+    return n + strlen(n) + 1;
 }
 
 const char *dbx__resp_header(const dbx__http_resp *r, const char *name)
 {
     for (size_t i = r->n_headers; i-- > 0;)
-        if (dbx__strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
+        if (dbx__strcasecmp(dbx__resp_header_name(r, i), name) == 0)
+            return dbx__resp_header_value(r, i);
     return NULL;
 }
 
@@ -172,21 +183,37 @@ typedef struct xfer {
     CURL *h;
     const dbx__http_req *req;
     dbx__http_resp *resp;
-    int aborted;
-    int oom;
+    long status;          /* of the response being received (0: not known yet) */
+    long long content_length; /* -1: none */
+    int encoded;          /* Content-Encoding present: Content-Length is not the decoded size */
+    int started;          /* first body byte seen */
+    size_t header_bytes;
+    size_t error_read;    /* bytes of a non-2xx body received */
+    int aborted, oom, body_too_large, headers_too_large, error_overflow;
 } xfer;
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     xfer *x = ud;
     size_t len = size * n;
+    x->header_bytes += len;
+    if (x->header_bytes > DBX__MAX_HEADER_BYTES || x->resp->n_headers >= DBX__MAX_HEADERS) {
+        x->headers_too_large = 1;
+        return 0;
+    }
     size_t end = len;
     while (end > 0 && (data[end - 1] == '\r' || data[end - 1] == '\n'))
         end--;
     if (end >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         /* a new response (after 100 Continue): forget earlier headers */
-        dbx__headers_free(x->resp->headers, x->resp->n_headers);
         x->resp->n_headers = 0;
+        dbx__buf_clear(&x->resp->hdr);
+        x->content_length = -1;
+        x->encoded = 0;
+        x->status = 0;
+        const char *sp = memchr(data, ' ', end);
+        if (sp && end - (size_t)(sp - data) >= 4)
+            x->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
         return len;
     }
     const char *colon = memchr(data, ':', end);
@@ -196,12 +223,12 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
     const char *v = colon + 1;
     while (v < data + end && (*v == ' ' || *v == '\t'))
         v++;
-    if (nlen == 14 && dbx__strncasecmp(data, "Content-Length", 14) == 0 && !x->req->write_fn) {
-        /* one allocation for the body instead of growing it (capped: a
-         * server's number is not a promise) */
-        unsigned long long cl = strtoull(v, NULL, 10);
-        if (cl > 0 && cl <= (8u << 20))
-            dbx__buf_grow(&x->resp->body, (size_t)cl);
+    if (nlen == 14 && dbx__strncasecmp(data, "Content-Length", 14) == 0) {
+        char *e;
+        unsigned long long cl = strtoull(v, &e, 10);
+        x->content_length = e != v && cl <= (unsigned long long)LLONG_MAX ? (long long)cl : -1;
+    } else if (nlen == 16 && dbx__strncasecmp(data, "Content-Encoding", 16) == 0) {
+        x->encoded = 1;
     }
     if (dbx__resp_add_header(x->resp, data, nlen, v, (size_t)(data + end - v)) != 0) {
         x->oom = 1;
@@ -214,22 +241,52 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
     xfer *x = ud;
     size_t len = size * n;
+    dbx__http_resp *r = x->resp;
+    int ok = x->status >= 200 && x->status < 300;
+    if (!ok) {
+        /* An error (or redirect) body: buffered for the error record, but
+         * only so much of it kept and read (a server may send endless bytes). */
+        x->error_read += len;
+        size_t keep = r->body.len < DBX__ERROR_BODY_KEEP ? DBX__ERROR_BODY_KEEP - r->body.len : 0;
+        if (keep > len)
+            keep = len;
+        if (keep && dbx__buf_put(&r->body, data, keep) != 0) {
+            x->oom = 1;
+            return 0;
+        }
+        if (x->error_read > DBX__ERROR_BODY_READ) {
+            x->error_overflow = 1;
+            return 0;
+        }
+        return len;
+    }
     if (x->req->write_fn) {
-        /* Stream only successful bodies; error bodies are buffered so that
-         * the error record can quote them. */
-        long code = 0;
-        curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
-        if (code >= 200 && code < 300) {
-            size_t got = x->req->write_fn(data, len, x->req->write_payload);
-            if (got != len) {
-                x->aborted = 1;
+        size_t got = x->req->write_fn(data, len, x->req->write_payload);
+        if (got != len) {
+            x->aborted = 1;
+            return 0;
+        }
+        r->delivered += len;
+        return len;
+    }
+    if (!x->started) {
+        x->started = 1;
+        if (x->content_length >= 0 && !x->encoded) {
+            /* one allocation for the whole body, and an early no when the
+             * server announces more than we will hold */
+            if (r->max_body && (unsigned long long)x->content_length > r->max_body) {
+                x->body_too_large = 1;
                 return 0;
             }
-            x->resp->delivered += len;
-            return len;
+            dbx__buf_grow(&r->body, (size_t)x->content_length);
         }
     }
-    if (dbx__buf_put(&x->resp->body, data, len) != 0) {
+    /* the limit is on decoded bytes: a small compressed body can inflate */
+    if (r->max_body && (len > r->max_body || r->body.len > r->max_body - len)) {
+        x->body_too_large = 1;
+        return 0;
+    }
+    if (dbx__buf_put(&r->body, data, len) != 0) {
         x->oom = 1;
         return 0;
     }
@@ -259,39 +316,60 @@ static dbx__tx_kind classify(CURLcode rc)
     case CURLE_OUT_OF_MEMORY: return DBX__TX_NOMEM;
     case CURLE_ABORTED_BY_CALLBACK:
     case CURLE_WRITE_ERROR: return DBX__TX_ABORTED;
-    default: return DBX__TX_FAILED;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_NOT_BUILT_IN:
+        return DBX__TX_LOCAL;
+    default:
+#if LIBCURL_VERSION_NUM >= 0x080600
+        if (rc == CURLE_TOO_LARGE)
+            return DBX__TX_HEADERS_TOO_LARGE;
+#endif
+        return DBX__TX_FAILED;
     }
 }
+
+#define MAX_REQ_HEADERS 40
 
 static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_resp *resp,
                     dbx__tx_result *res)
 {
     curl_tx *t = (curl_tx *)base;
     memset(res, 0, sizeof *res);
+    if (req->n_headers >= MAX_REQ_HEADERS) {
+        res->kind = DBX__TX_LOCAL;
+        snprintf(res->message, sizeof res->message, "too many request headers");
+        return;
+    }
     CURL *h = acquire(t);
     if (!h) {
         res->kind = DBX__TX_NOMEM;
         snprintf(res->message, sizeof res->message, "cannot create a libcurl handle");
         return;
     }
-    struct curl_slist *hdrs = NULL, *tmp;
-    for (size_t i = 0; i < req->n_headers; i++) {
-        if (!(tmp = curl_slist_append(hdrs, req->headers[i])))
-            goto nomem;
-        hdrs = tmp;
-    }
-    /* no "Expect: 100-continue" round trip for larger bodies */
-    if (!(tmp = curl_slist_append(hdrs, "Expect:")))
-        goto nomem;
-    hdrs = tmp;
+    /* The header list is built on the stack: libcurl only reads it during
+     * the transfer, so no list node needs an allocation. */
+    struct curl_slist nodes[MAX_REQ_HEADERS + 1];
+    size_t nn = 0;
+    for (size_t i = 0; i < req->n_headers; i++)
+        nodes[nn++].data = (char *)req->headers[i];
+    nodes[nn++].data = (char *)"Expect:"; /* no 100-continue round trip for larger bodies */
+    for (size_t i = 0; i < nn; i++)
+        nodes[i].next = i + 1 < nn ? &nodes[i + 1] : NULL;
 
-    xfer x = {h, req, resp, 0, 0};
+    xfer x;
+    memset(&x, 0, sizeof x);
+    x.h = h;
+    x.req = req;
+    x.resp = resp;
+    x.content_length = -1;
     char errbuf[CURL_ERROR_SIZE];
     errbuf[0] = '\0';
 
     /* per call: everything a previous call on this handle may have set */
     curl_easy_setopt(h, CURLOPT_URL, req->url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nodes);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
@@ -317,33 +395,35 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
-    if (x.oom || resp->body.oom) {
+    res->code = (int)rc;
+    if (x.oom || resp->body.oom || resp->hdr.oom) {
         res->kind = DBX__TX_NOMEM;
-        res->code = (int)rc;
         snprintf(res->message, sizeof res->message, "out of memory while receiving the response");
+    } else if (x.headers_too_large) {
+        res->kind = DBX__TX_HEADERS_TOO_LARGE;
+        snprintf(res->message, sizeof res->message, "response headers exceed %u KiB or %d lines",
+                 DBX__MAX_HEADER_BYTES >> 10, DBX__MAX_HEADERS);
+    } else if (x.body_too_large) {
+        res->kind = DBX__TX_BODY_TOO_LARGE;
+        snprintf(res->message, sizeof res->message, "response body exceeds max_response_bytes (%zu bytes)",
+                 resp->max_body);
+    } else if (x.error_overflow) {
+        /* the status is known and the kept part of the body is enough */
+        res->kind = DBX__TX_OK;
     } else if (x.aborted) {
         res->kind = DBX__TX_ABORTED;
-        res->code = (int)rc;
         snprintf(res->message, sizeof res->message, "the response consumer stopped the transfer");
     } else {
         res->kind = classify(rc);
-        res->code = (int)rc;
         if (rc != CURLE_OK)
             snprintf(res->message, sizeof res->message, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
     }
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(hdrs);
-    if (rc == CURLE_OK || res->kind == DBX__TX_OK)
+    if (rc == CURLE_OK)
         release(t, h);
     else
         curl_easy_cleanup(h); /* a failed handle may hold a broken connection */
-    return;
-nomem:
-    curl_slist_free_all(hdrs);
-    release(t, h);
-    res->kind = DBX__TX_NOMEM;
-    snprintf(res->message, sizeof res->message, "out of memory");
 }
 
 static void tx_destroy(dbx__transport *base)

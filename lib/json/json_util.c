@@ -1,112 +1,52 @@
-/* libdbx internal: jansson helpers. */
-#include <ctype.h>
-#include <stdatomic.h>
+/* libdbx internal: jansson request bodies (serialiser, deep free, UTF-8). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_util.h"
 
-const char *dbx__json_str(const json_t *obj, const char *key, const char *fallback)
-{
-    const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-    return json_is_string(v) ? json_string_value(v) : fallback;
-}
+/* ---- UTF-8 --------------------------------------------------------------------- */
 
-static int64_t to_int(const json_t *v, int64_t fallback)
+int dbx__utf8_valid(const char *str)
 {
-    if (json_is_integer(v))
-        return (int64_t)json_integer_value(v);
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (d >= -9.2e18 && d <= 9.2e18 && (double)(int64_t)d == d)
-            return (int64_t)d;
-        return fallback;
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s) {
+        unsigned c = *s;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        int n;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        for (int i = 1; i < n; i++) {
+            if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
+                return 0;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        s += n;
     }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        char *end;
-        long long ll = strtoll(s, &end, 10);
-
-        if (end != s && *end == '\0')
-            return (int64_t)ll;
-    }
-    return fallback;
+    return 1;
 }
 
-int64_t dbx__json_int(const json_t *obj, const char *key, int64_t fallback)
-{
-    const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-    return v ? to_int(v, fallback) : fallback;
-}
-
-double dbx__json_real(const json_t *obj, const char *key, double fallback)
-{
-    const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-    return json_is_number(v) ? json_number_value(v) : fallback;
-}
-
-json_t *dbx__json_path(const json_t *obj, const char *path)
-{
-    const json_t *cur = obj;
-    char key[128];
-    while (cur && *path) {
-        size_t n = strcspn(path, ".");
-        if (n >= sizeof key || !json_is_object(cur))
-            return NULL;
-        memcpy(key, path, n);
-        key[n] = '\0';
-        cur = json_object_get(cur, key);
-        path += n;
-        if (*path == '.')
-            path++;
-    }
-    return (json_t *)cur;
-}
-
-const char *dbx__json_path_str(const json_t *obj, const char *path, const char *fallback)
-{
-    const json_t *v = dbx__json_path(obj, path);
-    return json_is_string(v) ? json_string_value(v) : fallback;
-}
-
-dbx_status dbx__json_parse_object(json_t **out, const void *owner, const char *body, size_t len)
-{
-    *out = NULL;
-    size_t i = 0;
-    while (i < len && isspace((unsigned char)body[i]))
-        i++;
-    if (i == len) {
-        *out = json_object();
-        return *out ? DBX_OK : dbx__fail(owner, DBX_ENOMEM, "out of memory");
-    }
-    /* a duplicate key from the server is harmless: the last one wins */
-    char err[96];
-    size_t pos = 0;
-    json_t *v = dbx__json_parse(body, len, err, sizeof err, &pos);
-    if (!v) {
-        dbx__buf snip = DBX__BUF_INIT;
-        dbx__redact_body(&snip, body, len, 60);
-        dbx__fail(owner, DBX_EBADRESPONSE, "response is not valid JSON (%s at byte %zu of %zu): %s", err,
-                  pos, len, snip.ptr ? snip.ptr : "");
-        dbx__buf_dispose(&snip);
-        return DBX_EBADRESPONSE;
-    }
-    if (!json_is_object(v)) {
-        json_decref(v);
-        return dbx__fail(owner, DBX_EBADRESPONSE, "response is JSON but not an object");
-    }
-    *out = v;
-    return DBX_OK;
-}
-
-char *dbx__json_dump(const json_t *v)
-{
-    return json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-}
+/* ---- setters ---------------------------------------------------------------------- */
 
 int dbx__json_set_str(json_t *obj, const char *key, const char *value)
 {
-    json_t *s = json_string(value);
+    json_t *s = value ? json_string(value) : NULL;
     if (!s)
         return -1;
     return json_object_set_new(obj, key, s);
@@ -120,17 +60,233 @@ int dbx__json_set_int(json_t *obj, const char *key, int64_t value)
     return json_object_set_new(obj, key, v);
 }
 
-const char *dbx__json_cached_dump(const json_t *v, void *_Atomic *slot)
+int dbx__json_set_bool(json_t *obj, const char *key, int value)
 {
-    char *cur = atomic_load(slot);
-    if (cur)
-        return cur;
-    char *mine = dbx__json_dump(v);
-    if (!mine)
+    return json_object_set_new(obj, key, json_boolean(value));
+}
+
+/* ---- serialiser -------------------------------------------------------------------- */
+
+static void put_string(dbx__buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    dbx__buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        dbx__buf_put(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': dbx__buf_puts(b, "\\\""); break;
+        case '\\': dbx__buf_puts(b, "\\\\"); break;
+        case '\b': dbx__buf_puts(b, "\\b"); break;
+        case '\f': dbx__buf_puts(b, "\\f"); break;
+        case '\n': dbx__buf_puts(b, "\\n"); break;
+        case '\r': dbx__buf_puts(b, "\\r"); break;
+        case '\t': dbx__buf_puts(b, "\\t"); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            dbx__buf_put(b, u, 6);
+        }
+        }
+    }
+    dbx__buf_put(b, s + run, n - run);
+    dbx__buf_putc(b, '"');
+}
+
+static void put_scalar(dbx__buf *b, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING: put_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: dbx__buf_printf(b, "%lld", (long long)json_integer_value(v)); break;
+    case JSON_REAL: {
+        char num[40];
+        int n = snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        /* '.'-decimal whatever the locale, and always recognisably a real */
+        for (int i = 0; i < n; i++)
+            if (num[i] == ',')
+                num[i] = '.';
+        dbx__buf_put(b, num, (size_t)n);
+        if (!strpbrk(num, ".eE"))
+            dbx__buf_puts(b, ".0");
+        break;
+    }
+    case JSON_TRUE: dbx__buf_puts(b, "true"); break;
+    case JSON_FALSE: dbx__buf_puts(b, "false"); break;
+    default: dbx__buf_puts(b, "null"); break;
+    }
+}
+
+typedef struct dframe {
+    const json_t *c;
+    void *it;     /* object iterator */
+    size_t idx;   /* array index / members written */
+} dframe;
+
+char *dbx__json_dump(const json_t *root)
+{
+    if (!root)
         return NULL;
-    void *expected = NULL;
-    if (atomic_compare_exchange_strong(slot, &expected, mine))
-        return mine;
-    free(mine);
-    return expected;
+    dbx__buf b = DBX__BUF_INIT;
+    dframe small[32], *st = small;
+    size_t depth = 0, cap = 32;
+    const json_t *v = root;
+    int oom = 0;
+    for (;;) {
+        /* write v */
+        if (json_is_object(v) || json_is_array(v)) {
+            dbx__buf_putc(&b, json_is_object(v) ? '{' : '[');
+            if (depth == cap) {
+                dframe *ns = st == small ? dbx__malloc(2 * cap * sizeof *ns) : dbx__realloc(st, 2 * cap * sizeof *ns);
+                if (!ns) {
+                    oom = 1;
+                    break;
+                }
+                if (st == small)
+                    memcpy(ns, small, sizeof small);
+                st = ns;
+                cap *= 2;
+            }
+            st[depth].c = v;
+            st[depth].it = json_is_object(v) ? json_object_iter((json_t *)v) : NULL;
+            st[depth].idx = 0;
+            depth++;
+        } else {
+            put_scalar(&b, v);
+        }
+        /* find the next value to write, closing finished containers */
+        v = NULL;
+        while (depth) {
+            dframe *f = &st[depth - 1];
+            if (json_is_object(f->c)) {
+                if (!f->it) {
+                    dbx__buf_putc(&b, '}');
+                    depth--;
+                    continue;
+                }
+                if (f->idx++)
+                    dbx__buf_putc(&b, ',');
+                const char *k = json_object_iter_key(f->it);
+                put_string(&b, k, json_object_iter_key_len(f->it));
+                dbx__buf_putc(&b, ':');
+                v = json_object_iter_value(f->it);
+                f->it = json_object_iter_next((json_t *)f->c, f->it);
+                break;
+            }
+            if (f->idx >= json_array_size(f->c)) {
+                dbx__buf_putc(&b, ']');
+                depth--;
+                continue;
+            }
+            if (f->idx)
+                dbx__buf_putc(&b, ',');
+            v = json_array_get(f->c, f->idx++);
+            break;
+        }
+        if (!v || b.oom)
+            break;
+    }
+    if (st != small)
+        dbx__free(st);
+    if (oom || b.oom || depth) {
+        dbx__buf_dispose(&b);
+        return NULL;
+    }
+    return dbx__buf_detach(&b);
+}
+
+/* ---- deep free ------------------------------------------------------------------------ */
+
+void dbx__json_decref_deep(json_t *v)
+{
+    json_t *small[64], **st = small;
+    size_t n = 0, cap = 64;
+    if (!v)
+        return;
+    st[n++] = v;
+    while (n) {
+        json_t *x = st[--n];
+        int container = json_is_object(x) || json_is_array(x);
+        if (!container || x->refcount != 1) {
+            json_decref(x); /* a scalar, or still referenced elsewhere */
+            continue;
+        }
+        size_t kids = json_is_object(x) ? json_object_size(x) : json_array_size(x);
+        if (n + kids > cap) {
+            size_t ncap = cap;
+            while (ncap < n + kids)
+                ncap *= 2;
+            json_t **ns = st == small ? dbx__malloc(ncap * sizeof *ns) : dbx__realloc(st, ncap * sizeof *ns);
+            if (!ns) {
+                json_decref(x); /* no memory for the walk: jansson's own (recursive) free */
+                continue;
+            }
+            if (st == small)
+                memcpy(ns, small, sizeof small);
+            st = ns;
+            cap = ncap;
+        }
+        /* keep the children alive, empty the container, free it flat */
+        if (json_is_array(x)) {
+            for (size_t i = 0; i < kids; i++)
+                st[n++] = json_incref(json_array_get(x, i));
+            json_array_clear(x);
+        } else {
+            const char *k;
+            json_t *c;
+            json_object_foreach(x, k, c)
+                st[n++] = json_incref(c);
+            json_object_clear(x);
+        }
+        json_decref(x);
+    }
+    if (st != small)
+        dbx__free(st);
+}
+
+/* ---- transitional jansson reading ------------------------------------------------------ */
+
+dbx_status dbx__json_parse_object(json_t **out, const void *owner, const char *body, size_t len)
+{
+    *out = NULL;
+    dbx__buf copy = DBX__BUF_INIT;
+    if (dbx__buf_put(&copy, body ? body : "", body ? len : 0) != 0)
+        return dbx__fail(owner, DBX_ENOMEM, "out of memory");
+    dbx__jdoc doc;
+    dbx_status st = dbx__jdoc_parse_object(&doc, owner, &copy);
+    dbx__buf_dispose(&copy);
+    if (st != DBX_OK)
+        return st;
+    *out = dbx__jv_to_jansson(dbx__jdoc_root(&doc));
+    dbx__jdoc_dispose(&doc);
+    return *out ? DBX_OK : dbx__fail(owner, DBX_ENOMEM, "out of memory");
+}
+
+const char *dbx__json_str(const json_t *obj, const char *key, const char *fallback)
+{
+    const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    return json_is_string(v) ? json_string_value(v) : fallback;
+}
+
+int64_t dbx__json_int(const json_t *obj, const char *key, int64_t fallback)
+{
+    const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d >= -9.2e18 && d <= 9.2e18 && (double)(int64_t)d == d)
+            return (int64_t)d;
+        return fallback;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        char *end;
+        long long ll = strtoll(s, &end, 10);
+        if (end != s && *end == '\0')
+            return (int64_t)ll;
+    }
+    return fallback;
 }

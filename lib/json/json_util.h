@@ -1,6 +1,10 @@
 /*
- * libdbx internal: small jansson helpers shared by the API modules.
- * Getters never fail: a missing or mistyped field reads as the fallback.
+ * libdbx internal: building request bodies with jansson.
+ *
+ * Responses are read through jdoc.h (the one seam for server input); this
+ * header is for what libdbx SENDS: jansson trees built from caller input,
+ * serialised by our own writer (iterative; any allocation failure gives
+ * NULL, never a truncated body), and freed without recursion.
  */
 #ifndef DBX_JSON_UTIL_H
 #define DBX_JSON_UTIL_H
@@ -9,37 +13,29 @@
 #include <stdint.h>
 
 #include "../core/core.h"
+#include "jdoc.h"
 
-/* Borrowed string field, or `fallback` when absent or not a string. */
-const char *dbx__json_str(const json_t *obj, const char *key, const char *fallback);
-/* Integer field (JSON integer, or a real with an integral value, or a
- * decimal string as Entra sends), else fallback. */
-int64_t dbx__json_int(const json_t *obj, const char *key, int64_t fallback);
-double dbx__json_real(const json_t *obj, const char *key, double fallback);
-/* Value at a dotted path ("termination_reason.code"), borrowed, or NULL. */
-json_t *dbx__json_path(const json_t *obj, const char *path);
-const char *dbx__json_path_str(const json_t *obj, const char *path, const char *fallback);
-
-/* Parse a response body. An empty (or all-blank) body is an empty object.
- * Anything but a JSON object fails with DBX_EBADRESPONSE recorded for
- * `owner` (the message quotes at most a short, redacted prefix). */
-dbx_status dbx__json_parse_object(json_t **out, const void *owner, const char *body, size_t len);
-
-/* Parse JSON text (any value) into a new jansson value, or NULL with a
- * message in err and the byte offset in *errpos (may be NULL). Accepts and
- * builds what json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) does, several
- * times faster (lib/json/parse.c). */
-json_t *dbx__json_parse(const char *text, size_t len, char *err, size_t errlen, size_t *errpos);
-
-/* Compact dump, caller frees with dbx__free (jansson's allocator is malloc). */
+/* Compact JSON text of a jansson value (members in insertion order),
+ * malloc'd (dbx__free), or NULL when any allocation failed. */
 char *dbx__json_dump(const json_t *v);
 
-/* Set helpers that swallow the reference even on failure; return 0 / -1. */
+/* json_decref without recursion: safe for values of any depth. */
+void dbx__json_decref_deep(json_t *v);
+
+/* Is `s` (NUL-terminated) valid UTF-8 (no overlongs, surrogates, > U+10FFFF)? */
+int dbx__utf8_valid(const char *s);
+
+/* Set obj[key] to a string / integer. -1 on OOM or invalid UTF-8 (callers
+ * check caller strings with DBX__REQUIRE_STR / DBX__CHECK_STR first). */
 int dbx__json_set_str(json_t *obj, const char *key, const char *value);
 int dbx__json_set_int(json_t *obj, const char *key, int64_t value);
+int dbx__json_set_bool(json_t *obj, const char *key, int value);
 
-/* A lazily dumped JSON text cached beside a value, safe to fill from many
- * threads at once (compare-and-swap; the loser frees its copy). */
-const char *dbx__json_cached_dump(const json_t *v, void *_Atomic *slot);
+/* ---- transitional: jansson views of a response ---------------------------------
+ * Parse a body into a jansson object through the indexer (for code that has
+ * not moved to jdoc.h yet). Same errors as dbx__jdoc_parse_object. */
+dbx_status dbx__json_parse_object(json_t **out, const void *owner, const char *body, size_t len);
+const char *dbx__json_str(const json_t *obj, const char *key, const char *fallback);
+int64_t dbx__json_int(const json_t *obj, const char *key, int64_t fallback);
 
 #endif

@@ -616,8 +616,17 @@ static void test_events(void **state)
     assert_string_equal(json_string_value(json_array_get(json_object_get(b, "event_types"), 0)), "RESIZING");
     assert_int_equal(json_integer_value(json_object_get(b, "start_time")), 1);
     assert_int_equal(json_integer_value(json_object_get(b, "page_size")), 10);
-    assert_string_equal(json_string_value(json_object_get(b, "order")), "DESC");
+    assert_null(json_object_get(b, "order")); /* only sent when asked */
     json_decref(req);
+    fo.order = DBX_SORT_DESC;
+    assert_int_equal(dbx_clusters_events(&it, C, id, &fo), DBX_OK);
+    while (dbx_cluster_events_iter_next(&ev, it) == DBX_OK) {
+    }
+    dbx_cluster_events_iter_free(it);
+    req = emu_last_request(e, "/api/2.1/clusters/events");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(req, "json"), "order")), "DESC");
+    json_decref(req);
+    fo.order = DBX_SORT_DEFAULT;
 
     fo.page_size = 501;
     assert_int_equal(dbx_clusters_events(&it, C, id, &fo), DBX_EINVAL);

@@ -213,7 +213,8 @@ static void defaults_applied(void **state)
     assert_int_equal(c->pipe.cfg.retry_timeout_ms, 300000);
     assert_int_equal(c->pipe.cfg.retry_initial_delay_ms, 1000);
     assert_int_equal(c->pipe.cfg.retry_max_delay_ms, 10000);
-    assert_int_equal(c->pipe.cfg.max_attempts, 0);
+    assert_int_equal(c->pipe.cfg.max_attempts, DBX_DEFAULT_MAX_ATTEMPTS);
+    assert_int_equal(c->pipe.cfg.max_response_bytes, DBX_DEFAULT_MAX_RESPONSE_BYTES);
     assert_int_equal(c->pipe.log.level, DBX_LOG_OFF);
     assert_non_null(strstr(c->pipe.cfg.user_agent_header, "libdbx/"));
     assert_non_null(strstr(c->pipe.cfg.user_agent_header, "auth/pat"));

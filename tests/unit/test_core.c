@@ -74,7 +74,7 @@ static void status_text_every_status(void **state)
 static void status_text_unknown(void **state)
 {
     (void)state;
-    const int unknown[] = {2, 42, -22, -1000, INT_MIN, INT_MAX};
+    const int unknown[] = {2, 42, -99, -1000, INT_MIN, INT_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         assert_non_null(dbx_status_str(unknown[i]));
         assert_string_equal(dbx_status_str(unknown[i]), "unknown status");

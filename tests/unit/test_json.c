@@ -1,10 +1,13 @@
 /*
- * lib/json: the fast parser must accept exactly what
- * json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) accepts and build equal
- * values. Checked on a hand-picked corpus, on generated documents dumped in
- * several styles, and on random mutations of them. Also the json_util
- * getters that the API files map responses with.
+ * lib/json: the indexer must accept exactly what
+ * json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) accepts, its jansson views
+ * must equal what jansson builds, and its re-serialised text must read back
+ * as the same value. Checked on a hand-picked corpus, on generated
+ * documents dumped in several styles, and on random mutations of them.
+ * Also the typed getters the API files read responses with, the request
+ * serialiser, the non-recursive free, and a 64 KiB thread stack.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,39 @@
 #include <string.h>
 
 #include "json/json_util.h"
+
+/* The indexer, then its jansson view: NULL when rejected (err, *pos set).
+ * Also checks that the re-serialised text reads back as the same value. */
+static json_t *idx_parse(const char *text, size_t len, char *err, size_t errlen, size_t *pos)
+{
+    char *copy = malloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    dbx__jdoc doc;
+    dbx__jerr je;
+    dbx_status st = dbx__jdoc_parse(&doc, copy, len, 1, &je);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_EBADRESPONSE);
+        if (err)
+            snprintf(err, errlen, "%s", je.msg);
+        if (pos)
+            *pos = je.pos;
+        free(copy);
+        return NULL;
+    }
+    json_t *v = dbx__jv_to_jansson(dbx__jdoc_root(&doc));
+    assert_non_null(v);
+    char *dump = dbx__jv_dump(dbx__jdoc_root(&doc));
+    assert_non_null(dump);
+    json_error_t e;
+    json_t *back = json_loads(dump, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+    if (!back || !json_equal(back, v))
+        fail_msg("dump does not read back: %s (%s)", dump, back ? "differs" : e.text);
+    json_decref(back);
+    dbx__free(dump);
+    dbx__jdoc_dispose(&doc);
+    return v;
+}
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
 static uint64_t rnd(void)
@@ -33,7 +69,7 @@ static int agree(const char *text, size_t len, int *accepted)
 {
     if (memchr(text, '\0', len)) {
         char err[96];
-        json_t *b = dbx__json_parse(text, len, err, sizeof err, NULL);
+        json_t *b = idx_parse(text, len, err, sizeof err, NULL);
         if (accepted)
             *accepted = 0;
         if (b) {
@@ -45,9 +81,9 @@ static int agree(const char *text, size_t len, int *accepted)
     }
     json_error_t je;
     json_t *a = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    char err[96];
+    char err[96] = "";
     size_t pos = 0;
-    json_t *b = dbx__json_parse(text, len, err, sizeof err, &pos);
+    json_t *b = idx_parse(text, len, err, sizeof err, &pos);
     int ok = (a == NULL) == (b == NULL);
     if (ok && a)
         ok = json_equal(a, b);
@@ -86,6 +122,9 @@ static void test_corpus(void **state)
         {"-9223372036854775808", 1}, {"9223372036854775808", 0}, {"1e400", 0}, {"1e-400", 1},
         {"01", 0}, {"1.", 0}, {".5", 0}, {"+1", 0}, {"-", 0}, {"1e", 0}, {"1e+", 0}, {"--1", 0},
         {"true", 1}, {"false", 1}, {"null", 1}, {"tru", 0}, {"nul", 0}, {"True", 0}, {"nulll", 0},
+        {"1e-318", 1}, {"4.9e-324", 1}, {"-2.2250738585072014e-308", 1}, {"1.7976931348623157e308", 1},
+        {"1.7976931348623159e308", 0}, {"0.00000000000000000000000000001e330", 1}, {"123456789012345678901234567890.5", 1},
+        {"-9223372036854775809", 0}, {"99999999999999999999", 0}, {"[1e99999999999999999999]", 0},
         {"\"abc\"", 1}, {"\"\"", 1}, {"\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", 1}, {"\"\\u00e9\\u4e2d\"", 1},
         {"\"\\ud83d\\ude00\"", 1}, {"\"\\ud83d\"", 0}, {"\"\\ude00\"", 0}, {"\"\\ud83d\\u0041\"", 0},
         {"\"\\u0000\"", 1}, {"{\"a\\u0000b\":1}", 0}, {"\"\\x41\"", 0}, {"\"\\u12\"", 0}, {"\"\\u12G4\"", 0},
@@ -107,28 +146,50 @@ static void test_corpus(void **state)
     assert_int_equal(acc, 0);
 }
 
+static char *nested(size_t d, const char *inner, size_t *len)
+{
+    size_t il = strlen(inner);
+    char *buf = malloc(2 * d + il + 1);
+    memset(buf, '[', d);
+    memcpy(buf + d, inner, il);
+    memset(buf + d + il, ']', d);
+    *len = 2 * d + il;
+    buf[*len] = '\0';
+    return buf;
+}
+
 static void test_depth(void **state)
 {
     (void)state;
-    size_t n = JSON_PARSER_MAX_DEPTH;
-    char *buf = malloc(2 * (n + 2) + 1);
+    /* jansson's rule: a value (scalar or container) deeper than 2048 levels */
+    size_t n = DBX__JSON_MAX_DEPTH;
     for (size_t d = n - 1; d <= n + 1; d++) {
-        size_t k = 0;
-        for (size_t i = 0; i < d; i++)
-            buf[k++] = '[';
-        for (size_t i = 0; i < d; i++)
-            buf[k++] = ']';
-        assert_true(agree(buf, k, NULL));
+        size_t len;
+        char *buf = nested(d, "", &len);
+        assert_true(agree(buf, len, NULL));
+        free(buf);
+        buf = nested(d, "1", &len);
+        assert_true(agree(buf, len, NULL));
+        free(buf);
     }
+    size_t len;
+    char *buf = nested(n, "", &len);
+    int acc = 0;
+    assert_true(agree(buf, len, &acc));
+    assert_true(acc); /* 2048 empty arrays: fine */
+    free(buf);
+    buf = nested(n, "1", &len);
+    assert_true(agree(buf, len, &acc));
+    assert_false(acc); /* a scalar at depth 2049: rejected, as jansson does */
     free(buf);
     /* very deep input is an error, not a stack overflow */
     size_t big = 200000;
-    buf = malloc(big);
+    buf = malloc(big + 1);
     memset(buf, '[', big);
+    buf[big] = '\0';
     char err[96];
-    assert_null(dbx__json_parse(buf, big, err, sizeof err, NULL));
+    assert_null(idx_parse(buf, big, err, sizeof err, NULL));
     assert_non_null(strstr(err, "depth"));
-    memset(buf, '{', 1);
     free(buf);
 }
 
@@ -230,9 +291,16 @@ static void test_generated_and_mutated(void **state)
         assert_true(acc);
         /* the parsed value equals the generated one */
         char err[96];
-        json_t *back = dbx__json_parse(text, len, err, sizeof err, NULL);
+        json_t *back = idx_parse(text, len, err, sizeof err, NULL);
         assert_true(json_equal(back, doc));
         json_decref(back);
+        /* the request serialiser writes what jansson reads back equal */
+        char *mine = dbx__json_dump(doc);
+        assert_non_null(mine);
+        json_t *again = json_loads(mine, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        assert_true(json_equal(again, doc));
+        json_decref(again);
+        dbx__free(mine);
         /* mutants */
         for (int m = 0; m < 4; m++) {
             char *mut = malloc(len + 8);
@@ -270,51 +338,190 @@ static void test_generated_and_mutated(void **state)
     assert_true(rejected_mutants > 25000);
 }
 
+static dbx__jdoc parse_ok(const char *t)
+{
+    dbx__jdoc doc;
+    char *copy = dbx__strdup(t);
+    assert_int_equal(dbx__jdoc_parse(&doc, copy, strlen(copy), 1, NULL), DBX_OK);
+    return doc;
+}
+
 static void test_getters(void **state)
 {
     (void)state;
-    char err[96];
-    const char *t = "{\"s\":\"x\",\"i\":42,\"r\":2.0,\"rs\":2.5,\"is\":\"3599\",\"bad\":\"12a\","
-                    "\"big\":1e30,\"o\":{\"a\":{\"b\":\"deep\"}},\"n\":null}";
-    json_t *j = dbx__json_parse(t, strlen(t), err, sizeof err, NULL);
-    assert_non_null(j);
-    assert_string_equal(dbx__json_str(j, "s", "-"), "x");
-    assert_string_equal(dbx__json_str(j, "i", "-"), "-");
-    assert_string_equal(dbx__json_str(j, "missing", "-"), "-");
-    assert_null(dbx__json_str(NULL, "s", NULL));
-    assert_int_equal(dbx__json_int(j, "i", -1), 42);
-    assert_int_equal(dbx__json_int(j, "r", -1), 2);      /* integral real */
-    assert_int_equal(dbx__json_int(j, "rs", -1), -1);    /* not integral */
-    assert_int_equal(dbx__json_int(j, "is", -1), 3599);  /* Entra sends numbers as strings */
-    assert_int_equal(dbx__json_int(j, "bad", -1), -1);
-    assert_int_equal(dbx__json_int(j, "big", -1), -1);   /* out of range */
-    assert_int_equal(dbx__json_int(j, "n", -1), -1);
-    assert_true(dbx__json_real(j, "rs", 0) == 2.5);
-    assert_true(dbx__json_real(j, "i", 0) == 42.0);
-    assert_true(dbx__json_real(j, "s", -1) == -1);
-    assert_string_equal(dbx__json_path_str(j, "o.a.b", "-"), "deep");
-    assert_string_equal(dbx__json_path_str(j, "o.a.c", "-"), "-");
-    assert_string_equal(dbx__json_path_str(j, "s.x", "-"), "-");
-    assert_null(dbx__json_path(j, "o.missing.b"));
-    void *_Atomic slot = NULL;
-    const char *d1 = dbx__json_cached_dump(json_object_get(j, "o"), &slot);
-    const char *d2 = dbx__json_cached_dump(json_object_get(j, "o"), &slot);
-    assert_ptr_equal(d1, d2);
-    assert_string_equal(d1, "{\"a\":{\"b\":\"deep\"}}");
-    free((void *)d1);
-    json_decref(j);
+    dbx__jdoc doc = parse_ok("{\"s\":\"x\",\"i\":42,\"r\":2.0,\"rs\":2.5,\"is\":\"3599\",\"bad\":\"12a\","
+                             "\"big\":1e30,\"o\":{\"a\":{\"b\":\"deep\"}},\"n\":null,\"neg\":\"-7\","
+                             "\"lz\":\"007\",\"huge\":\"9223372036854775808\",\"t\":true,\"f\":false,"
+                             "\"esc\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"nul\":\"a\\u0000b\",\"dup\":1,\"dup\":2,"
+                             "\"arr\":[1,{\"x\":[]},\"three\"],\"min\":-9223372036854775808}");
+    dbx__jv j = dbx__jdoc_root(&doc);
+    assert_int_equal(dbx__jv_type(j), DBX__J_OBJECT);
+    assert_string_equal(dbx__jv_get_str(j, "s", "-"), "x");
+    assert_string_equal(dbx__jv_get_str(j, "i", "-"), "-");
+    assert_string_equal(dbx__jv_get_str(j, "missing", "-"), "-");
+    assert_null(dbx__jv_get_str(DBX__JV_ABSENT, "s", NULL));
+    assert_int_equal(dbx__jv_get_int(j, "i", -1), 42);
+    assert_int_equal(dbx__jv_get_int(j, "r", -1), 2);       /* integral real */
+    assert_int_equal(dbx__jv_get_int(j, "rs", -1), -1);     /* not integral */
+    assert_int_equal(dbx__jv_get_int(j, "is", -1), 3599);   /* int64 sent as a string */
+    assert_int_equal(dbx__jv_get_int(j, "neg", -1), -7);
+    assert_int_equal(dbx__jv_get_int(j, "lz", -1), -1);
+    assert_int_equal(dbx__jv_get_int(j, "huge", -1), -1);
+    assert_int_equal(dbx__jv_get_int(j, "bad", -1), -1);
+    assert_int_equal(dbx__jv_get_int(j, "big", -1), -1);    /* out of range */
+    assert_int_equal(dbx__jv_get_int(j, "n", -1), -1);
+    assert_true(dbx__jv_get_int(j, "min", 0) == INT64_MIN);
+    assert_true(dbx__jv_get_real(j, "rs", 0) == 2.5);
+    assert_true(dbx__jv_get_real(j, "i", 0) == 42.0);
+    assert_true(dbx__jv_get_real(j, "s", -1) == -1);
+    assert_int_equal(dbx__jv_get_bool(j, "t", -1), 1);
+    assert_int_equal(dbx__jv_get_bool(j, "f", -1), 0);
+    assert_int_equal(dbx__jv_get_bool(j, "n", -1), -1);
+    assert_string_equal(dbx__jv_get_str(j, "esc", "-"), "a\"b\xc3\xa9\xf0\x9f\x98\x80");
+    assert_int_equal(dbx__jv_strlen(dbx__jv_get(j, "nul")), 3);
+    assert_int_equal(dbx__jv_get_int(j, "dup", -1), 2); /* the last one wins, as in jansson */
+    assert_string_equal(dbx__jv_str(dbx__jv_path(j, "o.a.b"), "-"), "deep");
+    assert_string_equal(dbx__jv_str(dbx__jv_path(j, "o.a.c"), "-"), "-");
+    assert_string_equal(dbx__jv_str(dbx__jv_path(j, "s.x"), "-"), "-");
+    assert_false(dbx__jv_present(dbx__jv_path(j, "o.missing.b")));
+    dbx__jv arr = dbx__jv_get(j, "arr");
+    assert_int_equal(dbx__jv_count(arr), 3);
+    assert_int_equal(dbx__jv_count(j), 20);
+    dbx__jit it;
+    dbx__jv e;
+    dbx__jv_iter(arr, &it);
+    assert_true(dbx__jit_next(&it, &e, NULL));
+    assert_int_equal(dbx__jv_int(e, 0), 1);
+    assert_true(dbx__jit_next(&it, &e, NULL));
+    assert_int_equal(dbx__jv_type(dbx__jv_get(e, "x")), DBX__J_ARRAY);
+    assert_true(dbx__jit_next(&it, &e, NULL));
+    assert_string_equal(dbx__jv_str(e, ""), "three");
+    assert_false(dbx__jit_next(&it, &e, NULL));
+    dbx__jv_iter(dbx__jv_get(j, "o"), &it);
+    const char *key = NULL;
+    assert_true(dbx__jit_next(&it, &e, &key));
+    assert_string_equal(key, "a");
+    assert_false(dbx__jit_next(&it, &e, &key));
+    dbx__jv_iter(dbx__jv_get(j, "s"), &it); /* a scalar walks nothing */
+    assert_false(dbx__jit_next(&it, &e, NULL));
+    char *d = dbx__jv_dump(dbx__jv_get(j, "o"));
+    assert_string_equal(d, "{\"a\":{\"b\":\"deep\"}}");
+    dbx__free(d);
+    d = dbx__jv_dump(dbx__jv_get(j, "esc"));
+    assert_string_equal(d, "\"a\\\"b\xc3\xa9\xf0\x9f\x98\x80\"");
+    dbx__free(d);
+    dbx__jdoc_dispose(&doc);
 
     /* response bodies: empty is {}, non-objects and garbage are rejected */
-    json_t *o = NULL;
-    assert_int_equal(dbx__json_parse_object(&o, NULL, "  \n", 3), DBX_OK);
-    assert_int_equal(json_object_size(o), 0);
-    json_decref(o);
-    assert_int_equal(dbx__json_parse_object(&o, NULL, "[1]", 3), DBX_EBADRESPONSE);
-    assert_null(o);
-    assert_int_equal(dbx__json_parse_object(&o, NULL, "{\"token\":\"SEKRIT\",", 18), DBX_EBADRESPONSE);
-    const dbx_error *e = dbx_client_last_error(NULL);
-    assert_non_null(strstr(e->message, "not valid JSON"));
-    assert_null(strstr(e->message, "SEKRIT")); /* the quoted snippet is redacted */
+    dbx__buf b = DBX__BUF_INIT;
+    dbx__buf_puts(&b, "  \n");
+    assert_int_equal(dbx__jdoc_parse_object(&doc, NULL, &b), DBX_OK);
+    assert_int_equal(dbx__jv_count(dbx__jdoc_root(&doc)), 0);
+    assert_null(b.ptr); /* the document took the bytes */
+    dbx__jdoc_dispose(&doc);
+    dbx__buf_puts(&b, "[1]");
+    assert_int_equal(dbx__jdoc_parse_object(&doc, NULL, &b), DBX_EBADRESPONSE);
+    dbx__buf_clear(&b);
+    dbx__buf_puts(&b, "{\"token\":\"SEKRIT\",");
+    assert_int_equal(dbx__jdoc_parse_object(&doc, NULL, &b), DBX_EBADRESPONSE);
+    const dbx_error *er = dbx_client_last_error(NULL);
+    assert_non_null(strstr(er->message, "not valid JSON"));
+    assert_null(strstr(er->message, "SEKRIT")); /* the quoted snippet is redacted */
+    dbx__buf_dispose(&b);
+}
+
+/* Deep values through every path that walks them, on a 64 KiB stack:
+ * index, dump, jansson view, deep free, and the request serialiser. */
+static void *deep_worker(void *arg)
+{
+    (void)arg;
+    size_t len;
+    char *text = nested(DBX__JSON_MAX_DEPTH, "", &len);
+    dbx__jdoc doc;
+    if (dbx__jdoc_parse(&doc, text, len, 1, NULL) != DBX_OK)
+        return (void *)"parse";
+    char *d = dbx__jv_dump(dbx__jdoc_root(&doc));
+    json_t *j = dbx__jv_to_jansson(dbx__jdoc_root(&doc));
+    char *d2 = dbx__json_dump(j);
+    int ok = d && d2 && strcmp(d, d2) == 0 && strlen(d) == len;
+    dbx__free(d);
+    dbx__free(d2);
+    dbx__json_decref_deep(j);
+    dbx__jdoc_dispose(&doc);
+    /* a much deeper jansson tree (caller-built) is freed flat too */
+    json_t *root = json_array(), *cur = root;
+    for (int i = 0; i < 100000; i++) {
+        json_t *next = json_array();
+        json_array_append_new(cur, next);
+        cur = next;
+    }
+    dbx__json_decref_deep(root);
+    return ok ? NULL : (void *)"mismatch";
+}
+
+static void test_small_stack(void **state)
+{
+    (void)state;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    assert_int_equal(pthread_attr_setstacksize(&a, 64 * 1024), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, &a, deep_worker, NULL), 0);
+    void *res = (void *)"x";
+    pthread_join(t, &res);
+    pthread_attr_destroy(&a);
+    assert_null(res);
+}
+
+/* A failed allocation during indexing is DBX_ENOMEM, never "bad response",
+ * and leaves nothing behind (valgrind / ASan check the leaks). */
+static void test_oom_is_enomem(void **state)
+{
+    (void)state;
+    /* 2 bytes per token: the token array must grow several times */
+    size_t len;
+    char *big = malloc(40001);
+    big[0] = '[';
+    for (size_t i = 0; i < 19999; i++) {
+        big[1 + 2 * i] = '1';
+        big[2 + 2 * i] = ',';
+    }
+    big[39999] = '1';
+    big[40000] = ']';
+    len = 40001;
+    char *text = malloc(len + 1);
+    for (long n = 1; n <= 8; n++) {
+        memcpy(text, big, len);
+        text[len] = '\0';
+        dbx__jdoc doc;
+        dbx__jerr err;
+        dbx__alloc_fail_after(n);
+        dbx_status st = dbx__jdoc_parse(&doc, text, len, 0, &err);
+        dbx__alloc_fail_after(0);
+        if (st == DBX_OK) {
+            assert_true(n > 1); /* the first allocation is always needed */
+            assert_int_equal(dbx__jv_count(dbx__jdoc_root(&doc)), 20000);
+            dbx__jdoc_dispose(&doc);
+        } else {
+            assert_int_equal(st, DBX_ENOMEM);
+            assert_non_null(strstr(err.msg, "memory"));
+        }
+    }
+    /* the jansson view and the dumps fail cleanly too */
+    dbx__jdoc doc;
+    memcpy(text, big, len);
+    assert_int_equal(dbx__jdoc_parse(&doc, text, len, 0, NULL), DBX_OK);
+    for (long n = 1; n <= 3; n++) {
+        dbx__alloc_fail_after(n);
+        char *d = dbx__jv_dump(dbx__jdoc_root(&doc));
+        dbx__alloc_fail_after(0);
+        if (d)
+            assert_int_equal(strlen(d), len);
+        dbx__free(d);
+    }
+    dbx__jdoc_dispose(&doc);
+    free(text);
+    free(big);
 }
 
 int main(void)
@@ -324,6 +531,8 @@ int main(void)
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_generated_and_mutated),
         cmocka_unit_test(test_getters),
+        cmocka_unit_test(test_small_stack),
+        cmocka_unit_test(test_oom_is_enomem),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

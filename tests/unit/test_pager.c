@@ -22,6 +22,7 @@ typedef struct scripted {
     int statuses[2048];
     int n, next;
     int repeat_last; /* answer the last body forever */
+    int by_token;    /* answer bodies[1] to a request with page_token=t1, else bodies[0] */
     char *urls[2048];
     char *sent[2048];
     int calls;
@@ -37,6 +38,8 @@ static void sc_send(dbx__transport *t, const dbx__http_req *req, dbx__http_resp 
     }
     s->calls++;
     int i = s->next < s->n ? s->next++ : (s->repeat_last ? s->n - 1 : -1);
+    if (s->by_token)
+        i = strstr(req->url, "page_token=t1") ? 1 : 0;
     if (i < 0) {
         resp->status = 500;
         dbx__buf_puts(&resp->body, "{\"error_code\":\"SCRIPT_EXHAUSTED\"}");
@@ -102,14 +105,14 @@ static void test_token_query_with_empty_page(void **state)
     dbx__pager pg;
     assert_int_equal(dbx__pager_init(&pg, C, DBX__PAGE_TOKEN_QUERY, "GET", "/api/2.1/clusters/list?x=1", NULL,
                                      "clusters", "page_size", 2, 0), 0);
-    json_t *item;
+    dbx__jv item;
     const char *want[] = {"a", "b", "c"};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(dbx__pager_next(&pg, &item), DBX_OK);
-        assert_string_equal(json_string_value(json_object_get(item, "id")), want[i]);
+        assert_string_equal(dbx__jv_get_str(item, "id", NULL), want[i]);
     }
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_DONE);
-    assert_null(item);
+    assert_false(dbx__jv_present(item));
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_DONE);
     assert_int_equal(S->calls, 4);
     assert_string_equal(S->urls[0], "https://example.cloud.databricks.com/api/2.1/clusters/list?x=1&page_size=2");
@@ -128,10 +131,10 @@ static void test_token_body_and_legacy_next_page(void **state)
     json_t *body = json_pack("{s:s}", "cluster_id", "c1");
     assert_int_equal(dbx__pager_init(&pg, C, DBX__PAGE_TOKEN_BODY, "POST", "/api/2.1/clusters/events", body,
                                      "events", "page_size", 1, 0), 0);
-    json_t *item;
+    dbx__jv item;
     for (int i = 1; i <= 3; i++) {
         assert_int_equal(dbx__pager_next(&pg, &item), DBX_OK);
-        assert_int_equal(json_integer_value(json_object_get(item, "n")), i);
+        assert_int_equal(dbx__jv_get_int(item, "n", -1), i);
     }
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_DONE);
     assert_int_equal(S->calls, 3);
@@ -159,10 +162,10 @@ static void test_offset_has_more(void **state)
     dbx__pager pg;
     assert_int_equal(dbx__pager_init(&pg, C, DBX__PAGE_OFFSET, "GET", "/api/2.1/jobs/list", NULL, "jobs", "limit",
                                      2, 0), 0);
-    json_t *item;
+    dbx__jv item;
     for (int i = 0; i < 3; i++) {
         assert_int_equal(dbx__pager_next(&pg, &item), DBX_OK);
-        assert_int_equal(json_integer_value(json_object_get(item, "i")), i);
+        assert_int_equal(dbx__jv_get_int(item, "i", -1), i);
     }
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_DONE);
     assert_string_equal(S->urls[0], "https://example.cloud.databricks.com/api/2.1/jobs/list?limit=2");
@@ -177,7 +180,7 @@ static void test_max_items_stops_early(void **state)
     script("{\"clusters\":[{\"i\":2},{\"i\":3}],\"next_page_token\":\"t2\"}", 0);
     dbx__pager pg;
     assert_int_equal(dbx__pager_init(&pg, C, DBX__PAGE_TOKEN_QUERY, "GET", "/l", NULL, "clusters", NULL, 0, 3), 0);
-    json_t *item;
+    dbx__jv item;
     for (int i = 0; i < 3; i++)
         assert_int_equal(dbx__pager_next(&pg, &item), DBX_OK);
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_DONE);
@@ -193,12 +196,12 @@ static void test_failed_page_is_retried_by_next_call(void **state)
     script("{\"clusters\":[{\"i\":1}]}", 0);
     dbx__pager pg;
     assert_int_equal(dbx__pager_init(&pg, C, DBX__PAGE_TOKEN_QUERY, "GET", "/l", NULL, "clusters", NULL, 0, 0), 0);
-    json_t *item;
+    dbx__jv item;
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_OK);
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_EPERMISSION);
     assert_int_equal(dbx_client_last_error(C)->http_status, 403);
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_OK);
-    assert_int_equal(json_integer_value(json_object_get(item, "i")), 1);
+    assert_int_equal(dbx__jv_get_int(item, "i", -1), 1);
     assert_string_equal(S->urls[1], S->urls[2]); /* same page asked again */
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_DONE);
     dbx__pager_dispose(&pg);
@@ -210,7 +213,7 @@ static void test_malformed_pages(void **state)
     script("{\"clusters\":{\"not\":\"an array\"}}", 0);
     dbx__pager pg;
     assert_int_equal(dbx__pager_init(&pg, C, DBX__PAGE_TOKEN_QUERY, "GET", "/l", NULL, "clusters", NULL, 0, 0), 0);
-    json_t *item;
+    dbx__jv item;
     assert_int_equal(dbx__pager_next(&pg, &item), DBX_EBADRESPONSE);
     assert_non_null(strstr(dbx_client_last_error(C)->message, "not an array"));
     dbx__pager_dispose(&pg);
@@ -225,6 +228,49 @@ static void test_malformed_pages(void **state)
     dbx__pager_dispose(&pg);
 }
 
+/* A failed allocation never moves the cursor: the next call asks for the
+ * same page again (with its token), and no item is skipped or repeated. */
+static void test_oom_keeps_the_cursor(void **state)
+{
+    (void)state;
+    const char *want[] = {"a", "b", "c", "d"};
+    for (long n = 1; n <= 40; n++) {
+        for (int i = 0; i < S->calls && i < 2048; i++) {
+            free(S->urls[i]);
+            free(S->sent[i]);
+        }
+        S->n = S->next = S->calls = 0;
+        script("{\"clusters\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"next_page_token\":\"t1\"}", 0);
+        script("{\"clusters\":[{\"id\":\"c\"},{\"id\":\"d\"}]}", 0);
+        S->by_token = 1;
+        dbx__pager pg;
+        assert_int_equal(dbx__pager_init(&pg, C, DBX__PAGE_TOKEN_QUERY, "GET", "/l?f=1", NULL, "clusters",
+                                         "page_size", 2, 0), 0);
+        dbx__jv item;
+        int got = 0, failures = 0;
+        dbx__alloc_fail_after(n);
+        while (got < 4) {
+            dbx_status st = dbx__pager_next(&pg, &item);
+            if (st == DBX_ENOMEM) {
+                failures++;
+                assert_true(failures < 3);
+                continue;
+            }
+            assert_int_equal(st, DBX_OK);
+            assert_string_equal(dbx__jv_get_str(item, "id", ""), want[got]);
+            got++;
+        }
+        assert_int_equal(dbx__pager_next(&pg, &item), DBX_DONE);
+        dbx__alloc_fail_after(0);
+        S->by_token = 0;
+        /* every request kept its filter; the second page's kept its token */
+        for (int i = 0; i < S->calls; i++)
+            assert_non_null(strstr(S->urls[i], "?f=1&page_size=2"));
+        assert_non_null(strstr(S->urls[S->calls - 1], "page_token=t1"));
+        dbx__pager_dispose(&pg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +280,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_max_items_stops_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_page_is_retried_by_next_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oom_keeps_the_cursor, setup, teardown),
     };
     return cmocka_run_group_tests_name("pager", tests, NULL, NULL);
 }

@@ -104,32 +104,53 @@ static void check_backoff(int retry, long initial, long max, long lo, long hi)
         if (d > seen_max)
             seen_max = d;
     }
-    /* jitter spreads over the range (700 ms wide) */
-    if (seen_min > lo + 100 || seen_max < hi - 100)
+    /* jitter spreads over the range (the upper half of the backoff) */
+    long slack = (hi - lo) / 8;
+    if (hi > lo && (seen_min > lo + slack || seen_max < hi - slack))
         fail_msg("backoff(%d) jitter too narrow: [%ld, %ld] of [%ld, %ld]", retry, seen_min, seen_max, lo, hi);
 }
 
 static void backoff_bounds(void **state)
 {
     (void)state;
-    check_backoff(1, 1000, 10000, 1050, 1750);
-    check_backoff(2, 1000, 10000, 2050, 2750);
-    check_backoff(3, 1000, 10000, 3050, 3750);
-    check_backoff(10, 1000, 10000, 10050, 10750);
-    /* capped at max + 750 */
-    check_backoff(11, 1000, 10000, 10050, 10750);
-    check_backoff(50, 1000, 10000, 10050, 10750);
-    check_backoff(INT_MAX, 1000, 10000, 10050, 10750);
-    check_backoff(4, 500, 2000, 2050, 2750);
+    /* exponential from `initial`, doubling, capped at `max`; equal jitter [d/2, d] */
+    check_backoff(1, 1000, 10000, 500, 1000);
+    check_backoff(2, 1000, 10000, 1000, 2000);
+    check_backoff(3, 1000, 10000, 2000, 4000);
+    check_backoff(4, 1000, 10000, 4000, 8000);
+    check_backoff(5, 1000, 10000, 5000, 10000);
+    check_backoff(10, 1000, 10000, 5000, 10000);
+    check_backoff(50, 1000, 10000, 5000, 10000);
+    check_backoff(INT_MAX, 1000, 10000, 5000, 10000);
+    check_backoff(3, 500, 2000, 1000, 2000);
     /* retry < 1 is the first retry */
-    check_backoff(0, 1000, 10000, 1050, 1750);
-    check_backoff(-3, 1000, 10000, 1050, 1750);
+    check_backoff(0, 1000, 10000, 500, 1000);
+    check_backoff(-3, 1000, 10000, 500, 1000);
     /* initial <= 0 is 1000 */
-    check_backoff(1, 0, 10000, 1050, 1750);
-    check_backoff(1, -5, 10000, 1050, 1750);
-    check_backoff(3, 0, 10000, 3050, 3750);
+    check_backoff(1, 0, 10000, 500, 1000);
+    check_backoff(1, -5, 10000, 500, 1000);
+    check_backoff(3, 0, 10000, 2000, 4000);
     /* max below initial: initial wins */
-    check_backoff(5, 3000, 100, 3050, 3750);
+    check_backoff(5, 3000, 100, 1500, 3000);
+    /* the floor: whatever the configuration, never below DBX__RETRY_FLOOR_MS */
+    check_backoff(1, 1, 1, DBX__RETRY_FLOOR_MS, DBX__RETRY_FLOOR_MS);
+    check_backoff(7, 10, 40, DBX__RETRY_FLOOR_MS, DBX__RETRY_FLOOR_MS);
+}
+
+/* Retry-After is a floor under the backoff: "0" and past dates change
+ * nothing, a long one wins. */
+static void retry_after_is_a_floor(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 200; i++) {
+        long d = dbx__retry_delay_ms(1, 1000, 10000, 0);
+        assert_true(d >= 500 && d <= 1000);
+        d = dbx__retry_delay_ms(1, 1, 1, 0);
+        assert_int_equal(d, DBX__RETRY_FLOOR_MS);
+        d = dbx__retry_delay_ms(2, 1000, 10000, -1);
+        assert_true(d >= 1000 && d <= 2000);
+        assert_int_equal(dbx__retry_delay_ms(1, 1000, 10000, 30000), 30000);
+    }
 }
 
 static void transient_messages(void **state)
@@ -177,6 +198,7 @@ int main(void)
         cmocka_unit_test(retry_after_overflowing_number),
         cmocka_unit_test(retry_after_http_date),
         cmocka_unit_test(backoff_bounds),
+        cmocka_unit_test(retry_after_is_a_floor),
         cmocka_unit_test(transient_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,976 @@
+/*
+ * libdbx internal: one-pass JSON validation and indexing, typed getters,
+ * re-serialisation and lazy jansson views. See jdoc.h for the contract.
+ *
+ * Layout: every value is one token {pos, aux} in document order. An
+ * object's children are key, value, key, value...; a container's aux is
+ * the index just past its subtree, so skipping a member costs O(1) and a
+ * lookup is a linear walk over the members. The type of a token is the
+ * byte at text[pos]: '{', '[', '"', 't', 'f', 'n', else a number.
+ *
+ * Pass 1 validates and records tokens without touching the text, so an
+ * invalid body can still be quoted in an error message. Pass 2 runs over
+ * the string tokens only: it unescapes in place (the result is never
+ * longer than the escaped text) and writes a NUL where the closing quote
+ * was. Opening quotes stay, which keeps the type byte.
+ */
+#define _GNU_SOURCE
+#include "jdoc.h"
+#include "json_util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HI 0x80000000u /* aux flag: escaped string (pass 1) / real number */
+
+/* ---- locale-independent strtod ---------------------------------------------- */
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void make_c_locale(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
+
+static double c_strtod(const char *s)
+{
+    /* numbers are always '.'-decimal, whatever the process locale says */
+    pthread_once(&c_locale_once, make_c_locale);
+    return c_locale ? strtod_l(s, NULL, c_locale) : strtod(s, NULL);
+}
+
+/* ---- pass 1: validate and index ---------------------------------------------- */
+
+typedef struct ix {
+    const unsigned char *s, *p, *end;
+    dbx__jtok *tok;
+    uint32_t n, cap;
+    int oom;
+    dbx__jerr *err;
+} ix;
+
+static int fail_at(ix *x, const unsigned char *at, const char *msg)
+{
+    if (x->err) {
+        snprintf(x->err->msg, sizeof x->err->msg, "%s", msg);
+        x->err->pos = (size_t)(at - x->s);
+    }
+    return -1;
+}
+
+static int push(ix *x, size_t pos, uint32_t aux)
+{
+    if (x->n == x->cap) {
+        uint32_t ncap = x->cap + x->cap / 2 + 16;
+        if (ncap < x->cap) /* cannot happen below 4 GiB of text, but never wrap */
+            return x->oom = 1, -1;
+        dbx__jtok *t = dbx__realloc(x->tok, (size_t)ncap * sizeof *t);
+        if (!t)
+            return x->oom = 1, -1;
+        x->tok = t;
+        x->cap = ncap;
+    }
+    x->tok[x->n].pos = (uint32_t)pos;
+    x->tok[x->n].aux = aux;
+    x->n++;
+    return 0;
+}
+
+/* 1 for bytes that end the fast path of a string: control characters,
+ * '"', '\\' and every byte >= 0x80 (UTF-8, validated separately). */
+static const unsigned char special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* Length of a valid UTF-8 sequence at s (2..4), or 0 when invalid. */
+static int utf8_len(const unsigned char *s, const unsigned char *end)
+{
+    unsigned c = s[0], cp;
+    int n;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (end - s < n)
+        return 0;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static int hex4(const unsigned char *s, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = s[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
+        v = (v << 4) | d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Scan a string whose opening quote is at x->p; push its token. `key`:
+ * reject an escaped NUL (jansson cannot hold it in a key). */
+static int scan_string(ix *x, int key)
+{
+    const unsigned char *q = x->p, *p = q + 1, *end = x->end;
+    uint32_t esc = 0;
+    for (;;) {
+        while (p < end && !special[*p])
+            p++;
+        if (p >= end)
+            return fail_at(x, p, "premature end of input in a string");
+        unsigned c = *p;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return fail_at(x, p, "control character in a string");
+        if (c >= 0x80) {
+            int k = utf8_len(p, end);
+            if (!k)
+                return fail_at(x, p, "invalid UTF-8 in a string");
+            p += k;
+            continue;
+        }
+        /* backslash */
+        esc = HI;
+        if (end - p < 2)
+            return fail_at(x, p, "premature end of input in an escape");
+        unsigned e = p[1];
+        if (e == 'u') {
+            unsigned cp;
+            if (end - p < 6 || hex4(p + 2, &cp) != 0)
+                return fail_at(x, p, "invalid \\u escape");
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned lo;
+                if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, &lo) != 0 || lo < 0xDC00 ||
+                    lo > 0xDFFF)
+                    return fail_at(x, p, "invalid Unicode: unpaired high surrogate");
+                p += 12;
+                continue;
+            }
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return fail_at(x, p, "invalid Unicode: unpaired low surrogate");
+            if (cp == 0 && key)
+                return fail_at(x, p, "NUL byte in object key not supported");
+            p += 6;
+            continue;
+        }
+        if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't')
+            return fail_at(x, p, "invalid escape");
+        p += 2;
+    }
+    size_t raw = (size_t)(p - q - 1);
+    if (raw >= HI)
+        return fail_at(x, q, "string too long");
+    if (push(x, (size_t)(q - x->s), (uint32_t)raw | esc) != 0)
+        return -1;
+    x->p = p + 1;
+    return 0;
+}
+
+/* Does a decimal integer (no sign, no leading zero) overflow int64? */
+static int int_overflows(const unsigned char *d, size_t nd, int negative)
+{
+    static const char max[] = "9223372036854775807", min[] = "9223372036854775808";
+    if (nd < 19)
+        return 0;
+    if (nd > 19)
+        return 1;
+    return memcmp(d, negative ? min : max, 19) > 0;
+}
+
+static int scan_number(ix *x)
+{
+    const unsigned char *s = x->p, *p = s, *end = x->end;
+    int neg = 0, real = 0;
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    const unsigned char *digits = p;
+    if (p < end && *p == '0') {
+        p++;
+    } else if (p < end && *p >= '1' && *p <= '9') {
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    } else {
+        return fail_at(x, p, "invalid number");
+    }
+    size_t int_digits = (size_t)(p - digits);
+    if (p < end && *p == '.') {
+        real = 1;
+        p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return fail_at(x, p, "invalid number: digits expected after '.'");
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    long exp10 = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        real = 1;
+        p++;
+        int eneg = 0;
+        if (p < end && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        if (p >= end || *p < '0' || *p > '9')
+            return fail_at(x, p, "invalid number: digits expected in the exponent");
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (exp10 < 100000)
+                exp10 = exp10 * 10 + (*p - '0');
+            p++;
+        }
+        if (eneg)
+            exp10 = -exp10;
+    }
+    size_t n = (size_t)(p - s);
+    if (n >= HI)
+        return fail_at(x, s, "number too long");
+    if (!real) {
+        if (int_overflows(digits, int_digits, neg))
+            return fail_at(x, s, neg ? "too big negative integer" : "too big integer");
+    } else if ((long)int_digits + exp10 >= 300) {
+        /* only a number this large can overflow a double: check exactly.
+         * The text stops at a byte strtod cannot take (validated grammar). */
+        if (isinf(c_strtod((const char *)s)))
+            return fail_at(x, s, "real number overflow");
+    }
+    if (push(x, (size_t)(s - x->s), (uint32_t)n | (real ? HI : 0)) != 0)
+        return -1;
+    x->p = p;
+    return 0;
+}
+
+#define SKIP_WS(x)                                                                                  \
+    while ((x)->p < (x)->end && (*(x)->p == ' ' || *(x)->p == '\n' || *(x)->p == '\r' || *(x)->p == '\t')) \
+    (x)->p++
+
+static int index_text(ix *x)
+{
+    uint32_t small[64], *stack = small;
+    size_t depth = 0, scap = sizeof small / sizeof *small;
+    int rc = -1;
+
+    for (;;) {
+        /* ---- a value ---- */
+        SKIP_WS(x);
+        if (x->p >= x->end) {
+            fail_at(x, x->p, "premature end of input");
+            goto out;
+        }
+        if (depth + 1 > DBX__JSON_MAX_DEPTH) {
+            fail_at(x, x->p, "maximum parsing depth reached");
+            goto out;
+        }
+        unsigned c = *x->p;
+        if (c == '{' || c == '[') {
+            if (push(x, (size_t)(x->p - x->s), 0) != 0)
+                goto out;
+            if (depth == scap) {
+                size_t ncap = scap * 2;
+                uint32_t *ns = stack == small ? dbx__malloc(ncap * sizeof *ns) : dbx__realloc(stack, ncap * sizeof *ns);
+                if (!ns) {
+                    x->oom = 1;
+                    goto out;
+                }
+                if (stack == small)
+                    memcpy(ns, small, sizeof small);
+                stack = ns;
+                scap = ncap;
+            }
+            stack[depth++] = x->n - 1;
+            x->p++;
+            SKIP_WS(x);
+            if (x->p < x->end && *x->p == (c == '{' ? '}' : ']')) {
+                x->p++;
+                x->tok[stack[--depth]].aux = x->n; /* empty: complete */
+            } else if (c == '{') {
+                goto object_key;
+            } else {
+                continue; /* first element */
+            }
+        } else if (c == '"') {
+            if (scan_string(x, 0) != 0)
+                goto out;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            if (scan_number(x) != 0)
+                goto out;
+        } else {
+            static const char *words[] = {"true", "false", "null"};
+            const char *w = c == 't' ? words[0] : c == 'f' ? words[1] : c == 'n' ? words[2] : NULL;
+            size_t wl = w ? strlen(w) : 0;
+            if (!w || (size_t)(x->end - x->p) < wl || memcmp(x->p, w, wl) != 0) {
+                fail_at(x, x->p, "invalid token");
+                goto out;
+            }
+            if (push(x, (size_t)(x->p - x->s), 0) != 0)
+                goto out;
+            x->p += wl;
+        }
+
+        /* ---- after a value: separators and closers ---- */
+        for (;;) {
+            if (depth == 0) {
+                SKIP_WS(x);
+                if (x->p != x->end) {
+                    fail_at(x, x->p, "end of input expected");
+                    goto out;
+                }
+                rc = 0;
+                goto out;
+            }
+            uint32_t top = stack[depth - 1];
+            int is_obj = x->s[x->tok[top].pos] == '{';
+            SKIP_WS(x);
+            if (x->p >= x->end) {
+                fail_at(x, x->p, "premature end of input");
+                goto out;
+            }
+            if (*x->p == ',') {
+                x->p++;
+                if (is_obj)
+                    goto object_key;
+                break; /* next element */
+            }
+            if (*x->p == (is_obj ? '}' : ']')) {
+                x->p++;
+                x->tok[top].aux = x->n;
+                depth--;
+                continue;
+            }
+            fail_at(x, x->p, is_obj ? "',' or '}' expected" : "',' or ']' expected");
+            goto out;
+        }
+        continue;
+
+    object_key:
+        SKIP_WS(x);
+        if (x->p >= x->end || *x->p != '"') {
+            fail_at(x, x->p, "string or '}' expected");
+            goto out;
+        }
+        if (scan_string(x, 1) != 0)
+            goto out;
+        SKIP_WS(x);
+        if (x->p >= x->end || *x->p != ':') {
+            fail_at(x, x->p, "':' expected");
+            goto out;
+        }
+        x->p++;
+    }
+out:
+    if (stack != small)
+        dbx__free(stack);
+    if (x->oom)
+        fail_at(x, x->p, "out of memory");
+    return rc;
+}
+
+/* ---- pass 2: unescape strings in place ----------------------------------------- */
+
+static size_t put_utf8(unsigned char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (cp >> 6));
+        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18));
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Unescape validated text [s, s+n) in place; returns the new length. */
+static size_t unescape(unsigned char *s, size_t n)
+{
+    unsigned char *o = s, *p = s, *end = s + n;
+    while (p < end) {
+        unsigned char *bs = memchr(p, '\\', (size_t)(end - p));
+        if (!bs)
+            bs = end;
+        if (o != p)
+            memmove(o, p, (size_t)(bs - p));
+        o += bs - p;
+        p = bs;
+        if (p >= end)
+            break;
+        unsigned e = p[1];
+        p += 2;
+        switch (e) {
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            hex4(p, &cp);
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                hex4(p + 2, &lo);
+                p += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            o += put_utf8(o, cp);
+            break;
+        }
+        default: *o++ = (unsigned char)e; break; /* " \ / */
+        }
+    }
+    return (size_t)(o - s);
+}
+
+static void finish_strings(dbx__jdoc *d)
+{
+    unsigned char *t = (unsigned char *)d->text;
+    for (uint32_t i = 0; i < d->n; i++) {
+        dbx__jtok *k = &d->tok[i];
+        if (t[k->pos] != '"')
+            continue;
+        unsigned char *s = t + k->pos + 1;
+        size_t n = k->aux & ~HI;
+        if (k->aux & HI)
+            n = unescape(s, n);
+        s[n] = '\0';
+        k->aux = (uint32_t)n;
+    }
+}
+
+dbx_status dbx__jdoc_parse(dbx__jdoc *doc, char *text, size_t len, int take, dbx__jerr *err)
+{
+    memset(doc, 0, sizeof *doc);
+    if (err) {
+        err->msg[0] = '\0';
+        err->pos = 0;
+    }
+    ix x = {(const unsigned char *)text, (const unsigned char *)text, (const unsigned char *)text + len,
+            NULL, 0, 0, 0, err};
+    if (len >= UINT32_MAX) {
+        fail_at(&x, x.s, "document too large to index");
+        return DBX_EBADRESPONSE;
+    }
+    /* a first guess that fits typical API JSON (one token per ~8 bytes) */
+    x.cap = (uint32_t)(len / 8 + 16);
+    if (!(x.tok = dbx__malloc((size_t)x.cap * sizeof *x.tok))) {
+        fail_at(&x, x.s, "out of memory");
+        return DBX_ENOMEM;
+    }
+    if (index_text(&x) != 0) {
+        dbx__free(x.tok);
+        return x.oom ? DBX_ENOMEM : DBX_EBADRESPONSE;
+    }
+    doc->text = text;
+    doc->len = len;
+    doc->tok = x.tok;
+    doc->n = x.n;
+    doc->owns_text = take;
+    finish_strings(doc);
+    return DBX_OK;
+}
+
+void dbx__jdoc_dispose(dbx__jdoc *doc)
+{
+    if (!doc)
+        return;
+    if (doc->owns_text)
+        dbx__free(doc->text);
+    dbx__free(doc->tok);
+    memset(doc, 0, sizeof *doc);
+}
+
+dbx_status dbx__jdoc_parse_object(dbx__jdoc *doc, const void *owner, dbx__buf *body)
+{
+    memset(doc, 0, sizeof *doc);
+    size_t i = 0;
+    while (i < body->len && isspace((unsigned char)body->ptr[i]))
+        i++;
+    if (i == body->len) {
+        /* empty body: the empty object */
+        dbx__buf_clear(body);
+        if (dbx__buf_puts(body, "{}") != 0)
+            return dbx__fail(owner, DBX_ENOMEM, "out of memory");
+    }
+    /* a large buffer grown by doubling: give the slack back before keeping it */
+    if (body->cap > (64u << 10) && body->cap - body->len > body->len / 4) {
+        char *shrunk = dbx__realloc(body->ptr, body->len + 1);
+        if (shrunk) {
+            body->ptr = shrunk;
+            body->cap = body->len + 1;
+        }
+    }
+    dbx__jerr err;
+    dbx_status st = dbx__jdoc_parse(doc, body->ptr, body->len, 1, &err);
+    if (st == DBX_ENOMEM)
+        return dbx__fail(owner, DBX_ENOMEM, "out of memory while reading the response");
+    if (st != DBX_OK) {
+        dbx__buf snip = DBX__BUF_INIT;
+        dbx__redact_body(&snip, body->ptr, body->len, 60);
+        dbx__fail(owner, DBX_EBADRESPONSE, "response is not valid JSON (%s at byte %zu of %zu): %s", err.msg,
+                  err.pos, body->len, snip.ptr ? snip.ptr : "");
+        dbx__buf_dispose(&snip);
+        return DBX_EBADRESPONSE;
+    }
+    if (doc->text[doc->tok[0].pos] != '{') {
+        doc->owns_text = 0; /* the body stays the caller's */
+        dbx__jdoc_dispose(doc);
+        return dbx__fail(owner, DBX_EBADRESPONSE, "response is JSON but not an object");
+    }
+    /* the document owns the bytes now */
+    body->ptr = NULL;
+    body->len = body->cap = 0;
+    return DBX_OK;
+}
+
+/* ---- values ------------------------------------------------------------------------ */
+
+static inline unsigned char tbyte(const dbx__jdoc *d, uint32_t i) { return (unsigned char)d->text[d->tok[i].pos]; }
+
+static inline uint32_t skip(const dbx__jdoc *d, uint32_t i)
+{
+    unsigned char c = tbyte(d, i);
+    return c == '{' || c == '[' ? d->tok[i].aux : i + 1;
+}
+
+dbx__jv dbx__jdoc_root(const dbx__jdoc *doc)
+{
+    dbx__jv v = {doc && doc->n ? doc : NULL, 0};
+    return v;
+}
+
+dbx__jtype dbx__jv_type(dbx__jv v)
+{
+    if (!v.doc)
+        return DBX__J_ABSENT;
+    switch (tbyte(v.doc, v.i)) {
+    case '{': return DBX__J_OBJECT;
+    case '[': return DBX__J_ARRAY;
+    case '"': return DBX__J_STRING;
+    case 't': return DBX__J_TRUE;
+    case 'f': return DBX__J_FALSE;
+    case 'n': return DBX__J_NULL;
+    default: return v.doc->tok[v.i].aux & HI ? DBX__J_REAL : DBX__J_INTEGER;
+    }
+}
+
+int dbx__jv_is_object(dbx__jv v) { return v.doc && tbyte(v.doc, v.i) == '{'; }
+int dbx__jv_is_array(dbx__jv v) { return v.doc && tbyte(v.doc, v.i) == '['; }
+
+static dbx__jv get_n(dbx__jv obj, const char *key, size_t klen)
+{
+    dbx__jv found = DBX__JV_ABSENT;
+    if (!dbx__jv_is_object(obj))
+        return found;
+    const dbx__jdoc *d = obj.doc;
+    uint32_t end = d->tok[obj.i].aux;
+    for (uint32_t k = obj.i + 1; k < end;) {
+        const dbx__jtok *t = &d->tok[k];
+        if (t->aux == klen && memcmp(d->text + t->pos + 1, key, klen) == 0) {
+            found.doc = d;
+            found.i = k + 1; /* keep going: the last duplicate wins */
+        }
+        k = skip(d, k + 1);
+    }
+    return found;
+}
+
+dbx__jv dbx__jv_get(dbx__jv obj, const char *key)
+{
+    return key ? get_n(obj, key, strlen(key)) : DBX__JV_ABSENT;
+}
+
+dbx__jv dbx__jv_path(dbx__jv obj, const char *path)
+{
+    dbx__jv cur = obj;
+    while (cur.doc && path && *path) {
+        size_t n = strcspn(path, ".");
+        cur = get_n(cur, path, n);
+        path += n;
+        if (*path == '.')
+            path++;
+    }
+    return cur;
+}
+
+const char *dbx__jv_str(dbx__jv v, const char *fallback)
+{
+    if (!v.doc || tbyte(v.doc, v.i) != '"')
+        return fallback;
+    return v.doc->text + v.doc->tok[v.i].pos + 1;
+}
+
+size_t dbx__jv_strlen(dbx__jv v)
+{
+    return v.doc && tbyte(v.doc, v.i) == '"' ? v.doc->tok[v.i].aux : 0;
+}
+
+/* A validated JSON integer's text that fits int64 (checked by pass 1). */
+static int64_t parse_int_text(const char *s)
+{
+    int neg = *s == '-';
+    s += neg;
+    uint64_t u = 0;
+    while (*s >= '0' && *s <= '9')
+        u = u * 10 + (uint64_t)(*s++ - '0');
+    return neg ? (int64_t)(0 - u) : (int64_t)u;
+}
+
+int64_t dbx__jv_int(dbx__jv v, int64_t fallback)
+{
+    if (!v.doc)
+        return fallback;
+    const dbx__jdoc *d = v.doc;
+    const char *s = d->text + d->tok[v.i].pos;
+    unsigned char c = (unsigned char)*s;
+    if (c == '"') {
+        /* a decimal string, whole: "123", "-5" */
+        const char *p = s + 1;
+        size_t n = d->tok[v.i].aux;
+        size_t k = p[0] == '-';
+        if (n == k || n - k > 19)
+            return fallback;
+        for (size_t j = k; j < n; j++)
+            if (p[j] < '0' || p[j] > '9')
+                return fallback;
+        if (p[k] == '0' && n - k > 1)
+            return fallback; /* no leading zeros, as JSON */
+        if (int_overflows((const unsigned char *)p + k, n - k, k))
+            return fallback;
+        return parse_int_text(p);
+    }
+    if (c != '-' && (c < '0' || c > '9'))
+        return fallback;
+    if (!(d->tok[v.i].aux & HI))
+        return parse_int_text(s);
+    double x = c_strtod(s);
+    if (x >= -9.2e18 && x <= 9.2e18 && (double)(int64_t)x == x)
+        return (int64_t)x;
+    return fallback;
+}
+
+double dbx__jv_real(dbx__jv v, double fallback)
+{
+    if (!v.doc)
+        return fallback;
+    const char *s = v.doc->text + v.doc->tok[v.i].pos;
+    unsigned char c = (unsigned char)*s;
+    if (c != '-' && (c < '0' || c > '9'))
+        return fallback;
+    return v.doc->tok[v.i].aux & HI ? c_strtod(s) : (double)parse_int_text(s);
+}
+
+int dbx__jv_bool(dbx__jv v, int fallback)
+{
+    if (!v.doc)
+        return fallback;
+    unsigned char c = tbyte(v.doc, v.i);
+    return c == 't' ? 1 : c == 'f' ? 0 : fallback;
+}
+
+const char *dbx__jv_get_str(dbx__jv obj, const char *key, const char *fallback) { return dbx__jv_str(dbx__jv_get(obj, key), fallback); }
+int64_t dbx__jv_get_int(dbx__jv obj, const char *key, int64_t fallback) { return dbx__jv_int(dbx__jv_get(obj, key), fallback); }
+double dbx__jv_get_real(dbx__jv obj, const char *key, double fallback) { return dbx__jv_real(dbx__jv_get(obj, key), fallback); }
+int dbx__jv_get_bool(dbx__jv obj, const char *key, int fallback) { return dbx__jv_bool(dbx__jv_get(obj, key), fallback); }
+
+/* ---- iteration --------------------------------------------------------------------------- */
+
+void dbx__jv_iter(dbx__jv c, dbx__jit *it)
+{
+    memset(it, 0, sizeof *it);
+    if (!c.doc)
+        return;
+    unsigned char t = tbyte(c.doc, c.i);
+    if (t != '{' && t != '[')
+        return;
+    it->doc = c.doc;
+    it->i = c.i + 1;
+    it->end = c.doc->tok[c.i].aux;
+    it->obj = t == '{';
+}
+
+int dbx__jit_next(dbx__jit *it, dbx__jv *value, const char **key)
+{
+    if (!it->doc || it->i >= it->end)
+        return 0;
+    uint32_t v = it->i;
+    if (it->obj) {
+        if (key)
+            *key = it->doc->text + it->doc->tok[v].pos + 1;
+        v++;
+    }
+    value->doc = it->doc;
+    value->i = v;
+    it->i = skip(it->doc, v);
+    return 1;
+}
+
+size_t dbx__jv_count(dbx__jv c)
+{
+    dbx__jit it;
+    dbx__jv v;
+    size_t n = 0;
+    dbx__jv_iter(c, &it);
+    while (dbx__jit_next(&it, &v, NULL))
+        n++;
+    return n;
+}
+
+/* ---- re-serialisation ---------------------------------------------------------------------- */
+
+static void put_escaped(dbx__buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    dbx__buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        dbx__buf_put(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': dbx__buf_puts(b, "\\\""); break;
+        case '\\': dbx__buf_puts(b, "\\\\"); break;
+        case '\b': dbx__buf_puts(b, "\\b"); break;
+        case '\f': dbx__buf_puts(b, "\\f"); break;
+        case '\n': dbx__buf_puts(b, "\\n"); break;
+        case '\r': dbx__buf_puts(b, "\\r"); break;
+        case '\t': dbx__buf_puts(b, "\\t"); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            dbx__buf_put(b, u, 6);
+        }
+        }
+    }
+    dbx__buf_put(b, s + run, n - run);
+    dbx__buf_putc(b, '"');
+}
+
+/* Open containers while walking tokens [first, end): their end index and
+ * how many children were written. Heap-grown past a small array. */
+typedef struct open_c {
+    uint32_t end, count;
+    int obj;
+} open_c;
+
+typedef struct walk {
+    open_c small[32], *st;
+    size_t depth, cap;
+} walk;
+
+static void walk_init(walk *w)
+{
+    w->st = w->small;
+    w->depth = 0;
+    w->cap = sizeof w->small / sizeof *w->small;
+}
+
+static int walk_push(walk *w, uint32_t end, int obj)
+{
+    if (w->depth == w->cap) {
+        size_t ncap = w->cap * 2;
+        open_c *ns = w->st == w->small ? dbx__malloc(ncap * sizeof *ns) : dbx__realloc(w->st, ncap * sizeof *ns);
+        if (!ns)
+            return -1;
+        if (w->st == w->small)
+            memcpy(ns, w->small, sizeof w->small);
+        w->st = ns;
+        w->cap = ncap;
+    }
+    w->st[w->depth].end = end;
+    w->st[w->depth].count = 0;
+    w->st[w->depth].obj = obj;
+    w->depth++;
+    return 0;
+}
+
+static void walk_dispose(walk *w)
+{
+    if (w->st != w->small)
+        dbx__free(w->st);
+}
+
+char *dbx__jv_dump(dbx__jv v)
+{
+    if (!v.doc)
+        return NULL;
+    const dbx__jdoc *d = v.doc;
+    uint32_t last = skip(d, v.i);
+    dbx__buf b = DBX__BUF_INIT;
+    walk w;
+    walk_init(&w);
+    int oom = 0;
+    for (uint32_t k = v.i; k < last && !oom; k++) {
+        /* close what ends here */
+        while (w.depth && w.st[w.depth - 1].end == k) {
+            dbx__buf_putc(&b, w.st[w.depth - 1].obj ? '}' : ']');
+            w.depth--;
+        }
+        if (w.depth) {
+            open_c *top = &w.st[w.depth - 1];
+            if (top->obj)
+                dbx__buf_puts(&b, top->count % 2 ? ":" : top->count ? "," : "");
+            else if (top->count)
+                dbx__buf_putc(&b, ',');
+            top->count++;
+        }
+        const dbx__jtok *t = &d->tok[k];
+        const char *s = d->text + t->pos;
+        switch (*s) {
+        case '{':
+        case '[':
+            if (t->aux == k + 1) {
+                dbx__buf_puts(&b, *s == '{' ? "{}" : "[]");
+            } else {
+                dbx__buf_putc(&b, *s);
+                oom = walk_push(&w, t->aux, *s == '{') != 0;
+            }
+            break;
+        case '"': put_escaped(&b, s + 1, t->aux); break;
+        case 't': dbx__buf_puts(&b, "true"); break;
+        case 'f': dbx__buf_puts(&b, "false"); break;
+        case 'n': dbx__buf_puts(&b, "null"); break;
+        default: dbx__buf_put(&b, s, t->aux & ~HI); break;
+        }
+    }
+    while (w.depth) {
+        dbx__buf_putc(&b, w.st[w.depth - 1].obj ? '}' : ']');
+        w.depth--;
+    }
+    walk_dispose(&w);
+    if (oom || b.oom) {
+        dbx__buf_dispose(&b);
+        return NULL;
+    }
+    return dbx__buf_detach(&b);
+}
+
+/* ---- jansson --------------------------------------------------------------------------------- */
+
+static json_t *scalar_to_jansson(const dbx__jdoc *d, uint32_t k)
+{
+    const dbx__jtok *t = &d->tok[k];
+    const char *s = d->text + t->pos;
+    switch (*s) {
+    case '"': return json_stringn_nocheck(s + 1, t->aux);
+    case 't': return json_true();
+    case 'f': return json_false();
+    case 'n': return json_null();
+    default: return t->aux & HI ? json_real(c_strtod(s)) : json_integer((json_int_t)parse_int_text(s));
+    }
+}
+
+json_t *dbx__jv_to_jansson(dbx__jv v)
+{
+    if (!v.doc)
+        return NULL;
+    const dbx__jdoc *d = v.doc;
+    uint32_t last = skip(d, v.i);
+    /* parallel stacks: open containers (walk) and their jansson values */
+    walk w;
+    walk_init(&w);
+    json_t *small[32], **vals = small;
+    size_t vcap = 32;
+    json_t *root = NULL;
+    const char *key = NULL;
+    size_t klen = 0;
+    int ok = 1;
+    for (uint32_t k = v.i; k < last && ok; k++) {
+        while (w.depth && w.st[w.depth - 1].end == k)
+            w.depth--;
+        open_c *top = w.depth ? &w.st[w.depth - 1] : NULL;
+        if (top && top->obj && top->count % 2 == 0) {
+            key = d->text + d->tok[k].pos + 1; /* a member's key */
+            klen = d->tok[k].aux;
+            top->count++;
+            continue;
+        }
+        const char *s = d->text + d->tok[k].pos;
+        int container = *s == '{' || *s == '[';
+        json_t *val = container ? (*s == '{' ? json_object() : json_array()) : scalar_to_jansson(d, k);
+        if (!val) {
+            ok = 0;
+            break;
+        }
+        if (!top) {
+            root = val;
+        } else {
+            json_t *parent = vals[w.depth - 1];
+            int rc = top->obj ? json_object_setn_new_nocheck(parent, key, klen, val) : json_array_append_new(parent, val);
+            top->count++;
+            if (rc != 0) {
+                ok = 0;
+                break;
+            }
+        }
+        if (container && d->tok[k].aux > k + 1) {
+            if (w.depth == vcap) {
+                size_t ncap = vcap * 2;
+                json_t **nv = vals == small ? dbx__malloc(ncap * sizeof *nv) : dbx__realloc(vals, ncap * sizeof *nv);
+                if (!nv) {
+                    ok = 0;
+                    break;
+                }
+                if (vals == small)
+                    memcpy(nv, small, sizeof small);
+                vals = nv;
+                vcap = ncap;
+            }
+            vals[w.depth] = val;
+            if (walk_push(&w, d->tok[k].aux, *s == '{') != 0) {
+                ok = 0;
+                break;
+            }
+        }
+    }
+    walk_dispose(&w);
+    if (vals != small)
+        dbx__free(vals);
+    if (!ok) {
+        dbx__json_decref_deep(root);
+        return NULL;
+    }
+    return root;
+}
