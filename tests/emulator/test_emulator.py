@@ -411,6 +411,161 @@ def test_events_paging(emu):
     assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
 
 
+def _running(emu, spec=SPEC):
+    cid = emu.api("POST", "create", spec)[1]["cluster_id"]
+    emu.advance(1000)
+    assert emu.cluster(cid)["state"] == "RUNNING"
+    return cid
+
+
+def _event_types(emu, cid):
+    return [e["type"] for e in emu.api("POST", "events", {"cluster_id": cid,
+                                                          "order": "ASC"})[1]["events"]]
+
+
+def test_autoscale_needs_max_above_min(emu):
+    status, body = emu.api("POST", "create", {"spark_version": SPEC["spark_version"],
+                                              "autoscale": {"min_workers": 2, "max_workers": 2}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "max_workers")
+    status, body = emu.api("POST", "create", {"spark_version": SPEC["spark_version"],
+                                              "autoscale": {"min_workers": 2, "max_workers": 3}})
+    assert status == 200
+
+
+def test_pin_unpin(emu):
+    cid = emu.api("POST", "create", SPEC)[1]["cluster_id"]
+    other = emu.api("POST", "create", dict(SPEC, cluster_name="c2"))[1]["cluster_id"]
+    assert "pinned_by_user_name" not in emu.cluster(cid)
+    assert emu.api("POST", "pin", {"cluster_id": cid}) == (200, {})
+    assert emu.call("POST", "/api/2.0/clusters/pin", {"cluster_id": cid}) == (200, {})  # no-op
+    assert emu.cluster(cid)["pinned_by_user_name"] == "emulator-user@example.com"
+    ids = lambda q: [c["cluster_id"] for c in emu.api("GET", "list", query=q)[1].get(
+        "clusters", [])]
+    assert ids({"filter_by.is_pinned": "true"}) == [cid]
+    assert ids({"filter_by.is_pinned": "false"}) == [other]
+    assert emu.api("POST", "unpin", {"cluster_id": cid}) == (200, {})
+    assert emu.api("POST", "unpin", {"cluster_id": cid}) == (200, {})  # no-op
+    assert "pinned_by_user_name" not in emu.cluster(cid)
+    assert ids({"filter_by.is_pinned": "true"}) == []
+    assert _event_types(emu, cid) == ["CREATING", "PINNED", "UNPINNED"]
+    for op in ("pin", "unpin"):
+        status, body = emu.api("POST", op, {"cluster_id": "nope"})
+        assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "Cluster nope does not exist")
+        status, body = emu.call("POST", "/api/2.0/clusters/" + op, {})
+        assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "cluster_id")
+
+
+def test_update_with_masks(emu):
+    cid = _running(emu, dict(SPEC, spark_conf={"a": "1"}, custom_tags={"t": "x"}))
+    upd = lambda mask, cluster=None, **kw: emu.api("POST", "update", dict(
+        {"cluster_id": cid, "update_mask": mask}, **({"cluster": cluster} if cluster is not None
+                                                     else {}), **kw))
+    # only the masked fields change; a masked field absent from `cluster` is removed
+    assert upd("num_workers,spark_conf,custom_tags",
+               {"num_workers": 5, "spark_conf": {"b": "2"}, "cluster_name": "ignored"}) == (200, {})
+    c = emu.cluster(cid)
+    assert c["state"] == "RESTARTING"
+    assert c["num_workers"] == 5 and c["spark_conf"] == {"b": "2"} and "custom_tags" not in c
+    assert c["cluster_name"] == "c1" and c["spec"]["num_workers"] == 5
+    assert "custom_tags" not in c["spec"]
+    # only RUNNING / TERMINATED may be updated
+    status, body = upd("num_workers", {"num_workers": 1})
+    assert_error(status, body, 400, "INVALID_STATE", "unexpected state RESTARTING")
+    emu.advance(1000)
+    assert emu.cluster(cid)["state"] == "RUNNING"
+    # validated like edit: num_workers and autoscale both present after the update
+    status, body = upd("autoscale", {"autoscale": {"min_workers": 1, "max_workers": 3}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
+    # switch to autoscale: mask both, give only autoscale; then a sub-field path
+    assert upd("num_workers,autoscale", {"autoscale": {"min_workers": 1, "max_workers": 3}})[0] == 200
+    emu.advance(1000)
+    assert upd("autoscale.max_workers", {"autoscale": {"max_workers": 6, "min_workers": 0}})[0] \
+        == 200
+    c = emu.cluster(cid)
+    assert "num_workers" not in c and c["autoscale"] == {"min_workers": 1, "max_workers": 6}
+    emu.advance(1000)
+    # "*" replaces the whole spec
+    assert upd("*", {"spark_version": "14.3.x-scala2.12", "num_workers": 1})[0] == 200
+    c = emu.cluster(cid)
+    assert c["spark_version"] == "14.3.x-scala2.12" and c["num_workers"] == 1
+    assert "cluster_name" not in c["spec"] and "autoscale" not in c and "spark_conf" not in c
+    emu.advance(1000)
+    # bad requests
+    status, body = upd("*", {"num_workers": 1})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "spark_version")
+    status, body = upd("spark_version")  # removing a required field
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "spark_version")
+    status, body = emu.api("POST", "update", {"cluster_id": cid, "cluster": {"num_workers": 2}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "update_mask")
+    status, body = emu.api("POST", "update", {"update_mask": "num_workers",
+                                              "cluster": {"num_workers": 2}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "cluster_id")
+    for mask in ("num_workers, spark_version", "cluster_id", "state", "spark_conf.a", "a..b",
+                 "*,num_workers"):
+        status, body = upd(mask, {"num_workers": 2})
+        assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
+    status, body = upd("num_workers", [1])
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
+    status, body = emu.api("POST", "update", {"cluster_id": "nope", "update_mask": "num_workers",
+                                              "cluster": {"num_workers": 2}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "Cluster nope does not exist")
+    assert emu.cluster(cid)["num_workers"] == 1  # nothing above changed it
+    # TERMINATED: updated, stays terminated; 2.0 prefix too
+    emu.api("POST", "delete", {"cluster_id": cid})
+    emu.advance(500)
+    assert emu.call("POST", "/api/2.0/clusters/update", {
+        "cluster_id": cid, "update_mask": "num_workers", "cluster": {"num_workers": 4}})[0] == 200
+    c = emu.cluster(cid)
+    assert c["state"] == "TERMINATED" and c["num_workers"] == 4
+    assert _event_types(emu, cid).count("EDITED") == 5
+
+
+def test_list_filters_and_sort(emu):
+    emu.ctl("POST", "config", {"page_size_clusters": 2})
+    names = ["delta", "alpha", "Echo", "charlie", "bravo"]
+    ids = [emu.api("POST", "create", dict(SPEC, cluster_name=n))[1]["cluster_id"] for n in names]
+    by_name = dict(zip(names, ids))
+    emu.api("POST", "pin", {"cluster_id": by_name["alpha"]})
+    emu.api("POST", "pin", {"cluster_id": by_name["charlie"]})
+
+    def listed(**q):
+        seen, token = [], None
+        while True:
+            query = dict(q, **({"page_token": token} if token else {}))
+            status, body = emu.api("GET", "list", query=query)
+            assert status == 200, body
+            assert len(body.get("clusters", [])) <= 2
+            seen += [c["cluster_name"] for c in body.get("clusters", [])]
+            token = body.get("next_page_token")
+            if not token:
+                return seen
+
+    assert listed() == names  # DEFAULT: creation order
+    assert listed(**{"sort_by.field": "DEFAULT"}) == names
+    assert listed(**{"sort_by.direction": "DESC"}) == names[::-1]
+    assert listed(**{"sort_by.field": "CLUSTER_NAME"}) == sorted(names)
+    assert listed(**{"sort_by.field": "CLUSTER_NAME", "sort_by.direction": "ASC"}) == sorted(names)
+    assert listed(**{"sort_by.field": "CLUSTER_NAME", "sort_by.direction": "DESC"}) == \
+        sorted(names, reverse=True)
+    assert listed(**{"sort_by.field": "CLUSTER_NAME", "filter_by.is_pinned": "true"}) == \
+        ["alpha", "charlie"]
+    assert listed(**{"sort_by.field": "CLUSTER_NAME", "sort_by.direction": "DESC",
+                     "filter_by.is_pinned": "false"}) == ["delta", "bravo", "Echo"]
+    assert listed(**{"filter_by.cluster_sources": ["UI", "API"]}) == names  # create sets API
+    assert listed(**{"filter_by.cluster_sources": "JOB"}) == []
+    assert listed(**{"filter_by.cluster_sources": "UI,JOB"}) == []
+    # GET with the filters in a JSON body (some clients send it so)
+    status, _, data = emu.raw("GET", "/api/2.1/clusters/list", body=json.dumps(
+        {"filter_by": {"is_pinned": True}, "sort_by": {"field": "CLUSTER_NAME",
+                                                      "direction": "DESC"}}))
+    assert [c["cluster_name"] for c in json.loads(data)["clusters"]] == ["charlie", "alpha"]
+    for q in ({"sort_by.field": "NAME"}, {"sort_by.direction": "UP"},
+              {"filter_by.cluster_sources": "BOGUS"}, {"filter_by.is_pinned": "maybe"},
+              {"filter_by.cluster_states": "RUNNING,NOPE"}):
+        status, body = emu.api("GET", "list", query=q)
+        assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
+
+
 # ---- OAuth / Azure --------------------------------------------------------------------------------
 def _form(d):
     return urllib.parse.urlencode(d)
