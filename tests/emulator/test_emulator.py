@@ -574,6 +574,41 @@ def _form(d):
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
+def test_host_metadata(emu):
+    path = "/.well-known/databricks-config"
+    status, body = emu.call("GET", path, token=None)  # no auth needed
+    base = "http://127.0.0.1:%d" % emu.port
+    assert status == 200
+    assert body == {"oidc_endpoint": base + "/oidc", "workspace_id": "1234567890123456",
+                    "account_id": "11111111-2222-4333-8444-555555555555", "cloud": "aws",
+                    "host_type": "WORKSPACE_HOST",
+                    "token_federation_default_oidc_audiences": [base + "/oidc/v1/token"]}
+    # the advertised OIDC endpoint serves the discovery document
+    oidc = urllib.parse.urlsplit(body["oidc_endpoint"]).path
+    assert emu.call("GET", oidc + "/.well-known/oauth-authorization-server", token=None)[0] == 200
+    emu.ctl("POST", "config", {"workspace_id": None, "cloud": "GCP", "host_type": "workspace",
+                               "account_id": "acc-1"})
+    status, body = emu.call("GET", path, token="dapi-wrong")  # a bad token does not matter
+    assert status == 200 and "workspace_id" not in body
+    assert (body["cloud"], body["host_type"], body["account_id"]) == ("GCP", "workspace", "acc-1")
+    status, body = emu.call("POST", "/__emulator/config", {"cloud": 5}, token=None)
+    assert status == 400
+    c = emu.conn("tls")
+    try:
+        status, _, data = emu.raw("GET", path, conn=c, token=None)
+        assert json.loads(data)["oidc_endpoint"] == "https://127.0.0.1:%d/oidc" % \
+            emu.info["tls_port"]
+    finally:
+        c.close()
+    # logged like any request, and faults match it
+    emu.ctl("POST", "faults", {"path": path, "action": "status", "status": 404})
+    status, body = emu.call("GET", path, token=None)
+    assert_error(status, body, 404, "NOT_FOUND")
+    log = [e for e in emu.requests() if e["path"] == path]
+    assert [e["status"] for e in log] == [200, 200, 200, 404]
+    assert log[-1]["fault"] is not None and log[0]["fault"] is None
+
+
 def test_oauth_m2m(emu):
     status, body = emu.call("GET", "/oidc/.well-known/oauth-authorization-server", token=None)
     base = "http://127.0.0.1:%d" % emu.port
