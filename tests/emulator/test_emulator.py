@@ -11,11 +11,13 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
 import time
 import urllib.parse
+import zlib
 
 import pytest
 
@@ -784,6 +786,176 @@ def test_fault_redirect_to_other_host(emu):
                                "location": "http://example.invalid/x"})
     status, headers, _ = emu.raw("GET", GET_PATH)
     assert status == 307 and headers["location"] == "http://example.invalid/x"
+
+
+def test_fault_retry_after_sent_verbatim(emu):
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    emu.ctl("POST", "faults", {"rules": [
+        {"path": GET_PATH, "action": "status", "status": 429, "headers": {"Retry-After": "0"}},
+        {"path": GET_PATH, "action": "status", "status": 503, "headers": {"Retry-After": past}}]})
+    status, headers, _ = emu.raw("GET", GET_PATH)
+    assert status == 429 and headers["retry-after"] == "0"
+    status, headers, _ = emu.raw("GET", GET_PATH)
+    assert status == 503 and headers["retry-after"] == past
+
+
+def _raw_exchange(emu, request, limit=None, timeout=10):
+    """Send raw request bytes; read until EOF (or `limit` bytes). Returns the pieces recv()
+    returned."""
+    s = socket.create_connection(("127.0.0.1", emu.port), timeout=timeout)
+    pieces, total = [], 0
+    try:
+        s.sendall(request)
+        while limit is None or total < limit:
+            data = s.recv(65536)
+            if not data:
+                break
+            pieces.append(data)
+            total += len(data)
+    finally:
+        s.close()
+    return pieces
+
+
+def _get_request(path, close=True):
+    return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n%s\r\n" % (
+        path, TOKEN, "Connection: close\r\n" if close else "")).encode()
+
+
+def _check_huge(data, n):
+    assert len(data) >= n
+    clusters = json.loads(data)["clusters"]
+    assert clusters and all(c["state"] == "RUNNING" for c in clusters)
+    assert len({c["cluster_id"] for c in clusters}) == len(clusters)
+
+
+def test_fault_huge(emu):
+    n = 3 * 1024 * 1024 + 5
+    path = "/api/2.1/clusters/list"
+    emu.ctl("POST", "faults", {"rules": [
+        {"path": path, "action": "huge", "bytes": n},
+        {"path": path, "action": "huge", "bytes": n, "chunked": True, "status": 500},
+        {"path": path, "action": "huge", "bytes": n, "gzip": True}]})
+    c = emu.conn()
+    try:
+        status, headers, data = emu.raw("GET", path, conn=c)
+        assert status == 200 and int(headers["content-length"]) == len(data)
+        assert headers["content-type"] == "application/json"
+        _check_huge(data, n)
+        # properly framed: the kept-alive connection still works
+        assert emu.raw("GET", GET_PATH, conn=c)[0] == 200
+        status, headers, data = emu.raw("GET", path, conn=c)  # http.client undoes the chunks
+        assert status == 500 and headers["transfer-encoding"] == "chunked"
+        assert "content-length" not in headers
+        _check_huge(data, n)
+        status, headers, data = emu.raw("GET", path, conn=c)
+        assert status == 200 and headers["content-encoding"] == "gzip"
+        assert headers["transfer-encoding"] == "chunked" and len(data) < n // 10
+        _check_huge(zlib.decompress(data, 31), n)
+    finally:
+        c.close()
+    log = emu.requests()
+    assert [(e["path"], e["status"], e["fault"] is not None) for e in log] == [
+        (path, 200, True), (GET_PATH, 200, False), (path, 500, True), (path, 200, True)]
+    # a tiny size still gives a valid (empty) object
+    emu.ctl("POST", "faults", {"path": path, "action": "huge", "bytes": 1})
+    assert json.loads(emu.raw("GET", path)[2]) == {"clusters": []}
+
+
+def test_fault_gzip_bomb(emu):
+    n = 64 * 1024 * 1024 + 3
+    emu.ctl("POST", "faults", {"path": GET_PATH, "action": "gzip_bomb", "bytes": n})
+    status, headers, data = emu.raw("GET", GET_PATH)
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert int(headers["content-length"]) == len(data) < n // 500
+    d = zlib.decompressobj(31)
+    raw = d.decompress(data) + d.flush()
+    assert d.eof and len(raw) == n
+    body = json.loads(raw)
+    assert body["cluster_id"] == "bomb" and body["state"] == "RUNNING"
+
+
+def _depth(v):
+    d = 0
+    while True:
+        d += 1
+        inner = v[0] if isinstance(v, list) and v else v.get("a") if isinstance(v, dict) else None
+        if inner is None:
+            return d
+        v = inner
+
+
+def test_fault_deep(emu):
+    emu.ctl("POST", "faults", {"rules": [
+        {"path": GET_PATH, "action": "deep", "depth": 200},
+        {"path": GET_PATH, "action": "deep", "depth": 150, "shape": "object", "status": 400},
+        {"path": GET_PATH, "action": "deep", "depth": 5, "status": 503,
+         "error_code": "TEMPORARILY_UNAVAILABLE"},
+        {"path": GET_PATH, "action": "deep", "depth": 1000000}]})
+    status, headers, data = emu.raw("GET", GET_PATH)
+    assert status == 200 and data == b"[" * 200 + b"]" * 200
+    assert _depth(json.loads(data)) == 200
+    status, headers, data = emu.raw("GET", GET_PATH)
+    body = json.loads(data)
+    assert status == 400 and body["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert body["message"] == "deep" and _depth(body["details"]) == 150
+    status, headers, data = emu.raw("GET", GET_PATH)
+    body = json.loads(data)
+    assert status == 503 and body["error_code"] == "TEMPORARILY_UNAVAILABLE"
+    assert body["details"] == [[[[[]]]]]
+    status, headers, data = emu.raw("GET", GET_PATH)  # deeper than any parser should follow
+    assert int(headers["content-length"]) == len(data) == 2000000
+    assert data == b"[" * 1000000 + b"]" * 1000000
+
+
+def test_fault_endless_headers(emu):
+    n = 200000
+    emu.ctl("POST", "faults", {"rules": [
+        {"path": GET_PATH, "action": "endless_headers", "header_bytes": n},
+        {"path": GET_PATH, "action": "endless_headers", "header_bytes": -1}]})
+    data = b"".join(_raw_exchange(emu, _get_request(GET_PATH)))
+    assert len(data) == n and data.startswith(b"HTTP/1.1 200 OK\r\nX-Filler-0: ")
+    assert b"\r\n\r\n" not in data
+    # -1: header lines keep coming until the client gives up
+    want = 1024 * 1024
+    data = b"".join(_raw_exchange(emu, _get_request(GET_PATH), limit=want))
+    assert len(data) >= want and b"\r\n\r\n" not in data
+    assert re.fullmatch(rb"X-Filler-\d+: [0-9a-f]{64}", data.split(b"\r\n")[1000])
+    assert emu.ctl("GET", "health") == {"ok": True}
+    log = emu.requests()
+    assert [(e["status"], e["fault"] is not None) for e in log] == [(200, True)] * 2
+
+
+def test_fault_drip(emu):
+    emu.ctl("POST", "faults", {"path": GET_PATH, "action": "drip", "interval_ms": 1,
+                               "chunk": 50})
+    pieces = _raw_exchange(emu, _get_request(GET_PATH))
+    assert len(pieces) > 5  # arrived in pieces (no timing asserted)
+    head, _, body = b"".join(pieces).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+    assert len(body) == length
+    assert json.loads(body) == emu.call("GET", GET_PATH)[1]  # the normal, full response
+    # default chunk 1 byte; headers included in the drip
+    emu.ctl("POST", "faults", {"path": GET_PATH, "action": "drip", "interval_ms": 0})
+    status, _, data = emu.raw("GET", GET_PATH)
+    assert status == 200 and json.loads(data)["versions"]
+    assert [e["status"] for e in emu.requests()] == [200, 200, 200]
+
+
+def test_hostile_fault_validation(emu):
+    for rule in ({"action": "huge"}, {"action": "huge", "bytes": -1},
+                 {"action": "huge", "bytes": 10, "chunked": "yes"},
+                 {"action": "huge", "bytes": 10, "status": 204},
+                 {"action": "gzip_bomb", "bytes": 1 << 50}, {"action": "deep", "depth": 0},
+                 {"action": "deep", "depth": 3, "shape": "tree"},
+                 {"action": "deep", "depth": 3, "error_code": 7},
+                 {"action": "endless_headers"}, {"action": "endless_headers", "header_bytes": 0},
+                 {"action": "drip", "chunk": 0}, {"action": "drip", "interval_ms": -1},
+                 {"action": "drip", "bogus": 1}):
+        status, body = emu.call("POST", "/__emulator/faults", rule, token=None)
+        assert status == 400, rule
+    assert emu.ctl("GET", "faults") == {"rules": []}
 
 
 # ---- request log, TLS, reset --------------------------------------------------------------------
