@@ -11,11 +11,13 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
 import time
 import urllib.parse
+import zlib
 
 import pytest
 
@@ -411,12 +413,202 @@ def test_events_paging(emu):
     assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
 
 
+def _running(emu, spec=SPEC):
+    cid = emu.api("POST", "create", spec)[1]["cluster_id"]
+    emu.advance(1000)
+    assert emu.cluster(cid)["state"] == "RUNNING"
+    return cid
+
+
+def _event_types(emu, cid):
+    return [e["type"] for e in emu.api("POST", "events", {"cluster_id": cid,
+                                                          "order": "ASC"})[1]["events"]]
+
+
+def test_autoscale_needs_max_above_min(emu):
+    status, body = emu.api("POST", "create", {"spark_version": SPEC["spark_version"],
+                                              "autoscale": {"min_workers": 2, "max_workers": 2}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "max_workers")
+    status, body = emu.api("POST", "create", {"spark_version": SPEC["spark_version"],
+                                              "autoscale": {"min_workers": 2, "max_workers": 3}})
+    assert status == 200
+
+
+def test_pin_unpin(emu):
+    cid = emu.api("POST", "create", SPEC)[1]["cluster_id"]
+    other = emu.api("POST", "create", dict(SPEC, cluster_name="c2"))[1]["cluster_id"]
+    assert "pinned_by_user_name" not in emu.cluster(cid)
+    assert emu.api("POST", "pin", {"cluster_id": cid}) == (200, {})
+    assert emu.call("POST", "/api/2.0/clusters/pin", {"cluster_id": cid}) == (200, {})  # no-op
+    assert emu.cluster(cid)["pinned_by_user_name"] == "emulator-user@example.com"
+    ids = lambda q: [c["cluster_id"] for c in emu.api("GET", "list", query=q)[1].get(
+        "clusters", [])]
+    assert ids({"filter_by.is_pinned": "true"}) == [cid]
+    assert ids({"filter_by.is_pinned": "false"}) == [other]
+    assert emu.api("POST", "unpin", {"cluster_id": cid}) == (200, {})
+    assert emu.api("POST", "unpin", {"cluster_id": cid}) == (200, {})  # no-op
+    assert "pinned_by_user_name" not in emu.cluster(cid)
+    assert ids({"filter_by.is_pinned": "true"}) == []
+    assert _event_types(emu, cid) == ["CREATING", "PINNED", "UNPINNED"]
+    for op in ("pin", "unpin"):
+        status, body = emu.api("POST", op, {"cluster_id": "nope"})
+        assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "Cluster nope does not exist")
+        status, body = emu.call("POST", "/api/2.0/clusters/" + op, {})
+        assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "cluster_id")
+
+
+def test_update_with_masks(emu):
+    cid = _running(emu, dict(SPEC, spark_conf={"a": "1"}, custom_tags={"t": "x"}))
+    upd = lambda mask, cluster=None, **kw: emu.api("POST", "update", dict(
+        {"cluster_id": cid, "update_mask": mask}, **({"cluster": cluster} if cluster is not None
+                                                     else {}), **kw))
+    # only the masked fields change; a masked field absent from `cluster` is removed
+    assert upd("num_workers,spark_conf,custom_tags",
+               {"num_workers": 5, "spark_conf": {"b": "2"}, "cluster_name": "ignored"}) == (200, {})
+    c = emu.cluster(cid)
+    assert c["state"] == "RESTARTING"
+    assert c["num_workers"] == 5 and c["spark_conf"] == {"b": "2"} and "custom_tags" not in c
+    assert c["cluster_name"] == "c1" and c["spec"]["num_workers"] == 5
+    assert "custom_tags" not in c["spec"]
+    # only RUNNING / TERMINATED may be updated
+    status, body = upd("num_workers", {"num_workers": 1})
+    assert_error(status, body, 400, "INVALID_STATE", "unexpected state RESTARTING")
+    emu.advance(1000)
+    assert emu.cluster(cid)["state"] == "RUNNING"
+    # validated like edit: num_workers and autoscale both present after the update
+    status, body = upd("autoscale", {"autoscale": {"min_workers": 1, "max_workers": 3}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
+    # switch to autoscale: mask both, give only autoscale; then a sub-field path
+    assert upd("num_workers,autoscale", {"autoscale": {"min_workers": 1, "max_workers": 3}})[0] == 200
+    emu.advance(1000)
+    assert upd("autoscale.max_workers", {"autoscale": {"max_workers": 6, "min_workers": 0}})[0] \
+        == 200
+    c = emu.cluster(cid)
+    assert "num_workers" not in c and c["autoscale"] == {"min_workers": 1, "max_workers": 6}
+    emu.advance(1000)
+    # "*" replaces the whole spec
+    assert upd("*", {"spark_version": "14.3.x-scala2.12", "num_workers": 1})[0] == 200
+    c = emu.cluster(cid)
+    assert c["spark_version"] == "14.3.x-scala2.12" and c["num_workers"] == 1
+    assert "cluster_name" not in c["spec"] and "autoscale" not in c and "spark_conf" not in c
+    emu.advance(1000)
+    # bad requests
+    status, body = upd("*", {"num_workers": 1})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "spark_version")
+    status, body = upd("spark_version")  # removing a required field
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "spark_version")
+    status, body = emu.api("POST", "update", {"cluster_id": cid, "cluster": {"num_workers": 2}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "update_mask")
+    status, body = emu.api("POST", "update", {"update_mask": "num_workers",
+                                              "cluster": {"num_workers": 2}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "cluster_id")
+    for mask in ("num_workers, spark_version", "cluster_id", "state", "spark_conf.a", "a..b",
+                 "*,num_workers"):
+        status, body = upd(mask, {"num_workers": 2})
+        assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
+    status, body = upd("num_workers", [1])
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
+    status, body = emu.api("POST", "update", {"cluster_id": "nope", "update_mask": "num_workers",
+                                              "cluster": {"num_workers": 2}})
+    assert_error(status, body, 400, "INVALID_PARAMETER_VALUE", "Cluster nope does not exist")
+    assert emu.cluster(cid)["num_workers"] == 1  # nothing above changed it
+    # TERMINATED: updated, stays terminated; 2.0 prefix too
+    emu.api("POST", "delete", {"cluster_id": cid})
+    emu.advance(500)
+    assert emu.call("POST", "/api/2.0/clusters/update", {
+        "cluster_id": cid, "update_mask": "num_workers", "cluster": {"num_workers": 4}})[0] == 200
+    c = emu.cluster(cid)
+    assert c["state"] == "TERMINATED" and c["num_workers"] == 4
+    assert _event_types(emu, cid).count("EDITED") == 5
+
+
+def test_list_filters_and_sort(emu):
+    emu.ctl("POST", "config", {"page_size_clusters": 2})
+    names = ["delta", "alpha", "Echo", "charlie", "bravo"]
+    ids = [emu.api("POST", "create", dict(SPEC, cluster_name=n))[1]["cluster_id"] for n in names]
+    by_name = dict(zip(names, ids))
+    emu.api("POST", "pin", {"cluster_id": by_name["alpha"]})
+    emu.api("POST", "pin", {"cluster_id": by_name["charlie"]})
+
+    def listed(**q):
+        seen, token = [], None
+        while True:
+            query = dict(q, **({"page_token": token} if token else {}))
+            status, body = emu.api("GET", "list", query=query)
+            assert status == 200, body
+            assert len(body.get("clusters", [])) <= 2
+            seen += [c["cluster_name"] for c in body.get("clusters", [])]
+            token = body.get("next_page_token")
+            if not token:
+                return seen
+
+    assert listed() == names  # DEFAULT: creation order
+    assert listed(**{"sort_by.field": "DEFAULT"}) == names
+    assert listed(**{"sort_by.direction": "DESC"}) == names[::-1]
+    assert listed(**{"sort_by.field": "CLUSTER_NAME"}) == sorted(names)
+    assert listed(**{"sort_by.field": "CLUSTER_NAME", "sort_by.direction": "ASC"}) == sorted(names)
+    assert listed(**{"sort_by.field": "CLUSTER_NAME", "sort_by.direction": "DESC"}) == \
+        sorted(names, reverse=True)
+    assert listed(**{"sort_by.field": "CLUSTER_NAME", "filter_by.is_pinned": "true"}) == \
+        ["alpha", "charlie"]
+    assert listed(**{"sort_by.field": "CLUSTER_NAME", "sort_by.direction": "DESC",
+                     "filter_by.is_pinned": "false"}) == ["delta", "bravo", "Echo"]
+    assert listed(**{"filter_by.cluster_sources": ["UI", "API"]}) == names  # create sets API
+    assert listed(**{"filter_by.cluster_sources": "JOB"}) == []
+    assert listed(**{"filter_by.cluster_sources": "UI,JOB"}) == []
+    # GET with the filters in a JSON body (some clients send it so)
+    status, _, data = emu.raw("GET", "/api/2.1/clusters/list", body=json.dumps(
+        {"filter_by": {"is_pinned": True}, "sort_by": {"field": "CLUSTER_NAME",
+                                                      "direction": "DESC"}}))
+    assert [c["cluster_name"] for c in json.loads(data)["clusters"]] == ["charlie", "alpha"]
+    for q in ({"sort_by.field": "NAME"}, {"sort_by.direction": "UP"},
+              {"filter_by.cluster_sources": "BOGUS"}, {"filter_by.is_pinned": "maybe"},
+              {"filter_by.cluster_states": "RUNNING,NOPE"}):
+        status, body = emu.api("GET", "list", query=q)
+        assert_error(status, body, 400, "INVALID_PARAMETER_VALUE")
+
+
 # ---- OAuth / Azure --------------------------------------------------------------------------------
 def _form(d):
     return urllib.parse.urlencode(d)
 
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_host_metadata(emu):
+    path = "/.well-known/databricks-config"
+    status, body = emu.call("GET", path, token=None)  # no auth needed
+    base = "http://127.0.0.1:%d" % emu.port
+    assert status == 200
+    assert body == {"oidc_endpoint": base + "/oidc", "workspace_id": "1234567890123456",
+                    "account_id": "11111111-2222-4333-8444-555555555555", "cloud": "aws",
+                    "host_type": "WORKSPACE_HOST",
+                    "token_federation_default_oidc_audiences": [base + "/oidc/v1/token"]}
+    # the advertised OIDC endpoint serves the discovery document
+    oidc = urllib.parse.urlsplit(body["oidc_endpoint"]).path
+    assert emu.call("GET", oidc + "/.well-known/oauth-authorization-server", token=None)[0] == 200
+    emu.ctl("POST", "config", {"workspace_id": None, "cloud": "GCP", "host_type": "workspace",
+                               "account_id": "acc-1"})
+    status, body = emu.call("GET", path, token="dapi-wrong")  # a bad token does not matter
+    assert status == 200 and "workspace_id" not in body
+    assert (body["cloud"], body["host_type"], body["account_id"]) == ("GCP", "workspace", "acc-1")
+    status, body = emu.call("POST", "/__emulator/config", {"cloud": 5}, token=None)
+    assert status == 400
+    c = emu.conn("tls")
+    try:
+        status, _, data = emu.raw("GET", path, conn=c, token=None)
+        assert json.loads(data)["oidc_endpoint"] == "https://127.0.0.1:%d/oidc" % \
+            emu.info["tls_port"]
+    finally:
+        c.close()
+    # logged like any request, and faults match it
+    emu.ctl("POST", "faults", {"path": path, "action": "status", "status": 404})
+    status, body = emu.call("GET", path, token=None)
+    assert_error(status, body, 404, "NOT_FOUND")
+    log = [e for e in emu.requests() if e["path"] == path]
+    assert [e["status"] for e in log] == [200, 200, 200, 404]
+    assert log[-1]["fault"] is not None and log[0]["fault"] is None
 
 
 def test_oauth_m2m(emu):
@@ -594,6 +786,176 @@ def test_fault_redirect_to_other_host(emu):
                                "location": "http://example.invalid/x"})
     status, headers, _ = emu.raw("GET", GET_PATH)
     assert status == 307 and headers["location"] == "http://example.invalid/x"
+
+
+def test_fault_retry_after_sent_verbatim(emu):
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    emu.ctl("POST", "faults", {"rules": [
+        {"path": GET_PATH, "action": "status", "status": 429, "headers": {"Retry-After": "0"}},
+        {"path": GET_PATH, "action": "status", "status": 503, "headers": {"Retry-After": past}}]})
+    status, headers, _ = emu.raw("GET", GET_PATH)
+    assert status == 429 and headers["retry-after"] == "0"
+    status, headers, _ = emu.raw("GET", GET_PATH)
+    assert status == 503 and headers["retry-after"] == past
+
+
+def _raw_exchange(emu, request, limit=None, timeout=10):
+    """Send raw request bytes; read until EOF (or `limit` bytes). Returns the pieces recv()
+    returned."""
+    s = socket.create_connection(("127.0.0.1", emu.port), timeout=timeout)
+    pieces, total = [], 0
+    try:
+        s.sendall(request)
+        while limit is None or total < limit:
+            data = s.recv(65536)
+            if not data:
+                break
+            pieces.append(data)
+            total += len(data)
+    finally:
+        s.close()
+    return pieces
+
+
+def _get_request(path, close=True):
+    return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n%s\r\n" % (
+        path, TOKEN, "Connection: close\r\n" if close else "")).encode()
+
+
+def _check_huge(data, n):
+    assert len(data) >= n
+    clusters = json.loads(data)["clusters"]
+    assert clusters and all(c["state"] == "RUNNING" for c in clusters)
+    assert len({c["cluster_id"] for c in clusters}) == len(clusters)
+
+
+def test_fault_huge(emu):
+    n = 3 * 1024 * 1024 + 5
+    path = "/api/2.1/clusters/list"
+    emu.ctl("POST", "faults", {"rules": [
+        {"path": path, "action": "huge", "bytes": n},
+        {"path": path, "action": "huge", "bytes": n, "chunked": True, "status": 500},
+        {"path": path, "action": "huge", "bytes": n, "gzip": True}]})
+    c = emu.conn()
+    try:
+        status, headers, data = emu.raw("GET", path, conn=c)
+        assert status == 200 and int(headers["content-length"]) == len(data)
+        assert headers["content-type"] == "application/json"
+        _check_huge(data, n)
+        # properly framed: the kept-alive connection still works
+        assert emu.raw("GET", GET_PATH, conn=c)[0] == 200
+        status, headers, data = emu.raw("GET", path, conn=c)  # http.client undoes the chunks
+        assert status == 500 and headers["transfer-encoding"] == "chunked"
+        assert "content-length" not in headers
+        _check_huge(data, n)
+        status, headers, data = emu.raw("GET", path, conn=c)
+        assert status == 200 and headers["content-encoding"] == "gzip"
+        assert headers["transfer-encoding"] == "chunked" and len(data) < n // 10
+        _check_huge(zlib.decompress(data, 31), n)
+    finally:
+        c.close()
+    log = emu.requests()
+    assert [(e["path"], e["status"], e["fault"] is not None) for e in log] == [
+        (path, 200, True), (GET_PATH, 200, False), (path, 500, True), (path, 200, True)]
+    # a tiny size still gives a valid (empty) object
+    emu.ctl("POST", "faults", {"path": path, "action": "huge", "bytes": 1})
+    assert json.loads(emu.raw("GET", path)[2]) == {"clusters": []}
+
+
+def test_fault_gzip_bomb(emu):
+    n = 64 * 1024 * 1024 + 3
+    emu.ctl("POST", "faults", {"path": GET_PATH, "action": "gzip_bomb", "bytes": n})
+    status, headers, data = emu.raw("GET", GET_PATH)
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert int(headers["content-length"]) == len(data) < n // 500
+    d = zlib.decompressobj(31)
+    raw = d.decompress(data) + d.flush()
+    assert d.eof and len(raw) == n
+    body = json.loads(raw)
+    assert body["cluster_id"] == "bomb" and body["state"] == "RUNNING"
+
+
+def _depth(v):
+    d = 0
+    while True:
+        d += 1
+        inner = v[0] if isinstance(v, list) and v else v.get("a") if isinstance(v, dict) else None
+        if inner is None:
+            return d
+        v = inner
+
+
+def test_fault_deep(emu):
+    emu.ctl("POST", "faults", {"rules": [
+        {"path": GET_PATH, "action": "deep", "depth": 200},
+        {"path": GET_PATH, "action": "deep", "depth": 150, "shape": "object", "status": 400},
+        {"path": GET_PATH, "action": "deep", "depth": 5, "status": 503,
+         "error_code": "TEMPORARILY_UNAVAILABLE"},
+        {"path": GET_PATH, "action": "deep", "depth": 1000000}]})
+    status, headers, data = emu.raw("GET", GET_PATH)
+    assert status == 200 and data == b"[" * 200 + b"]" * 200
+    assert _depth(json.loads(data)) == 200
+    status, headers, data = emu.raw("GET", GET_PATH)
+    body = json.loads(data)
+    assert status == 400 and body["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert body["message"] == "deep" and _depth(body["details"]) == 150
+    status, headers, data = emu.raw("GET", GET_PATH)
+    body = json.loads(data)
+    assert status == 503 and body["error_code"] == "TEMPORARILY_UNAVAILABLE"
+    assert body["details"] == [[[[[]]]]]
+    status, headers, data = emu.raw("GET", GET_PATH)  # deeper than any parser should follow
+    assert int(headers["content-length"]) == len(data) == 2000000
+    assert data == b"[" * 1000000 + b"]" * 1000000
+
+
+def test_fault_endless_headers(emu):
+    n = 200000
+    emu.ctl("POST", "faults", {"rules": [
+        {"path": GET_PATH, "action": "endless_headers", "header_bytes": n},
+        {"path": GET_PATH, "action": "endless_headers", "header_bytes": -1}]})
+    data = b"".join(_raw_exchange(emu, _get_request(GET_PATH)))
+    assert len(data) == n and data.startswith(b"HTTP/1.1 200 OK\r\nX-Filler-0: ")
+    assert b"\r\n\r\n" not in data
+    # -1: header lines keep coming until the client gives up
+    want = 1024 * 1024
+    data = b"".join(_raw_exchange(emu, _get_request(GET_PATH), limit=want))
+    assert len(data) >= want and b"\r\n\r\n" not in data
+    assert re.fullmatch(rb"X-Filler-\d+: [0-9a-f]{64}", data.split(b"\r\n")[1000])
+    assert emu.ctl("GET", "health") == {"ok": True}
+    log = emu.requests()
+    assert [(e["status"], e["fault"] is not None) for e in log] == [(200, True)] * 2
+
+
+def test_fault_drip(emu):
+    emu.ctl("POST", "faults", {"path": GET_PATH, "action": "drip", "interval_ms": 1,
+                               "chunk": 50})
+    pieces = _raw_exchange(emu, _get_request(GET_PATH))
+    assert len(pieces) > 5  # arrived in pieces (no timing asserted)
+    head, _, body = b"".join(pieces).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+    assert len(body) == length
+    assert json.loads(body) == emu.call("GET", GET_PATH)[1]  # the normal, full response
+    # default chunk 1 byte; headers included in the drip
+    emu.ctl("POST", "faults", {"path": GET_PATH, "action": "drip", "interval_ms": 0})
+    status, _, data = emu.raw("GET", GET_PATH)
+    assert status == 200 and json.loads(data)["versions"]
+    assert [e["status"] for e in emu.requests()] == [200, 200, 200]
+
+
+def test_hostile_fault_validation(emu):
+    for rule in ({"action": "huge"}, {"action": "huge", "bytes": -1},
+                 {"action": "huge", "bytes": 10, "chunked": "yes"},
+                 {"action": "huge", "bytes": 10, "status": 204},
+                 {"action": "gzip_bomb", "bytes": 1 << 50}, {"action": "deep", "depth": 0},
+                 {"action": "deep", "depth": 3, "shape": "tree"},
+                 {"action": "deep", "depth": 3, "error_code": 7},
+                 {"action": "endless_headers"}, {"action": "endless_headers", "header_bytes": 0},
+                 {"action": "drip", "chunk": 0}, {"action": "drip", "interval_ms": -1},
+                 {"action": "drip", "bogus": 1}):
+        status, body = emu.call("POST", "/__emulator/faults", rule, token=None)
+        assert status == 400, rule
+    assert emu.ctl("GET", "faults") == {"rules": []}
 
 
 # ---- request log, TLS, reset --------------------------------------------------------------------

@@ -6,6 +6,7 @@ per-request cost low. Fault rules, auth and the request log are applied here.
 """
 
 import http.server
+import itertools
 import json
 import socket
 import socketserver
@@ -18,7 +19,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import parse_qs, unquote
 
-from . import apis
+from . import apis, hostile
 from .errors import ApiError, code_for_status, error_body, invalid_param, malformed
 
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
@@ -27,6 +28,8 @@ _MAX_HEADERS = 200
 AUTH_PREFIXES = ("/api/", "/serving-endpoints/")
 CONTROL_PREFIX = "/__emulator/"
 MALFORMED_DEFAULT = b'{"cluster_id": "abc", "state": '
+DRIP_INTERVAL_MS = 10
+ENDLESS_PAUSE_S = 0.005
 
 _date_cache = [0, ""]
 
@@ -85,20 +88,8 @@ def _json_bytes(obj):
     return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
 
-def build_response(status, headers, body, request_id, close=False, head=False,
-                   content_length=None):
-    """Returns (head_bytes, body_bytes). headers: dict or None."""
-    ctype = None
-    if body is None:
-        body = b""
-    elif isinstance(body, (bytes, bytearray)):
-        ctype = "application/json"
-    elif isinstance(body, str):
-        body = body.encode("utf-8")
-        ctype = "text/plain; charset=utf-8"
-    else:
-        body = _json_bytes(body)
-        ctype = "application/json"
+def build_head(status, headers, request_id, ctype, length, close=False):
+    """Status line + headers. length None = Transfer-Encoding: chunked."""
     lines = ["HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, "Status"))]
     have_ct = False
     if headers:
@@ -111,13 +102,33 @@ def build_response(status, headers, body, request_id, close=False, head=False,
             lines.append("%s: %s\r\n" % (k, v))
     if ctype and not have_ct:
         lines.append("Content-Type: %s\r\n" % ctype)
-    lines.append("Content-Length: %d\r\n" % (len(body) if content_length is None else content_length))
+    if length is None:
+        lines.append("Transfer-Encoding: chunked\r\n")
+    else:
+        lines.append("Content-Length: %d\r\n" % length)
     lines.append("x-request-id: %s\r\n" % request_id)
     lines.append("Date: %s\r\n" % _http_date())
     if close:
         lines.append("Connection: close\r\n")
     lines.append("\r\n")
-    return "".join(lines).encode("latin-1"), (b"" if head else bytes(body))
+    return "".join(lines).encode("latin-1")
+
+
+def build_response(status, headers, body, request_id, close=False, head=False):
+    """Returns (head_bytes, body_bytes). headers: dict or None."""
+    ctype = None
+    if body is None:
+        body = b""
+    elif isinstance(body, (bytes, bytearray)):
+        ctype = "application/json"
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+        ctype = "text/plain; charset=utf-8"
+    else:
+        body = _json_bytes(body)
+        ctype = "application/json"
+    return (build_head(status, headers, request_id, ctype, len(body), close),
+            b"" if head else bytes(body))
 
 
 class _Close(Exception):
@@ -305,7 +316,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._send(h + b)
 
     def dispatch(self, req):
-        state = req.state
         path = req.path
         if path.startswith(CONTROL_PREFIX):
             status, headers, body = self.process(req, control=True)
@@ -315,75 +325,153 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._log(req, 200, None)
             self._respond(req, 200, None, {"other_host": True})
             return 200
-        rule = state.match_fault(req.method, path)
+        rule = req.state.match_fault(req.method, path)
         if rule is None:
             status, headers, body = self.process(req)
             self._log(req, status, None)
             self._respond(req, status, headers, body)
             return status
+        return getattr(self, "_fault_" + rule.action)(req, rule)
+
+    # ---- fault actions (state.FAULT_ACTIONS); each logs the request and returns the status ----
+    def _answer(self, req, rule, status, headers, body):
+        self._log(req, status, rule.id)
+        self._respond(req, status, headers, body)
+        return status
+
+    def _hang_up(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        raise _Close()
+
+    @staticmethod
+    def _with_rule_headers(headers, spec):
+        extra = spec.get("headers")
+        if extra:
+            headers = dict(headers or {})
+            headers.update(extra)
+        return headers
+
+    def _fault_status(self, req, rule):
         spec = rule.spec
-        action = rule.action
-        fheaders = spec.get("headers") or None
-        if action == "delay":
-            time.sleep(spec["delay_ms"] / 1000.0)
-            status, headers, body = self.process(req)
-            self._log(req, status, rule.id)
-            self._respond(req, status, headers, body)
+        status = spec["status"]
+        if "body" in spec and spec["body"] is not None:
+            body = spec["body"]
+        elif status >= 400:
+            body = error_body(code_for_status(status), "Injected fault %d" % rule.id,
+                              req.request_id)
+        else:
+            body = {}
+        return self._answer(req, rule, status, spec.get("headers") or None, body)
+
+    def _fault_delay(self, req, rule):
+        time.sleep(rule.spec["delay_ms"] / 1000.0)
+        status, headers, body = self.process(req)
+        return self._answer(req, rule, status, headers, body)
+
+    def _fault_drop(self, req, rule):
+        self._log(req, None, rule.id)
+        self._hang_up()
+
+    def _fault_malformed(self, req, rule):
+        body = rule.spec.get("body")
+        body = body.encode("utf-8") if body is not None else MALFORMED_DEFAULT
+        headers = self._with_rule_headers({"Content-Type": "application/json"}, rule.spec)
+        return self._answer(req, rule, 200, headers, body)
+
+    def _fault_redirect(self, req, rule):
+        spec = rule.spec
+        loc = spec.get("location")
+        if not loc:
+            loc = (req.state.other_base or "") + req.raw_path + (
+                "?" + req.query_string if req.query_string else "")
+        headers = self._with_rule_headers({"Location": loc}, spec)
+        return self._answer(req, rule, spec.get("status", 302), headers, None)
+
+    def _fault_truncate(self, req, rule):
+        status, headers, body = self.process(req)
+        h, b = build_response(status, headers, body, req.request_id, close=True)
+        self._log(req, status, rule.id)
+        self._send(h + b[:len(b) // 2])
+        self._hang_up()
+
+    def _fault_drip(self, req, rule):
+        spec = rule.spec
+        chunk = spec.get("chunk", 1)
+        pause = spec.get("interval_ms", DRIP_INTERVAL_MS) / 1000.0
+        status, headers, body = self.process(req)
+        h, b = build_response(status, headers, body, req.request_id, close=self.close_connection,
+                              head=req.method == "HEAD")
+        self._log(req, status, rule.id)
+        data = memoryview(h + b)
+        for off in range(0, len(data), chunk):
+            if off:
+                time.sleep(pause)
+            self._send(data[off:off + chunk])
+        return status
+
+    def _stream(self, req, rule, status, headers, length, chunks):
+        """Send a JSON body from a chunk iterator: Content-Length when length is known, else
+        Transfer-Encoding: chunked (one HTTP chunk per item). Memory stays at one chunk."""
+        headers = self._with_rule_headers(headers, rule.spec)
+        self._log(req, status, rule.id)
+        self._send(build_head(status, headers, req.request_id, "application/json", length,
+                              close=self.close_connection))
+        if req.method == "HEAD":
             return status
-        if action == "drop":
-            self._log(req, None, rule.id)
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            raise _Close()
-        if action == "status":
-            status = spec["status"]
-            if "body" in spec and spec["body"] is not None:
-                body = spec["body"]
-            elif status >= 400:
-                body = error_body(code_for_status(status), "Injected fault %d" % rule.id,
-                                  req.request_id)
-            else:
-                body = {}
-            self._log(req, status, rule.id)
-            self._respond(req, status, fheaders, body)
+        send = self._send
+        if length is not None:
+            for c in chunks:
+                send(c)
             return status
-        if action == "malformed":
-            status = 200
-            body = spec.get("body")
-            body = body.encode("utf-8") if body is not None else MALFORMED_DEFAULT
-            headers = {"Content-Type": "application/json"}
-            if fheaders:
-                headers.update(fheaders)
-            self._log(req, status, rule.id)
-            self._respond(req, status, headers, body)
-            return status
-        if action == "redirect":
-            status = spec.get("status", 302)
-            loc = spec.get("location")
-            if not loc:
-                loc = (state.other_base or "") + req.raw_path + (
-                    "?" + req.query_string if req.query_string else "")
-            headers = {"Location": loc}
-            if fheaders:
-                headers.update(fheaders)
-            self._log(req, status, rule.id)
-            self._respond(req, status, headers, None)
-            return status
-        if action == "truncate":
-            status, headers, body = self.process(req)
-            h, b = build_response(status, headers, body, req.request_id, close=True)
-            self._log(req, status, rule.id)
-            self.close_connection = True
-            self._send(h + b[:len(b) // 2])
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            raise _Close()
-        raise AssertionError("unknown fault action " + action)
+        for c in chunks:
+            if c:
+                send(b"%x\r\n%s\r\n" % (len(c), c))
+        send(b"0\r\n\r\n")
+        return status
+
+    def _fault_huge(self, req, rule):
+        spec = rule.spec
+        length, chunks = hostile.huge_body(spec["bytes"])
+        headers = None
+        if spec.get("gzip"):
+            length, chunks = None, hostile.gzip_stream(chunks)
+            headers = {"Content-Encoding": "gzip"}
+        elif spec.get("chunked"):
+            length = None
+        return self._stream(req, rule, spec.get("status", 200), headers, length, chunks)
+
+    def _fault_gzip_bomb(self, req, rule):
+        spec = rule.spec
+        length, parts = hostile.bomb_body(spec["bytes"])
+        return self._stream(req, rule, spec.get("status", 200), {"Content-Encoding": "gzip"},
+                            length, hostile.bomb_chunks(parts))
+
+    def _fault_deep(self, req, rule):
+        spec = rule.spec
+        status = spec.get("status", 200)
+        code = spec.get("error_code", "INVALID_PARAMETER_VALUE") if status >= 400 else None
+        length, chunks = hostile.deep_body(spec["depth"], spec.get("shape", "array"), code)
+        return self._stream(req, rule, status, None, length, chunks)
+
+    def _fault_endless_headers(self, req, rule):
+        limit = rule.spec["header_bytes"]  # -1 = until the client goes away
+        self._log(req, 200, rule.id)
+        self.close_connection = True
+        sent = 0
+        for data in itertools.chain((hostile.ENDLESS_STATUS_LINE,), hostile.filler_headers()):
+            if limit >= 0:
+                data = data[:limit - sent]
+            self._send(data)
+            sent += len(data)
+            if limit < 0:
+                time.sleep(ENDLESS_PAUSE_S)  # pace: a slow, never-ending header block
+            elif sent >= limit:
+                break
+        self._hang_up()
 
     def process(self, req, control=False):
         """Auth + routing + handler; always returns (status, headers, body)."""

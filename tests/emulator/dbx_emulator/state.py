@@ -6,6 +6,7 @@ import copy
 import threading
 import time
 
+from . import hostile
 from .errors import invalid_param
 
 DEFAULT_CONFIG = {
@@ -35,9 +36,15 @@ _CONFIG_TYPES = {
     "request_log_max": ((int,), 1),
 }
 
-FAULT_ACTIONS = ("status", "delay", "drop", "truncate", "malformed", "redirect")
+FAULT_ACTIONS = ("status", "delay", "drop", "truncate", "malformed", "redirect",
+                 "huge", "gzip_bomb", "deep", "endless_headers", "drip")
 _FAULT_KEYS = {"method", "path", "path_prefix", "times", "after", "action", "status",
-               "headers", "body", "delay_ms", "location"}
+               "headers", "body", "delay_ms", "location", "bytes", "chunked", "gzip", "depth",
+               "shape", "error_code", "header_bytes", "interval_ms", "chunk"}
+# action -> (key, maximum) of its required size parameter
+_SIZE_KEYS = {"huge": ("bytes", hostile.HUGE_MAX_BYTES),
+              "gzip_bomb": ("bytes", hostile.BOMB_MAX_BYTES),
+              "deep": ("depth", hostile.DEEP_MAX)}
 
 
 def register_config(key, default, types=None, minimum=None):
@@ -112,7 +119,41 @@ def validate_fault(spec):
             raise invalid_param("Fault action 'delay' needs a number 'delay_ms' >= 0")
     if action == "malformed" and spec.get("body") is not None and not isinstance(spec["body"], str):
         raise invalid_param("Fault action 'malformed': 'body' must be a string")
+    if action in _SIZE_KEYS:
+        _validate_hostile(action, spec)
+    if action == "endless_headers":
+        n = spec.get("header_bytes")
+        if not _is_int(n) or not (n == -1 or n >= 1):
+            raise invalid_param("Fault action 'endless_headers' needs an integer 'header_bytes' "
+                                ">= 1, or -1 (until the client disconnects)")
+    if action == "drip":
+        i = spec.get("interval_ms", 0)
+        if not isinstance(i, (int, float)) or isinstance(i, bool) or i < 0:
+            raise invalid_param("Fault action 'drip': 'interval_ms' must be a number >= 0")
+        c = spec.get("chunk", 1)
+        if not _is_int(c) or c < 1:
+            raise invalid_param("Fault action 'drip': 'chunk' must be an integer >= 1")
     return copy.deepcopy(spec)
+
+
+def _validate_hostile(action, spec):
+    """huge / gzip_bomb / deep: a size parameter, an optional answer status, and options."""
+    key, maximum = _SIZE_KEYS[action]
+    n = spec.get(key)
+    low = 1 if key == "depth" else 0
+    if not _is_int(n) or not low <= n <= maximum:
+        raise invalid_param("Fault action '%s' needs an integer '%s' (%d..%d)" % (
+            action, key, low, maximum))
+    st = spec.get("status", 200)
+    if not _is_int(st) or not 200 <= st <= 599 or st in (204, 304):
+        raise invalid_param("Fault action '%s': 'status' must be 200..599 (not 204/304)" % action)
+    for flag in ("chunked", "gzip"):
+        if flag in spec and not isinstance(spec[flag], bool):
+            raise invalid_param("Fault '%s' must be true or false" % flag)
+    if spec.get("shape", "array") not in ("array", "object"):
+        raise invalid_param("Fault action 'deep': 'shape' must be \"array\" or \"object\"")
+    if "error_code" in spec and not isinstance(spec["error_code"], str):
+        raise invalid_param("Fault 'error_code' must be a string")
 
 
 class State:

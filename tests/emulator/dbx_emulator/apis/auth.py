@@ -1,4 +1,5 @@
-"""Auth endpoints: Databricks OIDC (OAuth M2M), Azure tenant discovery, Entra v1/v2 tokens."""
+"""Auth endpoints: host metadata, Databricks OIDC (OAuth M2M), Azure tenant discovery,
+Entra v1/v2 tokens."""
 
 import base64
 import binascii
@@ -6,8 +7,17 @@ import secrets
 from urllib.parse import quote, unquote_plus
 
 from . import route
+from ..state import register_config
 
 AZURE_DATABRICKS_RESOURCE = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
+
+# Host metadata values (GET /.well-known/databricks-config); null = field left out, the way
+# older control planes omit workspace_id.
+_STR_OR_NULL = (str, type(None))
+register_config("workspace_id", "1234567890123456", _STR_OR_NULL)
+register_config("account_id", "11111111-2222-4333-8444-555555555555", _STR_OR_NULL)
+register_config("cloud", "aws", _STR_OR_NULL)
+register_config("host_type", "WORKSPACE_HOST", _STR_OR_NULL)
 
 
 def _oauth_error(status, error, description):
@@ -39,6 +49,33 @@ def _client_credentials(req, form):
 
 def _new_token():
     return "emu-at-" + secrets.token_urlsafe(24)
+
+
+@route("GET", "/.well-known/databricks-config")
+def host_metadata(req):
+    """Host metadata (reference: protocols.md section 5; Go SDK config/host_metadata.go).
+
+    Unclear in the sources, handled here as configurable values:
+    - host_type: the reference lists WORKSPACE_HOST / ACCOUNT_HOST / UNIFIED_HOST, and the
+      Terraform provider's fixtures send "WORKSPACE_HOST", but the Go SDK's own tests send
+      "workspace" / "account" / "unified" (case-insensitive) and map unknown strings to "unknown
+      host type" (then the SDK falls back to the URL, which for a workspace gives the same
+      answer). Default "WORKSPACE_HOST"; set the `host_type` config key to "workspace" to
+      mimic the SDK fixtures.
+    - cloud: the Go SDK fixtures send "AWS"/"Azure"/"GCP" and parse it case-insensitively;
+      the default here is "aws" (config key `cloud`).
+    - token_federation_default_oidc_audiences: for a workspace host the reference gives
+      ["https://<host>/oidc/v1/token"]; sent with <base> in place of the host.
+    """
+    base = req.base_url
+    with req.state.lock:
+        cfg = req.state.config
+        out = {"oidc_endpoint": base + "/oidc"}
+        for key in ("account_id", "workspace_id", "cloud", "host_type"):
+            if cfg[key] is not None:
+                out[key] = cfg[key]
+    out["token_federation_default_oidc_audiences"] = [base + "/oidc/v1/token"]
+    return 200, None, out
 
 
 @route("GET", "/oidc/.well-known/oauth-authorization-server")

@@ -56,7 +56,15 @@ _COMPUTED = frozenset((
     "default_tags", "driver", "executors", "spark_context_id", "jdbc_port", "start_time",
     "terminated_time", "last_restarted_time", "last_state_loss_time", "termination_reason",
     "cluster_memory_mb", "cluster_cores", "spec", "cluster_log_status", "clone_from",
+    "pinned_by_user_name",
 ))
+# ClusterSpec fields that are maps or lists: an update_mask names them whole, never inside them
+_COLLECTIONS = frozenset(("spark_conf", "spark_env_vars", "custom_tags", "ssh_public_keys",
+                          "init_scripts"))
+_MASK_SEGMENT_RX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CLUSTER_SOURCES = ("UI", "JOB", "API", "SQL", "MODELS", "PIPELINE", "PIPELINE_MAINTENANCE")
+SORT_FIELDS = ("CLUSTER_NAME", "DEFAULT")
+SORT_DIRECTIONS = ("ASC", "DESC")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _TOKEN_RX = re.compile(r"^(c|e):(\d{1,12})$")
 
@@ -150,8 +158,11 @@ def _validate_size(body):
         if not isinstance(a, dict):
             raise invalid_param("autoscale must be an object")
         mn, mx = a.get("min_workers"), a.get("max_workers")
-        if not _is_int(mn) or not _is_int(mx) or mn < 0 or mx < mn:
-            raise invalid_param("autoscale needs integer min_workers <= max_workers")
+        # reference 4.1 (autoscale: "max > min"); the SDKs' AutoScale doc: max_workers "must be
+        # strictly greater than min_workers"
+        if not _is_int(mn) or not _is_int(mx) or mn < 0 or mx <= mn:
+            raise invalid_param("autoscale needs integer min_workers >= 0 and max_workers "
+                                "strictly greater than min_workers")
 
 
 def _cluster_id_arg(args):
@@ -353,27 +364,138 @@ def create(req):
     return 200, None, {"cluster_id": cid}
 
 
+def _reconfigure(state, c, spec, user, now):
+    """edit / update: in RUNNING replace the spec and restart, in TERMINATED replace it and
+    stay terminated, otherwise 400 INVALID_STATE. Event EDITED."""
+    st = c.d["state"]
+    if st not in ("RUNNING", "TERMINATED"):
+        raise _unexpected(c)
+    previous = copy.deepcopy(c.spec)
+    _apply_spec(c, spec)
+    _event(c, now, "EDITED", user=user, attributes=copy.deepcopy(c.spec),
+           previous_attributes=previous)
+    if st == "RUNNING":
+        c.d["state"] = "RESTARTING"
+        c.d["state_message"] = "Restarting cluster to apply the new configuration"
+        _schedule(state, c, now, "cluster_restarting_ms", "restart_done")
+
+
 @route("POST", *_both("edit"))
 def edit(req):
+    # clone_from is a create-only field (reference 4.1; EditCluster has no such field): like
+    # the other fields outside ClusterSpec it is dropped, never stored.
     body = req.json_obj()
     _validate_spec(body, need_id=True)
     state = req.state
-    cid = body["cluster_id"]
+    with state.lock:
+        now = state.now_ms()
+        c = _get(state, body["cluster_id"], now)
+        _reconfigure(state, c, body, req.principal, now)
+    return 200, None, {}
+
+
+def _mask_paths(mask):
+    """update_mask -> list of field paths (each a list of segments), or None for "*"."""
+    if mask is None or mask == "":
+        raise invalid_param("Missing required field: update_mask")
+    if not isinstance(mask, str):
+        raise invalid_param("update_mask must be a string")
+    if mask == "*":
+        return None
+    paths = []
+    for path in mask.split(","):
+        parts = path.split(".")
+        if not all(_MASK_SEGMENT_RX.match(p) for p in parts):
+            raise invalid_param("Invalid update_mask %r: comma-separated field paths, no spaces"
+                                % mask)
+        if parts[0] in _COMPUTED:
+            raise invalid_param("Field %s cannot be updated" % parts[0])
+        if len(parts) > 1 and parts[0] in _COLLECTIONS:
+            raise invalid_param("update_mask %r: %s can only be updated as a whole"
+                                % (mask, parts[0]))
+        paths.append(parts)
+    return paths
+
+
+_ABSENT = object()
+
+
+def _masked_spec(current, changes, paths):
+    """The spec after an update: each masked path takes its value from `changes`, or is removed
+    when `changes` has no (or a null) value there; "*" (paths None) replaces the whole spec."""
+    if paths is None:
+        return copy.deepcopy(changes)
+    spec = copy.deepcopy(current)
+    for parts in paths:
+        value = changes
+        for p in parts:
+            value = value.get(p, _ABSENT) if isinstance(value, dict) else _ABSENT
+        remove = value is _ABSENT or value is None
+        dst = spec
+        for p in parts[:-1]:
+            if not isinstance(dst.get(p), dict):
+                if remove:
+                    break
+                dst[p] = {}
+            dst = dst[p]
+        else:
+            if remove:
+                dst.pop(parts[-1], None)
+            else:
+                dst[parts[-1]] = copy.deepcopy(value)
+    return spec
+
+
+@route("POST", *_both("update"))
+def update(req):
+    """Partial update (reference 4: cluster_id, update_mask, cluster). Paths may go into object
+    fields with dots (autoscale.max_workers), as the SDKs' update_mask doc describes; map and
+    list fields (spark_conf, custom_tags, ...) only as a whole."""
+    args = req.json_obj()
+    cid = _cluster_id_arg(args)
+    paths = _mask_paths(args.get("update_mask"))
+    changes = args.get("cluster")
+    if changes is None:
+        changes = {}
+    if not isinstance(changes, dict):
+        raise invalid_param("cluster must be an object")
+    state = req.state
     with state.lock:
         now = state.now_ms()
         c = _get(state, cid, now)
-        st = c.d["state"]
-        if st not in ("RUNNING", "TERMINATED"):
-            raise _unexpected(c)
-        previous = copy.deepcopy(c.spec)
-        _apply_spec(c, body)
-        _event(c, now, "EDITED", user=req.principal, attributes=copy.deepcopy(c.spec),
-               previous_attributes=previous)
-        if st == "RUNNING":
-            c.d["state"] = "RESTARTING"
-            c.d["state_message"] = "Restarting cluster to apply the new configuration"
-            _schedule(state, c, now, "cluster_restarting_ms", "restart_done")
+        spec = _masked_spec(c.spec, changes, paths)
+        _validate_spec(spec)
+        _reconfigure(state, c, spec, req.principal, now)
     return 200, None, {}
+
+
+def _set_pinned(req, pinned):
+    """pin / unpin. Pinned clusters carry pinned_by_user_name in get/list: not in the
+    reference's ClusterDetails, but what real list answers show (clients that report pins read
+    it). Pinning a pinned cluster (or unpinning an unpinned one) changes nothing."""
+    cid = _cluster_id_arg(req.json_obj())
+    state = req.state
+    user = req.principal or "emulator-user@example.com"
+    with state.lock:
+        now = state.now_ms()
+        c = _get(state, cid, now)
+        if pinned != ("pinned_by_user_name" in c.d):
+            if pinned:
+                c.d["pinned_by_user_name"] = user
+            else:
+                del c.d["pinned_by_user_name"]
+            _event(c, now, "PINNED" if pinned else "UNPINNED", user=user)
+    return 200, None, {}
+
+
+@route("POST", *_both("pin"))
+def pin(req):
+    return _set_pinned(req, True)
+
+
+@route("POST", *_both("unpin"))
+def unpin(req):
+    return _set_pinned(req, False)
 
 
 @route("GET", *_both("get"))
@@ -407,6 +529,27 @@ def _query_list(req, key):
     return out
 
 
+def _enum_list(req, key, allowed):
+    vals = _query_list(req, key)
+    for v in vals:
+        if v not in allowed:
+            raise invalid_param("Invalid value for %s: %s (expected one of %s)" % (
+                key, v, ", ".join(allowed)))
+    return vals
+
+
+def _bool_arg(req, key):
+    vals = _query_list(req, key)
+    if not vals:
+        return None
+    v = vals[0]
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    raise invalid_param("Invalid value for %s: %s (expected true or false)" % (key, v))
+
+
 @route("GET", *_both("list"))
 def list_clusters(req):
     state = req.state
@@ -415,13 +558,12 @@ def list_clusters(req):
     if page_size is not None and page_size < 0:
         raise invalid_param("page_size must be >= 0")
     token = args.get("page_token") or ""
-    states = _query_list(req, "filter_by.cluster_states")
-    for s in states:
-        if s not in STATES:
-            raise invalid_param("Invalid cluster state: %s" % s)
-    sources = _query_list(req, "filter_by.cluster_sources")
+    states = _enum_list(req, "filter_by.cluster_states", STATES)
+    sources = _enum_list(req, "filter_by.cluster_sources", CLUSTER_SOURCES)
     policy = _query_list(req, "filter_by.policy_id")
-    pinned = _query_list(req, "filter_by.is_pinned")
+    pinned = _bool_arg(req, "filter_by.is_pinned")
+    sort_field = (_enum_list(req, "sort_by.field", SORT_FIELDS) or ["DEFAULT"])[0]
+    descending = (_enum_list(req, "sort_by.direction", SORT_DIRECTIONS) or ["ASC"])[0] == "DESC"
     offset = decode_token("c", token) if token else 0
     with state.lock:
         now = state.now_ms()
@@ -436,9 +578,19 @@ def list_clusters(req):
                 continue
             if policy and d.get("policy_id") != policy[0]:
                 continue
-            if pinned and str(bool(d.get("is_pinned"))).lower() != str(pinned[0]).lower():
+            if pinned is not None and pinned != ("pinned_by_user_name" in d):
                 continue
             sel.append(d)
+        # Order. The SDKs' ListClustersSortByField doc says that by default the service sorts
+        # by cluster state, then pinned/unpinned, then cluster name; it does not say in which
+        # order the states rank or whether pinned clusters come first, and the reference says
+        # nothing. So DEFAULT (and no sort_by) keeps creation order here; clients must not rely
+        # on the DEFAULT order. CLUSTER_NAME: by cluster_name (code-point order, ties in
+        # creation order). DESC reverses either. Page tokens are offsets into this order.
+        if sort_field == "CLUSTER_NAME":
+            sel.sort(key=lambda d: str(d.get("cluster_name") or ""), reverse=descending)
+        elif descending:
+            sel.reverse()
         page = sel[offset:offset + size]
         out = {}
         if page:
