@@ -98,6 +98,17 @@ long dbx__backoff_ms(int retry, long initial, long max);
  * SDKs retry on (ClusterNotReadyException, "Timed out after ", ...)? */
 int dbx__is_transient_message(const char *text);
 
+/* ---- URLs (pure; unit-tested) ---------------------------------------------------- */
+
+/* 1 when `url` is http:// or https:// to a loopback host: "localhost",
+ * 127.0.0.0/8 as a dotted quad, or the IPv6 literal [::1] (also
+ * [::ffff:127.x.y.z]); userinfo, a port and upper case are allowed. Anything
+ * ambiguous is 0. NULL-safe; never reads past the string. */
+int dbx__url_is_loopback(const char *url);
+/* 1 when secrets may be sent to `url`: https://, or http:// to a loopback
+ * host (dbx__url_is_loopback). 0 otherwise, and for NULL. */
+int dbx__url_secure(const char *url);
+
 /* ---- auth ----------------------------------------------------------------------- */
 
 typedef struct dbx__pipeline dbx__pipeline;
