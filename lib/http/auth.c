@@ -11,7 +11,8 @@
  *                       not configured; token treated as expired 40 s early
  *
  * Token cache: a token is refreshed proactively once it is within
- * min(TTL/2, 20 min) of expiry. Refresh is single-flight: one thread
+ * min(TTL/2, 20 min) of expiry; a lifetime is taken as 0 s .. 1 year
+ * whatever the server says. Refresh is single-flight: one thread
  * fetches; while the old token is still valid the others keep using it, and
  * once it has expired they wait for the fetch. libdbx starts no thread, so
  * the refresh happens on the calling thread of the first request that
@@ -28,6 +29,9 @@
 #define AZURE_DATABRICKS_RESOURCE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
 #define AZURE_EARLY_EXPIRY_MS 40000
 #define MAX_REFRESH_WINDOW_MS (20 * 60 * 1000)
+#define MIN_TTL_MS 1000
+#define MAX_TTL_S (366LL * 24 * 3600)        /* a lifetime beyond a year is not believed */
+#define DEFAULT_TTL_S 3600                   /* no (or a negative) lifetime given */
 
 struct dbx__auth {
     dbx_auth_type type;
@@ -116,6 +120,38 @@ static dbx_status token_failure(dbx_status st, const char *what)
     return st;
 }
 
+/* ---- arithmetic (pure) ------------------------------------------------------------ */
+
+int64_t dbx__token_ttl_ms(int64_t expires_in_s, int64_t expires_on_s, int64_t wall_now_ms)
+{
+    int64_t s;
+    if (expires_in_s >= 0) {
+        s = expires_in_s;
+    } else if (expires_on_s > 0) {
+        /* both operands are non-negative: no overflow */
+        int64_t now_s = wall_now_ms > 0 ? wall_now_ms / 1000 : 0;
+        s = expires_on_s - now_s;
+        if (s < 0)
+            s = 0;
+    } else {
+        s = DEFAULT_TTL_S;
+    }
+    return (s > MAX_TTL_S ? MAX_TTL_S : s) * 1000;
+}
+
+/* When a token got at `now` with `ttl_ms` to live expires, and when to
+ * refresh it: min(TTL/2, 20 min) before that. */
+static void token_schedule(int64_t now, int64_t ttl_ms, int64_t *expiry_ms, int64_t *refresh_at_ms)
+{
+    if (ttl_ms < MIN_TTL_MS)
+        ttl_ms = MIN_TTL_MS;
+    if (ttl_ms > MAX_TTL_S * 1000)
+        ttl_ms = MAX_TTL_S * 1000;
+    int64_t window = ttl_ms / 2 < MAX_REFRESH_WINDOW_MS ? ttl_ms / 2 : MAX_REFRESH_WINDOW_MS;
+    *expiry_ms = now > INT64_MAX - ttl_ms ? INT64_MAX : now + ttl_ms;
+    *refresh_at_ms = *expiry_ms - window;
+}
+
 /* Parse {"access_token": ..., "expires_in": N|"N"} */
 static dbx_status parse_token(dbx__pipeline *p, const dbx__http_resp *resp, char **token, int64_t *ttl_ms)
 {
@@ -131,12 +167,9 @@ static dbx_status parse_token(dbx__pipeline *p, const dbx__http_resp *resp, char
         json_decref(j);
         return dbx__fail(p->owner, DBX_EBADRESPONSE, "token response has no access_token");
     }
-    if (expires_in < 0) {
-        int64_t on = dbx__json_int(j, "expires_on", -1); /* epoch seconds (Entra v1) */
-        expires_in = on > 0 ? on - dbx__wall_ms() / 1000 : 3600;
-    }
+    int64_t expires_on = expires_in < 0 ? dbx__json_int(j, "expires_on", -1) : -1; /* epoch s (Entra v1) */
     *token = dbx__strdup(tok);
-    *ttl_ms = expires_in * 1000;
+    *ttl_ms = dbx__token_ttl_ms(expires_in, expires_on, dbx__wall_ms());
     json_decref(j);
     return *token ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
 }
@@ -353,13 +386,8 @@ dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms,
             pthread_mutex_unlock(&a->mu);
             return st;
         }
-        int64_t t = dbx__now_ms();
-        if (ttl < 1000)
-            ttl = 1000;
-        int64_t window = ttl / 2 < MAX_REFRESH_WINDOW_MS ? ttl / 2 : MAX_REFRESH_WINDOW_MS;
         wipe_free(a->access_token);
         a->access_token = tok;
-        a->expiry_ms = t + ttl;
-        a->refresh_at_ms = t + ttl - window;
+        token_schedule(dbx__now_ms(), ttl, &a->expiry_ms, &a->refresh_at_ms);
     }
 }

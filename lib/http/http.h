@@ -132,6 +132,11 @@ void dbx__auth_free(dbx__auth *a);
  * fetch made for it, or a wait for another thread's fetch, ends by then. */
 dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms, dbx__buf *line);
 const char *dbx__auth_type_name(dbx_auth_type t);
+/* A token's lifetime in ms from the server's answer (pure, total: any
+ * int64 inputs). `expires_in_s` when >= 0; else `expires_on_s` (epoch
+ * seconds) when > 0, less the wall clock (0 when in the past); else 1 h.
+ * The result is clamped to 0 .. 366 days. */
+int64_t dbx__token_ttl_ms(int64_t expires_in_s, int64_t expires_on_s, int64_t wall_now_ms);
 
 /* ---- pipeline -------------------------------------------------------------------- */
 

@@ -11,23 +11,18 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 
 #define AZURE_RESOURCE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
+#define TOKEN_PATH "/oidc/v1/token"
+#define DISCOVERY_PATH "/oidc/.well-known/oauth-authorization-server"
 
 #define setup emu_fixture_setup
 #define teardown emu_fixture_teardown
-
-static size_t count(emu *e, const char *path)
-{
-    json_t *r = emu_requests_to(e, path);
-    size_t n = json_array_size(r);
-    json_decref(r);
-    return n;
-}
 
 static dbx_status api_call(dbx_client *c)
 {
@@ -94,7 +89,7 @@ static void test_oauth_m2m_flow_and_refresh(void **state)
     dbx_client *c = emu_client_with(e, tweak_m2m, NULL);
     assert_string_equal(dbx_client_auth_type(c), "oauth-m2m");
     /* no network at creation */
-    assert_int_equal(count(e, "/oidc/v1/token"), 0);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 0);
     assert_int_equal(api_call(c), DBX_OK);
 
     json_t *disc = emu_last_request(e, "/oidc/.well-known/oauth-authorization-server");
@@ -116,17 +111,17 @@ static void test_oauth_m2m_flow_and_refresh(void **state)
 
     /* cached: no new token for later calls */
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/oidc/v1/token"), 1);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 1);
 
     /* 39 min later: still fresh (refresh window is min(TTL/2, 20 min) before expiry) */
     fake_clock_advance(39L * 60 * 1000);
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/oidc/v1/token"), 1);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 1);
     /* 41 min: within 20 min of expiry -> refreshed proactively, discovery not repeated */
     fake_clock_advance(2L * 60 * 1000);
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/oidc/v1/token"), 2);
-    assert_int_equal(count(e, "/oidc/.well-known/oauth-authorization-server"), 1);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 2);
+    assert_int_equal(emu_count(e, "/oidc/.well-known/oauth-authorization-server"), 1);
     last_auth(e, now, sizeof now);
     assert_string_not_equal(first, now);
 
@@ -134,7 +129,7 @@ static void test_oauth_m2m_flow_and_refresh(void **state)
     fake_clock_advance(2L * 3600 * 1000);
     emu_advance(e, 2L * 3600 * 1000 + 41L * 60 * 1000);
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/oidc/v1/token"), 3);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 3);
     dbx_client_free(c);
 }
 
@@ -147,10 +142,10 @@ static void test_oauth_m2m_short_ttl_uses_half(void **state)
     assert_int_equal(api_call(c), DBX_OK);
     fake_clock_advance(299L * 1000); /* TTL/2 = 300 s */
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/oidc/v1/token"), 1);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 1);
     fake_clock_advance(2L * 1000);
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/oidc/v1/token"), 2);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 2);
     dbx_client_free(c);
 }
 
@@ -167,7 +162,7 @@ static void test_oauth_m2m_bad_secret(void **state)
     assert_null(strstr(err->message, "SECRET"));
     assert_string_equal(err->path, "/oidc/v1/token");
     /* the API was never called without a token */
-    assert_int_equal(count(e, "/api/2.1/clusters/spark-versions"), 0);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/spark-versions"), 0);
     dbx_client_free(c);
 }
 
@@ -178,7 +173,7 @@ static void test_oauth_m2m_token_endpoint_retried(void **state)
     emu_fault(e, "{\"path\":\"/oidc/v1/token\",\"action\":\"status\",\"status\":503}");
     dbx_client *c = emu_client_with(e, tweak_m2m, NULL);
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/oidc/v1/token"), 2);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 2);
     dbx_client_free(c);
 }
 
@@ -216,8 +211,8 @@ static void test_oauth_single_flight(void **state)
         assert_int_equal(ctx[i].st, DBX_OK);
     }
     pthread_barrier_destroy(&b);
-    assert_int_equal(count(e, "/oidc/v1/token"), 1);
-    assert_int_equal(count(e, "/api/2.1/clusters/spark-versions"), 8);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 1);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/spark-versions"), 8);
 
     /* stale-but-valid: one thread refreshes, the others keep going */
     fake_clock_advance(45L * 60 * 1000);
@@ -231,8 +226,44 @@ static void test_oauth_single_flight(void **state)
         assert_int_equal(ctx[i].st, DBX_OK);
     }
     pthread_barrier_destroy(&b);
-    assert_int_equal(count(e, "/oidc/v1/token"), 2);
+    assert_int_equal(emu_count(e, "/oidc/v1/token"), 2);
     dbx_client_free(c);
+}
+
+/* ---- hostile token answers and endpoints -------------------------------------- */
+
+/* A token whose lifetime is absurd is kept for at most a year, without
+ * overflow (run under UBSan by .ci/test --sanitize). */
+static void test_oauth_huge_lifetimes(void **state)
+{
+    (void)state;
+    static const char *bodies[] = {
+        "{\"access_token\":\"" EMU_TOKEN "\",\"expires_in\":9300000000000000}",
+        "{\"access_token\":\"" EMU_TOKEN "\",\"expires_in\":\"9223372036854775807\"}",
+        "{\"access_token\":\"" EMU_TOKEN "\",\"expires_on\":\"9300000000000000\"}",
+        "{\"access_token\":\"" EMU_TOKEN "\",\"expires_on\":9223372036854775807}",
+    };
+    emu *e = emu_get();
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        emu_reset(e);
+        char fault[512];
+        snprintf(fault, sizeof fault, "{\"path\":\"/oidc/v1/token\",\"action\":\"status\",\"status\":200,\"body\":%s}",
+                 bodies[i]);
+        emu_fault(e, fault);
+        dbx_client *c = emu_client_with(e, tweak_m2m, NULL);
+        assert_int_equal(api_call(c), DBX_OK);
+        /* kept for hours, not expired at once */
+        fake_clock_advance(2L * 1000);
+        assert_int_equal(api_call(c), DBX_OK);
+        fake_clock_advance(30L * 24 * 3600 * 1000);
+        assert_int_equal(api_call(c), DBX_OK);
+        assert_int_equal(emu_count(e, TOKEN_PATH), 1);
+        /* and refreshed within a year */
+        fake_clock_advance(366L * 24 * 3600 * 1000);
+        assert_int_equal(api_call(c), DBX_OK);
+        assert_int_equal(emu_count(e, TOKEN_PATH), 2);
+        dbx_client_free(c);
+    }
 }
 
 static void tweak_azure(dbx_client_options *o, void *ud)
@@ -274,11 +305,11 @@ static void test_azure_service_principal(void **state)
     /* TTL 100 s, treated as 60 s; refreshed within TTL/2 = 30 s of that */
     fake_clock_advance(29L * 1000);
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/" EMU_TENANT "/oauth2/token"), 1);
+    assert_int_equal(emu_count(e, "/" EMU_TENANT "/oauth2/token"), 1);
     fake_clock_advance(2L * 1000);
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/" EMU_TENANT "/oauth2/token"), 2);
-    assert_int_equal(count(e, "/aad/auth"), 1); /* tenant remembered */
+    assert_int_equal(emu_count(e, "/" EMU_TENANT "/oauth2/token"), 2);
+    assert_int_equal(emu_count(e, "/aad/auth"), 1); /* tenant remembered */
     dbx_client_free(c);
 }
 
@@ -302,7 +333,7 @@ static void test_azure_tenant_given_and_failures(void **state)
     dbx_client *c = emu_client_with(e, tweak_azure_tenant, e);
     assert_string_equal(dbx_client_auth_type(c), "azure-client-secret");
     assert_int_equal(api_call(c), DBX_OK);
-    assert_int_equal(count(e, "/aad/auth"), 0);
+    assert_int_equal(emu_count(e, "/aad/auth"), 0);
     dbx_client_free(c);
 
     c = emu_client_with(e, tweak_azure_bad, e);
@@ -324,6 +355,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oauth_m2m_bad_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oauth_m2m_token_endpoint_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oauth_single_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oauth_huge_lifetimes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_service_principal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_tenant_given_and_failures, setup, teardown),
     };

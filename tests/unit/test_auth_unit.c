@@ -1,6 +1,8 @@
 /*
- * Unit tests for the auth layer's pure functions: the URL predicates that
- * decide where secrets may be sent (run under ASan: no read past the
+ * Unit tests for the auth layer's pure functions: a token's lifetime from
+ * hostile expires_in / expires_on values (run under UBSan by
+ * .ci/test --sanitize: no overflow for any int64), and the URL predicates
+ * that decide where secrets may be sent (run under ASan: no read past the
  * string, for every truncation of every case).
  */
 #define _GNU_SOURCE
@@ -15,6 +17,89 @@
 #include <string.h>
 
 #include "http/http.h"
+
+#define YEAR_MS (366LL * 24 * 3600 * 1000) /* the longest lifetime believed */
+#define HOUR_MS (3600LL * 1000)
+/* 2023-11-14T22:13:20Z */
+#define NOW_S 1700000000LL
+#define NOW_MS (NOW_S * 1000)
+
+#define assert_ttl(in, on, now, want)                                                                  \
+    do {                                                                                               \
+        int64_t got_ = dbx__token_ttl_ms((in), (on), (now));                                           \
+        if (got_ != (int64_t)(want))                                                                   \
+            fail_msg("dbx__token_ttl_ms(%s, %s, %s) = %lld, want %lld", #in, #on, #now, (long long)got_, \
+                     (long long)(want));                                                               \
+    } while (0)
+
+/* ---- token lifetime ------------------------------------------------------------------ */
+
+static void ttl_expires_in(void **state)
+{
+    (void)state;
+    assert_ttl(3600, -1, NOW_MS, HOUR_MS);
+    assert_ttl(1, -1, NOW_MS, 1000);
+    assert_ttl(0, -1, NOW_MS, 0);
+    /* expires_in wins over expires_on */
+    assert_ttl(600, NOW_S + 60, NOW_MS, 600000);
+    /* a year is the most believed */
+    assert_ttl(YEAR_MS / 1000, -1, NOW_MS, YEAR_MS);
+    assert_ttl(YEAR_MS / 1000 + 1, -1, NOW_MS, YEAR_MS);
+    assert_ttl(9300000000000000LL, -1, NOW_MS, YEAR_MS); /* 9.3e15 s: * 1000 overflows int64 */
+    assert_ttl(INT64_MAX / 1000, -1, NOW_MS, YEAR_MS);
+    assert_ttl(INT64_MAX / 1000 + 1, -1, NOW_MS, YEAR_MS);
+    assert_ttl(INT64_MAX, -1, NOW_MS, YEAR_MS);
+    assert_ttl(INT64_MAX, INT64_MAX, INT64_MIN, YEAR_MS);
+}
+
+static void ttl_missing_or_negative(void **state)
+{
+    (void)state;
+    assert_ttl(-1, -1, NOW_MS, HOUR_MS);
+    assert_ttl(-5, 0, NOW_MS, HOUR_MS);
+    assert_ttl(INT64_MIN, INT64_MIN, NOW_MS, HOUR_MS);
+    assert_ttl(INT64_MIN, -1, INT64_MIN, HOUR_MS);
+    assert_ttl(-1, -1, INT64_MAX, HOUR_MS);
+}
+
+static void ttl_expires_on(void **state)
+{
+    (void)state;
+    assert_ttl(-1, NOW_S + 600, NOW_MS, 600000);
+    assert_ttl(-1, NOW_S + 600, NOW_MS + 999, 600000); /* whole seconds */
+    /* in the past, or now: expired */
+    assert_ttl(-1, NOW_S, NOW_MS, 0);
+    assert_ttl(-1, NOW_S - 1, NOW_MS, 0);
+    assert_ttl(-1, 1, NOW_MS, 0);
+    assert_ttl(-1, 1, INT64_MAX, 0);
+    /* far future */
+    assert_ttl(-1, NOW_S + YEAR_MS / 1000, NOW_MS, YEAR_MS);
+    assert_ttl(-1, 9300000000000000LL, NOW_MS, YEAR_MS);
+    assert_ttl(-1, INT64_MAX / 1000 + 1, NOW_MS, YEAR_MS);
+    assert_ttl(-1, INT64_MAX, NOW_MS, YEAR_MS);
+    /* a wall clock before the epoch (or garbage) counts as the epoch */
+    assert_ttl(-1, INT64_MAX, -1, YEAR_MS);
+    assert_ttl(-1, INT64_MAX, INT64_MIN, YEAR_MS);
+    assert_ttl(-1, 600, INT64_MIN, 600000);
+}
+
+/* Every combination of edge values: defined (UBSan) and within 0 .. a year. */
+static void ttl_total(void **state)
+{
+    (void)state;
+    static const int64_t v[] = {INT64_MIN, INT64_MIN + 1, -9300000000000000LL, -NOW_MS, -1001, -1000, -999,
+                                -1, 0, 1, 999, 1000, 1001, 3600, NOW_S, NOW_MS, YEAR_MS, 9300000000000000LL,
+                                INT64_MAX / 1000, INT64_MAX / 1000 + 1, INT64_MAX - 1, INT64_MAX};
+    const size_t n = sizeof v / sizeof *v;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < n; k++) {
+                int64_t t = dbx__token_ttl_ms(v[i], v[j], v[k]);
+                if (t < 0 || t > YEAR_MS)
+                    fail_msg("dbx__token_ttl_ms(%lld, %lld, %lld) = %lld", (long long)v[i], (long long)v[j],
+                             (long long)v[k], (long long)t);
+            }
+}
 
 /* ---- URLs ------------------------------------------------------------------------------- */
 
@@ -166,6 +251,10 @@ static void url_never_reads_past_the_string(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ttl_expires_in),
+        cmocka_unit_test(ttl_missing_or_negative),
+        cmocka_unit_test(ttl_expires_on),
+        cmocka_unit_test(ttl_total),
         cmocka_unit_test(url_loopback),
         cmocka_unit_test(url_secure),
         cmocka_unit_test(url_never_reads_past_the_string),
