@@ -17,6 +17,10 @@
  * once it has expired they wait for the fetch. libdbx starts no thread, so
  * the refresh happens on the calling thread of the first request that
  * finds the token stale.
+ *
+ * Secrets go only to https endpoints, or plain http to a loopback host:
+ * the discovered OIDC token endpoint and the Entra login URL are checked
+ * before anything is sent.
  */
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -227,6 +231,12 @@ static dbx_status discover_m2m(dbx__auth *a, dbx__pipeline *p)
         json_decref(j);
         return dbx__fail(p->owner, DBX_EBADRESPONSE, "oauth-m2m: OIDC discovery gave no token_endpoint");
     }
+    if (!dbx__url_secure(ep)) {
+        json_decref(j);
+        return dbx__fail(p->owner, DBX_EBADRESPONSE,
+                         "oauth-m2m: OIDC discovery gave a token_endpoint that is not https (plain http "
+                         "is allowed only to a loopback host); the client credentials are not sent to it");
+    }
     a->token_endpoint = dbx__strdup(ep);
     json_decref(j);
     return a->token_endpoint ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
@@ -300,6 +310,10 @@ static dbx_status discover_tenant(dbx__auth *a, dbx__pipeline *p)
 
 static dbx_status fetch_azure(dbx__auth *a, dbx__pipeline *p, char **token, int64_t *ttl_ms)
 {
+    if (!dbx__url_secure(a->login_url))
+        return dbx__fail(p->owner, DBX_ECONFIG,
+                         "azure-client-secret: azure_login_url (AZURE_AUTHORITY_HOST) must be https (plain "
+                         "http is allowed only to a loopback host); the client secret is not sent to it");
     dbx_status st = discover_tenant(a, p);
     if (st != DBX_OK)
         return st;

@@ -266,6 +266,44 @@ static void test_oauth_huge_lifetimes(void **state)
     }
 }
 
+static void tweak_m2m_fast_fail(dbx_client_options *o, void *ud)
+{
+    tweak_m2m(o, ud);
+    o->connect_timeout_ms = 300;
+    o->retry_timeout_ms = 1000;
+}
+
+/* A discovered token endpoint over plain http to another host never gets the secret. */
+static void test_oauth_insecure_token_endpoint(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    char fault[512];
+    /* 0.0.0.0 reaches this host on Linux, so the emulator would log a leak */
+    const char *endpoints[] = {"http://0.0.0.0:%d/oidc/v1/token", "http://10.255.255.1/oidc/v1/token",
+                               "http://127.0.0.1.example.com:%d/oidc/v1/token", "ftp://127.0.0.1:%d/token"};
+    for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++) {
+        emu_reset(e);
+        char ep[128];
+        snprintf(ep, sizeof ep, endpoints[i], e->http_port);
+        snprintf(fault, sizeof fault,
+                 "{\"path\":\"" DISCOVERY_PATH "\",\"action\":\"status\",\"status\":200,\"times\":-1,"
+                 "\"body\":{\"issuer\":\"%s/oidc\",\"token_endpoint\":\"%s\"}}",
+                 e->base, ep);
+        emu_fault(e, fault);
+        dbx_client *c = emu_client_with(e, tweak_m2m_fast_fail, NULL);
+        assert_int_equal(api_call(c), DBX_EBADRESPONSE);
+        const dbx_error *err = dbx_client_last_error(c);
+        assert_non_null(strstr(err->message, "oauth-m2m"));
+        assert_non_null(strstr(err->message, "token_endpoint"));
+        assert_null(strstr(err->message, EMU_CLIENT_SECRET));
+        /* only the discovery request was made */
+        assert_int_equal(emu_count(e, NULL), 1);
+        assert_int_equal(emu_count(e, DISCOVERY_PATH), 1);
+        dbx_client_free(c);
+    }
+}
+
 static void tweak_azure(dbx_client_options *o, void *ud)
 {
     emu *e = ud;
@@ -345,6 +383,35 @@ static void test_azure_tenant_given_and_failures(void **state)
     dbx_client_free(c);
 }
 
+static void tweak_azure_login(dbx_client_options *o, void *ud)
+{
+    tweak_azure(o, emu_get());
+    o->azure_login_url = ud;
+}
+
+/* The Entra login URL gets the client secret: https, or http to loopback only. */
+static void test_azure_insecure_login_url(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    char url[128];
+    snprintf(url, sizeof url, "http://0.0.0.0:%d/", e->http_port);
+    dbx_client *c = emu_client_with(e, tweak_azure_login, url);
+    assert_int_equal(api_call(c), DBX_ECONFIG);
+    const dbx_error *err = dbx_client_last_error(c);
+    assert_non_null(strstr(err->message, "azure_login_url"));
+    assert_null(strstr(err->message, EMU_CLIENT_SECRET));
+    assert_int_equal(emu_count(e, NULL), 0); /* not even tenant discovery */
+    dbx_client_free(c);
+
+    /* loopback by name, any case */
+    snprintf(url, sizeof url, "HTTP://LocalHost:%d", e->http_port);
+    c = emu_client_with(e, tweak_azure_login, url);
+    assert_int_equal(api_call(c), DBX_OK);
+    assert_int_equal(emu_count(e, "/" EMU_TENANT "/oauth2/token"), 1);
+    dbx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,8 +423,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oauth_m2m_token_endpoint_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oauth_single_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oauth_huge_lifetimes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oauth_insecure_token_endpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_service_principal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_azure_tenant_given_and_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_azure_insecure_login_url, setup, teardown),
     };
     return cmocka_run_group_tests_name("auth", tests, NULL, NULL);
 }
