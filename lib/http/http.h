@@ -128,8 +128,13 @@ dbx__auth *dbx__auth_new(const dbx__auth_config *cfg);
 void dbx__auth_free(dbx__auth *a);
 /* Append "Authorization: ..." for the next request to `line`; may fetch or
  * refresh a token through `p` (single-flight across threads). `deadline_ms`
- * is the calling request's absolute deadline (dbx__now_ms() clock): a token
- * fetch made for it, or a wait for another thread's fetch, ends by then. */
+ * is the calling request's absolute deadline (dbx__now_ms() clock; <= 0:
+ * none, 1 min): a token fetch made for it ends its retries by then (and
+ * within 1 min), a wait for another thread's fetch ends by then with
+ * DBX_ETIMEOUT. When the fetch this thread waited for fails, this thread
+ * fails with that fetch's error record (copied into its own). After a
+ * failed proactive refresh the current token is used, with no new attempt
+ * for 1 min while it stays valid. On failure the error record is filled. */
 dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms, dbx__buf *line);
 const char *dbx__auth_type_name(dbx_auth_type t);
 /* A token's lifetime in ms from the server's answer (pure, total: any

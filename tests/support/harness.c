@@ -304,6 +304,13 @@ void fake_clock_reset_sleeps(void)
     atomic_store(&slept_total, 0);
 }
 
+int64_t harness_real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int emu_fixture_setup(void **state)
 {
     (void)state;

@@ -70,6 +70,10 @@ long fake_clock_slept_total(void);
 int fake_clock_sleeps(long *out, int max); /* recorded sleep durations, oldest first */
 void fake_clock_reset_sleeps(void);
 
+/* The real monotonic clock in ms, whatever hook libdbx's clock has (for
+ * tests that time threads against real deadlines). */
+int64_t harness_real_ms(void);
+
 /* Assert helpers usable outside cmocka */
 #define HARNESS_CHECK(cond, ...)                                                  \
     do {                                                                          \
