@@ -118,6 +118,17 @@ long dbx__retry_delay_ms(int retry, long initial, long max, long retry_after_ms)
  * SDKs retry on (ClusterNotReadyException, "Timed out after ", ...)? */
 int dbx__is_transient_message(const char *text);
 
+/* ---- URLs (pure; unit-tested) ---------------------------------------------------- */
+
+/* 1 when `url` is http:// or https:// to a loopback host: "localhost",
+ * 127.0.0.0/8 as a dotted quad, or the IPv6 literal [::1] (also
+ * [::ffff:127.x.y.z]); userinfo, a port and upper case are allowed. Anything
+ * ambiguous is 0. NULL-safe; never reads past the string. */
+int dbx__url_is_loopback(const char *url);
+/* 1 when secrets may be sent to `url`: https://, or http:// to a loopback
+ * host (dbx__url_is_loopback). 0 otherwise, and for NULL. */
+int dbx__url_secure(const char *url);
+
 /* ---- auth ----------------------------------------------------------------------- */
 
 typedef struct dbx__pipeline dbx__pipeline;
@@ -137,10 +148,20 @@ dbx__auth *dbx__auth_new(const dbx__auth_config *cfg);
 void dbx__auth_free(dbx__auth *a);
 /* Append "Authorization: ..." for the next request to `line`; may fetch or
  * refresh a token through `p` (single-flight across threads). `deadline_ms`
- * is the calling request's absolute deadline (dbx__now_ms() clock): a token
- * fetch made for it, or a wait for another thread's fetch, ends by then. */
+ * is the calling request's absolute deadline (dbx__now_ms() clock; <= 0:
+ * none, 1 min): a token fetch made for it ends its retries by then (and
+ * within 1 min), a wait for another thread's fetch ends by then with
+ * DBX_ETIMEOUT. When the fetch this thread waited for fails, this thread
+ * fails with that fetch's error record (copied into its own). After a
+ * failed proactive refresh the current token is used, with no new attempt
+ * for 1 min while it stays valid. On failure the error record is filled. */
 dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms, dbx__buf *line);
 const char *dbx__auth_type_name(dbx_auth_type t);
+/* A token's lifetime in ms from the server's answer (pure, total: any
+ * int64 inputs). `expires_in_s` when >= 0; else `expires_on_s` (epoch
+ * seconds) when > 0, less the wall clock (0 when in the past); else 1 h.
+ * The result is clamped to 0 .. 366 days. */
+int64_t dbx__token_ttl_ms(int64_t expires_in_s, int64_t expires_on_s, int64_t wall_now_ms);
 
 /* ---- pipeline -------------------------------------------------------------------- */
 

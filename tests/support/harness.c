@@ -208,6 +208,16 @@ json_t *emu_last_request(emu *e, const char *path)
     return r;
 }
 
+size_t emu_count(emu *e, const char *path)
+{
+    json_t *r = emu_requests_to(e, path);
+    size_t n = json_array_size(r);
+    json_decref(r);
+    return n;
+}
+
+void emu_clear_faults(emu *e) { json_decref(emu_ctl(e, "DELETE", "/__emulator/faults", NULL)); }
+
 const char *emu_req_header(const json_t *req, const char *name)
 {
     return json_string_value(json_object_get(json_object_get(req, "headers"), name));
@@ -292,6 +302,13 @@ void fake_clock_reset_sleeps(void)
     n_sleeps = 0;
     pthread_mutex_unlock(&sleeps_mu);
     atomic_store(&slept_total, 0);
+}
+
+int64_t harness_real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int emu_fixture_setup(void **state)

@@ -6,6 +6,8 @@
 #define DBX_TEST_HARNESS_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "dbx/dbx.h"
@@ -41,6 +43,10 @@ json_t *emu_requests(emu *e);
 json_t *emu_requests_to(emu *e, const char *path);
 /* Last request to `path`; NULL when none. Caller decrefs. */
 json_t *emu_last_request(emu *e, const char *path);
+/* How many logged requests went to `path` (NULL: all). */
+size_t emu_count(emu *e, const char *path);
+/* DELETE /__emulator/faults: remove every fault rule. */
+void emu_clear_faults(emu *e);
 /* Header of a logged request (lower-case name), or NULL. Borrowed. */
 const char *emu_req_header(const json_t *req, const char *name);
 /* First query value of a logged request, or NULL. Borrowed. */
@@ -63,6 +69,10 @@ void fake_clock_advance(long ms);
 long fake_clock_slept_total(void);
 int fake_clock_sleeps(long *out, int max); /* recorded sleep durations, oldest first */
 void fake_clock_reset_sleeps(void);
+
+/* The real monotonic clock in ms, whatever hook libdbx's clock has (for
+ * tests that time threads against real deadlines). */
+int64_t harness_real_ms(void);
 
 /* Assert helpers usable outside cmocka */
 #define HARNESS_CHECK(cond, ...)                                                  \
