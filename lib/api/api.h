@@ -46,12 +46,15 @@
             return dbx__fail((c), DBX_EINVAL, "%s: %s is NULL", __func__, #p);              \
     } while (0)
 
+/* Flags of dbx__api_call. */
+#define DBX__CALL_IDEMPOTENT 1 /* safe to retry after a failure mid-flight (dbx__call.idempotent) */
+#define DBX__CALL_LARGE 2      /* the answer may be large: offer gzip */
+
 /* Call an endpoint with an optional JSON body (borrowed; serialised by
  * dbx__json_dump, and never sent when that fails) and read the JSON object
- * answer into *out (the caller disposes it; NULL to discard the answer).
- * idempotent: as dbx__call.idempotent. */
+ * answer into *out (the caller disposes it; NULL to discard the answer). */
 dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
-                         int idempotent, dbx__jdoc *out);
+                         int flags, dbx__jdoc *out);
 
 /* Append "?k=v" (or "&k=v" once the buffer holds a '?'), URL-encoded.
  * Both return -1 once the buffer is out of memory (sticky). */

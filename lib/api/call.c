@@ -28,7 +28,7 @@ int dbx__path_add_segment(dbx__buf *b, const char *segment)
 }
 
 dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
-                         int idempotent, dbx__jdoc *out)
+                         int flags, dbx__jdoc *out)
 {
     if (out)
         memset(out, 0, sizeof *out);
@@ -40,7 +40,8 @@ dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, co
     call.path = path;
     call.body = text;
     call.body_len = text ? strlen(text) : 0;
-    call.idempotent = idempotent;
+    call.idempotent = (flags & DBX__CALL_IDEMPOTENT) ? 1 : 0;
+    call.accept_gzip = (flags & DBX__CALL_LARGE) != 0;
     dbx__http_resp resp;
     dbx__resp_init(&resp);
     dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);

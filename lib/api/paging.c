@@ -89,8 +89,9 @@ static dbx_status fetch(dbx__pager *pg)
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
     dbx__jdoc page;
-    /* listing is read-only even when it is a POST (clusters/events) */
-    st = dbx__api_call(c, pg->method, path.ptr, body, 1, &page);
+    /* listing is read-only even when it is a POST (clusters/events); pages
+     * are the large answers that compression pays for */
+    st = dbx__api_call(c, pg->method, path.ptr, body, DBX__CALL_IDEMPOTENT | DBX__CALL_LARGE, &page);
     dbx__buf_dispose(&path);
     dbx__json_decref_deep(body);
     if (st != DBX_OK)

@@ -358,6 +358,15 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
         lg->level = l;
     }
 
+    /* credentials cross the network only encrypted: plain http is for loopback */
+    if (c->auth_type != DBX_AUTH_NONE && !dbx__url_secure(c->vals[A_HOST]) &&
+        !(o && o->version >= 2 && o->insecure_allow_http)) {
+        st = dbx__fail(NULL, DBX_ECONFIG,
+                       "host: plain http:// to a host that is not loopback would send credentials in clear; "
+                       "use https:// (or set insecure_allow_http)");
+        goto fail;
+    }
+
     /* pipeline configuration */
     dbx__pipeline_config *pc = &c->pipe.cfg;
     pc->host = c->vals[A_HOST];

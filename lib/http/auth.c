@@ -35,14 +35,13 @@
  * the discovered OIDC token endpoint and the Entra login URL are checked
  * before anything is sent.
  */
-#include <jansson.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "../json/json_util.h"
+#include "../json/jdoc.h"
 #include "http.h"
 
 #define AZURE_DATABRICKS_RESOURCE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
@@ -200,24 +199,27 @@ static int64_t fetch_deadline(int64_t now, int64_t caller_deadline_ms)
 }
 
 /* Parse {"access_token": ..., "expires_in": N|"N"} */
-static dbx_status parse_token(dbx__pipeline *p, const dbx__http_resp *resp, char **token, int64_t *ttl_ms)
+static dbx_status parse_token(dbx__pipeline *p, dbx__http_resp *resp, char **token, int64_t *ttl_ms)
 {
-    json_t *j;
-    dbx_status st = dbx__json_parse_object(&j, p->owner, resp->body.ptr ? resp->body.ptr : "", resp->body.len);
+    dbx__jdoc doc;
+    dbx_status st = dbx__jdoc_parse_object(&doc, p->owner, &resp->body);
     if (st != DBX_OK) {
         dbx__error_prefix("token response");
         return st;
     }
-    const char *tok = dbx__json_str(j, "access_token", NULL);
-    int64_t expires_in = dbx__json_int(j, "expires_in", -1);
+    dbx__jv j = dbx__jdoc_root(&doc);
+    const char *tok = dbx__jv_get_str(j, "access_token", NULL);
+    int64_t expires_in = dbx__jv_get_int(j, "expires_in", -1);
     if (dbx__empty(tok)) {
-        json_decref(j);
+        dbx__jdoc_dispose(&doc);
         return dbx__fail(p->owner, DBX_EBADRESPONSE, "token response has no access_token");
     }
-    int64_t expires_on = expires_in < 0 ? dbx__json_int(j, "expires_on", -1) : -1; /* epoch s (Entra v1) */
+    int64_t expires_on = expires_in < 0 ? dbx__jv_get_int(j, "expires_on", -1) : -1; /* epoch s (Entra v1) */
     *token = dbx__strdup(tok);
     *ttl_ms = dbx__token_ttl_ms(expires_in, expires_on, dbx__wall_ms());
-    json_decref(j);
+    /* the document held the token too: wipe it before it goes */
+    memset(doc.text, 0, doc.len);
+    dbx__jdoc_dispose(&doc);
     return *token ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
 }
 
@@ -277,26 +279,26 @@ static dbx_status discover_m2m(dbx__auth *a, dbx__pipeline *p, int64_t deadline_
                                   "oauth-m2m: OIDC discovery failed", &resp);
     if (st != DBX_OK)
         return st;
-    json_t *j;
-    st = dbx__json_parse_object(&j, p->owner, resp.body.ptr ? resp.body.ptr : "", resp.body.len);
+    dbx__jdoc doc;
+    st = dbx__jdoc_parse_object(&doc, p->owner, &resp.body);
     dbx__resp_dispose(&resp);
     if (st != DBX_OK) {
         dbx__error_prefix("oauth-m2m: OIDC discovery");
         return st;
     }
-    const char *ep = dbx__json_str(j, "token_endpoint", NULL);
+    const char *ep = dbx__jv_get_str(dbx__jdoc_root(&doc), "token_endpoint", NULL);
     if (!ep || (strncmp(ep, "https://", 8) != 0 && strncmp(ep, "http://", 7) != 0)) {
-        json_decref(j);
+        dbx__jdoc_dispose(&doc);
         return dbx__fail(p->owner, DBX_EBADRESPONSE, "oauth-m2m: OIDC discovery gave no token_endpoint");
     }
     if (!dbx__url_secure(ep)) {
-        json_decref(j);
+        dbx__jdoc_dispose(&doc);
         return dbx__fail(p->owner, DBX_EBADRESPONSE,
                          "oauth-m2m: OIDC discovery gave a token_endpoint that is not https (plain http "
                          "is allowed only to a loopback host); the client credentials are not sent to it");
     }
     a->token_endpoint = dbx__strdup(ep);
-    json_decref(j);
+    dbx__jdoc_dispose(&doc);
     return a->token_endpoint ? DBX_OK : dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
 }
 

@@ -30,6 +30,7 @@ typedef struct dbx__http_req {
     long connect_timeout_ms;
     dbx__write_fn write_fn;          /* NULL: buffer into resp->body */
     void *write_payload;
+    int accept_gzip;                 /* offer (and decode) gzip */
 } dbx__http_req;
 
 /* Response headers live in one arena ("name\0value\0" pairs) with an
@@ -213,6 +214,8 @@ typedef struct dbx__call {
     int redirect_ok;           /* a 3xx answer is returned as success (not followed) */
     dbx__write_fn write_fn;
     void *write_payload;
+    int accept_gzip;           /* offer gzip: for answers expected to be large (list
+                                  pages, exports); small ones are cheaper uncompressed */
     int64_t deadline_ms;       /* absolute (dbx__now_ms clock) end of the whole call,
                                   retries included; 0: now + the pipeline's retry budget.
                                   Nested calls (token fetches) pass their caller's. */

@@ -444,9 +444,18 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
             goto out;
         }
 
+        long attempt_timeout = timeout;
+        if (call->deadline_ms > 0) {
+            /* a nested call (a token fetch) ends by its caller's deadline,
+             * the attempt in flight included */
+            int64_t left = deadline - dbx__now_ms();
+            if (left < attempt_timeout)
+                attempt_timeout = left > 1 ? (long)left : 1;
+        }
         dbx__http_req req = {method, urlb.ptr, headers, nh,
                              with_body ? call->body : NULL, with_body ? call->body_len : 0,
-                             timeout, p->cfg.connect_timeout_ms, call->write_fn, call->write_payload};
+                             attempt_timeout, p->cfg.connect_timeout_ms, call->write_fn, call->write_payload,
+                             call->accept_gzip};
         log_request(p, method, urlb.ptr, headers, nh, call, with_body, attempt);
         dbx__tx_result tr;
         int64_t t0 = debug ? dbx__now_ms() : 0;

@@ -19,10 +19,18 @@
 
 #define DEFAULT_MAX_IDLE 32
 
+/* A pooled easy handle and the per-call options it was last left with, so
+ * that a call only sets what differs from the previous one on the handle. */
+typedef struct hnd {
+    CURL *h;
+    int mode; /* 0 unknown, 1 GET, 2 HEAD, 3 with a body / custom method */
+    int gzip; /* Accept-Encoding: gzip offered (and decoded) */
+} hnd;
+
 typedef struct curl_tx {
     dbx__transport base;
     pthread_mutex_t mu;
-    CURL **idle;
+    hnd **idle;
     int n_idle, max_idle;
     CURLSH *share;
     pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
@@ -127,11 +135,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud);
 
 /* Options that never change for a client are set once, when a handle is
  * made; a pooled handle keeps them (and its live connections) between calls. */
-static CURL *new_handle(curl_tx *t)
+static hnd *new_handle(curl_tx *t)
 {
-    CURL *h = curl_easy_init();
-    if (!h)
+    hnd *x = dbx__calloc(1, sizeof *x);
+    if (!x)
         return NULL;
+    CURL *h = x->h = curl_easy_init();
+    if (!h) {
+        dbx__free(x);
+        return NULL;
+    }
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -141,7 +154,6 @@ static CURL *new_handle(curl_tx *t)
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the pipeline decides, per origin */
     curl_easy_setopt(h, CURLOPT_SHARE, t->share);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     if (t->ca_bundle)
@@ -152,12 +164,20 @@ static CURL *new_handle(curl_tx *t)
     }
     if (t->proxy)
         curl_easy_setopt(h, CURLOPT_PROXY, t->proxy);
-    return h;
+    return x;
 }
 
-static CURL *acquire(curl_tx *t)
+static void free_handle(hnd *x)
 {
-    CURL *h = NULL;
+    if (x) {
+        curl_easy_cleanup(x->h);
+        dbx__free(x);
+    }
+}
+
+static hnd *acquire(curl_tx *t)
+{
+    hnd *h = NULL;
     pthread_mutex_lock(&t->mu);
     if (t->n_idle > 0)
         h = t->idle[--t->n_idle];
@@ -165,7 +185,7 @@ static CURL *acquire(curl_tx *t)
     return h ? h : new_handle(t);
 }
 
-static void release(curl_tx *t, CURL *h)
+static void release(curl_tx *t, hnd *h)
 {
     pthread_mutex_lock(&t->mu);
     if (t->n_idle < t->max_idle) {
@@ -173,8 +193,7 @@ static void release(curl_tx *t, CURL *h)
         h = NULL;
     }
     pthread_mutex_unlock(&t->mu);
-    if (h)
-        curl_easy_cleanup(h);
+    free_handle(h);
 }
 
 /* ---- callbacks ------------------------------------------------------------------ */
@@ -342,12 +361,13 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         snprintf(res->message, sizeof res->message, "too many request headers");
         return;
     }
-    CURL *h = acquire(t);
-    if (!h) {
+    hnd *hx = acquire(t);
+    if (!hx) {
         res->kind = DBX__TX_NOMEM;
         snprintf(res->message, sizeof res->message, "cannot create a libcurl handle");
         return;
     }
+    CURL *h = hx->h;
     /* The header list is built on the stack: libcurl only reads it during
      * the transfer, so no list node needs an allocation. */
     struct curl_slist nodes[MAX_REQ_HEADERS + 1];
@@ -376,19 +396,31 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 0L);
 
+    /* Offered only where the pipeline says it pays (large answers): offering
+     * it costs libcurl more per request than it saves on a small body. A
+     * handle must not decode what it did not ask for, so it is off otherwise. */
+    if (hx->gzip != (req->accept_gzip != 0)) {
+        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, req->accept_gzip ? "gzip" : NULL);
+        hx->gzip = req->accept_gzip != 0;
+    }
     const char *m = req->method;
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
-    if (strcmp(m, "HEAD") == 0) {
+    if (strcmp(m, "GET") == 0 && !req->body) {
+        if (hx->mode != 1) {
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+            curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* also clears NOBODY and POST */
+            hx->mode = 1;
+        }
+    } else if (strcmp(m, "HEAD") == 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (strcmp(m, "GET") == 0 && !req->body) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* also clears NOBODY and POST */
+        hx->mode = 2;
     } else {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-        if (strcmp(m, "POST") != 0)
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m); /* PUT/PATCH/DELETE, or GET with a body */
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(m, "POST") != 0 ? m : NULL); /* PUT/PATCH/DELETE, or GET with a body */
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+        hx->mode = 3;
     }
 
     CURLcode rc = curl_easy_perform(h);
@@ -421,9 +453,9 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     if (rc == CURLE_OK)
-        release(t, h);
+        release(t, hx);
     else
-        curl_easy_cleanup(h); /* a failed handle may hold a broken connection */
+        free_handle(hx); /* a failed handle may hold a broken connection */
 }
 
 static void tx_destroy(dbx__transport *base)
@@ -432,7 +464,7 @@ static void tx_destroy(dbx__transport *base)
     if (!t)
         return;
     for (int i = 0; i < t->n_idle; i++)
-        curl_easy_cleanup(t->idle[i]);
+        free_handle(t->idle[i]);
     if (t->share)
         curl_share_cleanup(t->share);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)

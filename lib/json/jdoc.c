@@ -45,9 +45,9 @@ static double c_strtod(const char *s)
 /* ---- pass 1: validate and index ---------------------------------------------- */
 
 typedef struct ix {
-    const unsigned char *s, *p, *end;
+    const unsigned char *s, *end;
     dbx__jtok *tok;
-    uint32_t n, cap;
+    uint32_t cap;
     int oom;
     dbx__jerr *err;
 } ix;
@@ -61,21 +61,17 @@ static int fail_at(ix *x, const unsigned char *at, const char *msg)
     return -1;
 }
 
-static int push(ix *x, size_t pos, uint32_t aux)
+/* Make room for one more token (out of line: rare). */
+static int grow(ix *x)
 {
-    if (x->n == x->cap) {
-        uint32_t ncap = x->cap + x->cap / 2 + 16;
-        if (ncap < x->cap) /* cannot happen below 4 GiB of text, but never wrap */
-            return x->oom = 1, -1;
-        dbx__jtok *t = dbx__realloc(x->tok, (size_t)ncap * sizeof *t);
-        if (!t)
-            return x->oom = 1, -1;
-        x->tok = t;
-        x->cap = ncap;
-    }
-    x->tok[x->n].pos = (uint32_t)pos;
-    x->tok[x->n].aux = aux;
-    x->n++;
+    uint32_t ncap = x->cap + x->cap / 2 + 16;
+    if (ncap < x->cap) /* cannot happen below 4 GiB of text, but never wrap */
+        return x->oom = 1, -1;
+    dbx__jtok *t = dbx__realloc(x->tok, (size_t)ncap * sizeof *t);
+    if (!t)
+        return x->oom = 1, -1;
+    x->tok = t;
+    x->cap = ncap;
     return 0;
 }
 
@@ -140,64 +136,95 @@ static int hex4(const unsigned char *s, unsigned *out)
     return 0;
 }
 
-/* Scan a string whose opening quote is at x->p; push its token. `key`:
- * reject an escaped NUL (jansson cannot hold it in a key). */
-static int scan_string(ix *x, int key)
+/* Eight bytes at a time: a non-zero result flags (in bit 7 of the byte) the
+ * first byte that is '"', '\\', below 0x20 or above 0x7F. Bytes above the
+ * first flagged one may be flagged spuriously (borrows); the lowest never is. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static inline uint64_t special8(uint64_t v)
 {
-    const unsigned char *q = x->p, *p = q + 1, *end = x->end;
-    uint32_t esc = 0;
+    /* has_less(x, n) = (x - n*ONES) & ~x & HIGHS flags bytes below n; the
+     * lowest flagged byte of each term is exact, so the lowest of the OR is */
+    uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
+    return (((v - ONES * 0x20) & ~v) | ((q - ONES) & ~q) | ((b - ONES) & ~b) | v) & HIGHS;
+}
+
+/* The slow part of a string (escapes, UTF-8, errors), from p at a special
+ * byte. Returns the closing quote, or NULL (error recorded). */
+static const unsigned char *string_rest(ix *x, const unsigned char *p, uint32_t *esc, int key)
+{
+    const unsigned char *end = x->end;
     for (;;) {
         while (p < end && !special[*p])
             p++;
         if (p >= end)
-            return fail_at(x, p, "premature end of input in a string");
+            return fail_at(x, p, "premature end of input in a string"), NULL;
         unsigned c = *p;
         if (c == '"')
-            break;
+            return p;
         if (c < 0x20)
-            return fail_at(x, p, "control character in a string");
+            return fail_at(x, p, "control character in a string"), NULL;
         if (c >= 0x80) {
             int k = utf8_len(p, end);
             if (!k)
-                return fail_at(x, p, "invalid UTF-8 in a string");
+                return fail_at(x, p, "invalid UTF-8 in a string"), NULL;
             p += k;
             continue;
         }
         /* backslash */
-        esc = HI;
+        *esc = HI;
         if (end - p < 2)
-            return fail_at(x, p, "premature end of input in an escape");
+            return fail_at(x, p, "premature end of input in an escape"), NULL;
         unsigned e = p[1];
         if (e == 'u') {
             unsigned cp;
             if (end - p < 6 || hex4(p + 2, &cp) != 0)
-                return fail_at(x, p, "invalid \\u escape");
+                return fail_at(x, p, "invalid \\u escape"), NULL;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 unsigned lo;
                 if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, &lo) != 0 || lo < 0xDC00 ||
                     lo > 0xDFFF)
-                    return fail_at(x, p, "invalid Unicode: unpaired high surrogate");
+                    return fail_at(x, p, "invalid Unicode: unpaired high surrogate"), NULL;
                 p += 12;
                 continue;
             }
             if (cp >= 0xDC00 && cp <= 0xDFFF)
-                return fail_at(x, p, "invalid Unicode: unpaired low surrogate");
+                return fail_at(x, p, "invalid Unicode: unpaired low surrogate"), NULL;
             if (cp == 0 && key)
-                return fail_at(x, p, "NUL byte in object key not supported");
+                return fail_at(x, p, "NUL byte in object key not supported"), NULL;
             p += 6;
             continue;
         }
         if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't')
-            return fail_at(x, p, "invalid escape");
+            return fail_at(x, p, "invalid escape"), NULL;
         p += 2;
     }
+}
+
+/* A string whose opening quote is at q: returns the closing quote (NULL
+ * on error) and sets *aux to its raw length | escape flag. */
+static inline const unsigned char *scan_string(ix *x, const unsigned char *q, uint32_t *aux, int key)
+{
+    const unsigned char *p = q + 1, *end = x->end;
+    uint32_t esc = 0;
+    while (end - p >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        uint64_t m = special8(v);
+        if (m) {
+            p += __builtin_ctzll(m) >> 3;
+            goto special_byte;
+        }
+        p += 8;
+    }
+special_byte:
+    if (!(p < end && *p == '"') && !(p = string_rest(x, p, &esc, key)))
+        return NULL;
     size_t raw = (size_t)(p - q - 1);
     if (raw >= HI)
-        return fail_at(x, q, "string too long");
-    if (push(x, (size_t)(q - x->s), (uint32_t)raw | esc) != 0)
-        return -1;
-    x->p = p + 1;
-    return 0;
+        return fail_at(x, q, "string too long"), NULL;
+    *aux = (uint32_t)raw | esc;
+    return p;
 }
 
 /* Does a decimal integer (no sign, no leading zero) overflow int64? */
@@ -211,9 +238,10 @@ static int int_overflows(const unsigned char *d, size_t nd, int negative)
     return memcmp(d, negative ? min : max, 19) > 0;
 }
 
-static int scan_number(ix *x)
+/* A number starting at s: returns its end (NULL on error), *aux = length | real flag. */
+static const unsigned char *scan_number(ix *x, const unsigned char *s, uint32_t *aux)
 {
-    const unsigned char *s = x->p, *p = s, *end = x->end;
+    const unsigned char *p = s, *end = x->end;
     int neg = 0, real = 0;
     if (*p == '-') {
         neg = 1;
@@ -226,14 +254,14 @@ static int scan_number(ix *x)
         while (p < end && *p >= '0' && *p <= '9')
             p++;
     } else {
-        return fail_at(x, p, "invalid number");
+        return fail_at(x, p, "invalid number"), NULL;
     }
     size_t int_digits = (size_t)(p - digits);
     if (p < end && *p == '.') {
         real = 1;
         p++;
         if (p >= end || *p < '0' || *p > '9')
-            return fail_at(x, p, "invalid number: digits expected after '.'");
+            return fail_at(x, p, "invalid number: digits expected after '.'"), NULL;
         while (p < end && *p >= '0' && *p <= '9')
             p++;
     }
@@ -245,7 +273,7 @@ static int scan_number(ix *x)
         if (p < end && (*p == '+' || *p == '-'))
             eneg = *p++ == '-';
         if (p >= end || *p < '0' || *p > '9')
-            return fail_at(x, p, "invalid number: digits expected in the exponent");
+            return fail_at(x, p, "invalid number: digits expected in the exponent"), NULL;
         while (p < end && *p >= '0' && *p <= '9') {
             if (exp10 < 100000)
                 exp10 = exp10 * 10 + (*p - '0');
@@ -256,47 +284,68 @@ static int scan_number(ix *x)
     }
     size_t n = (size_t)(p - s);
     if (n >= HI)
-        return fail_at(x, s, "number too long");
+        return fail_at(x, s, "number too long"), NULL;
     if (!real) {
         if (int_overflows(digits, int_digits, neg))
-            return fail_at(x, s, neg ? "too big negative integer" : "too big integer");
+            return fail_at(x, s, neg ? "too big negative integer" : "too big integer"), NULL;
     } else if ((long)int_digits + exp10 >= 300) {
         /* only a number this large can overflow a double: check exactly.
          * The text stops at a byte strtod cannot take (validated grammar). */
         if (isinf(c_strtod((const char *)s)))
-            return fail_at(x, s, "real number overflow");
+            return fail_at(x, s, "real number overflow"), NULL;
     }
-    if (push(x, (size_t)(s - x->s), (uint32_t)n | (real ? HI : 0)) != 0)
-        return -1;
-    x->p = p;
-    return 0;
+    *aux = (uint32_t)n | (real ? HI : 0);
+    return p;
 }
 
-#define SKIP_WS(x)                                                                                  \
-    while ((x)->p < (x)->end && (*(x)->p == ' ' || *(x)->p == '\n' || *(x)->p == '\r' || *(x)->p == '\t')) \
-    (x)->p++
+static inline int is_ws(unsigned c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-static int index_text(ix *x)
+#define SKIP_WS()                                                                                   \
+    do {                                                                                            \
+        while (p < end && is_ws(*p))                                                                \
+            p++;                                                                                    \
+    } while (0)
+
+/* Append a token; the array grows out of line. Jumps to `out` on OOM. */
+#define PUSH(at, a)                                                                                 \
+    do {                                                                                            \
+        if (n == x->cap && grow(x) != 0)                                                            \
+            goto out;                                                                               \
+        x->tok[n].pos = (uint32_t)((at) - s);                                                       \
+        x->tok[n].aux = (a);                                                                        \
+        n++;                                                                                        \
+    } while (0)
+
+#define OBJ_BIT 0x80000000u /* stack entry: token index | OBJ_BIT for an object */
+
+/* Returns the token count, or 0 on error (recorded in x). */
+static uint32_t index_text(ix *x)
 {
-    uint32_t small[64], *stack = small;
+    const unsigned char *s = x->s, *p = s, *end = x->end;
+    uint32_t n = 0, small[64], *stack = small;
     size_t depth = 0, scap = sizeof small / sizeof *small;
-    int rc = -1;
+    uint32_t result = 0, aux;
 
     for (;;) {
         /* ---- a value ---- */
-        SKIP_WS(x);
-        if (x->p >= x->end) {
-            fail_at(x, x->p, "premature end of input");
+        SKIP_WS();
+        if (p >= end) {
+            fail_at(x, p, "premature end of input");
             goto out;
         }
-        if (depth + 1 > DBX__JSON_MAX_DEPTH) {
-            fail_at(x, x->p, "maximum parsing depth reached");
+        if (depth >= DBX__JSON_MAX_DEPTH) {
+            fail_at(x, p, "maximum parsing depth reached");
             goto out;
         }
-        unsigned c = *x->p;
-        if (c == '{' || c == '[') {
-            if (push(x, (size_t)(x->p - x->s), 0) != 0)
+        unsigned c = *p;
+        if (c == '"') {
+            const unsigned char *q = scan_string(x, p, &aux, 0);
+            if (!q)
                 goto out;
+            PUSH(p, aux);
+            p = q + 1;
+        } else if (c == '{' || c == '[') {
+            PUSH(p, 0);
             if (depth == scap) {
                 size_t ncap = scap * 2;
                 uint32_t *ns = stack == small ? dbx__malloc(ncap * sizeof *ns) : dbx__realloc(stack, ncap * sizeof *ns);
@@ -309,92 +358,95 @@ static int index_text(ix *x)
                 stack = ns;
                 scap = ncap;
             }
-            stack[depth++] = x->n - 1;
-            x->p++;
-            SKIP_WS(x);
-            if (x->p < x->end && *x->p == (c == '{' ? '}' : ']')) {
-                x->p++;
-                x->tok[stack[--depth]].aux = x->n; /* empty: complete */
+            stack[depth++] = (n - 1) | (c == '{' ? OBJ_BIT : 0);
+            p++;
+            SKIP_WS();
+            if (p < end && *p == (c == '{' ? '}' : ']')) {
+                p++;
+                x->tok[stack[--depth] & ~OBJ_BIT].aux = n; /* empty: complete */
             } else if (c == '{') {
                 goto object_key;
             } else {
                 continue; /* first element */
             }
-        } else if (c == '"') {
-            if (scan_string(x, 0) != 0)
-                goto out;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
-            if (scan_number(x) != 0)
+            const unsigned char *q = scan_number(x, p, &aux);
+            if (!q)
                 goto out;
+            PUSH(p, aux);
+            p = q;
         } else {
-            static const char *words[] = {"true", "false", "null"};
-            const char *w = c == 't' ? words[0] : c == 'f' ? words[1] : c == 'n' ? words[2] : NULL;
-            size_t wl = w ? strlen(w) : 0;
-            if (!w || (size_t)(x->end - x->p) < wl || memcmp(x->p, w, wl) != 0) {
-                fail_at(x, x->p, "invalid token");
+            size_t wl = c == 't' ? 4 : c == 'f' ? 5 : c == 'n' ? 4 : 0;
+            const char *w = c == 't' ? "true" : c == 'f' ? "false" : "null";
+            if (!wl || (size_t)(end - p) < wl || memcmp(p, w, wl) != 0) {
+                fail_at(x, p, "invalid token");
                 goto out;
             }
-            if (push(x, (size_t)(x->p - x->s), 0) != 0)
-                goto out;
-            x->p += wl;
+            PUSH(p, 0);
+            p += wl;
         }
 
         /* ---- after a value: separators and closers ---- */
         for (;;) {
             if (depth == 0) {
-                SKIP_WS(x);
-                if (x->p != x->end) {
-                    fail_at(x, x->p, "end of input expected");
+                SKIP_WS();
+                if (p != end) {
+                    fail_at(x, p, "end of input expected");
                     goto out;
                 }
-                rc = 0;
+                result = n;
                 goto out;
             }
             uint32_t top = stack[depth - 1];
-            int is_obj = x->s[x->tok[top].pos] == '{';
-            SKIP_WS(x);
-            if (x->p >= x->end) {
-                fail_at(x, x->p, "premature end of input");
+            int is_obj = (top & OBJ_BIT) != 0;
+            SKIP_WS();
+            if (p >= end) {
+                fail_at(x, p, "premature end of input");
                 goto out;
             }
-            if (*x->p == ',') {
-                x->p++;
+            if (*p == ',') {
+                p++;
                 if (is_obj)
                     goto object_key;
                 break; /* next element */
             }
-            if (*x->p == (is_obj ? '}' : ']')) {
-                x->p++;
-                x->tok[top].aux = x->n;
+            if (*p == (is_obj ? '}' : ']')) {
+                p++;
+                x->tok[top & ~OBJ_BIT].aux = n;
                 depth--;
                 continue;
             }
-            fail_at(x, x->p, is_obj ? "',' or '}' expected" : "',' or ']' expected");
+            fail_at(x, p, is_obj ? "',' or '}' expected" : "',' or ']' expected");
             goto out;
         }
         continue;
 
     object_key:
-        SKIP_WS(x);
-        if (x->p >= x->end || *x->p != '"') {
-            fail_at(x, x->p, "string or '}' expected");
+        SKIP_WS();
+        if (p >= end || *p != '"') {
+            fail_at(x, p, "string or '}' expected");
             goto out;
         }
-        if (scan_string(x, 1) != 0)
-            goto out;
-        SKIP_WS(x);
-        if (x->p >= x->end || *x->p != ':') {
-            fail_at(x, x->p, "':' expected");
+        {
+            const unsigned char *q = scan_string(x, p, &aux, 1);
+            if (!q)
+                goto out;
+            PUSH(p, aux);
+            p = q + 1;
+        }
+        SKIP_WS();
+        if (p >= end || *p != ':') {
+            fail_at(x, p, "':' expected");
             goto out;
         }
-        x->p++;
+        p++;
     }
 out:
     if (stack != small)
         dbx__free(stack);
     if (x->oom)
-        fail_at(x, x->p, "out of memory");
-    return rc;
+        fail_at(x, p, "out of memory");
+    return result;
 }
 
 /* ---- pass 2: unescape strings in place ----------------------------------------- */
@@ -486,8 +538,7 @@ dbx_status dbx__jdoc_parse(dbx__jdoc *doc, char *text, size_t len, int take, dbx
         err->msg[0] = '\0';
         err->pos = 0;
     }
-    ix x = {(const unsigned char *)text, (const unsigned char *)text, (const unsigned char *)text + len,
-            NULL, 0, 0, 0, err};
+    ix x = {(const unsigned char *)text, (const unsigned char *)text + len, NULL, 0, 0, err};
     if (len >= UINT32_MAX) {
         fail_at(&x, x.s, "document too large to index");
         return DBX_EBADRESPONSE;
@@ -498,14 +549,15 @@ dbx_status dbx__jdoc_parse(dbx__jdoc *doc, char *text, size_t len, int take, dbx
         fail_at(&x, x.s, "out of memory");
         return DBX_ENOMEM;
     }
-    if (index_text(&x) != 0) {
+    uint32_t n = index_text(&x);
+    if (!n) {
         dbx__free(x.tok);
         return x.oom ? DBX_ENOMEM : DBX_EBADRESPONSE;
     }
     doc->text = text;
     doc->len = len;
     doc->tok = x.tok;
-    doc->n = x.n;
+    doc->n = n;
     doc->owns_text = take;
     finish_strings(doc);
     return DBX_OK;

@@ -31,11 +31,4 @@ int dbx__json_set_str(json_t *obj, const char *key, const char *value);
 int dbx__json_set_int(json_t *obj, const char *key, int64_t value);
 int dbx__json_set_bool(json_t *obj, const char *key, int value);
 
-/* ---- transitional: jansson views of a response ---------------------------------
- * Parse a body into a jansson object through the indexer (for code that has
- * not moved to jdoc.h yet). Same errors as dbx__jdoc_parse_object. */
-dbx_status dbx__json_parse_object(json_t **out, const void *owner, const char *body, size_t len);
-const char *dbx__json_str(const json_t *obj, const char *key, const char *fallback);
-int64_t dbx__json_int(const json_t *obj, const char *key, int64_t fallback);
-
 #endif

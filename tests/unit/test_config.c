@@ -991,10 +991,98 @@ static void options_set_errors(void **state)
     assert_null(z._owned);
 }
 
+/* Plain http sends the PAT in clear: refused unless the host is loopback
+ * or the caller opts in (issue 5, section 2.6). */
+static void plain_http_only_to_loopback(void **state)
+{
+    (void)state;
+    dbx_client_options o = opts_isolated();
+    o.token = SEC_TOKEN;
+    o.host = "http://adb-1.2.azuredatabricks.net";
+    expect_fail(&o, DBX_ECONFIG, "host", "http", "insecure_allow_http", NULL);
+    o.host = "http://127.0.0.1.example.com:8080";
+    expect_fail(&o, DBX_ECONFIG, "host", NULL);
+    o.host = "HTTP://10.0.0.7:80/";
+    expect_fail(&o, DBX_ECONFIG, "host", NULL);
+    /* loopback is fine, and so is an explicit opt-in */
+    static const char *const ok[] = {"http://127.0.0.1:8080", "http://localhost", "http://[::1]:9"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        o.host = ok[i];
+        dbx_client_free(expect_ok(&o));
+    }
+    o.host = "http://adb-1.2.azuredatabricks.net";
+    o.insecure_allow_http = 1;
+    dbx_client_free(expect_ok(&o));
+    /* by name, for bindings */
+    dbx_client_options n;
+    assert_int_equal(dbx_client_options_init(&n, DBX_CLIENT_OPTIONS_VERSION), DBX_OK);
+    assert_int_equal(dbx_client_options_set(&n, "host", "http://adb-1.2.azuredatabricks.net"), DBX_OK);
+    assert_int_equal(dbx_client_options_set(&n, "token", SEC_TOKEN), DBX_OK);
+    assert_int_equal(dbx_client_options_set(&n, "no_env", "1"), DBX_OK);
+    assert_int_equal(dbx_client_options_set(&n, "no_config_file", "1"), DBX_OK);
+    expect_fail(&n, DBX_ECONFIG, "host", NULL);
+    assert_int_equal(dbx_client_options_set(&n, "insecure_allow_http", "true"), DBX_OK);
+    dbx_client_free(expect_ok(&n));
+    dbx_client_options_dispose(&n);
+    /* a version-1 struct has no such field: the by-name setter refuses to write it */
+    dbx_client_options v1 = opts_isolated();
+    v1.version = 1;
+    assert_int_equal(dbx_client_options_set(&v1, "insecure_allow_http", "true"), DBX_EINVAL);
+    assert_non_null(strstr(dbx_client_last_error(NULL)->message, "version 2"));
+}
+
+static void response_limit_option(void **state)
+{
+    (void)state;
+    dbx_client_options o = opts_isolated();
+    o.host = "https://a.cloud.databricks.com";
+    o.token = SEC_TOKEN;
+    o.max_response_bytes = 1234;
+    dbx_client *c = expect_ok(&o);
+    assert_int_equal(c->pipe.cfg.max_response_bytes, 1234);
+    dbx_client_free(c);
+    o.max_response_bytes = -1;
+    expect_fail(&o, DBX_EINVAL, "max_response_bytes", NULL);
+    o.max_response_bytes = DBX_MAX_RESPONSE_BYTES_LIMIT + 1;
+    expect_fail(&o, DBX_EINVAL, "max_response_bytes", NULL);
+    dbx_client_options n;
+    assert_int_equal(dbx_client_options_init(&n, DBX_CLIENT_OPTIONS_VERSION), DBX_OK);
+    assert_int_equal(dbx_client_options_set(&n, "max_response_bytes", "1048576"), DBX_OK);
+    assert_int_equal(n.max_response_bytes, 1048576);
+    assert_int_equal(dbx_client_options_set(&n, "max_response_bytes", "-5"), DBX_EINVAL);
+    assert_int_equal(dbx_client_options_set(&n, "max_response_bytes", "3000000000"), DBX_EINVAL);
+    assert_int_equal(dbx_client_options_set(&n, "max_response_bytes", "12x"), DBX_EINVAL);
+    dbx_client_options_dispose(&n);
+}
+
+/* A successful call on the thread leaves no stale error behind (issue 5, 2.11). */
+static void options_set_clears_the_last_error(void **state)
+{
+    (void)state;
+    dbx_client_options n;
+    assert_int_equal(dbx_client_options_init(&n, DBX_CLIENT_OPTIONS_VERSION), DBX_OK);
+    assert_int_equal(dbx_client_options_set(&n, "no_such_key", "x"), DBX_EINVAL);
+    assert_int_equal(dbx_client_last_error(NULL)->status, DBX_EINVAL);
+    assert_int_equal(dbx_client_options_set(&n, "host", "https://x.cloud.databricks.com"), DBX_OK);
+    assert_int_equal(dbx_client_last_error(NULL)->status, DBX_OK);
+    assert_int_equal(dbx_client_options_init(NULL, 1), DBX_EINVAL);
+    dbx_client_options_dispose(&n);
+    assert_int_equal(dbx_client_options_init(&n, DBX_CLIENT_OPTIONS_VERSION), DBX_OK);
+    assert_int_equal(dbx_client_last_error(NULL)->status, DBX_OK);
+    dbx_wait_options w;
+    assert_int_equal(dbx_wait_options_init(&w, 99), DBX_EINVAL);
+    assert_int_equal(dbx_wait_options_init(&w, DBX_WAIT_OPTIONS_VERSION), DBX_OK);
+    assert_int_equal(dbx_client_last_error(NULL)->status, DBX_OK);
+    dbx_client_options_dispose(&n);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
+        T(plain_http_only_to_loopback),
+        T(response_limit_option),
+        T(options_set_clears_the_last_error),
         T(precedence_option_env_config),
         T(defaults_applied),
         T(profile_selection),
