@@ -136,7 +136,7 @@ int dbx__buf_grow(dbx__buf *b, size_t extra)
 
 int dbx__buf_put(dbx__buf *b, const void *data, size_t n)
 {
-    if (dbx__buf_grow(b, n) != 0)
+    if ((b->oom || !b->ptr || n >= b->cap - b->len) && dbx__buf_grow(b, n) != 0)
         return -1;
     if (n)
         memcpy(b->ptr + b->len, data, n);
@@ -178,18 +178,35 @@ int dbx__buf_printf(dbx__buf *b, const char *fmt, ...)
     return rc;
 }
 
+/* RFC 3986 unreserved characters: A-Z a-z 0-9 - . _ ~ */
+static const unsigned char unreserved[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 int dbx__buf_put_urlenc(dbx__buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-            if (dbx__buf_putc(b, (char)*p) != 0)
-                return -1;
-        } else {
-            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            if (dbx__buf_put(b, enc, 3) != 0)
-                return -1;
-        }
+    const unsigned char *p = (const unsigned char *)s;
+    while (p && *p) {
+        /* runs of unreserved bytes are copied as they are */
+        const unsigned char *run = p;
+        while (unreserved[*p])
+            p++;
+        if (p > run && dbx__buf_put(b, run, (size_t)(p - run)) != 0)
+            return -1;
+        if (!*p)
+            break;
+        char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        if (dbx__buf_put(b, enc, 3) != 0)
+            return -1;
+        p++;
     }
     return b->oom ? -1 : 0;
 }

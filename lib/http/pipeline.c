@@ -125,13 +125,25 @@ static char *resolve_location(const char *current, const char *loc)
 /* A request target libdbx will put on the wire as given: no byte that a
  * URL must percent-encode (API files encode what they insert). Returns the
  * offset of the first bad byte, or -1 when fine. */
+/* Bytes a URL must carry percent-encoded: controls and NUL, space, DEL,
+ * non-ASCII, and " # < > \\ ^ ` { | } */
+static const unsigned char bad_url[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 static long bad_url_byte(const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == '#' || *p == '"' || *p == '<' || *p == '>' || *p == '\\' ||
-            *p == '^' || *p == '`' || *p == '{' || *p == '|' || *p == '}')
-            return (long)((const char *)p - s);
-    return -1;
+    const unsigned char *p = (const unsigned char *)s;
+    while (!bad_url[*p])
+        p++;
+    return *p ? (long)((const char *)p - s) : -1;
 }
 
 /* ---- error bodies ------------------------------------------------------------ */

@@ -8,11 +8,12 @@
  * lookup is a linear walk over the members. The type of a token is the
  * byte at text[pos]: '{', '[', '"', 't', 'f', 'n', else a number.
  *
- * Pass 1 validates and records tokens without touching the text, so an
- * invalid body can still be quoted in an error message. Pass 2 runs over
- * the string tokens only: it unescapes in place (the result is never
- * longer than the escaped text) and writes a NUL where the closing quote
- * was. Opening quotes stay, which keeps the type byte.
+ * One pass validates and records tokens; each string, once complete, is
+ * unescaped in place (the result is never longer than the escaped text)
+ * and NUL-terminated where its closing quote was. Opening quotes stay,
+ * which keeps the type byte. The text is therefore modified even when the
+ * document turns out to be invalid: callers that quote a failed body keep
+ * its first bytes aside first.
  */
 #define _GNU_SOURCE
 #include "jdoc.h"
@@ -42,7 +43,9 @@ static double c_strtod(const char *s)
     return c_locale ? strtod_l(s, NULL, c_locale) : strtod(s, NULL);
 }
 
-/* ---- pass 1: validate and index ---------------------------------------------- */
+static size_t unescape(unsigned char *s, size_t n);
+
+/* ---- validate and index --------------------------------------------------------- */
 
 typedef struct ix {
     const unsigned char *s, *end;
@@ -223,7 +226,12 @@ special_byte:
     size_t raw = (size_t)(p - q - 1);
     if (raw >= HI)
         return fail_at(x, q, "string too long"), NULL;
-    *aux = (uint32_t)raw | esc;
+    /* Complete: make it a C string in place. The unescaped text is never
+     * longer than the escaped one; the opening quote stays (the type byte). */
+    unsigned char *body = (unsigned char *)q + 1;
+    size_t n = esc ? unescape(body, raw) : raw;
+    body[n] = '\0';
+    *aux = (uint32_t)n;
     return p;
 }
 
@@ -298,7 +306,8 @@ static const unsigned char *scan_number(ix *x, const unsigned char *s, uint32_t 
     return p;
 }
 
-static inline int is_ws(unsigned c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+static const unsigned char ws[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
+static inline int is_ws(unsigned c) { return ws[c]; }
 
 #define SKIP_WS()                                                                                   \
     do {                                                                                            \
@@ -449,7 +458,7 @@ out:
     return result;
 }
 
-/* ---- pass 2: unescape strings in place ----------------------------------------- */
+/* ---- unescaping in place ---------------------------------------------------------- */
 
 static size_t put_utf8(unsigned char *o, unsigned cp)
 {
@@ -515,22 +524,6 @@ static size_t unescape(unsigned char *s, size_t n)
     return (size_t)(o - s);
 }
 
-static void finish_strings(dbx__jdoc *d)
-{
-    unsigned char *t = (unsigned char *)d->text;
-    for (uint32_t i = 0; i < d->n; i++) {
-        dbx__jtok *k = &d->tok[i];
-        if (t[k->pos] != '"')
-            continue;
-        unsigned char *s = t + k->pos + 1;
-        size_t n = k->aux & ~HI;
-        if (k->aux & HI)
-            n = unescape(s, n);
-        s[n] = '\0';
-        k->aux = (uint32_t)n;
-    }
-}
-
 dbx_status dbx__jdoc_parse(dbx__jdoc *doc, char *text, size_t len, int take, dbx__jerr *err)
 {
     memset(doc, 0, sizeof *doc);
@@ -559,7 +552,6 @@ dbx_status dbx__jdoc_parse(dbx__jdoc *doc, char *text, size_t len, int take, dbx
     doc->tok = x.tok;
     doc->n = n;
     doc->owns_text = take;
-    finish_strings(doc);
     return DBX_OK;
 }
 
@@ -593,13 +585,17 @@ dbx_status dbx__jdoc_parse_object(dbx__jdoc *doc, const void *owner, dbx__buf *b
             body->cap = body->len + 1;
         }
     }
+    /* the parse rewrites strings in place: keep what an error would quote */
+    char head[64];
+    size_t head_len = body->len < sizeof head ? body->len : sizeof head;
+    memcpy(head, body->ptr, head_len);
     dbx__jerr err;
     dbx_status st = dbx__jdoc_parse(doc, body->ptr, body->len, 1, &err);
     if (st == DBX_ENOMEM)
         return dbx__fail(owner, DBX_ENOMEM, "out of memory while reading the response");
     if (st != DBX_OK) {
         dbx__buf snip = DBX__BUF_INIT;
-        dbx__redact_body(&snip, body->ptr, body->len, 60);
+        dbx__redact_body(&snip, head, head_len, 60);
         dbx__fail(owner, DBX_EBADRESPONSE, "response is not valid JSON (%s at byte %zu of %zu): %s", err.msg,
                   err.pos, body->len, snip.ptr ? snip.ptr : "");
         dbx__buf_dispose(&snip);

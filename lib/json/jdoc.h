@@ -59,9 +59,11 @@ typedef struct dbx__jerr {
 
 /* Validate and index `len` bytes of `text` (text[len] must be '\0').
  * DBX_OK: *doc is ready; when `take` is non-zero it now owns `text`
- * (freed by dbx__jdoc_dispose), else `text` must outlive it. Either way
- * `text` was modified (unescaped strings). DBX_EBADRESPONSE: not JSON
- * (err says why and where; text untouched). DBX_ENOMEM. Never recurses. */
+ * (freed by dbx__jdoc_dispose), else `text` must outlive it.
+ * DBX_EBADRESPONSE: not JSON (err says why and where). DBX_ENOMEM.
+ * In every case `text` may have been modified (strings are unescaped in
+ * place as they are read): copy what an error message should quote
+ * first. Never recurses. */
 dbx_status dbx__jdoc_parse(dbx__jdoc *doc, char *text, size_t len, int take, dbx__jerr *err);
 void dbx__jdoc_dispose(dbx__jdoc *doc);
 
