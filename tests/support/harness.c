@@ -208,6 +208,21 @@ json_t *emu_last_request(emu *e, const char *path)
     return r;
 }
 
+size_t emu_request_count(emu *e, const char *path)
+{
+    json_t *arr = emu_requests_to(e, path);
+    size_t n = json_array_size(arr);
+    json_decref(arr);
+    return n;
+}
+
+void emu_clear_requests(emu *e) { json_decref(emu_ctl(e, "DELETE", "/__emulator/requests", NULL)); }
+
+json_t *emu_req_json(const json_t *req, const char *name)
+{
+    return json_object_get(json_object_get(req, "json"), name);
+}
+
 const char *emu_req_header(const json_t *req, const char *name)
 {
     return json_string_value(json_object_get(json_object_get(req, "headers"), name));

@@ -41,6 +41,12 @@ json_t *emu_requests(emu *e);
 json_t *emu_requests_to(emu *e, const char *path);
 /* Last request to `path`; NULL when none. Caller decrefs. */
 json_t *emu_last_request(emu *e, const char *path);
+/* How many logged requests went to `path` (NULL: any path). */
+size_t emu_request_count(emu *e, const char *path);
+/* Empty the request log (DELETE /__emulator/requests). */
+void emu_clear_requests(emu *e);
+/* Field of a logged request's JSON body, or NULL. Borrowed. */
+json_t *emu_req_json(const json_t *req, const char *name);
 /* Header of a logged request (lower-case name), or NULL. Borrowed. */
 const char *emu_req_header(const json_t *req, const char *name);
 /* First query value of a logged request, or NULL. Borrowed. */
