@@ -180,6 +180,10 @@ static dbx_status spec_set(dbx_cluster_spec *s, const char *field, json_t *v)
         json_decref(v);
         return dbx__fail(NULL, DBX_EINVAL, "spec and field are required");
     }
+    if (!dbx__utf8_valid(field)) { /* jansson would refuse the key: not an allocation failure */
+        json_decref(v);
+        return dbx__fail(NULL, DBX_EINVAL, "cluster spec: field is not valid UTF-8");
+    }
     if (!v)
         return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
     char buf[160];
@@ -414,23 +418,24 @@ DBX_API dbx_status dbx_clusters_edit(dbx_client *c, const char *cluster_id, cons
     return post_id(c, "edit", cluster_id, body);
 }
 
-/* Comma-separated top-level field names, or "*": no blanks, no empty names. */
+/* "*", or comma-separated field paths whose dot-separated names are made of
+ * [A-Za-z0-9_]: no blanks, no empty path, no empty name ("a..b", "a."). */
 static int mask_ok(const char *m)
 {
     if (strcmp(m, "*") == 0)
         return 1;
-    const char *p = m;
-    for (;;) {
-        size_t n = strcspn(p, ",");
-        if (n == 0)
-            return 0;
-        for (size_t i = 0; i < n; i++)
-            if (!(p[i] == '_' || p[i] == '.' || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
-                  (p[i] >= '0' && p[i] <= '9')))
+    char prev = ',';
+    for (const char *p = m;; p++) {
+        char ch = *p;
+        if (ch == ',' || ch == '.' || ch == '\0') {
+            if (prev == ',' || prev == '.')
                 return 0;
-        if (!p[n])
-            return 1;
-        p += n + 1;
+            if (!ch)
+                return 1;
+        } else if (!(ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) {
+            return 0;
+        }
+        prev = ch;
     }
 }
 
