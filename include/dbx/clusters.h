@@ -51,8 +51,7 @@ typedef enum dbx_cluster_source {
     DBX_CLUSTER_SOURCE_MODELS,
     DBX_CLUSTER_SOURCE_PIPELINE,
     DBX_CLUSTER_SOURCE_PIPELINE_MAINTENANCE,
-    DBX_CLUSTER_SOURCE_SQL,
-    DBX_CLUSTER_SOURCE_SOQL
+    DBX_CLUSTER_SOURCE_SQL
 } dbx_cluster_source_t;
 
 /** Sort direction of list and event calls; 0 leaves it to the server. */
@@ -295,7 +294,8 @@ typedef struct dbx_cluster_events_options {
     unsigned int version;          /**< DBX_CLUSTER_EVENTS_OPTIONS_VERSION */
     int64_t start_time;            /**< epoch ms; 0 = unset */
     int64_t end_time;              /**< epoch ms; 0 = unset */
-    int ascending;                 /**< non-zero: oldest first (same as order = DBX_SORT_ASC) */
+    int ascending;                 /**< non-zero: oldest first (same as order = DBX_SORT_ASC;
+                                        with order = DBX_SORT_DESC it is DBX_EINVAL) */
     const char *const *event_types; /**< NULL-terminated EventType names, or NULL */
     int page_size;                 /**< 0 = server default (max 500) */
     long max_items;                /**< 0 = all */

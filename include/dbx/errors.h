@@ -11,8 +11,9 @@
  * How an HTTP failure becomes a status: the HTTP status picks the base code,
  * then the Databricks `error_code` refines it (RESOURCE_ALREADY_EXISTS gives
  * DBX_EEXISTS even when a service answers 400), and a few known service
- * quirks are corrected (clusters/get answering 400 INVALID_PARAMETER_VALUE
- * "Cluster X does not exist" is DBX_ENOTFOUND). The raw error_code string is
+ * quirks are corrected (any Clusters API call answering 400
+ * INVALID_PARAMETER_VALUE "Cluster X does not exist", and the jobs and runs
+ * "get" calls' equivalents, are DBX_ENOTFOUND). The raw error_code string is
  * always kept in dbx_error.error_code, so you can branch on codes this enum
  * does not know.
  */

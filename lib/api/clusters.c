@@ -180,6 +180,10 @@ static dbx_status spec_set(dbx_cluster_spec *s, const char *field, json_t *v)
         json_decref(v);
         return dbx__fail(NULL, DBX_EINVAL, "spec and field are required");
     }
+    if (!dbx__utf8_valid(field)) { /* jansson would refuse the key: not an allocation failure */
+        json_decref(v);
+        return dbx__fail(NULL, DBX_EINVAL, "cluster spec: field is not valid UTF-8");
+    }
     if (!v)
         return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
     char buf[160];
@@ -414,24 +418,42 @@ DBX_API dbx_status dbx_clusters_edit(dbx_client *c, const char *cluster_id, cons
     return post_id(c, "edit", cluster_id, body);
 }
 
-/* Comma-separated top-level field names, or "*": no blanks, no empty names. */
+/* "*", or comma-separated field paths whose dot-separated names are made of
+ * [A-Za-z0-9_]: no blanks, no empty path, no empty name ("a..b", "a."). */
+/* "*", or comma-separated field paths without blanks: names of letters,
+ * digits and '_' (not starting with a digit), joined by '.' into objects. */
 static int mask_ok(const char *m)
 {
     if (strcmp(m, "*") == 0)
         return 1;
-    const char *p = m;
-    for (;;) {
-        size_t n = strcspn(p, ",");
-        if (n == 0)
-            return 0;
-        for (size_t i = 0; i < n; i++)
-            if (!(p[i] == '_' || p[i] == '.' || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
-                  (p[i] >= '0' && p[i] <= '9')))
+    char prev = ',';
+    for (const char *p = m;; p++) {
+        char ch = *p;
+        int name_start = prev == ',' || prev == '.';
+        if (ch == ',' || ch == '.' || ch == '\0') {
+            if (name_start)
                 return 0;
-        if (!p[n])
-            return 1;
-        p += n + 1;
+            if (!ch)
+                return 1;
+        } else if (!(ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                     (!name_start && ch >= '0' && ch <= '9'))) {
+            return 0;
+        }
+        prev = ch;
     }
+}
+
+/* Does the mask name a top-level field? */
+static int mask_names(const char *m, const char *field)
+{
+    size_t n = strlen(field);
+    for (const char *p = m; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k >= n && strncmp(p, field, n) == 0 && (k == n || p[n] == '.'))
+            return 1;
+        p += k + (p[k] == ',');
+    }
+    return 0;
 }
 
 DBX_API dbx_status dbx_clusters_update(dbx_client *c, const char *cluster_id, const char *update_mask,
@@ -444,6 +466,8 @@ DBX_API dbx_status dbx_clusters_update(dbx_client *c, const char *cluster_id, co
     if (!mask_ok(update_mask))
         return dbx__fail(c, DBX_EINVAL, "%s: update_mask must be \"*\" or comma-separated field names "
                                         "without blanks", __func__);
+    if (mask_names(update_mask, "clone_from"))
+        return dbx__fail(c, DBX_EINVAL, "%s: update_mask names clone_from, which only create takes", __func__);
     dbx_status st = validate_spec(c, spec->j);
     if (st != DBX_OK)
         return st;
@@ -565,7 +589,7 @@ struct dbx_clusters_iter {
 };
 
 static const char *cluster_source_names[] = {NULL, "UI", "API", "JOB", "MODELS", "PIPELINE",
-                                             "PIPELINE_MAINTENANCE", "SQL", "SOQL"};
+                                             "PIPELINE_MAINTENANCE", "SQL"};
 
 DBX_API dbx_status dbx_clusters_list(dbx_clusters_iter **out, dbx_client *c, const dbx_clusters_list_options *o)
 {
@@ -583,8 +607,8 @@ DBX_API dbx_status dbx_clusters_list(dbx_clusters_iter **out, dbx_client *c, con
     if (v2 && (o->is_pinned < 0 || o->is_pinned > 2 || o->sort_field < 0 || o->sort_field > 2 ||
                o->sort_direction < 0 || o->sort_direction > 2))
         return dbx__fail(c, DBX_EINVAL, "invalid list options (is_pinned, sort_field or sort_direction out of range)");
-    if (o)
-        DBX__CHECK_STR(c, o->policy_id);
+    if (o && o->policy_id && !dbx__utf8_valid(o->policy_id))
+        return dbx__fail(c, DBX_EINVAL, "%s: policy_id is not valid UTF-8", __func__);
     char small[512];
     dbx__buf path;
     dbx__buf_init_fixed(&path, small, sizeof small);
@@ -675,8 +699,11 @@ DBX_API dbx_status dbx_clusters_events(dbx_cluster_events_iter **out, dbx_client
     int order = o && o->version >= 2 ? o->order : 0;
     if (order < 0 || order > 2)
         return dbx__fail(c, DBX_EINVAL, "invalid events options (order out of range)");
-    if (o && o->ascending)
+    if (o && o->ascending) {
+        if (order == DBX_SORT_DESC)
+            return dbx__fail(c, DBX_EINVAL, "invalid events options (ascending with order DESC)");
         order = DBX_SORT_ASC;
+    }
     for (size_t i = 0; o && o->event_types && o->event_types[i]; i++)
         if (!dbx__utf8_valid(o->event_types[i]))
             return dbx__fail(c, DBX_EINVAL, "%s: event_types[%zu] is not valid UTF-8", __func__, i);

@@ -262,18 +262,28 @@ static dbx_status from_http(int http)
 
 /* Known service quirks: these "get" endpoints answer 400
  * INVALID_PARAMETER_VALUE "<Thing> <id> does not exist" for a missing
- * resource (the official SDKs override them to not-found). */
+ * resource (the official SDKs override them to not-found). The Clusters
+ * API answers every operation on a missing cluster that way ("Cluster <id>
+ * does not exist"): libdbx reports DBX_ENOTFOUND for all of them, as
+ * clusters.h promises, while the raw error_code stays in the record. */
 static int quirk_not_found(const char *method, const char *path, const char *code, const char *msg)
 {
     static const char *paths[] = {"/clusters/get", "/jobs/get", "/jobs/runs/get",
                                   "/jobs/runs/get-output"};
-    if (!dbx__streq(method, "GET") || !dbx__streq(code, "INVALID_PARAMETER_VALUE") || !path ||
-        !msg || !strstr(msg, "does not exist"))
+    if (!dbx__streq(code, "INVALID_PARAMETER_VALUE") || !path || !msg || !strstr(msg, "does not exist") ||
+        strncmp(path, "/api/2.", 7) != 0)
         return 0;
     size_t plen = strcspn(path, "?");
+    if (strncmp(msg, "Cluster ", 8) == 0) {
+        const char *c = strstr(path, "/clusters/");
+        if (c && c < path + plen)
+            return 1;
+    }
+    if (!dbx__streq(method, "GET"))
+        return 0;
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         size_t n = strlen(paths[i]);
-        if (plen > n && strncmp(path, "/api/2.", 7) == 0 && strncmp(path + plen - n, paths[i], n) == 0)
+        if (plen > n && strncmp(path + plen - n, paths[i], n) == 0)
             return 1;
     }
     return 0;

@@ -218,6 +218,13 @@ size_t emu_count(emu *e, const char *path)
 
 void emu_clear_faults(emu *e) { json_decref(emu_ctl(e, "DELETE", "/__emulator/faults", NULL)); }
 
+void emu_clear_requests(emu *e) { json_decref(emu_ctl(e, "DELETE", "/__emulator/requests", NULL)); }
+
+json_t *emu_req_json(const json_t *req, const char *name)
+{
+    return json_object_get(json_object_get(req, "json"), name);
+}
+
 const char *emu_req_header(const json_t *req, const char *name)
 {
     return json_string_value(json_object_get(json_object_get(req, "headers"), name));

@@ -47,6 +47,10 @@ json_t *emu_last_request(emu *e, const char *path);
 size_t emu_count(emu *e, const char *path);
 /* DELETE /__emulator/faults: remove every fault rule. */
 void emu_clear_faults(emu *e);
+/* Empty the request log (DELETE /__emulator/requests). */
+void emu_clear_requests(emu *e);
+/* Field of a logged request's JSON body, or NULL. Borrowed. */
+json_t *emu_req_json(const json_t *req, const char *name);
 /* Header of a logged request (lower-case name), or NULL. Borrowed. */
 const char *emu_req_header(const json_t *req, const char *name);
 /* First query value of a logged request, or NULL. Borrowed. */

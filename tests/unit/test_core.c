@@ -170,17 +170,30 @@ static void http_get_not_found_quirk(void **state)
         if (got != DBX_ENOTFOUND)
             fail_msg("%s: got %s", quirk_paths[i], dbx_status_name(got));
     }
-    /* not for POST */
-    assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "POST", "/api/2.1/clusters/get", msg),
+    /* a missing cluster is not found for every Clusters API operation, any method */
+    const char *cluster_ops[] = {"/api/2.1/clusters/edit", "/api/2.1/clusters/delete", "/api/2.0/clusters/pin",
+                                 "/api/2.1/clusters/update"};
+    for (size_t i = 0; i < sizeof cluster_ops / sizeof *cluster_ops; i++)
+        assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "POST", cluster_ops[i], msg),
+                         DBX_ENOTFOUND);
+    /* ...but another thing that does not exist is a bad parameter there */
+    assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "POST", "/api/2.1/clusters/create",
+                                           "Policy p-1 does not exist"),
                      DBX_EINVALIDPARAM);
-    /* not for other paths */
-    const char *other[] = {"/api/2.1/clusters/edit", "/api/2.1/clusters/list", "/api/2.1/clusters/get-x",
-                           "/clusters/get", "/api/2.1/jobs/runs/list", "/api/2.1/clusters/getfoo"};
+    /* jobs: GET only, and only the get endpoints */
+    const char *jmsg = "Job 5 does not exist";
+    assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "POST", "/api/2.1/jobs/get", jmsg),
+                     DBX_EINVALIDPARAM);
+    const char *other[] = {"/api/2.1/jobs/runs/list", "/api/2.1/jobs/get-x", "/jobs/get", "/api/2.1/jobs/getfoo",
+                           "/api/2.1/jobs/list"};
     for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
-        dbx_status got = dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "GET", other[i], msg);
+        dbx_status got = dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "GET", other[i], jmsg);
         if (got != DBX_EINVALIDPARAM)
             fail_msg("%s: got %s", other[i], dbx_status_name(got));
     }
+    /* outside the API prefix: no quirk */
+    assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "GET", "/clusters/get", msg),
+                     DBX_EINVALIDPARAM);
     /* not without "does not exist", nor with another code */
     assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "GET", "/api/2.1/clusters/get",
                                            "cluster_id is malformed"),

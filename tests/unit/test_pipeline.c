@@ -698,7 +698,11 @@ static void error_quirk_through_pipeline(void **state)
     teardown(NULL);
     setup(NULL);
     HTTP(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"Cluster c-1 does not exist\"}");
-    assert_int_equal(send_call("POST", "/api/2.1/clusters/delete", "{\"cluster_id\":\"c-1\"}"), DBX_EINVALIDPARAM);
+    assert_int_equal(send_call("POST", "/api/2.1/clusters/delete", "{\"cluster_id\":\"c-1\"}"), DBX_ENOTFOUND);
+    teardown(NULL);
+    setup(NULL);
+    HTTP(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"Job 5 does not exist\"}");
+    assert_int_equal(send_call("POST", "/api/2.1/jobs/run-now", "{\"job_id\":5}"), DBX_EINVALIDPARAM);
     teardown(NULL);
     setup(NULL);
     HTTP(400, "{\"error_code\":\"RESOURCE_ALREADY_EXISTS\",\"message\":\"exists\"}");
