@@ -2,13 +2,17 @@
  * libdbx internal: one-pass JSON validation and indexing, typed getters,
  * re-serialisation and lazy jansson views. See jdoc.h for the contract.
  *
- * Layout: every value is one token {pos, aux} in document order. An
- * object's children are key, value, key, value...; a container's aux is
- * the index just past its subtree, so skipping a member costs O(1) and a
- * lookup is a linear walk over the members. The type of a token is the
- * byte at text[pos]: '{', '[', '"', 't', 'f', 'n', else a number.
+ * Layout: every value is one 32-bit word in document order (pre-order),
+ * holding the offset of its first byte in the text; the type of a value
+ * is that byte: '{', '[', '"', 't', 'f', 'n', else a number. A value that
+ * needs more has a second word, flagged by EXTRA in the first: a
+ * container's second word is the index just past its subtree (so skipping
+ * a member costs O(1)), and a string that holds a NUL (from \u0000) keeps
+ * its length there (every other string is a C string: its length is
+ * strlen). An object's children are key, value, key, value...
+ * For typical API JSON (a value per ~7 bytes) the index is ~0.6x the text.
  *
- * One pass validates and records tokens; each string, once complete, is
+ * One pass validates and records words; each string, once complete, is
  * unescaped in place (the result is never longer than the escaped text)
  * and NUL-terminated where its closing quote was. Opening quotes stay,
  * which keeps the type byte. The text is therefore modified even when the
@@ -27,8 +31,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
-#define HI 0x80000000u /* aux flag: escaped string (pass 1) / real number */
+#define EXTRA 0x80000000u /* first word: a second word follows */
+#define POS(w) ((w) & ~EXTRA)
+#define HI EXTRA           /* scanner flags ride in the same bit */
 
 /* ---- locale-independent strtod ---------------------------------------------- */
 
@@ -49,7 +58,7 @@ static size_t unescape(unsigned char *s, size_t n);
 
 typedef struct ix {
     const unsigned char *s, *end;
-    dbx__jtok *tok;
+    uint32_t *tok;
     uint32_t cap;
     int oom;
     dbx__jerr *err;
@@ -64,13 +73,13 @@ static int fail_at(ix *x, const unsigned char *at, const char *msg)
     return -1;
 }
 
-/* Make room for one more token (out of line: rare). */
+/* Make room for two more words (out of line: rare). */
 static int grow(ix *x)
 {
     uint32_t ncap = x->cap + x->cap / 2 + 16;
-    if (ncap < x->cap) /* cannot happen below 4 GiB of text, but never wrap */
+    if (ncap < x->cap) /* cannot happen below 2 GiB of text, but never wrap */
         return x->oom = 1, -1;
-    dbx__jtok *t = dbx__realloc(x->tok, (size_t)ncap * sizeof *t);
+    uint32_t *t = dbx__realloc(x->tok, (size_t)ncap * sizeof *t);
     if (!t)
         return x->oom = 1, -1;
     x->tok = t;
@@ -154,7 +163,7 @@ static inline uint64_t special8(uint64_t v)
 
 /* The slow part of a string (escapes, UTF-8, errors), from p at a special
  * byte. Returns the closing quote, or NULL (error recorded). */
-static const unsigned char *string_rest(ix *x, const unsigned char *p, uint32_t *esc, int key)
+static const unsigned char *string_rest(ix *x, const unsigned char *p, uint32_t *esc, int *nul, int key)
 {
     const unsigned char *end = x->end;
     for (;;) {
@@ -193,8 +202,11 @@ static const unsigned char *string_rest(ix *x, const unsigned char *p, uint32_t 
             }
             if (cp >= 0xDC00 && cp <= 0xDFFF)
                 return fail_at(x, p, "invalid Unicode: unpaired low surrogate"), NULL;
-            if (cp == 0 && key)
-                return fail_at(x, p, "NUL byte in object key not supported"), NULL;
+            if (cp == 0) {
+                if (key)
+                    return fail_at(x, p, "NUL byte in object key not supported"), NULL;
+                *nul = 1;
+            }
             p += 6;
             continue;
         }
@@ -205,11 +217,35 @@ static const unsigned char *string_rest(ix *x, const unsigned char *p, uint32_t 
 }
 
 /* A string whose opening quote is at q: returns the closing quote (NULL
- * on error) and sets *aux to its raw length | escape flag. */
-static inline const unsigned char *scan_string(ix *x, const unsigned char *q, uint32_t *aux, int key)
+ * on error), unescaped and NUL-terminated in place; *aux is its length
+ * with HI set when it holds a NUL (then the length must be stored). */
+#if defined(__GNUC__)
+#define DBX__ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define DBX__ALWAYS_INLINE inline
+#endif
+
+static DBX__ALWAYS_INLINE const unsigned char *scan_string(ix *x, const unsigned char *q, uint32_t *aux, int key)
 {
     const unsigned char *p = q + 1, *end = x->end;
     uint32_t esc = 0;
+    int nul = 0;
+#if defined(__SSE2__)
+    /* 16 bytes at a time: '"', '\\', and (as signed bytes) everything below
+     * 0x20 or above 0x7F in one compare */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), low = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                   _mm_cmplt_epi8(v, low));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m) {
+            p += __builtin_ctz(m);
+            goto special_byte;
+        }
+        p += 16;
+    }
+#endif
     while (end - p >= 8) {
         uint64_t v;
         memcpy(&v, p, 8);
@@ -221,7 +257,7 @@ static inline const unsigned char *scan_string(ix *x, const unsigned char *q, ui
         p += 8;
     }
 special_byte:
-    if (!(p < end && *p == '"') && !(p = string_rest(x, p, &esc, key)))
+    if (!(p < end && *p == '"') && !(p = string_rest(x, p, &esc, &nul, key)))
         return NULL;
     size_t raw = (size_t)(p - q - 1);
     if (raw >= HI)
@@ -231,7 +267,7 @@ special_byte:
     unsigned char *body = (unsigned char *)q + 1;
     size_t n = esc ? unescape(body, raw) : raw;
     body[n] = '\0';
-    *aux = (uint32_t)n;
+    *aux = (uint32_t)n | (nul ? HI : 0);
     return p;
 }
 
@@ -246,8 +282,8 @@ static int int_overflows(const unsigned char *d, size_t nd, int negative)
     return memcmp(d, negative ? min : max, 19) > 0;
 }
 
-/* A number starting at s: returns its end (NULL on error), *aux = length | real flag. */
-static const unsigned char *scan_number(ix *x, const unsigned char *s, uint32_t *aux)
+/* A number starting at s: returns its end (NULL on error). */
+static const unsigned char *scan_number(ix *x, const unsigned char *s)
 {
     const unsigned char *p = s, *end = x->end;
     int neg = 0, real = 0;
@@ -258,8 +294,8 @@ static const unsigned char *scan_number(ix *x, const unsigned char *s, uint32_t 
     const unsigned char *digits = p;
     if (p < end && *p == '0') {
         p++;
-    } else if (p < end && *p >= '1' && *p <= '9') {
-        while (p < end && *p >= '0' && *p <= '9')
+    } else if (*p >= '1' && *p <= '9') {
+        while (*p >= '0' && *p <= '9') /* the NUL at text[len] stops it */
             p++;
     } else {
         return fail_at(x, p, "invalid number"), NULL;
@@ -270,7 +306,7 @@ static const unsigned char *scan_number(ix *x, const unsigned char *s, uint32_t 
         p++;
         if (p >= end || *p < '0' || *p > '9')
             return fail_at(x, p, "invalid number: digits expected after '.'"), NULL;
-        while (p < end && *p >= '0' && *p <= '9')
+        while (*p >= '0' && *p <= '9') /* the NUL at text[len] stops it */
             p++;
     }
     long exp10 = 0;
@@ -282,7 +318,7 @@ static const unsigned char *scan_number(ix *x, const unsigned char *s, uint32_t 
             eneg = *p++ == '-';
         if (p >= end || *p < '0' || *p > '9')
             return fail_at(x, p, "invalid number: digits expected in the exponent"), NULL;
-        while (p < end && *p >= '0' && *p <= '9') {
+        while (*p >= '0' && *p <= '9') /* the NUL at text[len] stops it */ {
             if (exp10 < 100000)
                 exp10 = exp10 * 10 + (*p - '0');
             p++;
@@ -302,30 +338,36 @@ static const unsigned char *scan_number(ix *x, const unsigned char *s, uint32_t 
         if (isinf(c_strtod((const char *)s)))
             return fail_at(x, s, "real number overflow"), NULL;
     }
-    *aux = (uint32_t)n | (real ? HI : 0);
     return p;
 }
 
 static const unsigned char ws[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
 static inline int is_ws(unsigned c) { return ws[c]; }
 
+/* text[len] is NUL (a precondition), which is not white space: no bound needed */
 #define SKIP_WS()                                                                                   \
     do {                                                                                            \
-        while (p < end && is_ws(*p))                                                                \
+        while (is_ws(*p))                                                                           \
             p++;                                                                                    \
     } while (0)
 
-/* Append a token; the array grows out of line. Jumps to `out` on OOM. */
-#define PUSH(at, a)                                                                                 \
+/* Append a value's word (and a second one when `extra`); the array
+ * grows out of line. Jumps to `out` on OOM. */
+#define PUSH(at)                                                                                    \
     do {                                                                                            \
-        if (n == x->cap && grow(x) != 0)                                                            \
+        if (x->cap - n < 2 && grow(x) != 0)                                                         \
             goto out;                                                                               \
-        x->tok[n].pos = (uint32_t)((at) - s);                                                       \
-        x->tok[n].aux = (a);                                                                        \
-        n++;                                                                                        \
+        x->tok[n++] = (uint32_t)((at) - s);                                                         \
+    } while (0)
+#define PUSH2(at, second)                                                                           \
+    do {                                                                                            \
+        if (x->cap - n < 2 && grow(x) != 0)                                                         \
+            goto out;                                                                               \
+        x->tok[n++] = (uint32_t)((at) - s) | EXTRA;                                                 \
+        x->tok[n++] = (second);                                                                     \
     } while (0)
 
-#define OBJ_BIT 0x80000000u /* stack entry: token index | OBJ_BIT for an object */
+#define OBJ_BIT 0x80000000u /* stack entry: word index | OBJ_BIT for an object */
 
 /* Returns the token count, or 0 on error (recorded in x). */
 static uint32_t index_text(ix *x)
@@ -351,10 +393,13 @@ static uint32_t index_text(ix *x)
             const unsigned char *q = scan_string(x, p, &aux, 0);
             if (!q)
                 goto out;
-            PUSH(p, aux);
+            if (aux & HI)
+                PUSH2(p, aux & ~HI); /* holds a NUL: keep its length */
+            else
+                PUSH(p);
             p = q + 1;
         } else if (c == '{' || c == '[') {
-            PUSH(p, 0);
+            PUSH2(p, 0); /* the end is filled in when it closes */
             if (depth == scap) {
                 size_t ncap = scap * 2;
                 uint32_t *ns = stack == small ? dbx__malloc(ncap * sizeof *ns) : dbx__realloc(stack, ncap * sizeof *ns);
@@ -367,22 +412,22 @@ static uint32_t index_text(ix *x)
                 stack = ns;
                 scap = ncap;
             }
-            stack[depth++] = (n - 1) | (c == '{' ? OBJ_BIT : 0);
+            stack[depth++] = (n - 2) | (c == '{' ? OBJ_BIT : 0);
             p++;
             SKIP_WS();
             if (p < end && *p == (c == '{' ? '}' : ']')) {
                 p++;
-                x->tok[stack[--depth] & ~OBJ_BIT].aux = n; /* empty: complete */
+                x->tok[(stack[--depth] & ~OBJ_BIT) + 1] = n; /* empty: complete */
             } else if (c == '{') {
                 goto object_key;
             } else {
                 continue; /* first element */
             }
         } else if (c == '-' || (c >= '0' && c <= '9')) {
-            const unsigned char *q = scan_number(x, p, &aux);
+            const unsigned char *q = scan_number(x, p);
             if (!q)
                 goto out;
-            PUSH(p, aux);
+            PUSH(p);
             p = q;
         } else {
             size_t wl = c == 't' ? 4 : c == 'f' ? 5 : c == 'n' ? 4 : 0;
@@ -391,7 +436,7 @@ static uint32_t index_text(ix *x)
                 fail_at(x, p, "invalid token");
                 goto out;
             }
-            PUSH(p, 0);
+            PUSH(p);
             p += wl;
         }
 
@@ -421,7 +466,7 @@ static uint32_t index_text(ix *x)
             }
             if (*p == (is_obj ? '}' : ']')) {
                 p++;
-                x->tok[top & ~OBJ_BIT].aux = n;
+                x->tok[(top & ~OBJ_BIT) + 1] = n;
                 depth--;
                 continue;
             }
@@ -440,7 +485,7 @@ static uint32_t index_text(ix *x)
             const unsigned char *q = scan_string(x, p, &aux, 1);
             if (!q)
                 goto out;
-            PUSH(p, aux);
+            PUSH(p); /* a key never holds a NUL */
             p = q + 1;
         }
         SKIP_WS();
@@ -532,12 +577,12 @@ dbx_status dbx__jdoc_parse(dbx__jdoc *doc, char *text, size_t len, int take, dbx
         err->pos = 0;
     }
     ix x = {(const unsigned char *)text, (const unsigned char *)text + len, NULL, 0, 0, err};
-    if (len >= UINT32_MAX) {
-        fail_at(&x, x.s, "document too large to index");
+    if (len >= EXTRA) {
+        fail_at(&x, x.s, "document too large to index (2 GiB at most)");
         return DBX_EBADRESPONSE;
     }
-    /* a first guess that fits typical API JSON (one token per ~8 bytes) */
-    x.cap = (uint32_t)(len / 8 + 16);
+    /* a first guess that fits typical API JSON (a value per ~7 bytes) */
+    x.cap = (uint32_t)(len / 6 + 16);
     if (!(x.tok = dbx__malloc((size_t)x.cap * sizeof *x.tok))) {
         fail_at(&x, x.s, "out of memory");
         return DBX_ENOMEM;
@@ -546,6 +591,12 @@ dbx_status dbx__jdoc_parse(dbx__jdoc *doc, char *text, size_t len, int take, dbx
     if (!n) {
         dbx__free(x.tok);
         return x.oom ? DBX_ENOMEM : DBX_EBADRESPONSE;
+    }
+    /* a large index with much slack gives it back (in place for big blocks) */
+    if (x.cap > 4096 && x.cap - n > x.cap / 8) {
+        uint32_t *t = dbx__realloc(x.tok, (size_t)n * sizeof *t);
+        if (t)
+            x.tok = t;
     }
     doc->text = text;
     doc->len = len;
@@ -601,7 +652,7 @@ dbx_status dbx__jdoc_parse_object(dbx__jdoc *doc, const void *owner, dbx__buf *b
         dbx__buf_dispose(&snip);
         return DBX_EBADRESPONSE;
     }
-    if (doc->text[doc->tok[0].pos] != '{') {
+    if (doc->text[POS(doc->tok[0])] != '{') {
         doc->owns_text = 0; /* the body stays the caller's */
         dbx__jdoc_dispose(doc);
         return dbx__fail(owner, DBX_EBADRESPONSE, "response is JSON but not an object");
@@ -614,12 +665,34 @@ dbx_status dbx__jdoc_parse_object(dbx__jdoc *doc, const void *owner, dbx__buf *b
 
 /* ---- values ------------------------------------------------------------------------ */
 
-static inline unsigned char tbyte(const dbx__jdoc *d, uint32_t i) { return (unsigned char)d->text[d->tok[i].pos]; }
+static inline const char *vtext(const dbx__jdoc *d, uint32_t i) { return d->text + POS(d->tok[i]); }
+static inline unsigned char tbyte(const dbx__jdoc *d, uint32_t i) { return (unsigned char)*vtext(d, i); }
 
+/* Index of the value after value i (its subtree skipped). */
 static inline uint32_t skip(const dbx__jdoc *d, uint32_t i)
 {
-    unsigned char c = tbyte(d, i);
-    return c == '{' || c == '[' ? d->tok[i].aux : i + 1;
+    uint32_t w = d->tok[i];
+    if (!(w & EXTRA))
+        return i + 1;
+    unsigned char c = (unsigned char)d->text[POS(w)];
+    return c == '{' || c == '[' ? d->tok[i + 1] : i + 2;
+}
+
+/* Extent of a number's text (validated: it stops at a delimiter). */
+static size_t num_len(const char *s, int *real)
+{
+    size_t n = 0;
+    int r = 0;
+    for (;; n++) {
+        char c = s[n];
+        if (c == '.' || c == 'e' || c == 'E')
+            r = 1;
+        else if (!((c >= '0' && c <= '9') || c == '-' || c == '+'))
+            break;
+    }
+    if (real)
+        *real = r;
+    return n;
 }
 
 dbx__jv dbx__jdoc_root(const dbx__jdoc *doc)
@@ -639,12 +712,25 @@ dbx__jtype dbx__jv_type(dbx__jv v)
     case 't': return DBX__J_TRUE;
     case 'f': return DBX__J_FALSE;
     case 'n': return DBX__J_NULL;
-    default: return v.doc->tok[v.i].aux & HI ? DBX__J_REAL : DBX__J_INTEGER;
+    default: {
+        int real;
+        num_len(vtext(v.doc, v.i), &real);
+        return real ? DBX__J_REAL : DBX__J_INTEGER;
+    }
     }
 }
 
 int dbx__jv_is_object(dbx__jv v) { return v.doc && tbyte(v.doc, v.i) == '{'; }
 int dbx__jv_is_array(dbx__jv v) { return v.doc && tbyte(v.doc, v.i) == '['; }
+
+/* Does the C string t equal key[0..klen)? (Keys are short: no call.) */
+static inline int keq(const char *t, const char *key, size_t klen)
+{
+    size_t j = 0;
+    while (j < klen && t[j] == key[j])
+        j++;
+    return j == klen && t[klen] == '\0';
+}
 
 static dbx__jv get_n(dbx__jv obj, const char *key, size_t klen)
 {
@@ -652,10 +738,13 @@ static dbx__jv get_n(dbx__jv obj, const char *key, size_t klen)
     if (!dbx__jv_is_object(obj))
         return found;
     const dbx__jdoc *d = obj.doc;
-    uint32_t end = d->tok[obj.i].aux;
-    for (uint32_t k = obj.i + 1; k < end;) {
-        const dbx__jtok *t = &d->tok[k];
-        if (t->aux == klen && memcmp(d->text + t->pos + 1, key, klen) == 0) {
+    uint32_t end = d->tok[obj.i + 1];
+    char k0 = klen ? key[0] : '\0';
+    for (uint32_t k = obj.i + 2; k < end;) {
+        /* a key is a C string without NUL inside: compare the first byte,
+         * then the rest and the terminator */
+        const char *t = d->text + POS(d->tok[k]) + 1;
+        if (t[0] == k0 && keq(t, key, klen)) {
             found.doc = d;
             found.i = k + 1; /* keep going: the last duplicate wins */
         }
@@ -686,15 +775,17 @@ const char *dbx__jv_str(dbx__jv v, const char *fallback)
 {
     if (!v.doc || tbyte(v.doc, v.i) != '"')
         return fallback;
-    return v.doc->text + v.doc->tok[v.i].pos + 1;
+    return vtext(v.doc, v.i) + 1;
 }
 
 size_t dbx__jv_strlen(dbx__jv v)
 {
-    return v.doc && tbyte(v.doc, v.i) == '"' ? v.doc->tok[v.i].aux : 0;
+    if (!v.doc || tbyte(v.doc, v.i) != '"')
+        return 0;
+    return (v.doc->tok[v.i] & EXTRA) ? v.doc->tok[v.i + 1] : strlen(vtext(v.doc, v.i) + 1);
 }
 
-/* A validated JSON integer's text that fits int64 (checked by pass 1). */
+/* A validated JSON integer's text that fits int64 (checked by the indexer). */
 static int64_t parse_int_text(const char *s)
 {
     int neg = *s == '-';
@@ -709,13 +800,12 @@ int64_t dbx__jv_int(dbx__jv v, int64_t fallback)
 {
     if (!v.doc)
         return fallback;
-    const dbx__jdoc *d = v.doc;
-    const char *s = d->text + d->tok[v.i].pos;
+    const char *s = vtext(v.doc, v.i);
     unsigned char c = (unsigned char)*s;
     if (c == '"') {
         /* a decimal string, whole: "123", "-5" */
         const char *p = s + 1;
-        size_t n = d->tok[v.i].aux;
+        size_t n = dbx__jv_strlen(v);
         size_t k = p[0] == '-';
         if (n == k || n - k > 19)
             return fallback;
@@ -730,7 +820,9 @@ int64_t dbx__jv_int(dbx__jv v, int64_t fallback)
     }
     if (c != '-' && (c < '0' || c > '9'))
         return fallback;
-    if (!(d->tok[v.i].aux & HI))
+    int real;
+    num_len(s, &real);
+    if (!real)
         return parse_int_text(s);
     double x = c_strtod(s);
     if (x >= -9.2e18 && x <= 9.2e18 && (double)(int64_t)x == x)
@@ -742,11 +834,13 @@ double dbx__jv_real(dbx__jv v, double fallback)
 {
     if (!v.doc)
         return fallback;
-    const char *s = v.doc->text + v.doc->tok[v.i].pos;
+    const char *s = vtext(v.doc, v.i);
     unsigned char c = (unsigned char)*s;
     if (c != '-' && (c < '0' || c > '9'))
         return fallback;
-    return v.doc->tok[v.i].aux & HI ? c_strtod(s) : (double)parse_int_text(s);
+    int real;
+    num_len(s, &real);
+    return real ? c_strtod(s) : (double)parse_int_text(s);
 }
 
 int dbx__jv_bool(dbx__jv v, int fallback)
@@ -773,8 +867,8 @@ void dbx__jv_iter(dbx__jv c, dbx__jit *it)
     if (t != '{' && t != '[')
         return;
     it->doc = c.doc;
-    it->i = c.i + 1;
-    it->end = c.doc->tok[c.i].aux;
+    it->i = c.i + 2;
+    it->end = c.doc->tok[c.i + 1];
     it->obj = t == '{';
 }
 
@@ -785,8 +879,8 @@ int dbx__jit_next(dbx__jit *it, dbx__jv *value, const char **key)
     uint32_t v = it->i;
     if (it->obj) {
         if (key)
-            *key = it->doc->text + it->doc->tok[v].pos + 1;
-        v++;
+            *key = vtext(it->doc, v) + 1;
+        v++; /* keys are one word */
     }
     value->doc = it->doc;
     value->i = v;
@@ -880,6 +974,9 @@ static void walk_dispose(walk *w)
         dbx__free(w->st);
 }
 
+/* The word after value k's own words: its first child for a container. */
+static inline uint32_t step(const dbx__jdoc *d, uint32_t k) { return k + ((d->tok[k] & EXTRA) ? 2 : 1); }
+
 char *dbx__jv_dump(dbx__jv v)
 {
     if (!v.doc)
@@ -890,7 +987,7 @@ char *dbx__jv_dump(dbx__jv v)
     walk w;
     walk_init(&w);
     int oom = 0;
-    for (uint32_t k = v.i; k < last && !oom; k++) {
+    for (uint32_t k = v.i; k < last && !oom; k = step(d, k)) {
         /* close what ends here */
         while (w.depth && w.st[w.depth - 1].end == k) {
             dbx__buf_putc(&b, w.st[w.depth - 1].obj ? '}' : ']');
@@ -904,23 +1001,24 @@ char *dbx__jv_dump(dbx__jv v)
                 dbx__buf_putc(&b, ',');
             top->count++;
         }
-        const dbx__jtok *t = &d->tok[k];
-        const char *s = d->text + t->pos;
+        const char *s = vtext(d, k);
         switch (*s) {
         case '{':
-        case '[':
-            if (t->aux == k + 1) {
+        case '[': {
+            uint32_t end = d->tok[k + 1];
+            if (end == k + 2) {
                 dbx__buf_puts(&b, *s == '{' ? "{}" : "[]");
             } else {
                 dbx__buf_putc(&b, *s);
-                oom = walk_push(&w, t->aux, *s == '{') != 0;
+                oom = walk_push(&w, end, *s == '{') != 0;
             }
             break;
-        case '"': put_escaped(&b, s + 1, t->aux); break;
+        }
+        case '"': put_escaped(&b, s + 1, dbx__jv_strlen((dbx__jv){d, k})); break;
         case 't': dbx__buf_puts(&b, "true"); break;
         case 'f': dbx__buf_puts(&b, "false"); break;
         case 'n': dbx__buf_puts(&b, "null"); break;
-        default: dbx__buf_put(&b, s, t->aux & ~HI); break;
+        default: dbx__buf_put(&b, s, num_len(s, NULL)); break;
         }
     }
     while (w.depth) {
@@ -939,14 +1037,17 @@ char *dbx__jv_dump(dbx__jv v)
 
 static json_t *scalar_to_jansson(const dbx__jdoc *d, uint32_t k)
 {
-    const dbx__jtok *t = &d->tok[k];
-    const char *s = d->text + t->pos;
+    const char *s = vtext(d, k);
     switch (*s) {
-    case '"': return json_stringn_nocheck(s + 1, t->aux);
+    case '"': return json_stringn_nocheck(s + 1, dbx__jv_strlen((dbx__jv){d, k}));
     case 't': return json_true();
     case 'f': return json_false();
     case 'n': return json_null();
-    default: return t->aux & HI ? json_real(c_strtod(s)) : json_integer((json_int_t)parse_int_text(s));
+    default: {
+        int real;
+        num_len(s, &real);
+        return real ? json_real(c_strtod(s)) : json_integer((json_int_t)parse_int_text(s));
+    }
     }
 }
 
@@ -963,19 +1064,17 @@ json_t *dbx__jv_to_jansson(dbx__jv v)
     size_t vcap = 32;
     json_t *root = NULL;
     const char *key = NULL;
-    size_t klen = 0;
     int ok = 1;
-    for (uint32_t k = v.i; k < last && ok; k++) {
+    for (uint32_t k = v.i; k < last && ok; k = step(d, k)) {
         while (w.depth && w.st[w.depth - 1].end == k)
             w.depth--;
         open_c *top = w.depth ? &w.st[w.depth - 1] : NULL;
         if (top && top->obj && top->count % 2 == 0) {
-            key = d->text + d->tok[k].pos + 1; /* a member's key */
-            klen = d->tok[k].aux;
+            key = vtext(d, k) + 1; /* a member's key: a C string */
             top->count++;
             continue;
         }
-        const char *s = d->text + d->tok[k].pos;
+        const char *s = vtext(d, k);
         int container = *s == '{' || *s == '[';
         json_t *val = container ? (*s == '{' ? json_object() : json_array()) : scalar_to_jansson(d, k);
         if (!val) {
@@ -986,14 +1085,14 @@ json_t *dbx__jv_to_jansson(dbx__jv v)
             root = val;
         } else {
             json_t *parent = vals[w.depth - 1];
-            int rc = top->obj ? json_object_setn_new_nocheck(parent, key, klen, val) : json_array_append_new(parent, val);
+            int rc = top->obj ? json_object_set_new_nocheck(parent, key, val) : json_array_append_new(parent, val);
             top->count++;
             if (rc != 0) {
                 ok = 0;
                 break;
             }
         }
-        if (container && d->tok[k].aux > k + 1) {
+        if (container && d->tok[k + 1] > k + 2) {
             if (w.depth == vcap) {
                 size_t ncap = vcap * 2;
                 json_t **nv = vals == small ? dbx__malloc(ncap * sizeof *nv) : dbx__realloc(vals, ncap * sizeof *nv);
@@ -1007,7 +1106,7 @@ json_t *dbx__jv_to_jansson(dbx__jv v)
                 vcap = ncap;
             }
             vals[w.depth] = val;
-            if (walk_push(&w, d->tok[k].aux, *s == '{') != 0) {
+            if (walk_push(&w, d->tok[k + 1], *s == '{') != 0) {
                 ok = 0;
                 break;
             }

@@ -3,8 +3,9 @@
  * area files read what the server sent.
  *
  * A response body is validated and indexed in ONE pass (dbx__jdoc_parse):
- * no value is allocated; the index is one array of 8-byte tokens in
- * document order (pre-order), so every lookup is a walk over that array.
+ * no value is allocated; the index is one array of 32-bit words in
+ * document order (pre-order), a word per value and two for a container,
+ * so every lookup is a walk over that array.
  * After validation, strings are unescaped in place inside the body and
  * NUL-terminated, so string getters return pointers into the body without
  * copying. The body is therefore no longer the server's text: a value's
@@ -34,19 +35,12 @@
 
 #include "../core/core.h"
 
-typedef struct dbx__jtok {
-    uint32_t pos; /* offset of the value's first byte (a string's opening quote) */
-    uint32_t aux; /* container: index of the token after its subtree;
-                     string: length of the (unescaped) value;
-                     number: length of its text, high bit set for a real */
-} dbx__jtok;
-
 /* A parsed document. Plain struct: embed it in a result or a pager. */
 typedef struct dbx__jdoc {
     char *text;      /* the body (strings unescaped in place), NUL at text[len] */
     size_t len;
-    dbx__jtok *tok;
-    uint32_t n;      /* tokens in use */
+    uint32_t *tok;   /* one word per value, two for containers (see jdoc.c) */
+    uint32_t n;      /* words in use */
     int owns_text;   /* text is freed with the document */
 } dbx__jdoc;
 
