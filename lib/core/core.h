@@ -36,6 +36,9 @@ char *dbx__sprintf(const char *fmt, ...) DBX__PRINTF(1, 2);
 void dbx__alloc_fail_after(long n);
 void dbx__alloc_count_start(void);
 long dbx__alloc_count_stop(void); /* allocations since start */
+/* One allocation made outside libdbx (jansson's, in a test that routes
+ * them here with json_set_alloc_funcs): counted, and 1 when it must fail. */
+int dbx__alloc_hook(void);
 
 /* ---- growable byte buffer (always NUL-terminated when ptr != NULL) ---- */
 typedef struct dbx__buf {
@@ -59,7 +62,9 @@ int dbx__buf_vprintf(dbx__buf *b, const char *fmt, va_list ap);
 int dbx__buf_put_urlenc(dbx__buf *b, const char *s);
 void dbx__buf_clear(dbx__buf *b);
 void dbx__buf_dispose(dbx__buf *b);
-char *dbx__buf_detach(dbx__buf *b); /* caller frees with dbx__free; "" for an empty buffer */
+/* The bytes, for the caller to free with dbx__free ("" for an empty
+ * buffer); NULL when an allocation failed. The buffer is left empty. */
+char *dbx__buf_detach(dbx__buf *b);
 
 /* ---- strings ------------------------------------------------------------ */
 int dbx__strcasecmp(const char *a, const char *b);

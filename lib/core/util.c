@@ -59,6 +59,8 @@ static int hooked_alloc(void)
 
 #define HOOK() (atomic_load_explicit(&hooks_on, memory_order_relaxed) && hooked_alloc())
 
+int dbx__alloc_hook(void) { return HOOK(); }
+
 void *dbx__malloc(size_t n) { return HOOK() ? NULL : malloc(n ? n : 1); }
 void *dbx__calloc(size_t n, size_t size) { return HOOK() ? NULL : calloc(n ? n : 1, size ? size : 1); }
 void *dbx__realloc(void *p, size_t n) { return HOOK() ? NULL : realloc(p, n ? n : 1); }
@@ -230,14 +232,21 @@ void dbx__buf_dispose(dbx__buf *b)
 
 char *dbx__buf_detach(dbx__buf *b)
 {
-    char *p = b->fixed ? dbx__strndup(b->ptr, b->len) : b->ptr;
-    b->fixed = 0;
-    if (!p)
-        p = dbx__strdup("");
+    char *p;
+    if (b->fixed) {
+        /* caller storage: copy the bytes, NULs included (a header arena holds many) */
+        if ((p = dbx__malloc(b->len + 1)) != NULL) {
+            memcpy(p, b->ptr, b->len);
+            p[b->len] = '\0';
+        }
+    } else {
+        p = b->ptr ? b->ptr : dbx__strdup("");
+    }
     b->ptr = NULL;
     b->len = b->cap = 0;
     b->oom = 0;
-    return p;
+    b->fixed = 0;
+    return p; /* NULL only when an allocation failed */
 }
 
 /* ---- strings ------------------------------------------------------------ */

@@ -229,8 +229,9 @@ void dbx__pipeline_prepare(dbx__pipeline *p);
  * (status 0 when none). The caller disposes resp either way. */
 dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http_resp *resp);
 
-/* Extract error_code / message / request id from an error response. */
-void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf *message,
-                           dbx__buf *request_id);
+/* Extract error_code / message / request id from an error response.
+ * -1 when an allocation failed (the fields are then incomplete). */
+int dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf *message,
+                          dbx__buf *request_id);
 
 #endif

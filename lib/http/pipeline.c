@@ -162,8 +162,8 @@ static void put_trimmed(dbx__buf *b, const char *s, size_t n, size_t max)
     }
 }
 
-void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf *message,
-                           dbx__buf *request_id)
+int dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf *message,
+                          dbx__buf *request_id)
 {
     const char *body = resp->body.ptr ? resp->body.ptr : "";
     size_t len = resp->body.len;
@@ -177,10 +177,13 @@ void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf 
         t++;
     if (t < body + len && *t == '{') {
         char *copy = dbx__strndup(body, len);
-        if (copy && dbx__jdoc_parse(&doc, copy, len, 1, NULL) == DBX_OK)
+        dbx_status pst = copy ? dbx__jdoc_parse(&doc, copy, len, 1, NULL) : DBX_ENOMEM;
+        if (pst == DBX_OK)
             have = 1;
         else
             dbx__free(copy);
+        if (pst == DBX_ENOMEM)
+            return -1; /* never mistake a body we could not read for plain text */
     }
     if (have) {
         dbx__jv j = dbx__jdoc_root(&doc);
@@ -246,6 +249,7 @@ void dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf 
     }
     if (message->len == 0)
         dbx__buf_printf(message, "HTTP %d", resp->status);
+    return code->oom || message->oom || request_id->oom ? -1 : 0;
 }
 
 /* ---- logging helpers ----------------------------------------------------------- */
@@ -559,7 +563,10 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                                location ? " to another location" : "");
                 goto fail_detail;
             }
-            dbx__parse_error_body(resp, &code, &msg, &rid);
+            if (dbx__parse_error_body(resp, &code, &msg, &rid) != 0) {
+                st = dbx__fail(owner, DBX_ENOMEM, "out of memory while reading an HTTP %d answer", s);
+                goto fail_detail;
+            }
             st = dbx__status_from_http(s, code.ptr, method, log_path.ptr, msg.ptr);
             if (st == DBX_OK)
                 st = DBX_ERROR;

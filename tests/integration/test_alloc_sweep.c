@@ -1,0 +1,343 @@
+/*
+ * Allocation-failure sweep (issue 5, section 5): a fixed scenario against
+ * the emulator runs once to count its allocations (libdbx's own and
+ * jansson's, routed to libdbx's test seam with json_set_alloc_funcs), then
+ * once per N with the N-th allocation failing. Every call must either fail
+ * with DBX_ENOMEM or return exactly what the clean run returned; an
+ * iterator that failed once must, when called again, continue where it
+ * was (no item skipped, none repeated); nothing may crash or leak (the
+ * sanitizer and valgrind passes check leaks).
+ *
+ * N runs over every allocation (the scenario makes a few hundred), or
+ * every DBX_SWEEP_STRIDE-th; under valgrind a sample spread over the
+ * whole range keeps the run short.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "dbx/sys/json.h"
+#include "harness.h"
+
+/* ---- jansson's allocations through the seam ------------------------------------------- */
+
+static void *j_malloc(size_t n) { return dbx__alloc_hook() ? NULL : malloc(n); }
+static void j_free(void *p) { free(p); }
+
+/* ---- the fixed world the scenario reads -------------------------------------------------- */
+
+#define N_CLUSTERS 4
+typedef struct world {
+    char ids[N_CLUSTERS][64];
+    char terminated[2][64]; /* ids[2], ids[3], in list order */
+    int n_events;           /* of ids[0] */
+    char event_types[32][32];
+    char spark_key0[64];
+    size_t n_spark;
+} world;
+
+static world W;
+static emu *E;
+
+static dbx_client *plain_client(dbx_status *st, int m2m)
+{
+    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
+    o.host = E->base;
+    if (m2m) {
+        o.client_id = EMU_CLIENT_ID;
+        o.client_secret = EMU_CLIENT_SECRET;
+    } else {
+        o.token = EMU_TOKEN;
+    }
+    o.no_env = 1;
+    o.no_config_file = 1;
+    o.max_attempts = 1; /* nothing to retry here; keeps runs short and alike */
+    dbx_client *c = NULL;
+    *st = dbx_client_new(&c, &o);
+    return c;
+}
+
+/* Reset the emulator and build the world with an unarmed client. */
+static void build_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"page_size_clusters\":1,\"page_size_events\":2}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    for (int i = 0; i < N_CLUSTERS; i++) {
+        dbx_cluster_spec *s;
+        assert_int_equal(dbx_cluster_spec_new(&s), DBX_OK);
+        char name[32];
+        snprintf(name, sizeof name, "sweep-%d", i);
+        assert_int_equal(dbx_cluster_spec_set_cluster_name(s, name), DBX_OK);
+        assert_int_equal(dbx_cluster_spec_set_spark_version(s, "15.4.x-scala2.12"), DBX_OK);
+        assert_int_equal(dbx_cluster_spec_set_num_workers(s, i), DBX_OK);
+        char *id;
+        assert_int_equal(dbx_clusters_create(&id, c, s), DBX_OK);
+        snprintf(W.ids[i], sizeof W.ids[i], "%s", id);
+        dbx_free(id);
+        dbx_cluster_spec_free(s);
+    }
+    emu_advance(E, 5000);
+    assert_int_equal(dbx_clusters_delete(c, W.ids[2]), DBX_OK);
+    assert_int_equal(dbx_clusters_delete(c, W.ids[3]), DBX_OK);
+    emu_advance(E, 5000);
+    dbx_client_free(c);
+}
+
+/* ---- the scenario -------------------------------------------------------------------------- */
+
+typedef struct tally {
+    int calls, enomem;
+} tally;
+
+/* A call's status: OK, or ENOMEM and nothing else. */
+static int check(tally *t, dbx_status st, const char *what)
+{
+    t->calls++;
+    if (st == DBX_OK)
+        return 1;
+    if (st != DBX_ENOMEM)
+        fail_msg("%s: %s (%s) under allocation failure; only DBX_ENOMEM is acceptable", what, dbx_status_name(st),
+                 dbx_client_last_error(NULL)->message);
+    t->enomem++;
+    return 0;
+}
+
+static void scenario(tally *t)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM); /* creating the client failed cleanly */
+        assert_null(c);
+        t->enomem++;
+        return;
+    }
+    /* get: the right cluster, its fields, its JSON text and jansson view */
+    dbx_cluster *cl = NULL;
+    if (check(t, dbx_clusters_get(&cl, c, W.ids[1]), "clusters_get")) {
+        assert_string_equal(dbx_cluster_id(cl), W.ids[1]);
+        assert_string_equal(dbx_cluster_name(cl), "sweep-1");
+        assert_int_equal(dbx_cluster_num_workers(cl), 1);
+        assert_int_equal(dbx_cluster_state(cl), DBX_CLUSTER_STATE_RUNNING);
+        const char *j = dbx_cluster_json(cl);
+        if (j)
+            assert_non_null(strstr(j, W.ids[1]));
+        const json_t *jj = dbx_cluster_jansson(cl);
+        if (jj)
+            assert_string_equal(json_string_value(json_object_get(jj, "cluster_id")), W.ids[1]);
+    } else {
+        assert_null(cl);
+    }
+    dbx_cluster_free(cl);
+
+    /* list TERMINATED, one per page: exactly ids[2], ids[3] (a dropped filter
+     * would let RUNNING ones in; a dropped page token would repeat one) */
+    dbx_cluster_state_t states[] = {DBX_CLUSTER_STATE_TERMINATED};
+    dbx_clusters_list_options lo = DBX_CLUSTERS_LIST_OPTIONS_INIT;
+    lo.states = states;
+    lo.n_states = 1;
+    lo.page_size = 1;
+    dbx_clusters_iter *it = NULL;
+    if (check(t, dbx_clusters_list(&it, c, &lo), "clusters_list")) {
+        int got = 0, failures = 0;
+        const dbx_cluster *item;
+        for (;;) {
+            st = dbx_clusters_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "clusters_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            assert_true(got < 2);
+            assert_string_equal(dbx_cluster_id(item), W.terminated[got]);
+            assert_int_equal(dbx_cluster_state(item), DBX_CLUSTER_STATE_TERMINATED);
+            got++;
+        }
+        assert_int_equal(got, 2);
+    }
+    dbx_clusters_iter_free(it);
+
+    /* events of ids[0], two per page, body-token paging */
+    dbx_cluster_events_iter *ev = NULL;
+    dbx_cluster_events_options eo = DBX_CLUSTER_EVENTS_OPTIONS_INIT;
+    eo.order = DBX_SORT_ASC;
+    if (check(t, dbx_clusters_events(&ev, c, W.ids[0], &eo), "clusters_events")) {
+        int got = 0, failures = 0;
+        const dbx_cluster_event *e;
+        for (;;) {
+            st = dbx_cluster_events_iter_next(&e, ev);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "events_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            assert_true(got < W.n_events);
+            assert_string_equal(dbx_cluster_event_type(e), W.event_types[got]);
+            got++;
+        }
+        assert_int_equal(got, W.n_events);
+    }
+    dbx_cluster_events_iter_free(ev);
+
+    /* a listing read whole */
+    dbx_spark_versions *sv = NULL;
+    if (check(t, dbx_clusters_spark_versions(&sv, c), "spark_versions")) {
+        assert_int_equal(dbx_spark_versions_count(sv), W.n_spark);
+        assert_string_equal(dbx_spark_versions_key(sv, 0), W.spark_key0);
+    }
+    dbx_spark_versions_free(sv);
+
+    /* an error answer: its body is parsed too */
+    cl = NULL;
+    st = dbx_clusters_get(&cl, c, "0000-000000-nosuchcl");
+    t->calls++;
+    if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+        fail_msg("missing cluster: %s", dbx_status_name(st));
+    assert_null(cl);
+
+    /* the escape hatch */
+    dbx_response *r = NULL;
+    st = dbx_request(&r, c, "GET", "/api/2.1/clusters/get?cluster_id=x", NULL);
+    t->calls++;
+    if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+        fail_msg("dbx_request of a missing cluster: %s", dbx_status_name(st));
+    assert_null(r);
+    char path[160];
+    snprintf(path, sizeof path, "/api/2.1/clusters/get?cluster_id=%s", W.ids[0]);
+    if (check(t, dbx_request(&r, c, "GET", path, NULL), "dbx_request")) {
+        assert_int_equal(dbx_response_status(r), 200);
+        assert_non_null(strstr(dbx_response_body(r, NULL), W.ids[0]));
+        assert_non_null(dbx_response_header(r, "x-request-id"));
+    }
+    dbx_response_free(r);
+
+    /* a request body built from a spec */
+    dbx_cluster_spec *s = NULL;
+    if (check(t, dbx_cluster_spec_new(&s), "spec_new")) {
+        if (check(t, dbx_cluster_spec_set_spark_version(s, "15.4.x-scala2.12"), "spec_set") &&
+            check(t, dbx_cluster_spec_set_custom_tag(s, "team", "fraud"), "spec_set") &&
+            check(t, dbx_cluster_spec_set_autoscale(s, 1, 3), "spec_set")) {
+            char *id = NULL;
+            if (check(t, dbx_clusters_create(&id, c, s), "clusters_create"))
+                assert_true(strlen(id) > 10);
+            dbx_free(id);
+        }
+    }
+    dbx_cluster_spec_free(s);
+    dbx_client_free(c);
+
+    /* OAuth M2M: discovery, token, then the call */
+    c = plain_client(&st, 1);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        return;
+    }
+    cl = NULL;
+    if (check(t, dbx_clusters_get(&cl, c, W.ids[0]), "m2m clusters_get"))
+        assert_string_equal(dbx_cluster_id(cl), W.ids[0]);
+    dbx_cluster_free(cl);
+    dbx_client_free(c);
+}
+
+/* Record what a clean run returns (ids are random per world). */
+static void record_expectations(void)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    dbx_cluster_state_t states[] = {DBX_CLUSTER_STATE_TERMINATED};
+    dbx_clusters_list_options lo = DBX_CLUSTERS_LIST_OPTIONS_INIT;
+    lo.states = states;
+    lo.n_states = 1;
+    dbx_clusters_iter *it;
+    assert_int_equal(dbx_clusters_list(&it, c, &lo), DBX_OK);
+    const dbx_cluster *item;
+    int n = 0;
+    while (dbx_clusters_iter_next(&item, it) == DBX_OK) {
+        assert_true(n < 2);
+        snprintf(W.terminated[n++], sizeof W.terminated[0], "%s", dbx_cluster_id(item));
+    }
+    assert_int_equal(n, 2);
+    dbx_clusters_iter_free(it);
+    dbx_cluster_events_iter *ev;
+    dbx_cluster_events_options eo = DBX_CLUSTER_EVENTS_OPTIONS_INIT;
+    eo.order = DBX_SORT_ASC;
+    assert_int_equal(dbx_clusters_events(&ev, c, W.ids[0], &eo), DBX_OK);
+    const dbx_cluster_event *e;
+    W.n_events = 0;
+    while (dbx_cluster_events_iter_next(&e, ev) == DBX_OK && W.n_events < 32)
+        snprintf(W.event_types[W.n_events++], sizeof W.event_types[0], "%s", dbx_cluster_event_type(e));
+    dbx_cluster_events_iter_free(ev);
+    assert_true(W.n_events >= 2);
+    dbx_spark_versions *sv;
+    assert_int_equal(dbx_clusters_spark_versions(&sv, c), DBX_OK);
+    W.n_spark = dbx_spark_versions_count(sv);
+    snprintf(W.spark_key0, sizeof W.spark_key0, "%s", dbx_spark_versions_key(sv, 0));
+    dbx_spark_versions_free(sv);
+    dbx_client_free(c);
+}
+
+static long env_long(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+static void sweep(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    /* one world per run: the emulator's ids are random, so each run builds
+     * its world and records its expectations unarmed, then runs armed */
+    build_world();
+    record_expectations();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 100);
+
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        build_world();
+        record_expectations();
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep: %ld allocations in the scenario (libdbx + jansson), %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    /* the sweep reached failures: allocations really were made to fail */
+    assert_true(failed_calls > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sweep),
+    };
+    return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
+}
