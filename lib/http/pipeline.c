@@ -410,7 +410,11 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
     long timeout = call->timeout_ms > 0 ? call->timeout_ms : p->cfg.http_timeout_ms;
     int max_attempts = p->cfg.max_attempts > 0 ? p->cfg.max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
 
-    dbx__buf auth_line = DBX__BUF_INIT, ct_line = DBX__BUF_INIT;
+    /* the Authorization line in stack storage: a PAT or an OAuth token fits;
+     * only an unusually long token moves it to the heap */
+    char auth_small[2560];
+    dbx__buf auth_line, ct_line = DBX__BUF_INIT;
+    dbx__buf_init_fixed(&auth_line, auth_small, sizeof auth_small);
     char code_s[128], msg_s[1024], rid_s[128], lp_s[256];
     dbx__buf code, msg, rid, log_path;
     dbx__buf_init_fixed(&code, code_s, sizeof code_s);
@@ -620,6 +624,7 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
     }
 out:
     dbx__buf_dispose(&urlb);
+    memset(auth_line.ptr, 0, auth_line.cap); /* the credential does not outlive the call */
     dbx__buf_dispose(&auth_line);
     dbx__buf_dispose(&ct_line);
     dbx__buf_dispose(&code);
