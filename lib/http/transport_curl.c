@@ -187,6 +187,7 @@ typedef struct xfer {
     long long content_length; /* -1: none */
     int encoded;          /* Content-Encoding present: Content-Length is not the decoded size */
     int started;          /* first body byte seen */
+    int headers_done;     /* the blank line ending a final (non-1xx) header block seen */
     size_t header_bytes;
     size_t error_read;    /* bytes of a non-2xx body received */
     int aborted, oom, body_too_large, headers_too_large, error_overflow;
@@ -214,6 +215,11 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
         const char *sp = memchr(data, ' ', end);
         if (sp && end - (size_t)(sp - data) >= 4)
             x->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+        return len;
+    }
+    if (end == 0) {
+        if (x->status >= 200)
+            x->headers_done = 1;
         return len;
     }
     const char *colon = memchr(data, ':', end);
@@ -395,6 +401,8 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
+    long request_size = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
     res->code = (int)rc;
     if (x.oom || resp->body.oom || resp->hdr.oom) {
         res->kind = DBX__TX_NOMEM;
@@ -403,6 +411,15 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         res->kind = DBX__TX_HEADERS_TOO_LARGE;
         snprintf(res->message, sizeof res->message, "response headers exceed %u KiB or %d lines",
                  DBX__MAX_HEADER_BYTES >> 10, DBX__MAX_HEADERS);
+    } else if (rc == CURLE_OUT_OF_MEMORY && !x.headers_done && request_size > 0) {
+        /* libcurl before 8.6 fails a single header line (status line
+         * included) over its own bound, CURL_MAX_HTTP_HEADER (100 KiB), as
+         * "out of memory", before the header callback sees it: the request
+         * went out and the answer's header block never completed. That is
+         * a hostile server, not an allocation failure (libdbx's own
+         * allocations are x.oom, checked above). */
+        res->kind = DBX__TX_HEADERS_TOO_LARGE;
+        snprintf(res->message, sizeof res->message, "a response header line exceeds libcurl's limit");
     } else if (x.body_too_large) {
         res->kind = DBX__TX_BODY_TOO_LARGE;
         snprintf(res->message, sizeof res->message, "response body exceeds max_response_bytes (%zu bytes)",
