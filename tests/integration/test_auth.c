@@ -23,10 +23,7 @@
 
 static size_t count(emu *e, const char *path)
 {
-    json_t *r = emu_requests_to(e, path);
-    size_t n = json_array_size(r);
-    json_decref(r);
-    return n;
+    return emu_count_requests(e, path, NULL);
 }
 
 static dbx_status api_call(dbx_client *c)

@@ -34,10 +34,7 @@ static char *make_cluster(dbx_client *c)
 
 static size_t count_requests(emu *e, const char *path)
 {
-    json_t *r = emu_requests_to(e, path);
-    size_t n = json_array_size(r);
-    json_decref(r);
-    return n;
+    return emu_count_requests(e, path, NULL);
 }
 
 static void tweak_attempts(dbx_client_options *o, void *ud) { o->max_attempts = *(int *)ud; }
@@ -435,13 +432,6 @@ static void test_logging_redacts_secrets(void **state)
     dbx_client_free(c);
 }
 
-static size_t sink(const char *data, size_t len, void *payload)
-{
-    (void)data;
-    *(size_t *)payload += len;
-    return len;
-}
-
 static void test_dbx_request_escape_hatch(void **state)
 {
     (void)state;
@@ -474,7 +464,7 @@ static void test_dbx_request_escape_hatch(void **state)
     size_t streamed = 0;
     dbx_request_options ro = DBX_REQUEST_OPTIONS_INIT;
     ro.headers = hdrs;
-    ro.write_fn = sink;
+    ro.write_fn = emu_count_sink;
     ro.write_payload = &streamed;
     assert_int_equal(dbx_request_ex(&resp, c, "GET", "/api/2.1/clusters/list-node-types", &ro), DBX_OK);
     assert_true(streamed > 100);

@@ -208,6 +208,27 @@ json_t *emu_last_request(emu *e, const char *path)
     return r;
 }
 
+size_t emu_count_requests(emu *e, const char *path, const char *server)
+{
+    json_t *all = emu_requests_to(e, path);
+    size_t i, n = 0;
+    json_t *r;
+    json_array_foreach(all, i, r)
+    {
+        if (!server || strcmp(json_string_value(json_object_get(r, "server")), server) == 0)
+            n++;
+    }
+    json_decref(all);
+    return n;
+}
+
+size_t emu_count_sink(const char *data, size_t len, void *payload)
+{
+    (void)data;
+    *(size_t *)payload += len;
+    return len;
+}
+
 const char *emu_req_header(const json_t *req, const char *name)
 {
     return json_string_value(json_object_get(json_object_get(req, "headers"), name));

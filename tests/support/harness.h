@@ -41,6 +41,11 @@ json_t *emu_requests(emu *e);
 json_t *emu_requests_to(emu *e, const char *path);
 /* Last request to `path`; NULL when none. Caller decrefs. */
 json_t *emu_last_request(emu *e, const char *path);
+/* How many logged requests went to `path` (NULL: any path) and were
+ * received by `server` ("main", "tls", "other"; NULL: any). */
+size_t emu_count_requests(emu *e, const char *path, const char *server);
+/* A dbx_request_options.write_fn that adds the byte count to *(size_t *)payload. */
+size_t emu_count_sink(const char *data, size_t len, void *payload);
 /* Header of a logged request (lower-case name), or NULL. Borrowed. */
 const char *emu_req_header(const json_t *req, const char *name);
 /* First query value of a logged request, or NULL. Borrowed. */
