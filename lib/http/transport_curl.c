@@ -24,7 +24,6 @@
 typedef struct hnd {
     CURL *h;
     int mode; /* 0 unknown, 1 GET, 2 HEAD, 3 with a body / custom method */
-    int gzip; /* Accept-Encoding: gzip offered (and decoded) */
 } hnd;
 
 typedef struct curl_tx {
@@ -154,6 +153,9 @@ static hnd *new_handle(curl_tx *t)
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the pipeline decides, per origin */
     curl_easy_setopt(h, CURLOPT_SHARE, t->share);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* gzip is always decoded (a compressed body is inflated, and limited
+     * on its decoded size); whether it is offered is decided per call */
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     if (t->ca_bundle)
@@ -206,6 +208,7 @@ typedef struct xfer {
     long long content_length; /* -1: none */
     int encoded;          /* Content-Encoding present: Content-Length is not the decoded size */
     int started;          /* first body byte seen */
+    int headers_done;     /* the blank line ending a final (non-1xx) header block seen */
     size_t header_bytes;
     size_t error_read;    /* bytes of a non-2xx body received */
     int aborted, oom, body_too_large, headers_too_large, error_overflow;
@@ -233,6 +236,11 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
         const char *sp = memchr(data, ' ', end);
         if (sp && end - (size_t)(sp - data) >= 4)
             x->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+        return len;
+    }
+    if (end == 0) {
+        if (x->status >= 200)
+            x->headers_done = 1;
         return len;
     }
     const char *colon = memchr(data, ':', end);
@@ -370,11 +378,16 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     CURL *h = hx->h;
     /* The header list is built on the stack: libcurl only reads it during
      * the transfer, so no list node needs an allocation. */
-    struct curl_slist nodes[MAX_REQ_HEADERS + 1];
+    struct curl_slist nodes[MAX_REQ_HEADERS + 2];
     size_t nn = 0;
     for (size_t i = 0; i < req->n_headers; i++)
         nodes[nn++].data = (char *)req->headers[i];
     nodes[nn++].data = (char *)"Expect:"; /* no 100-continue round trip for larger bodies */
+    /* Offer gzip only where the pipeline says it pays (large answers). An
+     * empty header removes libcurl's own, which it would otherwise format
+     * anew on every request (~7k instructions, more than a small body saves). */
+    if (!req->accept_gzip)
+        nodes[nn++].data = (char *)"Accept-Encoding:";
     for (size_t i = 0; i < nn; i++)
         nodes[i].next = i + 1 < nn ? &nodes[i + 1] : NULL;
 
@@ -396,13 +409,6 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 0L);
 
-    /* Offered only where the pipeline says it pays (large answers): offering
-     * it costs libcurl more per request than it saves on a small body. A
-     * handle must not decode what it did not ask for, so it is off otherwise. */
-    if (hx->gzip != (req->accept_gzip != 0)) {
-        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, req->accept_gzip ? "gzip" : NULL);
-        hx->gzip = req->accept_gzip != 0;
-    }
     const char *m = req->method;
     if (strcmp(m, "GET") == 0 && !req->body) {
         if (hx->mode != 1) {
@@ -427,6 +433,8 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
+    long request_size = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
     res->code = (int)rc;
     if (x.oom || resp->body.oom || resp->hdr.oom) {
         res->kind = DBX__TX_NOMEM;
@@ -435,6 +443,15 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         res->kind = DBX__TX_HEADERS_TOO_LARGE;
         snprintf(res->message, sizeof res->message, "response headers exceed %u KiB or %d lines",
                  DBX__MAX_HEADER_BYTES >> 10, DBX__MAX_HEADERS);
+    } else if (rc == CURLE_OUT_OF_MEMORY && !x.headers_done && request_size > 0) {
+        /* libcurl before 8.6 fails a single header line (status line
+         * included) over its own bound, CURL_MAX_HTTP_HEADER (100 KiB), as
+         * "out of memory", before the header callback sees it: the request
+         * went out and the answer's header block never completed. That is
+         * a hostile server, not an allocation failure (libdbx's own
+         * allocations are x.oom, checked above). */
+        res->kind = DBX__TX_HEADERS_TOO_LARGE;
+        snprintf(res->message, sizeof res->message, "a response header line exceeds libcurl's limit");
     } else if (x.body_too_large) {
         res->kind = DBX__TX_BODY_TOO_LARGE;
         snprintf(res->message, sizeof res->message, "response body exceeds max_response_bytes (%zu bytes)",

@@ -32,13 +32,6 @@ static char *make_cluster(dbx_client *c)
     return id;
 }
 
-static size_t count_requests(emu *e, const char *path)
-{
-    json_t *r = emu_requests_to(e, path);
-    size_t n = json_array_size(r);
-    json_decref(r);
-    return n;
-}
 
 static void tweak_attempts(dbx_client_options *o, void *ud) { o->max_attempts = *(int *)ud; }
 
@@ -59,7 +52,7 @@ static void test_429_honours_retry_after(void **state)
     assert_int_equal(fake_clock_sleeps(sleeps, 8), 2);
     assert_int_equal(sleeps[0], 2000);
     assert_int_equal(sleeps[1], 2000);
-    assert_int_equal(count_requests(e, "/api/2.1/clusters/get"), 3);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/get"), 3);
     dbx_client_free(c);
 
     /* out of attempts: the error says so */
@@ -121,7 +114,7 @@ static void test_503_retries_post_but_500_does_not(void **state)
     /* 503: the server did not process it, so even a create is retried */
     emu_fault(e, "{\"path\":\"/api/2.1/clusters/create\",\"action\":\"status\",\"status\":503}");
     char *id = make_cluster(c);
-    assert_int_equal(count_requests(e, "/api/2.1/clusters/create"), 2);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/create"), 2);
     long sleeps[4];
     assert_int_equal(fake_clock_sleeps(sleeps, 4), 1);
     assert_true(sleeps[0] >= 500 && sleeps[0] <= 1000); /* backoff with equal jitter */
@@ -137,7 +130,7 @@ static void test_503_retries_post_but_500_does_not(void **state)
     assert_int_equal(dbx_clusters_create(&id, c, s), DBX_ESERVER);
     assert_null(id);
     assert_int_equal(dbx_client_last_error(c)->attempts, 1);
-    assert_int_equal(count_requests(e, "/api/2.1/clusters/create"), 1);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/create"), 1);
     dbx_cluster_spec_free(s);
 
     /* 500 on a GET is retried */
@@ -145,7 +138,7 @@ static void test_503_retries_post_but_500_does_not(void **state)
     dbx_node_types *nt;
     assert_int_equal(dbx_clusters_list_node_types(&nt, c), DBX_OK);
     dbx_node_types_free(nt);
-    assert_int_equal(count_requests(e, "/api/2.1/clusters/list-node-types"), 2);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/list-node-types"), 2);
 
     /* transient message in a 400 body is retried */
     emu_fault(e, "{\"path\":\"/api/2.1/clusters/spark-versions\",\"action\":\"status\",\"status\":400,"
@@ -184,13 +177,13 @@ static void test_dropped_connection(void **state)
     assert_true(err->transport_code != 0);
     assert_string_equal(err->method, "POST");
     assert_string_equal(err->path, "/api/2.1/clusters/create");
-    assert_int_equal(count_requests(e, "/api/2.1/clusters/create"), 2);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/create"), 2);
     /* on a fresh connection there is no resend at all */
     dbx_client *fresh = emu_client(e);
     json_decref(emu_ctl(e, "DELETE", "/__emulator/requests", NULL));
     emu_fault(e, "{\"path\":\"/api/2.1/clusters/create\",\"action\":\"drop\"}");
     assert_int_equal(dbx_clusters_create(&id, fresh, s), DBX_ETRANSPORT);
-    assert_int_equal(count_requests(e, "/api/2.1/clusters/create"), 1);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/create"), 1);
     dbx_client_free(fresh);
     dbx_cluster_spec_free(s);
     dbx_client_free(c);
@@ -435,13 +428,6 @@ static void test_logging_redacts_secrets(void **state)
     dbx_client_free(c);
 }
 
-static size_t sink(const char *data, size_t len, void *payload)
-{
-    (void)data;
-    *(size_t *)payload += len;
-    return len;
-}
-
 static void test_dbx_request_escape_hatch(void **state)
 {
     (void)state;
@@ -474,7 +460,7 @@ static void test_dbx_request_escape_hatch(void **state)
     size_t streamed = 0;
     dbx_request_options ro = DBX_REQUEST_OPTIONS_INIT;
     ro.headers = hdrs;
-    ro.write_fn = sink;
+    ro.write_fn = emu_count_sink;
     ro.write_payload = &streamed;
     assert_int_equal(dbx_request_ex(&resp, c, "GET", "/api/2.1/clusters/list-node-types", &ro), DBX_OK);
     assert_true(streamed > 100);
@@ -587,8 +573,8 @@ static void test_eight_threads_share_one_client(void **state)
     }
     /* this thread made no failing call */
     assert_int_equal(dbx_client_last_error(c)->status, DBX_OK);
-    assert_int_equal(count_requests(e, "/api/2.1/clusters/get"), THREADS * (CALLS + 1));
-    assert_int_equal(count_requests(e, "/api/2.1/clusters/create"), THREADS + 1);
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/get"), THREADS * (CALLS + 1));
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/create"), THREADS + 1);
     dbx_free(id);
     dbx_client_free(c);
 }

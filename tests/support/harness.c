@@ -208,13 +208,28 @@ json_t *emu_last_request(emu *e, const char *path)
     return r;
 }
 
-size_t emu_count(emu *e, const char *path)
+size_t emu_count_requests(emu *e, const char *path, const char *server)
 {
-    json_t *r = emu_requests_to(e, path);
-    size_t n = json_array_size(r);
-    json_decref(r);
+    json_t *all = emu_requests_to(e, path);
+    size_t i, n = 0;
+    json_t *r;
+    json_array_foreach(all, i, r)
+    {
+        if (!server || strcmp(json_string_value(json_object_get(r, "server")), server) == 0)
+            n++;
+    }
+    json_decref(all);
     return n;
 }
+
+size_t emu_count_sink(const char *data, size_t len, void *payload)
+{
+    (void)data;
+    *(size_t *)payload += len;
+    return len;
+}
+
+size_t emu_count(emu *e, const char *path) { return emu_count_requests(e, path, NULL); }
 
 void emu_clear_faults(emu *e) { json_decref(emu_ctl(e, "DELETE", "/__emulator/faults", NULL)); }
 

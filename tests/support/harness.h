@@ -43,7 +43,12 @@ json_t *emu_requests(emu *e);
 json_t *emu_requests_to(emu *e, const char *path);
 /* Last request to `path`; NULL when none. Caller decrefs. */
 json_t *emu_last_request(emu *e, const char *path);
-/* How many logged requests went to `path` (NULL: all). */
+/* How many logged requests went to `path` (NULL: any path) and were
+ * received by `server` ("main", "tls", "other"; NULL: any). */
+size_t emu_count_requests(emu *e, const char *path, const char *server);
+/* A dbx_request_options.write_fn that adds the byte count to *(size_t *)payload. */
+size_t emu_count_sink(const char *data, size_t len, void *payload);
+/* emu_count_requests(e, path, NULL). */
 size_t emu_count(emu *e, const char *path);
 /* DELETE /__emulator/faults: remove every fault rule. */
 void emu_clear_faults(emu *e);
