@@ -624,7 +624,7 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
     }
 out:
     dbx__buf_dispose(&urlb);
-    memset(auth_line.ptr, 0, auth_line.cap); /* the credential does not outlive the call */
+    memset(auth_line.ptr, 0, auth_line.len); /* the credential does not outlive the call */
     dbx__buf_dispose(&auth_line);
     dbx__buf_dispose(&ct_line);
     dbx__buf_dispose(&code);
