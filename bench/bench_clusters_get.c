@@ -56,7 +56,7 @@
  * Options:
  *   --phase=LIST          subset of raw,parse,dbx,list-raw,list-parse,list-dbx,
  *                         list-gzip,tp; get, list and all name groups (all)
- *   --rounds=N            rounds of the latency phases (15)
+ *   --rounds=N            rounds of the latency phases (40)
  *   --list-iterations=N   calls per list phase (5000)
  *   --list-clusters=N     items on the list page (21)
  *   --gzip-url=URL        a server like BASE_URL that gzips application/json
@@ -126,7 +126,7 @@ static const struct {
 /* ---- options ---------------------------------------------------------------- */
 
 static const char *base_url, *gzip_url, *results_path, *write_path;
-static long iterations = 20000, warmup = 2000, rounds = 15, tp_rounds = 5, tp_calls = 10000;
+static long iterations = 20000, warmup = 2000, rounds = 40, tp_rounds = 5, tp_calls = 10000;
 static long list_iterations = 5000, list_clusters = 21;
 static long long list_bytes, page_bytes;
 static int on[PH_N], do_tp;
@@ -370,7 +370,8 @@ static stats compute(uint64_t *s, size_t n)
     return st;
 }
 
-static double median_of(const double *v, size_t n)
+/* The q-quantile of v (0.5: the median), interpolated between neighbours. */
+static double quantile_of(const double *v, size_t n, double q)
 {
     if (!n)
         return 0;
@@ -379,10 +380,14 @@ static double median_of(const double *v, size_t n)
         die("out of memory");
     memcpy(c, v, n * sizeof *c);
     qsort(c, n, sizeof *c, cmp_double);
-    double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+    double x = q * (double)(n - 1);
+    size_t i = (size_t)x;
+    double m = i + 1 < n ? c[i] + (x - (double)i) * (c[i + 1] - c[i]) : c[i];
     free(c);
     return m;
 }
+
+static double median_of(const double *v, size_t n) { return quantile_of(v, n, 0.5); }
 
 static double *dalloc(size_t n)
 {
@@ -724,15 +729,18 @@ static void latency(void)
         snprintf(key, sizeof key, "wall.%s.us", ph[p].key);
         result(key, agg.median);
     }
-    printf("  per-round medians:");
-    for (int p = 0; p < PH_N; p++) {
-        if (!on[p])
-            continue;
-        printf("\n    %-26s", ph[p].name);
-        for (size_t r = 0; r < nr; r++)
-            printf(" %7.1f", st[p][r].median);
+    if (nr <= 20) {
+        printf("  per-round medians:");
+        for (int p = 0; p < PH_N; p++) {
+            if (!on[p])
+                continue;
+            printf("\n    %-26s", ph[p].name);
+            for (size_t r = 0; r < nr; r++)
+                printf(" %7.1f", st[p][r].median);
+        }
+        printf("\n");
     }
-    printf("\n\nRatios (median of the per-round ratios)\n");
+    printf("\nRatios (median of the per-round ratios of medians; in brackets the middle half of the rounds)\n");
     double *rm = dalloc(nr), *rmean = dalloc(nr), *dm = dalloc(nr);
     for (size_t k = 0; k < sizeof ratios / sizeof *ratios; k++) {
         int a = ratios[k].num, b = ratios[k].den;
@@ -745,10 +753,15 @@ static void latency(void)
         }
         char label[80], key[64];
         snprintf(label, sizeof label, "%s / %s", ph[a].name, ph[b].name + (ph[a].list ? 6 : 5));
-        printf("  %-50s median %.3f  mean %.3f  (%+.1f us per call)\n", label, median_of(rm, nr),
+        double q1 = quantile_of(rm, nr, 0.25), q3 = quantile_of(rm, nr, 0.75);
+        printf("  %-46s median %.3f [%.3f %.3f]  mean %.3f  (%+.1f us per call)\n", label, median_of(rm, nr), q1, q3,
                median_of(rmean, nr), median_of(dm, nr));
         snprintf(key, sizeof key, "wall.ratio.%s", ratios[k].key);
         result(key, median_of(rm, nr));
+        snprintf(key, sizeof key, "wall.ratio.%s.q1", ratios[k].key);
+        result(key, q1);
+        snprintf(key, sizeof key, "wall.ratio.%s.q3", ratios[k].key);
+        result(key, q3);
     }
     free(rm);
     free(rmean);

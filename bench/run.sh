@@ -20,7 +20,7 @@
 #   BENCH_ITERATIONS      clusters/get calls per phase, all rounds together (20000)
 #   BENCH_LIST_ITERATIONS clusters/list calls per phase (5000; list-parse a tenth)
 #   BENCH_WARMUP          warm-up calls per get phase (2000; list phases a quarter)
-#   BENCH_ROUNDS          alternating rounds of the latency phases (15)
+#   BENCH_ROUNDS          alternating rounds of the latency phases (40)
 #   BENCH_TP_CALLS        calls per throughput run (10000)
 #   BENCH_TP_ROUNDS       alternating rounds of the throughput figure (5)
 #   BENCH_THREADS         thread counts of the throughput figure (1,2,8)
@@ -45,7 +45,7 @@ root=$(cd "$here/.." && pwd)
 iterations=${BENCH_ITERATIONS:-20000}
 list_iterations=${BENCH_LIST_ITERATIONS:-5000}
 warmup=${BENCH_WARMUP:-2000}
-rounds=${BENCH_ROUNDS:-15}
+rounds=${BENCH_ROUNDS:-40}
 tp_calls=${BENCH_TP_CALLS:-10000}
 tp_rounds=${BENCH_TP_ROUNDS:-5}
 threads=${BENCH_THREADS:-1,2,8}

@@ -21,7 +21,7 @@ function row(label, base, dbx, ratio, target, checked,    verdict, op, lim) {
         op = t[1]; lim = t[2] + 0
         verdict = ((op == "<=" && checked + 0 <= lim) || (op == ">=" && checked + 0 >= lim)) ? "met" : "MISSED"
     }
-    printf "  %-44s %12s %12s %8s  %-8s %s\n", label, base, dbx, ratio, target, verdict
+    printf "  %-44s %12s %12s %11s  %-8s %s\n", label, base, dbx, ratio, target, verdict
 }
 
 function num(key, fmt) { return has(key) ? sprintf(fmt, v[key]) : "" }
@@ -34,8 +34,7 @@ function section(title, b, d, wall_target, insn_target, own_target) {
         return
     print title
     if (has("wall." d ".us") && has("wall." b ".us"))
-        row("wall time per call, median us", num("wall." b ".us", "%.1f"), num("wall." d ".us", "%.1f"),
-            num("wall.ratio." ratio_key[d, b], "%.3f"), wall_target, v["wall.ratio." ratio_key[d, b]])
+        wall_rows("wall time per call, median us", b, d, ratio_key[d, b], wall_target)
     if (has("insn." d) && has("insn." b))
         row("instructions per call (callgrind)", v["insn." b], v["insn." d], quot("insn." d, "insn." b),
             insn_target, quotv("insn." d, "insn." b))
@@ -50,11 +49,20 @@ function section(title, b, d, wall_target, insn_target, own_target) {
             v["alloc." d ".own"])
 }
 
+# the wall-time row (medians over the rounds; the ratio is the median of the
+# per-round ratios) and, under it, the middle half of the per-round ratios
+function wall_rows(label, b, d, key, target) {
+    row(label, num("wall." b ".us", "%.1f"), num("wall." d ".us", "%.1f"), num("wall.ratio." key, "%.3f"),
+        target, v["wall.ratio." key])
+    if (has("wall.ratio." key ".q1"))
+        row("  middle half of the rounds' ratios", "", "",
+            sprintf("%.2f-%.2f", v["wall.ratio." key ".q1"], v["wall.ratio." key ".q3"]), "", "")
+}
+
 # indented rows: libdbx phase d against the raw libcurl + json_loadb phase j
 function versus_jansson(j, d, wkey) {
     if (has("wall.ratio." wkey))
-        row("  wall vs raw libcurl + json_loadb", num("wall." j ".us", "%.1f"), num("wall." d ".us", "%.1f"),
-            num("wall.ratio." wkey, "%.3f"), "", "")
+        wall_rows("  wall vs raw libcurl + json_loadb", j, d, wkey, "")
     if (has("insn." j) && has("insn." d))
         row("  instructions vs raw libcurl + json_loadb", v["insn." j], v["insn." d], quot("insn." d, "insn." j), "", "")
     if (has("alloc." j ".total") && has("alloc." d ".total"))
@@ -69,7 +77,7 @@ END {
 
     printf "Summary (%s; CPU %s; nproc %s; libcurl %s; libdbx %s, build %s)\n",
         v["info.date"], v["info.cpu"], v["info.nproc"], v["info.libcurl"], v["info.libdbx"], v["info.build"]
-    printf "  %-44s %12s %12s %8s  %-8s\n", "", "baseline", "libdbx", "ratio", "target"
+    printf "  %-44s %12s %12s %11s  %-8s\n", "", "baseline", "libdbx", "ratio", "target"
 
     section(sprintf("clusters/get, %s-byte ClusterDetails (baseline: raw libcurl)", v["size.get"]),
             "raw", "dbx", "<= 1.15", "<= 1.35", "<= 12")
