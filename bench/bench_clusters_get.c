@@ -742,12 +742,14 @@ static void latency(void)
         }
         printf("\n");
     }
-    printf("\nRatios (median of the per-round ratios of medians; in brackets the middle half of the rounds)\n");
+    int header = 0;
     double *rm = dalloc(nr), *rmean = dalloc(nr), *dm = dalloc(nr);
     for (size_t k = 0; k < sizeof ratios / sizeof *ratios; k++) {
         int a = ratios[k].num, b = ratios[k].den;
         if (!on[a] || !on[b])
             continue;
+        if (!header++)
+            printf("\nRatios (median of the per-round ratios of medians; in brackets the middle half of the rounds)\n");
         for (size_t r = 0; r < nr; r++) {
             rm[r] = st[a][r].median / st[b][r].median;
             rmean[r] = st[a][r].mean / st[b][r].mean;
@@ -764,6 +766,8 @@ static void latency(void)
         result(key, q1);
         snprintf(key, sizeof key, "wall.ratio.%s.q3", ratios[k].key);
         result(key, q3);
+        snprintf(key, sizeof key, "wall.delta.%s", ratios[k].key);
+        result(key, median_of(dm, nr));
     }
     free(rm);
     free(rmean);

@@ -33,8 +33,10 @@
 #   BENCH_CPU             the CPU nginx and the benchmark are pinned to (first allowed CPU)
 #   BENCH_PIN             0: do not pin (measures the cross-core round trip too)
 #   BENCH_BIN             a built bench_clusters_get (else built in BENCH_BUILD_DIR)
-#   BENCH_STATIC_BIN      bench_clusters_get_static (default: beside BENCH_BIN)
-#   BENCH_MALLOC_SHIM     libbench_malloc_count.so (default: beside BENCH_BIN)
+#   BENCH_STATIC_BIN      bench_clusters_get_static (default: beside BENCH_BIN, else
+#                         in BENCH_BUILD_DIR); also runs what is not timed when
+#                         BENCH_BIN is a wrapper script
+#   BENCH_MALLOC_SHIM     libbench_malloc_count.so (default: as BENCH_STATIC_BIN)
 #   BENCH_BUILD_DIR       build directory (build/ at the repository root)
 #   NGINX                 the nginx binary (nginx on PATH, else /usr/sbin/nginx)
 set -euo pipefail
@@ -119,8 +121,17 @@ if [[ -z $bin ]]; then
 fi
 [[ -x $bin ]] || die "$bin is not built"
 bindir=$(cd "$(dirname "$bin")" && pwd)
-static_bin=${BENCH_STATIC_BIN:-$bindir/bench_clusters_get_static}
-shim=${BENCH_MALLOC_SHIM:-$bindir/libbench_malloc_count.so}
+# the static variant and the shim: beside BENCH_BIN, else in the build tree
+beside() { if [[ -e $bindir/$1 ]]; then echo "$bindir/$1"; else echo "${BENCH_BUILD_DIR:-$root/build}/bench/$1"; fi; }
+static_bin=${BENCH_STATIC_BIN:-$(beside bench_clusters_get_static)}
+shim=${BENCH_MALLOC_SHIM:-$(beside libbench_malloc_count.so)}
+# BENCH_BIN may be a wrapper script (valgrind, perf) for the timed run; what
+# is not timed (pages, checks, callgrind, peak memory) runs the program itself.
+plain_bin=$bin
+if ! head -c 4 "$bin" | grep -q ELF; then
+    plain_bin=$static_bin
+    [[ -x $plain_bin ]] || die "$bin is a wrapper and there is no $plain_bin (set BENCH_STATIC_BIN)"
+fi
 
 # ---- fixtures and nginx ------------------------------------------------------------
 nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
@@ -145,11 +156,11 @@ results=$tmp/results
 
 # The list pages: the benchmark writes them (and regenerates the small one to
 # check every byte it receives). The big one is made only for the peak figure.
-"$bin" --write-list="$tmp/list.json" --list-clusters="$list_clusters" >/dev/null
+"$plain_bin" --write-list="$tmp/list.json" --list-clusters="$list_clusters" >/dev/null
 : >"$tmp/big.json"
 big_n=0 big_bytes=0
 if [[ -n ${want[peak]:-} ]] && ((big_mb > 0)); then
-    read -r big_n big_bytes < <("$bin" --write-list="$tmp/big.json" --list-bytes=$((big_mb * 1000000)))
+    read -r big_n big_bytes < <("$plain_bin" --write-list="$tmp/big.json" --list-bytes=$((big_mb * 1000000)))
 fi
 
 free_port() {
@@ -209,7 +220,9 @@ echo "$("$nginx" -v 2>&1) on 127.0.0.1:$port (gzip on :$gzip_port, big page on :
 if command -v curl-config >/dev/null; then
     echo "libcurl (headers): $(curl-config --version)"
 fi
-echo "phases: $(joined "${phases[@]}"); figures: $(joined "${!want[@]}")"
+figures=()
+for f in wall tp insn alloc peak; do [[ -n ${want[$f]:-} ]] && figures+=("$f"); done
+echo "phases: $(joined "${phases[@]}"); figures: $(joined "${figures[@]}")"
 
 bench_failed() {
     echo "run.sh: $1 failed; nginx error log:" >&2
@@ -218,13 +231,9 @@ bench_failed() {
 }
 
 # One untimed look at every response first (and the versions and sizes for
-# the summary); not through BENCH_BIN when that is a wrapper script.
-probe_bin=$bin
-head -c 4 "$bin" | grep -q ELF || probe_bin=$static_bin
-if [[ -x $probe_bin ]]; then
-    "$probe_bin" --count=raw --list-clusters="$list_clusters" --gzip-url="$gzip_url" --results="$results" \
-        "$url" 0 0 >/dev/null || bench_failed "checking the responses"
-fi
+# the summary).
+"$plain_bin" --count=raw --list-clusters="$list_clusters" --gzip-url="$gzip_url" --results="$results" \
+    "$url" 0 0 >/dev/null || bench_failed "checking the responses"
 
 # ---- wall time and throughput (the only timed part) -------------------------------------
 run_phases=()
@@ -276,14 +285,13 @@ if [[ -n ${want[insn]:-} ]]; then
     echo "== Instructions per call (valgrind --tool=callgrind; (I(N2) - I(N1)) / (N2 - N1)) =="
     if ! command -v valgrind >/dev/null; then
         echo "  skipped: valgrind is not installed"
-    elif ! head -c 4 "$bin" | grep -q ELF; then
-        echo "  skipped: $bin is not a program (a wrapper?)"
     else
+        [[ $plain_bin == "$bin" ]] || echo "  (BENCH_BIN is a wrapper: counting $plain_bin)"
         for p in "${phases[@]}"; do
             read -r n1 n2 < <(cg_calls "$p")
             declare -A pid_of=()
             for n in "$n1" "$n2"; do
-                valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$p.$n" "$bin" --count="$p" \
+                valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$p.$n" "$plain_bin" --count="$p" \
                     --list-clusters="$list_clusters" --gzip-url="$gzip_url" "$url" "$n" 10 \
                     >"$tmp/cg.$p.$n.log" 2>&1 &
                 pid_of[$n]=$!
@@ -315,7 +323,7 @@ if [[ -n ${want[alloc]:-} ]]; then
     echo
     echo "== Heap allocations per call, over $alloc_calls calls after 100 warm-up calls =="
     alloc_bin=$static_bin
-    [[ -x $alloc_bin ]] || alloc_bin=$bin
+    [[ -x $alloc_bin ]] || alloc_bin=$plain_bin
     preload=()
     [[ -f $shim ]] && preload=(env "LD_PRELOAD=$shim")
     [[ -x $static_bin ]] || echo "  (no $static_bin: libdbx's own allocations are not counted)"
@@ -332,7 +340,7 @@ if [[ -n ${want[peak]:-} ]] && ((big_n > 0)); then
     echo
     echo "== Peak memory: one clusters/list page of $big_bytes bytes ($big_n clusters), one process each =="
     for kind in dbx jansson; do
-        "${pin_cmd[@]}" "$bin" --peak="$kind" --list-clusters="$big_n" --page-bytes="$big_bytes" \
+        "${pin_cmd[@]}" "$plain_bin" --peak="$kind" --list-clusters="$big_n" --page-bytes="$big_bytes" \
             --results="$results" "$big_url" | sed 's/^/  /' || bench_failed "peak memory ($kind)"
     done
     echo "info.big_clusters $big_n" >>"$results"

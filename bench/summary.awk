@@ -13,8 +13,12 @@
 function has(key) { return key in v }
 
 # one row: label, baseline, libdbx, ratio (any of them "" when not known),
-# target ("<= 1.15" or ">= 0.9", applied to `checked`) and its verdict
+# target ("<= 1.15" or ">= 0.9", applied to `checked`) and its verdict;
+# the first row of a section prints the section's title first
 function row(label, base, dbx, ratio, target, checked,    verdict, op, lim) {
+    if (title != "")
+        print title
+    title = ""
     verdict = ""
     if (target != "" && checked != "") {
         split(target, t, " ")
@@ -29,10 +33,8 @@ function quot(a, b) { return has(a) && has(b) && v[b] + 0 != 0 ? sprintf("%.3f",
 function quotv(a, b) { return has(a) && has(b) && v[b] + 0 != 0 ? v[a] / v[b] : "" }
 
 # a section's rows for one libdbx phase `d` against its baseline phase `b`
-function section(title, b, d, wall_target, insn_target, own_target) {
-    if (!(has("wall." d ".us") || has("insn." d) || has("alloc." d ".total") || has("alloc." d ".own")))
-        return
-    print title
+function section(heading, b, d, wall_target, insn_target, own_target) {
+    title = heading # printed by the first row, if any
     if (has("wall." d ".us") && has("wall." b ".us"))
         wall_rows("wall time per call, us (best round)", b, d, ratio_key[d, b], wall_target)
     if (has("insn." d) && has("insn." b))
@@ -91,8 +93,9 @@ END {
     section(sprintf("clusters/list gzipped by nginx, %s bytes on the wire (baseline: libdbx, gzip off)",
             has("size.list_gzip") ? v["size.list_gzip"] : "?"), "list-dbx", "list-gzip", "", "", "")
     # the link speed below which the bytes saved take longer to send than gzip costs here
-    if (has("size.list_gzip") && has("wall.list-gzip.us") && has("wall.list-dbx.us")) {
-        cost = v["wall.list-gzip.us"] - v["wall.list-dbx.us"]
+    # (the extra time: the median of the per-round differences)
+    if (has("size.list_gzip") && has("wall.delta.gzip_vs_plain")) {
+        cost = v["wall.delta.gzip_vs_plain"]
         if (cost > 0)
             row("  gzip pays below this link speed, Mbit/s", "", sprintf("%.0f", (v["size.list"] - v["size.list_gzip"]) * 8 / cost),
                 "", "", "")
@@ -101,7 +104,7 @@ END {
     }
 
     if (has("tp.1.ratio") || has("tp.8.ratio")) {
-        print "clusters/get throughput, calls/s, threads sharing one client (baseline: raw libcurl, a handle per thread)"
+        title = "clusters/get throughput, calls/s, threads sharing one client (baseline: raw libcurl, a handle per thread)"
         for (n = 1; n <= 64; n++)
             if (has("tp." n ".ratio"))
                 row(sprintf("%d thread%s", n, n > 1 ? "s" : ""), num("tp." n ".raw", "%.0f"),
@@ -110,8 +113,8 @@ END {
     }
 
     if (has("peak.dbx.bytes")) {
-        printf "clusters/list, %s-cluster page: peak RSS above the baseline (baseline: raw libcurl + json_loadb)\n",
-            v["info.big_clusters"]
+        title = sprintf("clusters/list, %s-cluster page: peak RSS above the baseline (baseline: raw libcurl + json_loadb)",
+            v["info.big_clusters"])
         row("peak memory, MB", has("peak.jansson.bytes") ? sprintf("%.1f", v["peak.jansson.bytes"] / 1e6) : "",
             sprintf("%.1f", v["peak.dbx.bytes"] / 1e6), quot("peak.dbx.bytes", "peak.jansson.bytes"), "", "")
         row("peak memory / page size", num("peak.jansson.ratio", "%.2f"), num("peak.dbx.ratio", "%.2f"), "",
