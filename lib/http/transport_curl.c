@@ -4,7 +4,7 @@
  * A mutex-guarded pool of easy handles gives every in-flight call its own
  * handle (an easy handle must never be used by two threads at once); each
  * pooled handle keeps its live connections, so calls reuse kept-alive
- * connections. One share handle holds the DNS cache and TLS sessions for
+ * connections. One share handle holds the TLS sessions for
  * all handles. Connections themselves are not shared: libcurl does not
  * support sharing its connection cache between concurrent threads.
  */
@@ -19,11 +19,30 @@
 
 #define DEFAULT_MAX_IDLE 32
 
-/* A pooled easy handle and the per-call options it was last left with, so
- * that a call only sets what differs from the previous one on the handle. */
+typedef struct xfer {
+    CURL *h;
+    const dbx__http_req *req;
+    dbx__http_resp *resp;
+    long status;          /* of the response being received (0: not known yet) */
+    long long content_length; /* -1: none */
+    int encoded;          /* Content-Encoding present: Content-Length is not the decoded size */
+    int started;          /* first body byte seen */
+    int headers_done;     /* the blank line ending a final (non-1xx) header block seen */
+    size_t header_bytes;
+    size_t error_read;    /* bytes of a non-2xx body received */
+    int aborted, oom, body_too_large, headers_too_large, error_overflow;
+} xfer;
+
+/* A pooled easy handle, the state of its transfer (the callbacks' data and
+ * the error buffer, registered once when the handle is made), and the
+ * per-call options it was last left with, so that a call only sets what
+ * differs from the previous one on the handle. */
 typedef struct hnd {
     CURL *h;
+    xfer x;
+    char errbuf[CURL_ERROR_SIZE];
     int mode; /* 0 unknown, 1 GET, 2 HEAD, 3 with a body / custom method */
+    long timeout_ms, connect_timeout_ms; /* -1: not set yet */
 } hnd;
 
 typedef struct curl_tx {
@@ -158,6 +177,10 @@ static hnd *new_handle(curl_tx *t)
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x->x);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->x);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
+    x->timeout_ms = x->connect_timeout_ms = -1;
     if (t->ca_bundle)
         curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_bundle);
     if (t->insecure) {
@@ -200,19 +223,6 @@ static void release(curl_tx *t, hnd *h)
 
 /* ---- callbacks ------------------------------------------------------------------ */
 
-typedef struct xfer {
-    CURL *h;
-    const dbx__http_req *req;
-    dbx__http_resp *resp;
-    long status;          /* of the response being received (0: not known yet) */
-    long long content_length; /* -1: none */
-    int encoded;          /* Content-Encoding present: Content-Length is not the decoded size */
-    int started;          /* first body byte seen */
-    int headers_done;     /* the blank line ending a final (non-1xx) header block seen */
-    size_t header_bytes;
-    size_t error_read;    /* bytes of a non-2xx body received */
-    int aborted, oom, body_too_large, headers_too_large, error_overflow;
-} xfer;
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
@@ -391,23 +401,27 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     for (size_t i = 0; i < nn; i++)
         nodes[i].next = i + 1 < nn ? &nodes[i + 1] : NULL;
 
-    xfer x;
-    memset(&x, 0, sizeof x);
-    x.h = h;
-    x.req = req;
-    x.resp = resp;
-    x.content_length = -1;
-    char errbuf[CURL_ERROR_SIZE];
+    xfer *xp = &hx->x;
+    memset(xp, 0, sizeof *xp);
+    xp->h = h;
+    xp->req = req;
+    xp->resp = resp;
+    xp->content_length = -1;
+    char *errbuf = hx->errbuf;
     errbuf[0] = '\0';
 
     /* per call: everything a previous call on this handle may have set */
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nodes);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 0L);
+    long to = req->timeout_ms > 0 ? req->timeout_ms : 0L, cto = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 0L;
+    if (hx->timeout_ms != to) {
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, to);
+        hx->timeout_ms = to;
+    }
+    if (hx->connect_timeout_ms != cto) {
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cto);
+        hx->connect_timeout_ms = cto;
+    }
 
     const char *m = req->method;
     if (strcmp(m, "GET") == 0 && !req->body) {
@@ -436,30 +450,30 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     long request_size = 0;
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
     res->code = (int)rc;
-    if (x.oom || resp->body.oom || resp->hdr.oom) {
+    if (xp->oom || resp->body.oom || resp->hdr.oom) {
         res->kind = DBX__TX_NOMEM;
         snprintf(res->message, sizeof res->message, "out of memory while receiving the response");
-    } else if (x.headers_too_large) {
+    } else if (xp->headers_too_large) {
         res->kind = DBX__TX_HEADERS_TOO_LARGE;
         snprintf(res->message, sizeof res->message, "response headers exceed %u KiB or %d lines",
                  DBX__MAX_HEADER_BYTES >> 10, DBX__MAX_HEADERS);
-    } else if (rc == CURLE_OUT_OF_MEMORY && !x.headers_done && request_size > 0) {
+    } else if (rc == CURLE_OUT_OF_MEMORY && !xp->headers_done && request_size > 0) {
         /* libcurl before 8.6 fails a single header line (status line
          * included) over its own bound, CURL_MAX_HTTP_HEADER (100 KiB), as
          * "out of memory", before the header callback sees it: the request
          * went out and the answer's header block never completed. That is
          * a hostile server, not an allocation failure (libdbx's own
-         * allocations are x.oom, checked above). */
+         * allocations are xp->oom, checked above). */
         res->kind = DBX__TX_HEADERS_TOO_LARGE;
         snprintf(res->message, sizeof res->message, "a response header line exceeds libcurl's limit");
-    } else if (x.body_too_large) {
+    } else if (xp->body_too_large) {
         res->kind = DBX__TX_BODY_TOO_LARGE;
         snprintf(res->message, sizeof res->message, "response body exceeds max_response_bytes (%zu bytes)",
                  resp->max_body);
-    } else if (x.error_overflow) {
+    } else if (xp->error_overflow) {
         /* the status is known and the kept part of the body is enough */
         res->kind = DBX__TX_OK;
-    } else if (x.aborted) {
+    } else if (xp->aborted) {
         res->kind = DBX__TX_ABORTED;
         snprintf(res->message, sizeof res->message, "the response consumer stopped the transfer");
     } else {
@@ -467,8 +481,7 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         if (rc != CURLE_OK)
             snprintf(res->message, sizeof res->message, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
     }
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL); /* the list was on this stack frame */
     if (rc == CURLE_OK)
         release(t, hx);
     else
@@ -521,7 +534,10 @@ dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, s
     curl_share_setopt(t->share, CURLSHOPT_LOCKFUNC, share_lock);
     curl_share_setopt(t->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
     curl_share_setopt(t->share, CURLSHOPT_USERDATA, t);
-    curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    /* TLS sessions only: a new pooled handle resumes a session instead of a
+     * full handshake. DNS is not shared: it cost every request ~1k
+     * instructions of locking and lookups even on a reused connection, while
+     * each handle's own cache (60 s) resolves a host once per handle. */
     curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     return &t->base;
 }
