@@ -46,6 +46,8 @@ dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, co
     dbx__resp_init(&resp);
     dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);
     dbx__free(text);
+    if (st == DBX_OK)
+        dbx__error_note_answer(method, path, resp.status, dbx__resp_header(&resp, "x-request-id"));
     if (st == DBX_OK && out) {
         st = dbx__jdoc_parse_object(out, c, &resp.body);
         if (st != DBX_OK) {
@@ -133,8 +135,9 @@ DBX_API dbx_status dbx_request_ex(dbx_response **out, dbx_client *client, const 
                          opts->version);
     for (size_t i = 0; opts && opts->headers && opts->headers[i]; i++) {
         const char *h = opts->headers[i];
-        if (strpbrk(h, "\r\n") || !strchr(h, ':'))
-            return dbx__fail(client, DBX_EINVAL, "header %zu is not a single 'Name: value' line", i);
+        size_t name = strcspn(h, ":");
+        if (strpbrk(h, "\r\n") || !h[name] || name == 0 || strcspn(h, " \t") < name)
+            return dbx__fail(client, DBX_EINVAL, "headers[%zu] is not a single 'Name: value' line", i);
         if (i >= 16)
             return dbx__fail(client, DBX_EINVAL, "at most 16 extra headers");
     }

@@ -395,7 +395,7 @@ DBX_API dbx_status dbx_clusters_create(char **cluster_id, dbx_client *c, const d
     const char *id = dbx__jv_get_str(dbx__jdoc_root(&resp), "cluster_id", NULL);
     if (dbx__empty(id)) {
         dbx__jdoc_dispose(&resp);
-        return dbx__fail(c, DBX_EBADRESPONSE, "clusters/create: response has no cluster_id");
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "clusters/create: response has no cluster_id");
     }
     *cluster_id = dbx__strdup(id);
     dbx__jdoc_dispose(&resp);
@@ -507,7 +507,7 @@ DBX_API dbx_status dbx_clusters_get(dbx_cluster **out, dbx_client *c, const char
         return st;
     if (dbx__empty(dbx__jv_get_str(dbx__jdoc_root(&doc), "cluster_id", NULL))) {
         dbx__jdoc_dispose(&doc);
-        return dbx__fail(c, DBX_EBADRESPONSE, "clusters/get: response has no cluster_id");
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "clusters/get: response has no cluster_id");
     }
     if (!(*out = dbx__view_new(sizeof **out, &doc)))
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
@@ -763,7 +763,7 @@ static dbx_status get_listing(listing **out, dbx_client *c, const char *path, co
     dbx__jv arr = dbx__jv_get(dbx__jdoc_root(&doc), key);
     if (dbx__jv_present(arr) && !dbx__jv_is_array(arr)) {
         dbx__jdoc_dispose(&doc);
-        return dbx__fail(c, DBX_EBADRESPONSE, "%s: '%s' is not an array", what, key);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "%s: '%s' is not an array", what, key);
     }
     size_t n = dbx__jv_count(arr);
     listing *l = dbx__view_new(sizeof *l, &doc);

@@ -101,7 +101,7 @@ static dbx_status fetch(dbx__pager *pg)
     dbx__jv items = dbx__jv_get(root, pg->items_key);
     if (dbx__jv_present(items) && !dbx__jv_is_array(items)) {
         dbx__jdoc_dispose(&page);
-        return dbx__fail(c, DBX_EBADRESPONSE, "list response: '%s' is not an array", pg->items_key);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "list response: '%s' is not an array", pg->items_key);
     }
     /* Read everything the cursor needs first: nothing is committed unless
      * all of it is in hand, so a failure leaves the pager where it was. */
@@ -160,7 +160,7 @@ dbx_status dbx__pager_next(dbx__pager *pg, dbx__jv *item)
         if (pg->started && pg->last)
             return DBX_DONE;
         if (pg->started && ++empty_pages > 1000)
-            return dbx__fail(pg->client, DBX_EBADRESPONSE, "server returned 1000 empty pages in a row");
+            return dbx__fail_answer(pg->client, DBX_EBADRESPONSE, "server returned 1000 empty pages in a row");
         dbx_status st = fetch(pg);
         if (st != DBX_OK)
             return st;

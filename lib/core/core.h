@@ -90,6 +90,12 @@ void dbx__error_set_transport(int code);
 void dbx__error_set_status(dbx_status st);
 void dbx__error_set_attempts(int attempts, long retry_after_ms);
 void dbx__error_set_waited(long waited_ms);
+/* The last answer the calling thread received (set on every successful
+ * exchange), so that a failure found in its content ("no cluster_id")
+ * carries the request and the HTTP status like any other failure. */
+void dbx__error_note_answer(const char *method, const char *path, int http_status, const char *request_id);
+/* dbx__fail, then the request, status and request id of the noted answer. */
+dbx_status dbx__fail_answer(const void *owner, dbx_status st, const char *fmt, ...) DBX__PRINTF(3, 4);
 /* Prepend context to the current message: "waiting for cluster x: <old>". */
 void dbx__error_prefix(const char *fmt, ...) DBX__PRINTF(1, 2);
 /* Current thread's record (regardless of owner). */

@@ -152,6 +152,39 @@ void dbx__error_set_attempts(int attempts, long retry_after_ms)
 
 void dbx__error_set_waited(long waited_ms) { slot.e.waited_ms = waited_ms; }
 
+typedef struct answer_note {
+    char method[16];
+    char path[512];
+    char request_id[128];
+    int http_status;
+} answer_note;
+
+static _Thread_local answer_note note;
+
+void dbx__error_note_answer(const char *method, const char *path, int http_status, const char *request_id)
+{
+    copy_str(note.method, sizeof note.method, method);
+    size_t n = path ? strcspn(path, "?#") : 0; /* never a query string */
+    if (n >= sizeof note.path)
+        n = sizeof note.path - 1;
+    if (path)
+        memcpy(note.path, path, n);
+    note.path[n] = '\0';
+    copy_str(note.request_id, sizeof note.request_id, request_id);
+    note.http_status = http_status;
+}
+
+dbx_status dbx__fail_answer(const void *owner, dbx_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dbx__vfail(owner, st, fmt, ap);
+    va_end(ap);
+    dbx__error_set_request(note.method, note.path);
+    dbx__error_set_http(note.http_status, "", note.request_id);
+    return st;
+}
+
 void dbx__error_prefix(const char *fmt, ...)
 {
     char pre[512], old[sizeof slot.msg];

@@ -236,6 +236,11 @@ static void test_malformed_and_truncated(void **state)
     emu_fault(e, "{\"path\":\"/api/2.1/clusters/get\",\"action\":\"malformed\",\"body\":\"{\\\"state\\\":\\\"RUNNING\\\"}\"}");
     assert_int_equal(dbx_clusters_get(&cl, c, id), DBX_EBADRESPONSE);
     assert_non_null(strstr(dbx_client_last_error(c)->message, "no cluster_id"));
+    /* a failure found in the content of a good answer names that answer */
+    assert_int_equal(dbx_client_last_error(c)->http_status, 200);
+    assert_string_equal(dbx_client_last_error(c)->method, "GET");
+    assert_string_equal(dbx_client_last_error(c)->path, "/api/2.1/clusters/get");
+    assert_true(strlen(dbx_client_last_error(c)->request_id) > 0);
 
     emu_fault(e, "{\"path\":\"/api/2.1/clusters/get\",\"action\":\"truncate\",\"times\":-1}");
     assert_int_equal(dbx_clusters_get(&cl, c, id), DBX_ETRANSPORT);
@@ -478,9 +483,15 @@ static void test_dbx_request_escape_hatch(void **state)
     assert_int_equal(dbx_request(&resp, c, "BREW", "/x", NULL), DBX_EINVAL);
     assert_int_equal(dbx_request(&resp, c, "GET", "relative/path", NULL), DBX_EINVAL);
     assert_int_equal(dbx_request(&resp, c, "GET", NULL, NULL), DBX_EINVAL);
-    const char *bad[] = {"X-Evil: a\r\nInjected: b", NULL};
-    ro.headers = bad;
-    assert_int_equal(dbx_request_ex(&resp, c, "GET", "/x", &ro), DBX_EINVAL);
+    static const char *const bad[][2] = {{"X-Evil: a\r\nInjected: b", NULL}, {": no-name", NULL},
+                                         {"No colon", NULL}, {"Bad Name: v", NULL}, {"Tab\tName: v", NULL}};
+    json_decref(emu_ctl(e, "DELETE", "/__emulator/requests", NULL));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ro.headers = bad[i];
+        assert_int_equal(dbx_request_ex(&resp, c, "GET", "/x", &ro), DBX_EINVAL);
+        assert_non_null(strstr(dbx_client_last_error(c)->message, "headers[0]"));
+    }
+    assert_int_equal(emu_count(e, NULL), 0); /* refused before any I/O */
     assert_int_equal(dbx_request(NULL, c, "GET", "/x", NULL), DBX_EINVAL);
     json_decref(j);
     dbx_client_free(c);
