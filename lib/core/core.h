@@ -40,6 +40,12 @@ long dbx__alloc_count_stop(void); /* allocations since start */
  * them here with json_set_alloc_funcs): counted, and 1 when it must fail. */
 int dbx__alloc_hook(void);
 
+/* Grow an array that may still be in caller storage `small` (never freed
+ * here): returns an array of at least `need` elements of `elem` bytes with
+ * the first `used` copied over, and updates *cap; NULL on failure (the old
+ * array is untouched). Capacity doubles. */
+void *dbx__array_grow(void *arr, const void *small, size_t used, size_t *cap, size_t need, size_t elem);
+
 /* ---- growable byte buffer (always NUL-terminated when ptr != NULL) ---- */
 typedef struct dbx__buf {
     char *ptr;

@@ -96,6 +96,25 @@ char *dbx__sprintf(const char *fmt, ...)
     return dbx__buf_detach(&b);
 }
 
+void *dbx__array_grow(void *arr, const void *small, size_t used, size_t *cap, size_t need, size_t elem)
+{
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / elem)
+            return NULL;
+        ncap *= 2;
+    }
+    if (ncap > SIZE_MAX / elem)
+        return NULL;
+    void *n = arr == small ? dbx__malloc(ncap * elem) : dbx__realloc(arr, ncap * elem);
+    if (!n)
+        return NULL;
+    if (arr == small && used)
+        memcpy(n, small, used * elem);
+    *cap = ncap;
+    return n;
+}
+
 /* ---- buffer ------------------------------------------------------------ */
 
 void dbx__buf_init_fixed(dbx__buf *b, char *storage, size_t size)

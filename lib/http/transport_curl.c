@@ -91,14 +91,11 @@ int dbx__resp_add_header(dbx__http_resp *r, const char *name, size_t nlen, const
                          size_t vlen)
 {
     if (r->n_headers == r->cap_headers) {
-        size_t cap = r->cap_headers * 2;
-        uint32_t *h = r->hidx == r->hsmall ? dbx__malloc(cap * sizeof *h) : dbx__realloc(r->hidx, cap * sizeof *h);
+        uint32_t *h = dbx__array_grow(r->hidx, r->hsmall, r->n_headers, &r->cap_headers, r->n_headers + 1,
+                                      sizeof *h);
         if (!h)
             return -1;
-        if (r->hidx == r->hsmall)
-            memcpy(h, r->hsmall, sizeof r->hsmall);
         r->hidx = h;
-        r->cap_headers = cap;
     }
     size_t off = r->hdr.len;
     if (off > UINT32_MAX - nlen - vlen - 2 || dbx__buf_grow(&r->hdr, nlen + vlen + 2) != 0)

@@ -100,35 +100,6 @@ static const unsigned char special[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/* Length of a valid UTF-8 sequence at s (2..4), or 0 when invalid. */
-static int utf8_len(const unsigned char *s, const unsigned char *end)
-{
-    unsigned c = s[0], cp;
-    int n;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (end - s < n)
-        return 0;
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 static int hex4(const unsigned char *s, unsigned *out)
 {
     unsigned v = 0;
@@ -177,7 +148,7 @@ static const unsigned char *string_rest(ix *x, const unsigned char *p, uint32_t 
         if (c < 0x20)
             return fail_at(x, p, "control character in a string"), NULL;
         if (c >= 0x80) {
-            int k = utf8_len(p, end);
+            int k = dbx__utf8_len(p, end);
             if (!k)
                 return fail_at(x, p, "invalid UTF-8 in a string"), NULL;
             p += k;
@@ -401,16 +372,12 @@ static uint32_t index_text(ix *x)
         } else if (c == '{' || c == '[') {
             PUSH2(p, 0); /* the end is filled in when it closes */
             if (depth == scap) {
-                size_t ncap = scap * 2;
-                uint32_t *ns = stack == small ? dbx__malloc(ncap * sizeof *ns) : dbx__realloc(stack, ncap * sizeof *ns);
+                uint32_t *ns = dbx__array_grow(stack, small, depth, &scap, depth + 1, sizeof *stack);
                 if (!ns) {
                     x->oom = 1;
                     goto out;
                 }
-                if (stack == small)
-                    memcpy(ns, small, sizeof small);
                 stack = ns;
-                scap = ncap;
             }
             stack[depth++] = (n - 2) | (c == '{' ? OBJ_BIT : 0);
             p++;
@@ -901,34 +868,6 @@ size_t dbx__jv_count(dbx__jv c)
 
 /* ---- re-serialisation ---------------------------------------------------------------------- */
 
-static void put_escaped(dbx__buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    dbx__buf_putc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        dbx__buf_put(b, s + run, i - run);
-        run = i + 1;
-        switch (c) {
-        case '"': dbx__buf_puts(b, "\\\""); break;
-        case '\\': dbx__buf_puts(b, "\\\\"); break;
-        case '\b': dbx__buf_puts(b, "\\b"); break;
-        case '\f': dbx__buf_puts(b, "\\f"); break;
-        case '\n': dbx__buf_puts(b, "\\n"); break;
-        case '\r': dbx__buf_puts(b, "\\r"); break;
-        case '\t': dbx__buf_puts(b, "\\t"); break;
-        default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            dbx__buf_put(b, u, 6);
-        }
-        }
-    }
-    dbx__buf_put(b, s + run, n - run);
-    dbx__buf_putc(b, '"');
-}
 
 /* Open containers while walking tokens [first, end): their end index and
  * how many children were written. Heap-grown past a small array. */
@@ -952,14 +891,10 @@ static void walk_init(walk *w)
 static int walk_push(walk *w, uint32_t end, int obj)
 {
     if (w->depth == w->cap) {
-        size_t ncap = w->cap * 2;
-        open_c *ns = w->st == w->small ? dbx__malloc(ncap * sizeof *ns) : dbx__realloc(w->st, ncap * sizeof *ns);
+        open_c *ns = dbx__array_grow(w->st, w->small, w->depth, &w->cap, w->depth + 1, sizeof *ns);
         if (!ns)
             return -1;
-        if (w->st == w->small)
-            memcpy(ns, w->small, sizeof w->small);
         w->st = ns;
-        w->cap = ncap;
     }
     w->st[w->depth].end = end;
     w->st[w->depth].count = 0;
@@ -1014,7 +949,7 @@ char *dbx__jv_dump(dbx__jv v)
             }
             break;
         }
-        case '"': put_escaped(&b, s + 1, dbx__jv_strlen((dbx__jv){d, k})); break;
+        case '"': dbx__json_put_string(&b, s + 1, dbx__jv_strlen((dbx__jv){d, k})); break;
         case 't': dbx__buf_puts(&b, "true"); break;
         case 'f': dbx__buf_puts(&b, "false"); break;
         case 'n': dbx__buf_puts(&b, "null"); break;
@@ -1094,16 +1029,12 @@ json_t *dbx__jv_to_jansson(dbx__jv v)
         }
         if (container && d->tok[k + 1] > k + 2) {
             if (w.depth == vcap) {
-                size_t ncap = vcap * 2;
-                json_t **nv = vals == small ? dbx__malloc(ncap * sizeof *nv) : dbx__realloc(vals, ncap * sizeof *nv);
+                json_t **nv = dbx__array_grow(vals, small, w.depth, &vcap, w.depth + 1, sizeof *vals);
                 if (!nv) {
                     ok = 0;
                     break;
                 }
-                if (vals == small)
-                    memcpy(nv, small, sizeof small);
                 vals = nv;
-                vcap = ncap;
             }
             vals[w.depth] = val;
             if (walk_push(&w, d->tok[k + 1], *s == '{') != 0) {

@@ -7,35 +7,44 @@
 
 /* ---- UTF-8 --------------------------------------------------------------------- */
 
+int dbx__utf8_len(const unsigned char *s, const unsigned char *end)
+{
+    unsigned c = s[0], cp;
+    int n;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (end - s < n)
+        return 0;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
 int dbx__utf8_valid(const char *str)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    while (*s) {
-        unsigned c = *s;
-        if (c < 0x80) {
+    const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
+    while (s < end) {
+        if (*s < 0x80) {
             s++;
             continue;
         }
-        int n;
-        unsigned cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        for (int i = 1; i < n; i++) {
-            if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
-                return 0;
-            cp = (cp << 6) | (s[i] & 0x3F);
-        }
-        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        int n = dbx__utf8_len(s, end);
+        if (!n)
             return 0;
         s += n;
     }
@@ -67,7 +76,7 @@ int dbx__json_set_bool(json_t *obj, const char *key, int value)
 
 /* ---- serialiser -------------------------------------------------------------------- */
 
-static void put_string(dbx__buf *b, const char *s, size_t n)
+void dbx__json_put_string(dbx__buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     dbx__buf_putc(b, '"');
@@ -99,7 +108,7 @@ static void put_string(dbx__buf *b, const char *s, size_t n)
 static void put_scalar(dbx__buf *b, const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_STRING: put_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_STRING: dbx__json_put_string(b, json_string_value(v), json_string_length(v)); break;
     case JSON_INTEGER: dbx__buf_printf(b, "%lld", (long long)json_integer_value(v)); break;
     case JSON_REAL: {
         char num[40];
@@ -139,15 +148,12 @@ char *dbx__json_dump(const json_t *root)
         if (json_is_object(v) || json_is_array(v)) {
             dbx__buf_putc(&b, json_is_object(v) ? '{' : '[');
             if (depth == cap) {
-                dframe *ns = st == small ? dbx__malloc(2 * cap * sizeof *ns) : dbx__realloc(st, 2 * cap * sizeof *ns);
+                dframe *ns = dbx__array_grow(st, small, depth, &cap, depth + 1, sizeof *st);
                 if (!ns) {
                     oom = 1;
                     break;
                 }
-                if (st == small)
-                    memcpy(ns, small, sizeof small);
                 st = ns;
-                cap *= 2;
             }
             st[depth].c = v;
             st[depth].it = json_is_object(v) ? json_object_iter((json_t *)v) : NULL;
@@ -169,7 +175,7 @@ char *dbx__json_dump(const json_t *root)
                 if (f->idx++)
                     dbx__buf_putc(&b, ',');
                 const char *k = json_object_iter_key(f->it);
-                put_string(&b, k, json_object_iter_key_len(f->it));
+                dbx__json_put_string(&b, k, json_object_iter_key_len(f->it));
                 dbx__buf_putc(&b, ':');
                 v = json_object_iter_value(f->it);
                 f->it = json_object_iter_next((json_t *)f->c, f->it);
@@ -215,18 +221,12 @@ void dbx__json_decref_deep(json_t *v)
         }
         size_t kids = json_is_object(x) ? json_object_size(x) : json_array_size(x);
         if (n + kids > cap) {
-            size_t ncap = cap;
-            while (ncap < n + kids)
-                ncap *= 2;
-            json_t **ns = st == small ? dbx__malloc(ncap * sizeof *ns) : dbx__realloc(st, ncap * sizeof *ns);
+            json_t **ns = dbx__array_grow(st, small, n, &cap, n + kids, sizeof *st);
             if (!ns) {
                 json_decref(x); /* no memory for the walk: jansson's own (recursive) free */
                 continue;
             }
-            if (st == small)
-                memcpy(ns, small, sizeof small);
             st = ns;
-            cap = ncap;
         }
         /* keep the children alive, empty the container, free it flat */
         if (json_is_array(x)) {
