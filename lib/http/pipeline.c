@@ -220,7 +220,7 @@ static void log_request(dbx__pipeline *p, const char *method, const char *url,
     dbx__buf_printf(&b, "> %s %.*s", method, (int)plen, path);
     if (path[plen] == '?') {
         dbx__buf_putc(&b, '?');
-        dbx__redact_body(&b, path + plen + 1, strlen(path + plen + 1), 512);
+        dbx__redact_query(&b, path + plen + 1, strlen(path + plen + 1));
     }
     dbx__buf_printf(&b, " (attempt %d)", attempt);
     if (DBX__LOG_ENABLED(&p->log, DBX_LOG_TRACE)) {
