@@ -81,7 +81,10 @@ static int name_eq(const char *a, const char *b, size_t n)
 
 static int equals_ci(const char *s, size_t len, const char *word)
 {
-    return strlen(word) == len && name_eq(s, word, len);
+    size_t i = 0;
+    while (i < len && word[i] && name_eq(s + i, word + i, 1))
+        i++;
+    return i == len && word[i] == '\0';
 }
 
 static int starts_with_ci(const char *s, size_t len, const char *prefix)
@@ -572,9 +575,12 @@ static size_t scan_text(scrub *c, dbx__buf *out, const char *s, size_t len)
             i = end;
             continue;
         }
-        if (!is_word(ch)) {
-            put(out, s + i, 1);
-            i++;
+        if (!is_word(ch)) { /* and the plain characters after it, at once */
+            size_t j = i + 1;
+            while (j < len && j != pend && !is_word((unsigned char)s[j]) && s[j] != '"' && s[j] != '?')
+                j++;
+            put(out, s + i, j - i);
+            i = j;
             continue;
         }
         size_t j = i;
@@ -661,7 +667,8 @@ static void redact_json(scrub *c, dbx__buf *out, const char *s, size_t len)
     int key_secret = 0, key_headers = 0, key_is_name = 0;
     while (i < len) {
         char ch = s[i];
-        /* a value here is replaced: a secret key's, or one in a headers container */
+        /* a value here is replaced: a secret key's, or one in a headers
+         * container (but the header's "name") */
         int redact = (expect_value && key_secret) || (hdr_depth && !(expect_value && key_is_name));
         if (ch == '"') {
             int closed;
@@ -670,8 +677,10 @@ static void redact_json(scrub *c, dbx__buf *out, const char *s, size_t len)
             size_t j = end;
             while (j < len && isspace((unsigned char)s[j]))
                 j++;
-            int is_key = !expect_value && j < len && s[j] == ':';
-            if (redact && !is_key) {
+            /* a string followed by ':' is a key, even where a value was
+             * expected (invalid JSON: {"a": "token": "x"}) */
+            int is_key = j < len && s[j] == ':';
+            if ((expect_value && key_secret) || (redact && !is_key)) {
                 dbx__buf_puts(out, "\"" REDACTED "\"");
             } else {
                 dbx__buf_putc(out, '"');

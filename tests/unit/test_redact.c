@@ -218,6 +218,8 @@ static void json_truncated_or_invalid(void **state)
         "{\"x\":[1,2,{\"token\":\"TRUNCSECRET\"", /* nested, cut */
         "{\"token\":\"TRUNCSECRET\" garbage ]]] {{",
         "[\"a\", {\"client_secret\" : TRUNCSECRET}",
+        "{\"a\": \"token\": \"TRUNCSECRET\"}",       /* a key where a value was expected */
+        "{\"http_headers\": {\"k\": [\"TRUNCSECRET\"", /* cut inside a headers object */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *o = redact(cases[i], 4096);
