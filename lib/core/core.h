@@ -46,6 +46,8 @@ int dbx__buf_printf(dbx__buf *b, const char *fmt, ...) DBX__PRINTF(2, 3);
 int dbx__buf_vprintf(dbx__buf *b, const char *fmt, va_list ap);
 /* Percent-encode for a URL query component (RFC 3986 unreserved kept). */
 int dbx__buf_put_urlenc(dbx__buf *b, const char *s);
+/* Append a code point (<= 0x10FFFF; surrogates are the caller's business) as UTF-8. */
+int dbx__buf_put_utf8(dbx__buf *b, uint32_t cp);
 void dbx__buf_clear(dbx__buf *b);
 void dbx__buf_dispose(dbx__buf *b);
 char *dbx__buf_detach(dbx__buf *b); /* caller frees with dbx__free; "" for an empty buffer */

@@ -224,32 +224,6 @@ static long hex4(const char *s)
     return v;
 }
 
-static void put_utf8(dbx__buf *out, unsigned long cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    dbx__buf_put(out, u, n);
-}
-
 /* The contents of a JSON string (between the quotes) as UTF-8. An escape
  * that is not valid JSON is kept as written; a lone surrogate is U+FFFD. */
 static void json_unescape(dbx__buf *out, const char *s, size_t len)
@@ -289,7 +263,7 @@ static void json_unescape(dbx__buf *out, const char *s, size_t len)
         }
         if (cp >= 0xD800 && cp <= 0xDFFF)
             cp = 0xFFFD;
-        put_utf8(out, (unsigned long)cp);
+        dbx__buf_put_utf8(out, (uint32_t)cp);
     }
 }
 
@@ -774,23 +748,20 @@ void dbx__redact_header(dbx__buf *out, const char *name, const char *value)
     dbx__buf_puts(out, REDACTED);
 }
 
-void dbx__redact_text(dbx__buf *out, const char *text, size_t len)
+/* Run one scanner with its own scratch buffers. */
+static void run_scan(size_t (*scan)(scrub *, dbx__buf *, const char *, size_t), dbx__buf *out, const char *s,
+                     size_t len)
 {
-    if (!text || len == 0)
+    if (!s || len == 0)
         return;
     scrub c = SCRUB_INIT;
-    scan_text(&c, out, text, len);
+    scan(&c, out, s, len);
     scrub_dispose(&c);
 }
 
-void dbx__redact_query(dbx__buf *out, const char *query, size_t len)
-{
-    if (!query || len == 0)
-        return;
-    scrub c = SCRUB_INIT;
-    scan_params(&c, out, query, len);
-    scrub_dispose(&c);
-}
+void dbx__redact_text(dbx__buf *out, const char *text, size_t len) { run_scan(scan_text, out, text, len); }
+
+void dbx__redact_query(dbx__buf *out, const char *query, size_t len) { run_scan(scan_params, out, query, len); }
 
 void dbx__redact_body(dbx__buf *out, const char *body, size_t len, size_t max)
 {

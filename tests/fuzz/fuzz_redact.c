@@ -178,6 +178,15 @@ static void put_json_escaped(dbx__buf *b, rd *r, const char *s, size_t len)
     }
 }
 
+/* `text` as a JSON string (quoted, escaped); disposes of `text`. */
+static void put_json_string(dbx__buf *b, rd *r, dbx__buf *text)
+{
+    dbx__buf_putc(b, '"');
+    put_json_escaped(b, r, text->ptr ? text->ptr : "", text->len);
+    dbx__buf_putc(b, '"');
+    dbx__buf_dispose(text);
+}
+
 /* ---- the oracles ---------------------------------------------------------------- */
 
 static void check_absent(const dbx__buf *in, const dbx__buf *out, const char *what)
@@ -243,10 +252,8 @@ static void gen_json(dbx__buf *b, rd *r)
         if (in_object) { /* an ordinary key */
             dbx__buf key = DBX__BUF_INIT;
             put_text(&key, r, 12, "");
-            dbx__buf_putc(b, '"');
-            put_json_escaped(b, r, key.ptr ? key.ptr : "", key.len);
-            dbx__buf_puts(b, "\":");
-            dbx__buf_dispose(&key);
+            put_json_string(b, r, &key);
+            dbx__buf_putc(b, ':');
         }
         if (op == 3 || op == 4) { /* a string holding a presigned URL */
             dbx__buf s = DBX__BUF_INIT;
@@ -255,10 +262,7 @@ static void gen_json(dbx__buf *b, rd *r)
             put_presigned_url(&s, r);
             dbx__buf_putc(&s, ' ');
             put_text(&s, r, 12, "");
-            dbx__buf_putc(b, '"');
-            put_json_escaped(b, r, s.ptr, s.len);
-            dbx__buf_putc(b, '"');
-            dbx__buf_dispose(&s);
+            put_json_string(b, r, &s);
         } else if ((op == 5 || op == 6) && depth < (int)sizeof stack) {
             stack[depth++] = op == 5 ? '{' : '[';
             dbx__buf_putc(b, op == 5 ? '{' : '[');
@@ -268,10 +272,7 @@ static void gen_json(dbx__buf *b, rd *r)
         } else {
             dbx__buf s = DBX__BUF_INIT;
             put_text(&s, r, 16, "");
-            dbx__buf_putc(b, '"');
-            put_json_escaped(b, r, s.ptr ? s.ptr : "", s.len);
-            dbx__buf_putc(b, '"');
-            dbx__buf_dispose(&s);
+            put_json_string(b, r, &s);
         }
     }
     while (depth > 0)

@@ -25,54 +25,34 @@ static void assert_absent(const char *out, const char *secret)
         fail_msg("secret \"%s\" leaked in: %s", secret, out);
 }
 
-/* Redact a NUL-terminated body; the result lives in a static buffer (so a
- * failing assertion leaks nothing). */
-static char *redact(const char *body, size_t max)
+/* Redact with one of the functions under test; the result lives in a
+ * static buffer per function (so a failing assertion leaks nothing). */
+enum { BODY, QUERY, TEXT, HEADER };
+
+static char *run(int fn, const char *a, const char *b, size_t max)
 {
-    static char out[8192];
-    dbx__buf b = DBX__BUF_INIT;
-    dbx__redact_body(&b, body, strlen(body), max);
-    snprintf(out, sizeof out, "%s", b.ptr ? b.ptr : "");
-    dbx__buf_dispose(&b);
-    return out;
+    static char out[4][8192];
+    dbx__buf buf = DBX__BUF_INIT;
+    switch (fn) {
+    case BODY: dbx__redact_body(&buf, a, strlen(a), max); break;
+    case QUERY: dbx__redact_query(&buf, a, strlen(a)); break;
+    case TEXT: dbx__redact_text(&buf, a, strlen(a)); break;
+    default: dbx__redact_header(&buf, a, b); break;
+    }
+    snprintf(out[fn], sizeof out[fn], "%s", buf.ptr ? buf.ptr : "");
+    dbx__buf_dispose(&buf);
+    return out[fn];
 }
 
-/* Same for query strings, free text and error messages. */
-static char *redact_q(const char *query)
-{
-    static char out[8192];
-    dbx__buf b = DBX__BUF_INIT;
-    dbx__redact_query(&b, query, strlen(query));
-    snprintf(out, sizeof out, "%s", b.ptr ? b.ptr : "");
-    dbx__buf_dispose(&b);
-    return out;
-}
-
-static char *redact_t(const char *text)
-{
-    static char out[8192];
-    dbx__buf b = DBX__BUF_INIT;
-    dbx__redact_text(&b, text, strlen(text));
-    snprintf(out, sizeof out, "%s", b.ptr ? b.ptr : "");
-    dbx__buf_dispose(&b);
-    return out;
-}
+static char *redact(const char *body, size_t max) { return run(BODY, body, NULL, max); }
+static char *redact_q(const char *query) { return run(QUERY, query, NULL, 0); }
+static char *redact_t(const char *text) { return run(TEXT, text, NULL, 0); }
+static const char *redact_hdr(const char *name, const char *value) { return run(HEADER, name, value, 0); }
 
 static const char *fail_message(const char *text)
 {
     dbx__fail(NULL, DBX_ERROR, "request failed: %s", text);
     return dbx__error_current()->message;
-}
-
-/* Same for headers. */
-static const char *redact_hdr(const char *name, const char *value)
-{
-    static char out[1024];
-    dbx__buf b = DBX__BUF_INIT;
-    dbx__redact_header(&b, name, value);
-    snprintf(out, sizeof out, "%s", b.ptr ? b.ptr : "");
-    dbx__buf_dispose(&b);
-    return out;
 }
 
 static void secret_names(void **state)
@@ -341,13 +321,10 @@ static void query_any_characters(void **state)
 {
     (void)state;
     /* a query is k=v&k=v whatever it holds: quotes, braces, blanks */
-    char *o = redact_q("filter={\"a\": 1}&token=QRAWSECRET1&x=y");
-    assert_string_equal(o, "filter={\"a\": 1}&token=" R "&x=y");
-    o = redact_q("q=a b c&password=QRAW SECRET2&z=\"");
-    assert_string_equal(o, "q=a b c&password=" R "&z=\"");
-    o = redact_q("{{{&client_secret=QRAWSECRET3");
-    assert_string_equal(o, "{{{&client_secret=" R);
-    o = redact_q("  token=QRAWSECRET4\n&a=1");
+    assert_string_equal(redact_q("filter={\"a\": 1}&token=QRAWSECRET1&x=y"), "filter={\"a\": 1}&token=" R "&x=y");
+    assert_string_equal(redact_q("q=a b c&password=QRAW SECRET2&z=\""), "q=a b c&password=" R "&z=\"");
+    assert_string_equal(redact_q("{{{&client_secret=QRAWSECRET3"), "{{{&client_secret=" R);
+    char *o = redact_q("  token=QRAWSECRET4\n&a=1");
     assert_absent(o, "QRAWSECRET4");
     /* empty pairs, names without values, values with '=' */
     assert_string_equal(redact_q("a=1&&flag&token=x==y&b="), "a=1&&flag&token=" R "&b=");
@@ -456,11 +433,9 @@ static void encoded_urls_in_values(void **state)
 {
     (void)state;
     /* a presigned URL passed, percent-encoded, as a parameter value */
-    char *o = redact_q("next=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Signature%3DNESTEDSECRET1&x=1");
-    assert_string_equal(o, "next=" R "&x=1");
+    assert_string_equal(redact_q("next=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Signature%3DNESTEDSECRET1&x=1"), "next=" R "&x=1");
     /* encoded twice */
-    o = redact_q("next=https%253A%252F%252Fb%252Fk%253Fsig%253DNESTEDSECRET2&x=1");
-    assert_string_equal(o, "next=" R "&x=1");
+    assert_string_equal(redact_q("next=https%253A%252F%252Fb%252Fk%253Fsig%253DNESTEDSECRET2&x=1"), "next=" R "&x=1");
     /* in free text and in a form body */
     assert_absent(redact_t("redirect_uri=https%3A%2F%2Fh%2Fp%3Fsig%3DNESTEDSECRET3 rest"), "NESTEDSECRET3");
     assert_absent(redact("state=x&target=https%3A%2F%2Fh%3Ftoken%3DNESTEDSECRET4", 4096), "NESTEDSECRET4");
