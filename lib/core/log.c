@@ -435,6 +435,21 @@ static size_t skip_blanks(const char *s, size_t len, size_t i, size_t max)
     return i;
 }
 
+/* Blanks within a line. */
+static size_t skip_spaces(const char *s, size_t len, size_t i, size_t max)
+{
+    size_t lim = max < len - i ? i + max : len;
+    while (i < lim && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* A word before ": " that names a header: X-Api-Key, Authorization, Cookie. */
+static int is_header_name(const char *w, size_t n)
+{
+    return memchr(w, '-', n) || equals_ci(w, n, "authorization") || equals_ci(w, n, "cookie");
+}
+
 /* The JSON string whose opening quote is at i: the index past its closing
  * quote, or len when it is not closed (*closed tells which). With max > 0,
  * a string with more than max bytes inside counts as not closed. */
@@ -584,10 +599,27 @@ static size_t scan_text(scrub *c, dbx__buf *out, const char *s, size_t len)
             }
             continue;
         }
+        /* "name = value", and "Name: value" as a header line (an echoed
+         * request), with a secret name: the value goes, up to the end of
+         * the line for a header */
+        size_t k = skip_spaces(s, len, j, TEXT_BLANK_MAX);
+        int spaced_pair = k > j && k < len && s[k] == '=' && (k + 1 == len || s[k + 1] != '=');
+        int header_line = j + 1 < len && s[j] == ':' && (s[j + 1] == ' ' || s[j + 1] == '\t') && is_header_name(w, n);
+        if ((spaced_pair || header_line) && param_name_class(c, w, n, 1)) {
+            size_t v = skip_spaces(s, len, (spaced_pair ? k : j) + 1, TEXT_BLANK_MAX), end = v;
+            while (end < len && (header_line ? s[end] != '\r' && s[end] != '\n'
+                                             : !is_stop((unsigned char)s[end]) && s[end] != '&'))
+                end++;
+            put(out, s + i, v - i);
+            if (end > v)
+                put_redacted(out, &hits);
+            i = end;
+            continue;
+        }
         if (is_auth_scheme(w, n) && j < len && (s[j] == ' ' || s[j] == '\t')) {
             /* a credential (token68: padding '=' only at its end), not
              * words ("Bearer token expired") or auth-params (realm="x") */
-            size_t k = skip_blanks(s, len, j, TEXT_BLANK_MAX), end = k;
+            size_t end = k; /* the credential, on the same line */
             int lower = 1, param = 0;
             while (end < len && !is_stop((unsigned char)s[end])) {
                 lower &= s[end] >= 'a' && s[end] <= 'z';

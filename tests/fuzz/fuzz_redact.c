@@ -300,16 +300,21 @@ static void gen_params(dbx__buf *b, rd *r)
     }
 }
 
-/* Free text with a presigned URL, a "secret": value, name=value or a bearer
- * token in it. Quotes and backslashes stay out of the fuzzer's text: with
+/* Free text with a presigned URL, a "secret": value, name=value, a bearer
+ * token or a secret header line in it. Quotes and backslashes stay out of the fuzzer's text: with
  * them, which quote opens a key is a matter of reading. */
 static void gen_text(dbx__buf *b, rd *r)
 {
     put_text(b, r, 24, "\"\\");
     dbx__buf_putc(b, ' ');
-    switch (take(r) % 4) {
+    switch (take(r) % 5) {
     case 0:
         put_presigned_url(b, r);
+        break;
+    case 4: /* a header line, as echoed by a proxy's error page */
+        dbx__buf_printf(b, "\r\n%s: ", pick(r, secret_headers, COUNT(secret_headers)));
+        put_marker(b, r);
+        dbx__buf_puts(b, take(r) % 2 ? " x" : "\r\n");
         break;
     case 1:
         dbx__buf_puts(b, "{\"");
@@ -327,7 +332,7 @@ static void gen_text(dbx__buf *b, rd *r)
         put_marker(b, r);
         break;
     default:
-        dbx__buf_puts(b, (const char *[]){"Bearer ", "Authorization: Bearer ", "bearer\t", "Basic "}[take(r) % 4]);
+        dbx__buf_puts(b, (const char *[]){"Bearer ", "Authorization: Bearer ", "bearer\t", "Basic ", "password = "}[take(r) % 5]);
         put_marker(b, r);
         break;
     }

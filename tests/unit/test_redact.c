@@ -541,6 +541,11 @@ static void tokens_in_text(void **state)
     assert_absent(redact_t("got {\"password\"  :   \"TOKSECRET5\"}"), "TOKSECRET5");
     assert_absent(redact_t("\"api_key\": TOKSECRET6, next"), "TOKSECRET6");
     assert_absent(redact_t("\"credentials\": {\"k\": \"TOKSECRET7\"}"), "TOKSECRET7");
+    /* name = value with blanks, and header lines echoed by a proxy */
+    assert_string_equal(redact_t("password = TOKSECRET8, next"), "password = " R " next");
+    assert_string_equal(redact_t("GET /x HTTP/1.1\r\nX-Api-Key: TOK SECRET9\r\nCookie: sid=TOKSECRET10; a=b\r\n"),
+                        "GET /x HTTP/1.1\r\nX-Api-Key: " R "\r\nCookie: " R "\r\n");
+    assert_absent(redact("<html><pre>X-Databricks-Azure-SP-Management-Token: TOKSECRET11</pre>", 4096), "TOKSECRET11");
 }
 
 static void false_positives(void **state)
@@ -562,6 +567,7 @@ static void false_positives(void **state)
     const char *t[] = {
         "Bearer token expired; Basic authentication is disabled",
         "Invalid request? Try again. x=1, y=2",
+        "Invalid token: expired. a == b, token == x",
         "Content-Type: application/x-www-form-urlencoded; charset=utf-8",
         "https://h/api/2.1/jobs/list?page_token=CAEQ&limit=25",
     };
