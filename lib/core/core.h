@@ -136,8 +136,10 @@ void dbx__redact_header(dbx__buf *out, const char *name, const char *value);
 void dbx__redact_query(dbx__buf *out, const char *query, size_t len);
 /* Append free text (an error message, a header value, a plain-text body)
  * with credentials replaced: presigned URLs' queries (and any query as
- * dbx__redact_query), name=value and "name": value with a secret name,
- * credentials after Bearer/Basic/Negotiate/NTLM, Databricks PATs and JWTs. */
+ * dbx__redact_query), name=value and "name": value with a secret name
+ * (quoted names up to 128 bytes as written), header lines with a secret
+ * name ("X-Api-Key: ..." to the end of the line), credentials after
+ * Bearer/Basic/Negotiate/NTLM, Databricks PATs and JWTs. */
 void dbx__redact_text(dbx__buf *out, const char *text, size_t len);
 /* Append a body for logging: JSON with the values of secret keys replaced
  * (whole objects and arrays too), the values of http_headers / headers

@@ -510,9 +510,11 @@ static int is_token_shape(const char *w, size_t n)
  * Free text, emitted to `out` with credentials replaced (out NULL: only
  * count them). Returns how many were replaced. Recognised:
  *  - a query after '?' (emitting mode): scan_params, up to the next stop;
- *  - name=value with a secret (or presigned-URL parameter) name; with an
- *    encoded value that hides a credential (emitting mode);
+ *  - name=value (or name = value) with a secret (or presigned-URL
+ *    parameter) name; with an encoded value that hides a credential
+ *    (emitting mode);
  *  - "name": value with a secret name (JSON quoted in text);
+ *  - Name: value, a header line with a secret header name: to the line's end;
  *  - Bearer/Basic/... followed by a credential (a word that is not all
  *    lowercase letters: "Bearer token expired" stays readable);
  *  - PAT and JWT shapes.
@@ -525,7 +527,7 @@ static size_t scan_text(scrub *c, dbx__buf *out, const char *s, size_t len)
     while (i < len) {
         unsigned char ch = (unsigned char)s[i];
         if (pend != none && i > pend)
-            pend = none; /* not reached: cannot happen, as nothing skips a quote */
+            pend = none; /* passed by a header line's redaction, which covered it */
         if (i == pend && is_blank(ch)) {
             pend++;
         } else if (i == pend) {
