@@ -455,7 +455,8 @@ static int is_header_name(const char *w, size_t n)
  * a string with more than max bytes inside counts as not closed. */
 static size_t string_end(const char *s, size_t len, size_t i, size_t max, int *closed)
 {
-    size_t lim = max && max < len - i - 2 ? i + 2 + max : len; /* the closing quote may be at i + 1 + max */
+    /* the closing quote may be at i + 1 + max; len - i >= 1 (the opening quote) */
+    size_t lim = max && max + 2 < len - i ? i + 2 + max : len;
     size_t k = i + 1;
     while (k < lim && s[k] != '"')
         k += s[k] == '\\' && k + 1 < lim ? 2 : 1;

@@ -590,6 +590,31 @@ static void false_positives(void **state)
     assert_string_equal(o, "{\"m\":\"\xc3\xa9\\u0009\\\"x\\\" https://h?" R "\"}");
 }
 
+/* Every input of up to 3 bytes over the characters the scanners care about,
+ * in a buffer of exactly its size: no read past the end (under ASan and
+ * valgrind). Found by fuzz_redact: a quote as the last byte of free text. */
+static void short_inputs(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "\"\\?=:{[&%a ";
+    size_t k = sizeof alphabet - 1;
+    for (size_t len = 1; len <= 3; len++) {
+        size_t total = len == 1 ? k : len == 2 ? k * k : k * k * k;
+        for (size_t code = 0; code < total; code++) {
+            char *in = malloc(len);
+            assert_non_null(in);
+            for (size_t i = 0, c = code; i < len; i++, c /= k)
+                in[i] = alphabet[c % k];
+            dbx__buf b = DBX__BUF_INIT;
+            dbx__redact_body(&b, in, len, 2048);
+            dbx__redact_query(&b, in, len);
+            dbx__redact_text(&b, in, len);
+            dbx__buf_dispose(&b);
+            free(in);
+        }
+    }
+}
+
 /* Hostile shapes: linear time, no recursion (deep nesting would overflow
  * the stack otherwise), bounded output. The first few are 1 MiB, the rest
  * (and all under valgrind) 64 KiB, which is enough to see quadratic time. */
@@ -650,6 +675,7 @@ int main(void)
         cmocka_unit_test(always_redact_list),
         cmocka_unit_test(tokens_in_text),
         cmocka_unit_test(false_positives),
+        cmocka_unit_test(short_inputs),
         cmocka_unit_test(hostile_bodies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
