@@ -630,7 +630,9 @@ static size_t scan_text(scrub *c, dbx__buf *out, const char *s, size_t len)
                 end++;
             }
             param |= end > k && s[end - 1] == '=' && end < len && s[end] == '"';
-            if (end > k && !lower && !param) {
+            /* another scheme is not a credential ("Bearer Basic x": the next
+             * word takes it from here) */
+            if (end > k && !lower && !param && !is_auth_scheme(s + k, end - k)) {
                 put(out, s + i, k - i);
                 put_redacted(out, &hits);
                 i = end;

@@ -534,6 +534,8 @@ static void tokens_in_text(void **state)
     assert_absent(o, "TOKSECRET2");
     o = redact_t("Basic dXNlcjpUT0tTRUNSRVQz");
     assert_string_equal(o, "Basic " R);
+    /* schemes in a row (found by fuzz_redact) */
+    assert_string_equal(redact_t("Bearer  Basic TOKSECRET13 x"), "Bearer  Basic " R " x");
     /* JSON quoted inside a JSON string (stringified settings) */
     o = redact("{\"settings\":\"{\\\"token\\\": \\\"TOKSECRET4\\\", \\\"n\\\": 1}\"}", 4096);
     assert_string_equal(o, "{\"settings\":\"{\\\"token\\\": \\\"" R "\\\", \\\"n\\\": 1}\"}");
