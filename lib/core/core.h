@@ -66,6 +66,8 @@ int dbx__buf_printf(dbx__buf *b, const char *fmt, ...) DBX__PRINTF(2, 3);
 int dbx__buf_vprintf(dbx__buf *b, const char *fmt, va_list ap);
 /* Percent-encode for a URL query component (RFC 3986 unreserved kept). */
 int dbx__buf_put_urlenc(dbx__buf *b, const char *s);
+/* Append a code point (<= 0x10FFFF; surrogates are the caller's business) as UTF-8. */
+int dbx__buf_put_utf8(dbx__buf *b, uint32_t cp);
 void dbx__buf_clear(dbx__buf *b);
 void dbx__buf_dispose(dbx__buf *b);
 /* The bytes, for the caller to free with dbx__free ("" for an empty
@@ -140,13 +142,40 @@ void dbx__log(const dbx__logger *lg, dbx_log_level lvl, dbx_log_category cat, co
 dbx_log_level dbx__log_level_parse(const char *s); /* -1 when unknown */
 
 /* ---- redaction -------------------------------------------------------------- */
-/* Is this (header or JSON/form field) name one whose value is secret? */
+/* Secrets are replaced by "**REDACTED**". Every function below appends to
+ * `out`, takes text that may be hostile (any bytes, any length; NULL or
+ * empty adds nothing) and runs in time linear in it, without recursion.
+ * Names are decoded before they are matched: JSON escapes in keys,
+ * percent-encoding and '+' in query and form names. */
+
+/* Is this (already decoded) header, JSON key or form field name one whose
+ * value is secret? "token", "client_secret", "Authorization",
+ * "X-Databricks-*-Token", "aws_temp_credentials", ...; not "page_token",
+ * "token_type", "max_tokens", ... Only the first `len` bytes are the name. */
 int dbx__is_secret_name(const char *name, size_t len);
-/* Append a header line with secret values replaced. */
+/* Append "name: value" with the value replaced for a secret header (a known
+ * auth scheme such as "Bearer " is kept) and scrubbed as by dbx__redact_text
+ * for any other header (a Location holding a presigned URL). */
 void dbx__redact_header(dbx__buf *out, const char *name, const char *value);
-/* Append a body for logging: JSON with secret fields replaced, form data
- * with secret fields replaced, anything else as text; at most `max` bytes
- * of the result (then "...(N bytes)"). */
+/* Append a query string (the part after '?') for logging, parsed as k=v&k=v
+ * whatever it holds: the whole query when it is a presigned URL's (AWS
+ * X-Amz-*, GCS X-Goog-*, Azure SAS sig/sv/se/sr/sp/..., V2 Signature and
+ * access key ids), else the value of each secret-named parameter, and of a
+ * parameter whose name or (percent-decoded) value hides a credential. */
+void dbx__redact_query(dbx__buf *out, const char *query, size_t len);
+/* Append free text (an error message, a header value, a plain-text body)
+ * with credentials replaced: presigned URLs' queries (and any query as
+ * dbx__redact_query), name=value and "name": value with a secret name
+ * (quoted names up to 128 bytes as written), header lines with a secret
+ * name ("X-Api-Key: ..." to the end of the line), credentials after
+ * Bearer/Basic/Negotiate/NTLM, Databricks PATs and JWTs. */
+void dbx__redact_text(dbx__buf *out, const char *text, size_t len);
+/* Append a body for logging: JSON with the values of secret keys replaced
+ * (whole objects and arrays too), the values of http_headers / headers
+ * objects and arrays replaced (header names kept), and every other string
+ * scrubbed as by dbx__redact_text (after JSON decoding); form data as by
+ * dbx__redact_query; anything else as by dbx__redact_text. At most `max`
+ * bytes of the result, then "...(N bytes)" with N the original length. */
 void dbx__redact_body(dbx__buf *out, const char *body, size_t len, size_t max);
 
 /* ---- INI config file (~/.databrickscfg) ------------------------------------- */

@@ -105,10 +105,25 @@ void dbx__error_clear(const void *owner)
     slot.e.status = DBX_OK;
 }
 
+/* Record a message, with credentials scrubbed (messages quote servers,
+ * which may echo presigned URLs or tokens), cut to the record's size after
+ * scrubbing. When memory is short, the status text stands in for it. */
+static void set_message(const dbx__buf *text, dbx_status st)
+{
+    dbx__buf clean = DBX__BUF_INIT;
+    if (!text->oom)
+        dbx__redact_text(&clean, text->ptr, text->len);
+    copy_str(slot.msg, sizeof slot.msg, text->oom || clean.oom ? dbx_status_str(st) : clean.ptr);
+    dbx__buf_dispose(&clean);
+}
+
 dbx_status dbx__vfail(const void *owner, dbx_status st, const char *fmt, va_list ap)
 {
     slot_reset(owner, st);
-    vsnprintf(slot.msg, sizeof slot.msg, fmt, ap);
+    dbx__buf msg = DBX__BUF_INIT;
+    dbx__buf_vprintf(&msg, fmt, ap);
+    set_message(&msg, st);
+    dbx__buf_dispose(&msg);
     return st;
 }
 
@@ -187,24 +202,16 @@ dbx_status dbx__fail_answer(const void *owner, dbx_status st, const char *fmt, .
 
 void dbx__error_prefix(const char *fmt, ...)
 {
-    char pre[512], old[sizeof slot.msg];
+    char pre[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
-    memcpy(old, slot.msg, sizeof old);
     /* "<pre>: <old>", truncated to the record's size */
-    size_t n = strlen(pre);
-    if (n > sizeof slot.msg - 3)
-        n = sizeof slot.msg - 3;
-    memcpy(slot.msg, pre, n);
-    slot.msg[n++] = ':';
-    slot.msg[n++] = ' ';
-    size_t rest = strlen(old);
-    if (rest > sizeof slot.msg - 1 - n)
-        rest = sizeof slot.msg - 1 - n;
-    memcpy(slot.msg + n, old, rest);
-    slot.msg[n + rest] = '\0';
+    dbx__buf msg = DBX__BUF_INIT;
+    dbx__buf_printf(&msg, "%s: %s", pre, slot.msg);
+    set_message(&msg, slot.e.status);
+    dbx__buf_dispose(&msg);
 }
 
 const dbx_error *dbx__error_current(void) { return slot.e.message ? &slot.e : &no_error; }

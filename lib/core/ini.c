@@ -44,6 +44,12 @@ static char *trim(char *s, char *end)
     return s;
 }
 
+/* Bounds on a config file: lookups are linear, and a real file has a few
+ * profiles of a few keys; a huge one is refused rather than parsed in
+ * quadratic time. */
+#define INI_MAX_SECTIONS 1024
+#define INI_MAX_ENTRIES 4096
+
 static int add_section(dbx__ini *ini, const char *name)
 {
     if (ini->n_sections == ini->cap_sections) {
@@ -137,6 +143,10 @@ int dbx__ini_parse(dbx__ini **out, const char *text, size_t len, char *errbuf, s
             char *name = trim(line + 1, close);
             section = find_section(ini, name);
             if (!section) {
+                if (ini->n_sections >= INI_MAX_SECTIONS) {
+                    snprintf(errbuf, errlen, "line %d: more than %d profiles", lineno, INI_MAX_SECTIONS);
+                    goto fail;
+                }
                 if (add_section(ini, name) != 0)
                     goto oom;
                 section = ini->sections[ini->n_sections - 1];
@@ -163,6 +173,10 @@ int dbx__ini_parse(dbx__ini **out, const char *text, size_t len, char *errbuf, s
                     goto oom;
                 section = ini->sections[ini->n_sections - 1];
             }
+        }
+        if (ini->n >= INI_MAX_ENTRIES) {
+            snprintf(errbuf, errlen, "line %d: more than %d keys", lineno, INI_MAX_ENTRIES);
+            goto fail;
         }
         if (set_entry(ini, section, key, value) != 0)
             goto oom;

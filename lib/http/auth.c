@@ -341,7 +341,7 @@ static dbx_status discover_tenant(dbx__auth *a, dbx__pipeline *p, int64_t deadli
     if (a->tenant_id)
         return DBX_OK;
     dbx__http_resp resp;
-    dbx_status st = discovery_get(p, "/aad/auth", 1, deadline_ms, "azure-client-secret: tenant discovery failed",
+    dbx_status st = discovery_get(p, "/aad/auth", 1, deadline_ms, "azure-client-secret auth: tenant discovery failed",
                                   &resp);
     if (st != DBX_OK)
         return st;
@@ -352,7 +352,7 @@ static dbx_status discover_tenant(dbx__auth *a, dbx__pipeline *p, int64_t deadli
     if (!path || path[1] == '\0' || path[1] == '/') {
         dbx__resp_dispose(&resp);
         return dbx__fail(p->owner, DBX_ECONFIG,
-                         "azure-client-secret: cannot discover the tenant from %s/aad/auth; set "
+                         "azure-client-secret auth: cannot discover the tenant from %s/aad/auth; set "
                          "azure_tenant_id (ARM_TENANT_ID)",
                          a->host);
     }
@@ -367,7 +367,7 @@ static dbx_status fetch_azure(dbx__auth *a, dbx__pipeline *p, int64_t deadline_m
 {
     if (!dbx__url_secure(a->login_url))
         return dbx__fail(p->owner, DBX_ECONFIG,
-                         "azure-client-secret: azure_login_url (AZURE_AUTHORITY_HOST) must be https (plain "
+                         "azure-client-secret auth: azure_login_url (AZURE_AUTHORITY_HOST) must be https (plain "
                          "http is allowed only to a loopback host); the client secret is not sent to it");
     dbx_status st = discover_tenant(a, p, deadline_ms);
     if (st != DBX_OK)
@@ -387,7 +387,7 @@ static dbx_status fetch_azure(dbx__auth *a, dbx__pipeline *p, int64_t deadline_m
         return dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
     }
     st = request_token(p, deadline_ms, url.ptr, form.ptr, form.len, NULL,
-                       "azure-client-secret: Entra ID token request failed", token, ttl_ms);
+                       "azure-client-secret auth: Entra ID token request failed", token, ttl_ms);
     memset(form.ptr, 0, form.len);
     dbx__buf_dispose(&form);
     dbx__buf_dispose(&url);
@@ -402,7 +402,7 @@ static dbx_status fetch(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms, cha
     dbx_status st = a->type == DBX_AUTH_OAUTH_M2M ? fetch_m2m(a, p, deadline, token, ttl_ms)
                                                   : fetch_azure(a, p, deadline, token, ttl_ms);
     if (st == DBX_OK)
-        dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_AUTH, "%s: new access token, valid for %lld s",
+        dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_AUTH, "%s auth: new access token, valid for %lld s",
                  dbx__auth_type_name(a->type), (long long)(*ttl_ms / 1000));
     return st;
 }
@@ -465,7 +465,7 @@ static dbx_status wait_for_fetch(dbx__auth *a, dbx__pipeline *p, int64_t deadlin
         int64_t left = deadline_ms - dbx__now_ms();
         if (left <= 0)
             return dbx__fail(p->owner, DBX_ETIMEOUT,
-                             "%s: timed out waiting for the token refresh that another thread is making",
+                             "%s auth: timed out waiting for the token refresh that another thread is making",
                              dbx__auth_type_name(a->type));
         struct timespec until = monotonic_after(left);
         pthread_cond_timedwait(&a->cv, &a->mu, &until);
@@ -500,7 +500,7 @@ static dbx_status refresh(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms)
         if (token_valid(a, now)) {
             a->cooldown_until_ms = now + REFRESH_COOLDOWN_MS;
             dbx__log(&p->log, DBX_LOG_WARN, DBX_LOGCAT_AUTH,
-                     "%s: proactive token refresh failed (%s); using the current token, next try in %d s",
+                     "%s auth: proactive token refresh failed (%s); using the current token, next try in %d s",
                      dbx__auth_type_name(a->type), a->failure.message, REFRESH_COOLDOWN_MS / 1000);
             dbx__error_clear(p->owner); /* the call goes on and may well succeed */
             st = DBX_OK;

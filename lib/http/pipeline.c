@@ -267,7 +267,13 @@ static void log_request(dbx__pipeline *p, const char *method, const char *url,
     dbx__buf_printf(&b, "> %s %.*s", method, (int)plen, path);
     if (path[plen] == '?') {
         dbx__buf_putc(&b, '?');
-        dbx__redact_body(&b, path + plen + 1, strlen(path + plen + 1), 512);
+        size_t before = b.len;
+        dbx__redact_query(&b, path + plen + 1, strlen(path + plen + 1));
+        if (!b.oom && b.len - before > 512) { /* cut after redaction: never reveals */
+            b.len = before + 512;
+            b.ptr[b.len] = '\0';
+            dbx__buf_puts(&b, "...");
+        }
     }
     dbx__buf_printf(&b, " (attempt %d)", attempt);
     if (DBX__LOG_ENABLED(&p->log, DBX_LOG_TRACE)) {

@@ -34,11 +34,20 @@ long dbx__parse_retry_after(const char *value, int64_t wall_now_ms)
     time_t when = curl_getdate(p, NULL);
     if (when == (time_t)-1)
         return -1;
-    int64_t delta = (int64_t)when * 1000 - wall_now_ms;
+    /* Compare in seconds before scaling: curl accepts years like 599999999,
+     * whose time in ms does not fit an int64_t. Within a day (and a second)
+     * of now the arithmetic below cannot overflow, whatever the clocks. */
+    const int64_t day_s = 24LL * 3600;
+    int64_t w = (int64_t)when, now_s = wall_now_ms / 1000;
+    if (w > now_s + day_s + 1)
+        return (long)(day_s * 1000);
+    if (w < now_s - 1)
+        return 0;
+    int64_t delta = (w - now_s) * 1000 - (wall_now_ms - now_s * 1000);
     if (delta < 0)
         delta = 0;
-    if (delta > 24LL * 3600 * 1000)
-        delta = 24LL * 3600 * 1000;
+    if (delta > day_s * 1000)
+        delta = day_s * 1000;
     return (long)delta;
 }
 

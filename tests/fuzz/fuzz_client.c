@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "fuzz.h"
 #include "dbx/sys/json.h"
 
 typedef struct answer {
@@ -126,11 +127,15 @@ static void check_failure(dbx_client *c, dbx_status st)
         abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > (1u << 20))
         return 0;
+    static int inited;
+    if (!inited) {
+        dbx_global_init(); /* held for the process: not once per input */
+        inited = 1;
+    }
     int scenario = data[0] % 8;
     fuzz_tx tx;
     memset(&tx, 0, sizeof tx);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "json/jdoc.h"
 #include "json/json_util.h"
 
@@ -82,7 +83,6 @@ static void walk_all(dbx__jv v, const json_t *ref)
     free(st);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > (1u << 20))

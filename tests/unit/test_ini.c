@@ -290,9 +290,36 @@ static void load_files(void **state)
     assert_null(ini);
 }
 
+/* A huge config is refused quickly, not parsed in quadratic time. */
+static void too_many_keys_or_profiles(void **state)
+{
+    (void)state;
+    dbx__buf b = DBX__BUF_INIT;
+    for (int i = 0; i < 5000; i++)
+        dbx__buf_printf(&b, "k%d = v\n", i);
+    dbx__ini *ini = NULL;
+    char err[128];
+    assert_int_equal(dbx__ini_parse(&ini, b.ptr, b.len, err, sizeof err), -1);
+    assert_null(ini);
+    assert_non_null(strstr(err, "more than 4096 keys"));
+    dbx__buf_clear(&b);
+    for (int i = 0; i < 1100; i++)
+        dbx__buf_printf(&b, "[p%d]\n", i);
+    assert_int_equal(dbx__ini_parse(&ini, b.ptr, b.len, err, sizeof err), -1);
+    assert_non_null(strstr(err, "more than 1024 profiles"));
+    /* the same key again and again is one entry: fine */
+    dbx__buf_clear(&b);
+    for (int i = 0; i < 5000; i++)
+        dbx__buf_puts(&b, "host = h\n");
+    assert_int_equal(dbx__ini_parse(&ini, b.ptr, b.len, err, sizeof err), 0);
+    dbx__ini_free(ini);
+    dbx__buf_dispose(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(too_many_keys_or_profiles),
         cmocka_unit_test_teardown(sections_and_keys, teardown),
         cmocka_unit_test_teardown(comments_and_blank_lines, teardown),
         cmocka_unit_test_teardown(keys_before_section_are_default, teardown),

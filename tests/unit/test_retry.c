@@ -90,6 +90,28 @@ static void retry_after_http_date(void **state)
     assert_int_equal(dbx__parse_retry_after("Tue Nov 14 22:13:21 2023", NOW_MS), 1000);
 }
 
+static void retry_after_extreme_dates(void **state)
+{
+    (void)state;
+    /* curl accepts years far beyond what fits in int64 milliseconds:
+     * 599999999 is ~1.9e16 s, so `when * 1000` used to overflow (UBSan) */
+    assert_int_equal(dbx__parse_retry_after("Fri, 31 Dec 599999999 23:59:59 GMT", NOW_MS), DAY_MS);
+    assert_int_equal(dbx__parse_retry_after("Fri, 31 Dec 599999999 23:59:59 GMT", 0), DAY_MS);
+    assert_int_equal(dbx__parse_retry_after("Fri, 31 Dec 599999999 23:59:59 GMT", INT64_MAX), DAY_MS); /* still later than that */
+    /* extreme wall clocks with an ordinary date */
+    const char *d = "Tue, 14 Nov 2023 22:13:25 GMT";
+    assert_int_equal(dbx__parse_retry_after(d, INT64_MAX), 0);
+    assert_int_equal(dbx__parse_retry_after(d, INT64_MIN), DAY_MS);
+    assert_int_equal(dbx__parse_retry_after(d, -1), DAY_MS);
+    /* a day away, to the millisecond, on both sides of the cap */
+    assert_int_equal(dbx__parse_retry_after(d, NOW_MS + 5000 - DAY_MS), DAY_MS);
+    assert_int_equal(dbx__parse_retry_after(d, NOW_MS + 5001 - DAY_MS), DAY_MS - 1);
+    assert_int_equal(dbx__parse_retry_after(d, NOW_MS + 4999 - DAY_MS), DAY_MS);
+    /* 1970 and before */
+    assert_int_equal(dbx__parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", 0), 0);
+    assert_int_equal(dbx__parse_retry_after("Thu, 01 Jan 1970 00:00:01 GMT", -500), 1500);
+}
+
 #define SAMPLES 2000
 
 static void check_backoff(int retry, long initial, long max, long lo, long hi)
@@ -197,6 +219,7 @@ int main(void)
         cmocka_unit_test(retry_after_capped),
         cmocka_unit_test(retry_after_overflowing_number),
         cmocka_unit_test(retry_after_http_date),
+        cmocka_unit_test(retry_after_extreme_dates),
         cmocka_unit_test(backoff_bounds),
         cmocka_unit_test(retry_after_is_a_floor),
         cmocka_unit_test(transient_messages),
