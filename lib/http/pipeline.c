@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "../json/jdoc.h"
+#include "../json/json_util.h"
 #include "http.h"
 
 #define MAX_REDIRECTS 8
@@ -148,18 +149,42 @@ static long bad_url_byte(const char *s)
 
 /* ---- error bodies ------------------------------------------------------------ */
 
+/* Server text for the error record: trimmed, at most `max` bytes, and
+ * printable: NUL and other control bytes (tab and newline aside) and
+ * invalid UTF-8 become '?', so a message is never cut short or empty and
+ * never breaks a binding that decodes it as UTF-8. */
 static void put_trimmed(dbx__buf *b, const char *s, size_t n, size_t max)
 {
     while (n && isspace((unsigned char)*s))
         s++, n--;
     while (n && isspace((unsigned char)s[n - 1]))
         n--;
-    if (n > max) {
-        dbx__buf_put(b, s, max);
-        dbx__buf_puts(b, "...");
-    } else {
-        dbx__buf_put(b, s, n);
+    int cut = n > max;
+    const unsigned char *p = (const unsigned char *)s, *end = p + (cut ? max : n);
+    while (p < end) {
+        const unsigned char *run = p;
+        while (p < end && *p >= 0x20 && *p < 0x7f)
+            p++;
+        dbx__buf_put(b, run, (size_t)(p - run));
+        if (p >= end)
+            break;
+        int k = *p >= 0x80 ? dbx__utf8_len(p, end) : 0;
+        if (k) {
+            dbx__buf_put(b, p, (size_t)k);
+            p += k;
+        } else {
+            dbx__buf_putc(b, *p == '\t' || *p == '\n' ? (char)*p : '?');
+            p++;
+        }
     }
+    if (cut)
+        dbx__buf_puts(b, "...");
+}
+
+/* A JSON string value, all of it (a \u0000 inside included), as put_trimmed. */
+static void put_text(dbx__buf *b, dbx__jv v, size_t max)
+{
+    put_trimmed(b, dbx__jv_str(v, ""), dbx__jv_strlen(v), max);
 }
 
 int dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf *message,
@@ -189,34 +214,40 @@ int dbx__parse_error_body(const dbx__http_resp *resp, dbx__buf *code, dbx__buf *
         dbx__jv j = dbx__jdoc_root(&doc);
         dbx__jv ec = dbx__jv_get(j, "error_code");
         if (dbx__jv_type(ec) == DBX__J_STRING)
-            dbx__buf_puts(code, dbx__jv_str(ec, ""));
+            put_text(code, ec, 120);
         else if (dbx__jv_type(ec) == DBX__J_INTEGER)
             dbx__buf_printf(code, "%lld", (long long)dbx__jv_int(ec, 0));
-        const char *msg = dbx__jv_get_str(j, "message", NULL);
-        if (!dbx__jv_present(ec) && dbx__jv_get_str(j, "error", NULL)) {
+        dbx__jv msg = dbx__jv_get(j, "message");
+        dbx__jv err = dbx__jv_get(j, "error"), detail = dbx__jv_get(j, "detail");
+        if (!dbx__jv_present(ec) && dbx__jv_type(err) == DBX__J_STRING) {
             /* legacy 1.2 {"error": "..."} and OAuth {"error", "error_description"} */
-            const char *err = dbx__jv_get_str(j, "error", "");
-            const char *desc = dbx__jv_get_str(j, "error_description", NULL);
-            if (desc) {
-                dbx__buf_puts(code, err);
+            dbx__jv desc = dbx__jv_get(j, "error_description");
+            if (dbx__jv_type(desc) == DBX__J_STRING) {
+                put_text(code, err, 120);
                 msg = desc;
             } else {
                 msg = err;
             }
-        } else if (!dbx__jv_present(ec) && dbx__jv_get_str(j, "detail", NULL)) {
+        } else if (!dbx__jv_present(ec) && dbx__jv_type(detail) == DBX__J_STRING) {
             /* SCIM */
-            dbx__buf_printf(code, "SCIM_%s", dbx__jv_get_str(j, "status", "ERROR"));
-            msg = dbx__jv_get_str(j, "detail", "");
+            dbx__jv status = dbx__jv_get(j, "status");
+            dbx__buf_puts(code, "SCIM_");
+            if (dbx__jv_type(status) == DBX__J_STRING)
+                put_text(code, status, 100);
+            else
+                dbx__buf_puts(code, "ERROR");
+            msg = detail;
         }
-        if (msg)
-            put_trimmed(message, msg, strlen(msg), 900);
+        if (dbx__jv_type(msg) == DBX__J_STRING)
+            put_text(message, msg, 900);
         dbx__jit it;
         dbx__jv d;
         dbx__jv_iter(dbx__jv_get(j, "details"), &it);
         while (dbx__jit_next(&it, &d, NULL)) {
             if (strstr(dbx__jv_get_str(d, "@type", ""), "google.rpc.RequestInfo")) {
-                put_trimmed(request_id, dbx__jv_get_str(d, "request_id", ""),
-                            strlen(dbx__jv_get_str(d, "request_id", "")), 120);
+                dbx__jv rq = dbx__jv_get(d, "request_id");
+                if (dbx__jv_type(rq) == DBX__J_STRING)
+                    put_text(request_id, rq, 120);
                 break;
             }
         }

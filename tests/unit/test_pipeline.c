@@ -40,6 +40,7 @@ typedef struct step {
     int status;
     const char *body;
     const char *headers[MAX_RESP_HEADERS]; /* "Name: value" */
+    size_t body_len; /* 0: strlen(body) */
 } step;
 
 typedef struct recorded {
@@ -99,7 +100,7 @@ static void scripted_send(dbx__transport *t, const dbx__http_req *req, dbx__http
         return;
     resp->status = st->status;
     if (st->body)
-        dbx__buf_put(&resp->body, st->body, strlen(st->body));
+        dbx__buf_put(&resp->body, st->body, st->body_len ? st->body_len : strlen(st->body));
     for (int i = 0; i < MAX_RESP_HEADERS && st->headers[i]; i++) {
         const char *h = st->headers[i];
         const char *c = strchr(h, ':');
@@ -638,6 +639,35 @@ static void error_body_scim(void **state)
     assert_string_equal(err()->message, "User 42 not found");
 }
 
+/* Server text in the error record is printable and never empty: a body
+ * starting with NUL, control bytes, invalid UTF-8, a JSON message that
+ * starts with \u0000 (found by fuzz_client). */
+static void error_text_sanitised(void **state)
+{
+    (void)state;
+    static const char nul_first[] = "\0hidden\x01rest";
+    step st = {DBX__TX_OK, 0, NULL, 400, nul_first, {NULL}, sizeof nul_first - 1};
+    add_step(st);
+    assert_int_equal(send_call("POST", "/api/2.0/x", NULL), DBX_EBADREQUEST);
+    assert_string_equal(err()->message, "?hidden?rest");
+    teardown(NULL);
+    setup(NULL);
+    HTTP(400, "{\"error_code\":\"BAD\\u0001CODE\",\"message\":\"\\u0000x\\ty\\u001bz\"}");
+    assert_int_equal(send_call("POST", "/api/2.0/x", NULL), DBX_EBADREQUEST);
+    assert_string_equal(err()->error_code, "BAD?CODE");
+    assert_string_equal(err()->message, "?x\ty?z");
+    teardown(NULL);
+    setup(NULL);
+    HTTP(500, "plain \xff\xfe text \xc3\xa9");
+    assert_int_equal(send_call("POST", "/api/2.0/x", NULL), DBX_ESERVER);
+    assert_string_equal(err()->message, "plain ?? text \xc3\xa9");
+    teardown(NULL);
+    setup(NULL);
+    HTTP(400, "{\"error_code\":\"X\",\"message\":\"caf\u00e9 \\u4e2d\"}");
+    assert_int_equal(send_call("POST", "/api/2.0/x", NULL), DBX_EBADREQUEST);
+    assert_string_equal(err()->message, "caf\u00e9 \u4e2d"); /* valid UTF-8 stays */
+}
+
 static void error_body_html_and_text(void **state)
 {
     (void)state;
@@ -978,6 +1008,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(error_body_legacy_and_oauth, setup, teardown),
         cmocka_unit_test_setup_teardown(error_body_scim, setup, teardown),
         cmocka_unit_test_setup_teardown(error_body_html_and_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(error_text_sanitised, setup, teardown),
         cmocka_unit_test_setup_teardown(error_quirk_through_pipeline, setup, teardown),
         cmocka_unit_test_setup_teardown(redirect_not_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(redirect_other_host_drops_auth, setup, teardown),
