@@ -31,7 +31,7 @@
  *   retry_timeout_seconds  DATABRICKS_RETRY_TIMEOUT_SECONDS  total retry budget (300)
  *   skip_verify            DATABRICKS_SKIP_VERIFY        true: no TLS verification
  *   ca_bundle              DATABRICKS_CA_BUNDLE          PEM file of trusted CAs
- *   proxy                  (libcurl: https_proxy, ...)   proxy URL
+ *   proxy                  (https_proxy, http_proxy, all_proxy, no_proxy: read once)
  *   product                -                             "name/version" for User-Agent
  *   log_level              DBX_LOG                       error, warn, info, debug, trace
  *
@@ -147,7 +147,9 @@ typedef struct dbx_client_options {
 
     const char *ca_bundle;   /**< PEM bundle; default: the system store */
     int insecure_skip_verify; /**< non-zero disables TLS verification: local tests only */
-    const char *proxy;       /**< default: libcurl's environment (https_proxy, no_proxy) */
+    const char *proxy;       /**< default: the environment as libcurl reads it (https_proxy /
+                                  HTTPS_PROXY, http_proxy, all_proxy, no_proxy), read once
+                                  when the client is made (not at all with no_env) */
     const char *product;     /**< "name/version" appended to the User-Agent:
                                   "libdbx/0.1.0 libcurl/7.88.1 os/linux auth/pat name/version" */
 

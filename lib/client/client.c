@@ -299,6 +299,15 @@ void dbx__client_unref(dbx_client *c)
 
 DBX_API void dbx_client_free(dbx_client *client) { dbx__client_unref(client); }
 
+/* The first of two environment variables that is set and not empty. */
+static const char *first_env(const char *a, const char *b)
+{
+    const char *v = getenv(a);
+    if (dbx__empty(v) && b)
+        v = getenv(b);
+    return dbx__empty(v) ? NULL : v;
+}
+
 static long pick_ms(long explicit_ms, const char *seconds_attr, long dflt)
 {
     long v;
@@ -402,7 +411,20 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
             goto fail;
         }
     }
-    dbx__curl_options co = {c->vals[A_CA_BUNDLE], insecure, c->vals[A_PROXY], 0};
+    /* proxies: the option, else the variables libcurl would read on every
+     * request (https_proxy / HTTPS_PROXY, http_proxy (lower case only, as
+     * libcurl), all_proxy / ALL_PROXY, no_proxy / NO_PROXY), read once here */
+    int env = !(o && o->no_env);
+    const char *all = env ? first_env("all_proxy", "ALL_PROXY") : NULL;
+    const char *px_https = c->vals[A_PROXY], *px_http = c->vals[A_PROXY];
+    if (!px_https && env) {
+        px_https = first_env("https_proxy", "HTTPS_PROXY");
+        px_http = first_env("http_proxy", NULL);
+        px_https = px_https ? px_https : all;
+        px_http = px_http ? px_http : all;
+    }
+    const char *noproxy = env ? first_env("no_proxy", "NO_PROXY") : NULL;
+    dbx__curl_options co = {c->vals[A_CA_BUNDLE], insecure, px_https, px_http, noproxy, 0};
     char err[128] = "";
     c->pipe.tx = dbx__transport_curl_new(&co, err, sizeof err);
     if (!c->pipe.tx) {

@@ -92,11 +92,16 @@ struct dbx__transport {
     void (*destroy)(dbx__transport *t);
 };
 
+/* Proxies are resolved once per client (explicitly given, else from the
+ * environment as libcurl reads it) and handed to libcurl explicitly, so it
+ * does not read the environment on every request. NULL or "": none. */
 typedef struct dbx__curl_options {
     const char *ca_bundle;
     int insecure;
-    const char *proxy;
-    int max_idle_handles; /* 0 = 32 */
+    const char *proxy_https; /* for https:// URLs */
+    const char *proxy_http;  /* for http:// URLs */
+    const char *noproxy;     /* hosts that bypass the proxy (no_proxy syntax) */
+    int max_idle_handles;    /* 0 = 32 */
 } dbx__curl_options;
 
 /* NULL on failure (message in err). */

@@ -43,6 +43,7 @@ typedef struct hnd {
     char errbuf[CURL_ERROR_SIZE];
     int mode; /* 0 unknown, 1 GET, 2 HEAD, 3 with a body / custom method */
     long timeout_ms, connect_timeout_ms; /* -1: not set yet */
+    const char *proxy; /* the transport's string last set (NULL: not yet) */
 } hnd;
 
 typedef struct curl_tx {
@@ -53,7 +54,7 @@ typedef struct curl_tx {
     CURLSH *share;
     pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
     char *ca_bundle;
-    char *proxy;
+    char *proxy_https, *proxy_http, *noproxy; /* never NULL once made ("" = none) */
     int insecure;
 } curl_tx;
 
@@ -184,8 +185,7 @@ static hnd *new_handle(curl_tx *t)
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (t->proxy)
-        curl_easy_setopt(h, CURLOPT_PROXY, t->proxy);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, t->noproxy);
     return x;
 }
 
@@ -410,6 +410,13 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     /* per call: everything a previous call on this handle may have set */
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nodes);
+    /* the proxy for this URL's scheme ("" = none, which also keeps libcurl
+     * from reading the proxy variables again on every request) */
+    const char *px = dbx__strncasecmp(req->url, "https:", 6) == 0 ? t->proxy_https : t->proxy_http;
+    if (hx->proxy != px) {
+        curl_easy_setopt(h, CURLOPT_PROXY, px);
+        hx->proxy = px;
+    }
     long to = req->timeout_ms > 0 ? req->timeout_ms : 0L, cto = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 0L;
     if (hx->timeout_ms != to) {
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, to);
@@ -499,7 +506,9 @@ static void tx_destroy(dbx__transport *base)
     pthread_mutex_destroy(&t->mu);
     dbx__free(t->idle);
     dbx__free(t->ca_bundle);
-    dbx__free(t->proxy);
+    dbx__free(t->proxy_https);
+    dbx__free(t->proxy_http);
+    dbx__free(t->noproxy);
     dbx__free(t);
 }
 
@@ -520,10 +529,12 @@ dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, s
     t->insecure = o ? o->insecure : 0;
     if (o && o->ca_bundle)
         t->ca_bundle = dbx__strdup(o->ca_bundle);
-    if (o && o->proxy)
-        t->proxy = dbx__strdup(o->proxy);
+    t->proxy_https = dbx__strdup(o && o->proxy_https ? o->proxy_https : "");
+    t->proxy_http = dbx__strdup(o && o->proxy_http ? o->proxy_http : "");
+    t->noproxy = dbx__strdup(o && o->noproxy ? o->noproxy : "");
     t->share = curl_share_init();
-    if (!t->idle || !t->share || (o && o->ca_bundle && !t->ca_bundle) || (o && o->proxy && !t->proxy)) {
+    if (!t->idle || !t->share || (o && o->ca_bundle && !t->ca_bundle) || !t->proxy_https || !t->proxy_http ||
+        !t->noproxy) {
         snprintf(err, errlen, "out of memory");
         tx_destroy(&t->base);
         return NULL;

@@ -497,6 +497,64 @@ static void test_dbx_request_escape_hatch(void **state)
     dbx_client_free(c);
 }
 
+/* Proxy variables are read once, when the client is made, with libcurl's
+ * rules (http_proxy for http URLs, no_proxy honoured, no_env ignores them):
+ * the emulator's other-host listener stands in for the proxy. */
+static dbx_client *env_client(emu *e, int no_env)
+{
+    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
+    o.host = e->base;
+    o.token = EMU_TOKEN;
+    o.no_env = no_env;
+    o.no_config_file = 1;
+    o.max_attempts = 1;
+    dbx_client *c = NULL;
+    assert_int_equal(dbx_client_new(&c, &o), DBX_OK);
+    return c;
+}
+
+static int via_proxy(dbx_client *c)
+{
+    dbx_response *r = NULL;
+    assert_int_equal(dbx_request(&r, c, "GET", "/api/2.1/clusters/spark-versions", NULL), DBX_OK);
+    int proxied = strstr(dbx_response_body(r, NULL), "other_host") != NULL;
+    dbx_response_free(r);
+    return proxied;
+}
+
+static void test_proxy_from_environment(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    char proxy[64];
+    snprintf(proxy, sizeof proxy, "http://127.0.0.2:%d", e->other_port);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    setenv("http_proxy", proxy, 1);
+    dbx_client *c = env_client(e, 0);
+    dbx_client *isolated = env_client(e, 1);
+    unsetenv("http_proxy"); /* read once: later changes do not matter */
+    assert_true(via_proxy(c));
+    assert_true(via_proxy(c)); /* and on a reused handle */
+    assert_false(via_proxy(isolated));
+    dbx_client_free(c);
+    dbx_client_free(isolated);
+    /* no_proxy lists the host: direct */
+    setenv("http_proxy", proxy, 1);
+    setenv("no_proxy", "127.0.0.1", 1);
+    c = env_client(e, 0);
+    unsetenv("http_proxy");
+    unsetenv("no_proxy");
+    assert_false(via_proxy(c));
+    dbx_client_free(c);
+    /* HTTP_PROXY (upper case) is ignored for http URLs, as libcurl does */
+    setenv("HTTP_PROXY", proxy, 1);
+    c = env_client(e, 0);
+    unsetenv("HTTP_PROXY");
+    assert_false(via_proxy(c));
+    dbx_client_free(c);
+}
+
 /* One pooled handle serves every call of this thread: no method, body or
  * custom verb may leak from one call into the next. */
 static void test_handle_reuse_across_methods(void **state)
@@ -604,6 +662,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_logging_redacts_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dbx_request_escape_hatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handle_reuse_across_methods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_from_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eight_threads_share_one_client, setup, teardown),
     };
     return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
