@@ -512,7 +512,9 @@ static dbx_status refresh(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms)
 
 static int put_bearer(dbx__buf *line, const char *token)
 {
-    return dbx__buf_printf(line, "Authorization: Bearer %s", token);
+    /* appended, not formatted: this runs on every request */
+    dbx__buf_put(line, "Authorization: Bearer ", 22);
+    return dbx__buf_puts(line, token);
 }
 
 dbx_status dbx__auth_header(dbx__auth *a, dbx__pipeline *p, int64_t deadline_ms, dbx__buf *line)
