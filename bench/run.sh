@@ -21,8 +21,8 @@
 #   BENCH_LIST_ITERATIONS clusters/list calls per phase (5000; list-parse a tenth)
 #   BENCH_WARMUP          warm-up calls per get phase (2000; list phases a quarter)
 #   BENCH_ROUNDS          alternating rounds of the latency phases (40)
-#   BENCH_TP_CALLS        calls per throughput run (10000)
-#   BENCH_TP_ROUNDS       alternating rounds of the throughput figure (5)
+#   BENCH_TP_CALLS        calls per throughput run (4000)
+#   BENCH_TP_ROUNDS       alternating rounds of the throughput figure (15)
 #   BENCH_THREADS         thread counts of the throughput figure (1,2,8)
 #   BENCH_LIST_CLUSTERS   clusters on the list page (21: about 48 KB)
 #   BENCH_BIG_MB          size of the peak-memory page in MB (100)
@@ -48,8 +48,8 @@ iterations=${BENCH_ITERATIONS:-20000}
 list_iterations=${BENCH_LIST_ITERATIONS:-5000}
 warmup=${BENCH_WARMUP:-2000}
 rounds=${BENCH_ROUNDS:-40}
-tp_calls=${BENCH_TP_CALLS:-10000}
-tp_rounds=${BENCH_TP_ROUNDS:-5}
+tp_calls=${BENCH_TP_CALLS:-4000}
+tp_rounds=${BENCH_TP_ROUNDS:-15}
 threads=${BENCH_THREADS:-1,2,8}
 list_clusters=${BENCH_LIST_CLUSTERS:-21}
 big_mb=${BENCH_BIG_MB:-100}
