@@ -24,11 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     if (size > 4096) /* a header value; longer says nothing new */
         return 0;
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     for (size_t i = 0; i < sizeof clocks / sizeof *clocks; i++) {
         long ms = dbx__parse_retry_after(text, clocks[i]);
         if (ms != -1 && (ms < 0 || ms > 24L * 3600 * 1000))
