@@ -68,6 +68,12 @@ int dbx__buf_vprintf(dbx__buf *b, const char *fmt, va_list ap);
 int dbx__buf_put_urlenc(dbx__buf *b, const char *s);
 /* Append a code point (<= 0x10FFFF; surrogates are the caller's business) as UTF-8. */
 int dbx__buf_put_utf8(dbx__buf *b, uint32_t cp);
+/* Write a code point (as above) as 1..4 bytes of UTF-8 at out; returns the count. */
+size_t dbx__utf8_encode(unsigned char *out, uint32_t cp);
+/* A hex digit's value, or -1. */
+int dbx__hexval(int c);
+/* Four hex digits at s (s must hold 4 bytes) as 0..0xFFFF, or -1. */
+long dbx__hex4(const char *s);
 void dbx__buf_clear(dbx__buf *b);
 void dbx__buf_dispose(dbx__buf *b);
 /* The bytes, for the caller to free with dbx__free ("" for an empty

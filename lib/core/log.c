@@ -184,14 +184,6 @@ static int is_presigned_param(const char *name, size_t len)
 
 /* ---- decoding ---- */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static int needs_url_decoding(const char *s, size_t len)
 {
     return memchr(s, '%', len) || memchr(s, '+', len);
@@ -202,26 +194,14 @@ static void url_decode(dbx__buf *out, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-            (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (hi = dbx__hexval((unsigned char)s[i + 1])) >= 0 &&
+            (lo = dbx__hexval((unsigned char)s[i + 2])) >= 0) {
             dbx__buf_putc(out, (char)(hi * 16 + lo));
             i += 2;
         } else {
             dbx__buf_putc(out, s[i] == '+' ? ' ' : s[i]);
         }
     }
-}
-
-static long hex4(const char *s)
-{
-    long v = 0;
-    for (int k = 0; k < 4; k++) {
-        int h = hexval((unsigned char)s[k]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
 }
 
 /* The contents of a JSON string (between the quotes) as UTF-8. An escape
@@ -247,7 +227,7 @@ static void json_unescape(dbx__buf *out, const char *s, size_t len)
             i += 2;
             continue;
         }
-        long cp = e == 'u' && i + 6 <= len ? hex4(s + i + 2) : -1;
+        long cp = e == 'u' && i + 6 <= len ? dbx__hex4(s + i + 2) : -1;
         if (cp < 0) {
             dbx__buf_put(out, s + i, 2); /* not an escape: keep it */
             i += 2;
@@ -255,7 +235,7 @@ static void json_unescape(dbx__buf *out, const char *s, size_t len)
         }
         i += 6;
         if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= len && s[i] == '\\' && s[i + 1] == 'u') {
-            long lo = hex4(s + i + 2);
+            long lo = dbx__hex4(s + i + 2);
             if (lo >= 0xDC00 && lo <= 0xDFFF) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 i += 6;

@@ -100,24 +100,8 @@ static const unsigned char special[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-static int hex4(const unsigned char *s, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned c = s[i], d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
-            return -1;
-        v = (v << 4) | d;
-    }
-    *out = v;
-    return 0;
-}
+/* Four hex digits at s (validated or bounds-checked by the caller). */
+static long hex4(const unsigned char *s) { return dbx__hex4((const char *)s); }
 
 /* Eight bytes at a time: a non-zero result flags (in bit 7 of the byte) the
  * first byte that is '"', '\\', below 0x20 or above 0x7F. Bytes above the
@@ -160,13 +144,12 @@ static const unsigned char *string_rest(ix *x, const unsigned char *p, uint32_t 
             return fail_at(x, p, "premature end of input in an escape"), NULL;
         unsigned e = p[1];
         if (e == 'u') {
-            unsigned cp;
-            if (end - p < 6 || hex4(p + 2, &cp) != 0)
+            long cp;
+            if (end - p < 6 || (cp = hex4(p + 2)) < 0)
                 return fail_at(x, p, "invalid \\u escape"), NULL;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
-                unsigned lo;
-                if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, &lo) != 0 || lo < 0xDC00 ||
-                    lo > 0xDFFF)
+                long lo;
+                if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = hex4(p + 8)) < 0xDC00 || lo > 0xDFFF)
                     return fail_at(x, p, "invalid Unicode: unpaired high surrogate"), NULL;
                 p += 12;
                 continue;
@@ -472,30 +455,6 @@ out:
 
 /* ---- unescaping in place ---------------------------------------------------------- */
 
-static size_t put_utf8(unsigned char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Unescape validated text [s, s+n) in place; returns the new length. */
 static size_t unescape(unsigned char *s, size_t n)
 {
@@ -519,15 +478,14 @@ static size_t unescape(unsigned char *s, size_t n)
         case 'r': *o++ = '\r'; break;
         case 't': *o++ = '\t'; break;
         case 'u': {
-            unsigned cp, lo;
-            hex4(p, &cp);
+            uint32_t cp = (uint32_t)hex4(p); /* validated by the indexer */
             p += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
-                hex4(p + 2, &lo);
+                uint32_t lo = (uint32_t)hex4(p + 2);
                 p += 6;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
-            o += put_utf8(o, cp);
+            o += dbx__utf8_encode(o, cp);
             break;
         }
         default: *o++ = (unsigned char)e; break; /* " \ / */
