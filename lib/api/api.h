@@ -60,8 +60,6 @@ dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, co
  * Both return -1 once the buffer is out of memory (sticky). */
 int dbx__query_add(dbx__buf *q, const char *key, const char *value);
 int dbx__query_add_int(dbx__buf *q, const char *key, long long value);
-/* Append one URL path segment, percent-encoded ('/' included). */
-int dbx__path_add_segment(dbx__buf *b, const char *segment);
 
 /* ---- pager ----------------------------------------------------------------------- */
 

@@ -20,13 +20,6 @@ int dbx__query_add_int(dbx__buf *q, const char *key, long long value)
     return dbx__query_add(q, key, num);
 }
 
-int dbx__path_add_segment(dbx__buf *b, const char *segment)
-{
-    dbx__buf_putc(b, '/');
-    dbx__buf_put_urlenc(b, segment);
-    return b->oom ? -1 : 0;
-}
-
 dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
                          int flags, dbx__jdoc *out)
 {

@@ -107,9 +107,10 @@ static dbx_status fetch(dbx__pager *pg)
      * all of it is in hand, so a failure leaves the pager where it was. */
     char *next_token = NULL;
     json_t *next_body = NULL;
+    size_t n_items = pg->style == DBX__PAGE_OFFSET ? dbx__jv_count(items) : 0;
     int last;
     if (pg->style == DBX__PAGE_OFFSET) {
-        last = !dbx__jv_get_bool(root, "has_more", 0) || dbx__jv_count(items) == 0;
+        last = !dbx__jv_get_bool(root, "has_more", 0) || n_items == 0;
     } else {
         const char *tok = dbx__jv_get_str(root, "next_page_token", NULL);
         dbx__jv np = dbx__jv_get(root, "next_page");
@@ -131,7 +132,7 @@ static dbx_status fetch(dbx__pager *pg)
     }
     /* commit: the page is good, advance the cursor */
     if (pg->style == DBX__PAGE_OFFSET)
-        pg->offset += (long)dbx__jv_count(items);
+        pg->offset += (long)n_items;
     dbx__jdoc_dispose(&pg->page);
     pg->page = page;
     /* the walk refers to the document by address: start it on pg->page */

@@ -123,9 +123,6 @@ static char *resolve_location(const char *current, const char *loc)
     return dbx__sprintf("%.*s%s", (int)(o.path - current), current, loc);
 }
 
-/* A request target libdbx will put on the wire as given: no byte that a
- * URL must percent-encode (API files encode what they insert). Returns the
- * offset of the first bad byte, or -1 when fine. */
 /* Bytes a URL must carry percent-encoded: controls and NUL, space, DEL,
  * non-ASCII, and " # < > \\ ^ ` { | } */
 static const unsigned char bad_url[256] = {
@@ -139,6 +136,9 @@ static const unsigned char bad_url[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
+/* A request target libdbx will put on the wire as given: no byte that a
+ * URL must percent-encode (API files encode what they insert). Returns the
+ * offset of the first bad byte, or -1 when fine. */
 static long bad_url_byte(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;

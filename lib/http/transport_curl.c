@@ -20,7 +20,6 @@
 #define DEFAULT_MAX_IDLE 32
 
 typedef struct xfer {
-    CURL *h;
     const dbx__http_req *req;
     dbx__http_resp *resp;
     long status;          /* of the response being received (0: not known yet) */
@@ -400,7 +399,6 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
 
     xfer *xp = &hx->x;
     memset(xp, 0, sizeof *xp);
-    xp->h = h;
     xp->req = req;
     xp->resp = resp;
     xp->content_length = -1;

@@ -69,11 +69,6 @@ int dbx__json_set_int(json_t *obj, const char *key, int64_t value)
     return json_object_set_new(obj, key, v);
 }
 
-int dbx__json_set_bool(json_t *obj, const char *key, int value)
-{
-    return json_object_set_new(obj, key, json_boolean(value));
-}
-
 /* ---- serialiser -------------------------------------------------------------------- */
 
 void dbx__json_put_string(dbx__buf *b, const char *s, size_t n)

@@ -35,6 +35,5 @@ int dbx__utf8_len(const unsigned char *s, const unsigned char *end);
  * check caller strings with DBX__REQUIRE_STR / DBX__CHECK_STR first). */
 int dbx__json_set_str(json_t *obj, const char *key, const char *value);
 int dbx__json_set_int(json_t *obj, const char *key, int64_t value);
-int dbx__json_set_bool(json_t *obj, const char *key, int value);
 
 #endif
