@@ -111,6 +111,8 @@ dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, s
 
 /* Retry-After: delta-seconds or an HTTP date. -1 when absent or unparsable. */
 long dbx__parse_retry_after(const char *value, int64_t wall_now_ms);
+/* An attempt cut short by an inherited deadline still gets this long. */
+#define DBX__MIN_ATTEMPT_MS 1000
 /* No retry ever waits less than this, whatever the server says. */
 #define DBX__RETRY_FLOOR_MS 100
 /* Backoff before retry number `retry` (1 = first retry): exponential from

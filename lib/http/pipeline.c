@@ -504,10 +504,12 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
         long attempt_timeout = timeout;
         if (call->deadline_ms > 0) {
             /* a nested call (a token fetch) ends by its caller's deadline,
-             * the attempt in flight included */
+             * the attempt in flight included; an attempt made is given
+             * enough time to be worth making, so the call ends at most
+             * DBX__MIN_ATTEMPT_MS past the deadline */
             int64_t left = deadline - dbx__now_ms();
             if (left < attempt_timeout)
-                attempt_timeout = left > 1 ? (long)left : 1;
+                attempt_timeout = left > DBX__MIN_ATTEMPT_MS ? (long)left : DBX__MIN_ATTEMPT_MS;
         }
         dbx__http_req req = {method, urlb.ptr, headers, nh,
                              with_body ? call->body : NULL, with_body ? call->body_len : 0,
