@@ -82,6 +82,43 @@ typedef struct dbx_wait_options {
 #define DBX_WAIT_OPTIONS_VERSION 1
 #define DBX_WAIT_OPTIONS_INIT {DBX_WAIT_OPTIONS_VERSION, 0, 0, 0, NULL, NULL}
 
+/**
+ * Bytes to upload, read through callbacks (dbx_files_upload, dbx_dbfs_upload,
+ * ...). For a local file or memory, the areas offer _file / plain variants
+ * that build one of these internally.
+ *
+ * read:   copy up to `cap` bytes into `buf` and set *n; *n = 0 only at the
+ *         end of the data. Return 0, or non-zero to abort the upload (the
+ *         call then fails with DBX_ECANCELLED). Called on the calling thread.
+ * rewind: go back to the first byte, so that a body can be sent again after
+ *         a failure. NULL means the source cannot be re-read: then a body
+ *         that has been partly read is never retried (libdbx fails instead
+ *         of sending a short or empty file). Return 0 on success.
+ * size:   the total number of bytes when known, else -1. A known size lets
+ *         libdbx choose the upload protocol up front; the source must then
+ *         deliver exactly that many bytes (more or fewer: DBX_EINVAL).
+ *
+ * Initialise with DBX_SOURCE_INIT; fields are only ever appended.
+ */
+typedef struct dbx_source {
+    unsigned int version; /**< DBX_SOURCE_VERSION */
+    int (*read)(void *payload, char *buf, size_t cap, size_t *n);
+    int (*rewind)(void *payload);
+    void *payload;
+    int64_t size;         /**< -1: unknown */
+} dbx_source;
+
+#define DBX_SOURCE_VERSION 1
+#define DBX_SOURCE_INIT {DBX_SOURCE_VERSION, NULL, NULL, NULL, -1}
+
+/**
+ * Receives downloaded bytes in order, on the calling thread (dbx_files_download,
+ * dbx_dbfs_download, ...). Return 0 to go on, non-zero to stop: the call then
+ * fails with DBX_ECANCELLED. A download that resumes after a dropped
+ * connection continues where the sink left off; no byte is delivered twice.
+ */
+typedef int (*dbx_sink_fn)(void *payload, const char *data, size_t len);
+
 DBX_END_DECL
 
 #endif /* DBX_COMMON_H */

@@ -56,6 +56,12 @@
 dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
                          int flags, dbx__jdoc *out);
 
+/* The same with the body as JSON text the caller built (body_len bytes;
+ * NULL: no body). For large bodies written directly, such as base64 file
+ * contents, which need no JSON escaping: {"data":"<base64>"}. */
+dbx_status dbx__api_call_text(dbx_client *c, const char *method, const char *path, const char *body,
+                              size_t body_len, int flags, dbx__jdoc *out);
+
 /* Append "?k=v" (or "&k=v" once the buffer holds a '?'), URL-encoded.
  * Both return -1 once the buffer is out of memory (sticky). */
 int dbx__query_add(dbx__buf *q, const char *key, const char *value);

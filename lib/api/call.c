@@ -20,25 +20,21 @@ int dbx__query_add_int(dbx__buf *q, const char *key, long long value)
     return dbx__query_add(q, key, num);
 }
 
-dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
-                         int flags, dbx__jdoc *out)
+dbx_status dbx__api_call_text(dbx_client *c, const char *method, const char *path, const char *body,
+                              size_t body_len, int flags, dbx__jdoc *out)
 {
     if (out)
         memset(out, 0, sizeof *out);
-    char *text = NULL;
-    if (body && !(text = dbx__json_dump(body)))
-        return dbx__fail(c, DBX_ENOMEM, "out of memory while writing the request body");
     dbx__call call = {0};
     call.method = method;
     call.path = path;
-    call.body = text;
-    call.body_len = text ? strlen(text) : 0;
+    call.body = body;
+    call.body_len = body ? body_len : 0;
     call.idempotent = (flags & DBX__CALL_IDEMPOTENT) ? 1 : 0;
     call.accept_gzip = (flags & DBX__CALL_LARGE) != 0;
     dbx__http_resp resp;
     dbx__resp_init(&resp);
     dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);
-    dbx__free(text);
     if (st == DBX_OK)
         dbx__error_note_answer(method, path, resp.status, dbx__resp_header(&resp, "x-request-id"));
     if (st == DBX_OK && out) {
@@ -49,6 +45,20 @@ dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, co
         }
     }
     dbx__resp_dispose(&resp);
+    return st;
+}
+
+dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
+                         int flags, dbx__jdoc *out)
+{
+    char *text = NULL;
+    if (body && !(text = dbx__json_dump(body))) {
+        if (out)
+            memset(out, 0, sizeof *out);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory while writing the request body");
+    }
+    dbx_status st = dbx__api_call_text(c, method, path, text, text ? strlen(text) : 0, flags, out);
+    dbx__free(text);
     return st;
 }
 

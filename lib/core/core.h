@@ -80,6 +80,69 @@ void dbx__buf_dispose(dbx__buf *b);
  * buffer); NULL when an allocation failed. The buffer is left empty. */
 char *dbx__buf_detach(dbx__buf *b);
 
+/* ---- base64 (RFC 4648 standard alphabet, padded) ------------------------ */
+size_t dbx__b64_encoded_len(size_t n);
+/* Encode n bytes into out (room for dbx__b64_encoded_len(n)); returns that length. No NUL. */
+size_t dbx__b64_encode_to(char *out, const void *data, size_t n);
+/* Append the encoding (NUL-terminated). -1 on OOM (sticky). */
+int dbx__b64_encode(dbx__buf *out, const void *data, size_t n);
+/* Append the decoded bytes of text[0..n). Strict: the standard alphabet,
+ * '=' padding optional but only where it belongs, no non-zero dropped bits;
+ * CR and LF are skipped. 0 on success, -1 on OOM, -2 on invalid input
+ * (*bad_pos, when given, is the offending offset). On -2, out->len is
+ * unchanged. */
+int dbx__b64_decode(dbx__buf *out, const char *text, size_t n, size_t *bad_pos);
+
+/* ---- byte sources and sinks (lib/core/stream.c) -------------------------- */
+/* A local file as a dbx_source (rewindable, size known). `what` names the
+ * calling function in messages. */
+typedef struct dbx__file_source {
+    dbx_source src;
+    int fd;
+    int err; /* errno of a failed read */
+} dbx__file_source;
+dbx_status dbx__file_source_open(dbx__file_source *fs, const void *owner, const char *what,
+                                 const char *path);
+void dbx__file_source_close(dbx__file_source *fs);
+
+/* Memory as a dbx_source (borrowed bytes; rewindable, size known). */
+typedef struct dbx__mem_source {
+    dbx_source src;
+    const char *data;
+    size_t len, pos;
+} dbx__mem_source;
+void dbx__mem_source_init(dbx__mem_source *m, const void *data, size_t len);
+
+/* DBX_EINVAL naming the problem when a caller's source is unusable. */
+dbx_status dbx__source_check(const void *owner, const char *what, const dbx_source *src);
+/* Read until `cap` bytes or the end (*eof = 1). A callback's refusal is
+ * DBX_ECANCELLED, a callback claiming more than it was given DBX_EINVAL. */
+dbx_status dbx__source_fill(const void *owner, const char *what, const dbx_source *src, char *buf,
+                            size_t cap, size_t *n, int *eof);
+
+/* A download into a local file: written to "<path>.dbx-partial-XXXXXX"
+ * beside it, renamed over `path` by commit, removed by abort; so a failed
+ * download never leaves a truncated file under the real name. write is a
+ * dbx_sink_fn (payload: the sink). Fails with DBX_EEXISTS when `path`
+ * exists and !overwrite. */
+typedef struct dbx__file_sink {
+    char *path, *tmp;
+    int fd;
+    int err;
+    uint64_t written;
+} dbx__file_sink;
+dbx_status dbx__file_sink_open(dbx__file_sink *fs, const void *owner, const char *what, const char *path,
+                               int overwrite);
+int dbx__file_sink_write(void *payload, const char *data, size_t len);
+dbx_status dbx__file_sink_commit(dbx__file_sink *fs, const void *owner, const char *what);
+void dbx__file_sink_abort(dbx__file_sink *fs); /* idempotent */
+
+/* 1 when a name the server sent (one path component, len bytes) may be
+ * used as a local file name: not empty, ".", ".." or longer than 255
+ * bytes, and free of '/', '\', NUL and control characters. Use it before
+ * joining a listed name to a local directory (path traversal). */
+int dbx__local_name_safe(const char *name, size_t len);
+
 /* ---- strings ------------------------------------------------------------ */
 int dbx__strcasecmp(const char *a, const char *b);
 int dbx__strncasecmp(const char *a, const char *b, size_t n);
