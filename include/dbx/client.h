@@ -209,6 +209,27 @@ DBX_API dbx_status dbx_client_options_set(dbx_client_options *opts, const char *
 /** Free the strings dbx_client_options_set() copied. The struct itself is yours. */
 DBX_API void dbx_client_options_dispose(dbx_client_options *opts);
 
+/**
+ * A heap-allocated options struct of this library's latest version,
+ * initialised to defaults: for bindings, which then never need to know the
+ * struct's size or layout (set fields with dbx_client_options_set() and
+ * dbx_client_options_set_log()).
+ * Ownership: *out is caller-owned, freed with dbx_client_options_free()
+ * (which also releases the strings set by name). Errors: DBX_EINVAL, DBX_ENOMEM.
+ */
+DBX_API dbx_status dbx_client_options_new(dbx_client_options **out);
+
+/** Dispose and free an options struct from dbx_client_options_new(). NULL is a no-op. */
+DBX_API void dbx_client_options_free(dbx_client_options *opts);
+
+/**
+ * Set the log callback and its payload (the one option that is not text).
+ * `fn` NULL removes it. The callback must stay callable for the lifetime of
+ * every client made from these options; see dbx_log_fn for the threads it
+ * is called on. Errors: DBX_EINVAL for NULL or uninitialised opts.
+ */
+DBX_API dbx_status dbx_client_options_set_log(dbx_client_options *opts, dbx_log_fn fn, void *payload);
+
 /* ------------------------------------------------------------------ */
 /* Client                                                               */
 

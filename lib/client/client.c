@@ -270,6 +270,35 @@ DBX_API void dbx_client_options_dispose(dbx_client_options *o)
     o->_owned = NULL;
 }
 
+DBX_API dbx_status dbx_client_options_new(dbx_client_options **out)
+{
+    dbx__error_clear(NULL);
+    if (!out)
+        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
+    *out = dbx__malloc(sizeof **out);
+    if (!*out)
+        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
+    return dbx_client_options_init(*out, DBX_CLIENT_OPTIONS_VERSION);
+}
+
+DBX_API void dbx_client_options_free(dbx_client_options *opts)
+{
+    if (!opts)
+        return;
+    dbx_client_options_dispose(opts);
+    dbx__free(opts);
+}
+
+DBX_API dbx_status dbx_client_options_set_log(dbx_client_options *opts, dbx_log_fn fn, void *payload)
+{
+    dbx__error_clear(NULL);
+    if (!opts || opts->version == 0 || opts->version > DBX_CLIENT_OPTIONS_VERSION)
+        return dbx__fail(NULL, DBX_EINVAL, "opts is NULL or not initialised (use dbx_client_options_init)");
+    opts->log_fn = fn;
+    opts->log_payload = fn ? payload : NULL;
+    return DBX_OK;
+}
+
 /* ---- client ------------------------------------------------------------------ */
 
 dbx_client *dbx__client_ref(dbx_client *c)

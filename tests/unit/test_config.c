@@ -744,6 +744,45 @@ static void client_new_arguments(void **state)
 
 /* ---- option setters ---------------------------------------------------------------------------- */
 
+static int g_log_calls;
+static void count_log_calls(dbx_log_level level, dbx_log_category cat, const char *msg, void *payload)
+{
+    (void)level, (void)cat, (void)msg;
+    (*(int *)payload)++;
+}
+
+/* Options for bindings: on the heap, set by name and by the log setter. */
+static void options_heap(void **state)
+{
+    (void)state;
+    assert_int_equal(dbx_client_options_new(NULL), DBX_EINVAL);
+    dbx_client_options *o = NULL;
+    assert_int_equal(dbx_client_options_new(&o), DBX_OK);
+    assert_non_null(o);
+    assert_int_equal(o->version, DBX_CLIENT_OPTIONS_VERSION);
+    assert_null(o->host);
+    assert_int_equal(dbx_client_options_set(o, "host", "http://127.0.0.1:9"), DBX_OK);
+    assert_int_equal(dbx_client_options_set(o, "token", "dapi-x"), DBX_OK);
+    assert_int_equal(dbx_client_options_set(o, "no_env", "1"), DBX_OK);
+    assert_int_equal(dbx_client_options_set(o, "no_config_file", "1"), DBX_OK);
+    assert_int_equal(dbx_client_options_set(o, "log_level", "debug"), DBX_OK);
+    assert_int_equal(dbx_client_options_set_log(NULL, count_log_calls, &g_log_calls), DBX_EINVAL);
+    assert_int_equal(dbx_client_options_set_log(o, count_log_calls, &g_log_calls), DBX_OK);
+    assert_ptr_equal(o->log_fn, count_log_calls);
+    assert_ptr_equal(o->log_payload, &g_log_calls);
+    dbx_client *c = NULL;
+    assert_int_equal(dbx_client_new(&c, o), DBX_OK);
+    dbx_client_options_free(o); /* the client copied what it needs */
+    assert_string_equal(dbx_client_host(c), "http://127.0.0.1:9");
+    dbx_client_free(c);
+    assert_int_equal(dbx_client_options_set_log(o = NULL, NULL, NULL), DBX_EINVAL);
+    dbx_client_options_new(&o);
+    assert_int_equal(dbx_client_options_set_log(o, NULL, &g_log_calls), DBX_OK);
+    assert_null(o->log_payload); /* no payload without a callback */
+    dbx_client_options_free(o);
+    dbx_client_options_free(NULL);
+}
+
 static void options_init(void **state)
 {
     (void)state;
@@ -1108,6 +1147,7 @@ int main(void)
         T(skip_verify_attribute),
         T(client_new_arguments),
         T(options_init),
+        T(options_heap),
         T(options_set_strings),
         T(options_set_numbers_and_flags),
         T(options_set_errors),
