@@ -1,0 +1,297 @@
+"""The Clusters API: ``client.clusters``."""
+
+import ctypes
+import dataclasses
+import json
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from . import _base, _native, errors
+
+c_void_p = ctypes.c_void_p
+c_int = ctypes.c_int
+
+STATES = ("UNKNOWN", "PENDING", "RUNNING", "RESTARTING", "RESIZING", "TERMINATING", "TERMINATED",
+          "ERROR")
+SOURCES = {"UI": 1, "API": 2, "JOB": 3, "MODELS": 4, "PIPELINE": 5, "PIPELINE_MAINTENANCE": 6,
+           "SQL": 7}
+SORT_FIELDS = {"CLUSTER_NAME": 1, "DEFAULT": 2}
+SORT_DIRECTIONS = {"ASC": 1, "DESC": 2}
+
+
+class _ListOptions(ctypes.Structure):
+    """``dbx_clusters_list_options`` version 2 (append-only; read by its version)."""
+    _fields_ = [
+        ("version", ctypes.c_uint), ("page_size", c_int), ("max_items", ctypes.c_long),
+        ("states", ctypes.POINTER(c_int)), ("n_states", ctypes.c_size_t),
+        ("policy_id", ctypes.c_char_p),
+        ("sources", ctypes.POINTER(c_int)), ("n_sources", ctypes.c_size_t),
+        ("is_pinned", c_int), ("sort_field", c_int), ("sort_direction", c_int),
+    ]
+
+
+class _EventsOptions(ctypes.Structure):
+    """``dbx_cluster_events_options`` version 2."""
+    _fields_ = [
+        ("version", ctypes.c_uint), ("start_time", ctypes.c_int64), ("end_time", ctypes.c_int64),
+        ("ascending", c_int), ("event_types", ctypes.POINTER(ctypes.c_char_p)),
+        ("page_size", c_int), ("max_items", ctypes.c_long), ("order", c_int),
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Cluster:
+    """ClusterDetails. ``raw`` holds the whole answer for fields without an attribute."""
+    cluster_id: str
+    cluster_name: str
+    state: str
+    state_message: str
+    spark_version: str
+    node_type_id: str
+    driver_node_type_id: str
+    num_workers: Optional[int]
+    autoscale: Optional[Tuple[int, int]]
+    autotermination_minutes: int
+    creator_user_name: str
+    cluster_source: str
+    start_time: int
+    terminated_time: int
+    termination_reason: Optional[Dict[str, Any]]
+    spark_conf: Dict[str, str]
+    custom_tags: Dict[str, str]
+    raw: Dict[str, Any] = dataclasses.field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, d):
+        auto = d.get("autoscale")
+        autoscale = (int(auto.get("min_workers", 0)), int(auto.get("max_workers", 0))) if auto else None
+        return cls(
+            cluster_id=d.get("cluster_id", ""), cluster_name=d.get("cluster_name", ""),
+            state=d.get("state", "UNKNOWN"), state_message=d.get("state_message", ""),
+            spark_version=d.get("spark_version", ""), node_type_id=d.get("node_type_id", ""),
+            driver_node_type_id=d.get("driver_node_type_id", ""),
+            num_workers=None if autoscale else int(d.get("num_workers", 0)),
+            autoscale=autoscale,
+            autotermination_minutes=int(d.get("autotermination_minutes", 0)),
+            creator_user_name=d.get("creator_user_name", ""),
+            cluster_source=d.get("cluster_source", ""),
+            start_time=int(d.get("start_time", 0)), terminated_time=int(d.get("terminated_time", 0)),
+            termination_reason=d.get("termination_reason"),
+            spark_conf=dict(d.get("spark_conf") or {}), custom_tags=dict(d.get("custom_tags") or {}),
+            raw=d)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterEvent:
+    cluster_id: str
+    timestamp: int
+    type: str
+    details: Dict[str, Any]
+    raw: Dict[str, Any] = dataclasses.field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(cluster_id=d.get("cluster_id", ""), timestamp=int(d.get("timestamp", 0)),
+                   type=d.get("type", ""), details=d.get("details") or {}, raw=d)
+
+
+def _int_array(values, table, what):
+    if not values:
+        return None, 0
+    if isinstance(values, str):
+        values = [values]
+    codes = []
+    for v in values:
+        key = v.upper() if isinstance(v, str) else v
+        if key not in table:
+            raise errors.InvalidArgument("unknown %s %r (one of %s)" % (what, v, ", ".join(table)),
+                                         status=-2, status_name="DBX_EINVAL")
+        codes.append(table[key])
+    return (c_int * len(codes))(*codes), len(codes)
+
+
+class ClustersAPI(_base.Area):
+    """Create, change, list and wait for clusters (``/api/2.1/clusters/*``)."""
+
+    # ---- specs ------------------------------------------------------------------------------
+    def _spec(self, spec, fields):
+        """A C cluster spec from a dict / JSON text and keyword fields (validated by libdbx)."""
+        if spec is None:
+            spec = {}
+        if isinstance(spec, (str, bytes)):
+            spec = json.loads(spec)
+        if not isinstance(spec, dict):
+            raise TypeError("spec must be a dict or JSON text")
+        merged = dict(spec)
+        merged.update({k: v for k, v in fields.items() if v is not None})
+        out = c_void_p()
+        st = self._lib.dbx_cluster_spec_from_json(ctypes.byref(out), json.dumps(merged).encode())
+        errors.check(self._lib, None, st)
+        return out
+
+    def _with_spec(self, spec, fields, call):
+        s = self._spec(spec, fields)
+        try:
+            return call(s)
+        finally:
+            self._lib.dbx_cluster_spec_free(s)
+
+    # ---- operations -------------------------------------------------------------------------
+    def create(self, spec=None, **fields) -> str:
+        """Create a cluster; returns its id at once (state PENDING). ``spec`` is a ClusterSpec
+        dict or JSON; keywords add or override fields (``spark_version`` is required)."""
+        def call(s):
+            out = c_void_p()
+            self._check(self._lib.dbx_clusters_create(ctypes.byref(out), self._ptr(), s))
+            return _native.take_string(self._lib, out.value)
+        return self._with_spec(spec, fields, call)
+
+    def edit(self, cluster_id, spec=None, **fields) -> None:
+        """Replace a cluster's configuration (a RUNNING cluster restarts)."""
+        self._with_spec(spec, fields, lambda s: self._check(
+            self._lib.dbx_clusters_edit(self._ptr(), _native.arg(cluster_id, "cluster_id"), s)))
+
+    def update(self, cluster_id, update_mask, spec=None, **fields) -> None:
+        """Change the fields named by ``update_mask`` ("num_workers,custom_tags" or "*")."""
+        if isinstance(update_mask, (list, tuple)):
+            update_mask = ",".join(update_mask)
+        self._with_spec(spec, fields, lambda s: self._check(self._lib.dbx_clusters_update(
+            self._ptr(), _native.arg(cluster_id, "cluster_id"), _native.arg(update_mask, "update_mask"), s)))
+
+    def get(self, cluster_id) -> Cluster:
+        out = c_void_p()
+        self._check(self._lib.dbx_clusters_get(ctypes.byref(out), self._ptr(),
+                                               _native.arg(cluster_id, "cluster_id")))
+        return Cluster.from_dict(self._take_json(out, self._lib.dbx_cluster_json, self._lib.dbx_cluster_free))
+
+    def start(self, cluster_id) -> None:
+        self._check(self._lib.dbx_clusters_start(self._ptr(), _native.arg(cluster_id, "cluster_id")))
+
+    def restart(self, cluster_id, restart_user=None) -> None:
+        self._check(self._lib.dbx_clusters_restart(self._ptr(), _native.arg(cluster_id, "cluster_id"),
+                                                   _native.arg(restart_user, "restart_user")))
+
+    def resize(self, cluster_id, num_workers=None, *, autoscale=None) -> None:
+        """Resize to ``num_workers``, or to ``autoscale=(min_workers, max_workers)``."""
+        cid = _native.arg(cluster_id, "cluster_id")
+        if (num_workers is None) == (autoscale is None):
+            raise errors.InvalidArgument("give exactly one of num_workers and autoscale",
+                                         status=-2, status_name="DBX_EINVAL")
+        if autoscale is not None:
+            lo, hi = autoscale
+            self._check(self._lib.dbx_clusters_resize_autoscale(self._ptr(), cid, int(lo), int(hi)))
+        else:
+            self._check(self._lib.dbx_clusters_resize(self._ptr(), cid, int(num_workers)))
+
+    def delete(self, cluster_id) -> None:
+        """Terminate a cluster (it can be started again)."""
+        self._check(self._lib.dbx_clusters_delete(self._ptr(), _native.arg(cluster_id, "cluster_id")))
+
+    terminate = delete
+
+    def permanent_delete(self, cluster_id) -> None:
+        self._check(self._lib.dbx_clusters_permanent_delete(self._ptr(), _native.arg(cluster_id, "cluster_id")))
+
+    def pin(self, cluster_id) -> None:
+        self._check(self._lib.dbx_clusters_pin(self._ptr(), _native.arg(cluster_id, "cluster_id")))
+
+    def unpin(self, cluster_id) -> None:
+        self._check(self._lib.dbx_clusters_unpin(self._ptr(), _native.arg(cluster_id, "cluster_id")))
+
+    # ---- listing ----------------------------------------------------------------------------
+    def list(self, *, states=None, sources=None, policy_id=None, is_pinned=None, sort_by=None,
+             sort_direction=None, page_size=None, max_items=None) -> Iterator[Cluster]:
+        """Clusters, lazily, a page at a time (``filter_by`` / ``sort_by`` as keywords)."""
+        o = _ListOptions()
+        o.version = 2
+        o.page_size = int(page_size or 0)
+        o.max_items = int(max_items or 0)
+        st_arr, o.n_states = _int_array(states, {s: i for i, s in enumerate(STATES) if i}, "state")
+        src_arr, o.n_sources = _int_array(sources, SOURCES, "cluster source")
+        if st_arr is not None:
+            o.states = st_arr
+        if src_arr is not None:
+            o.sources = src_arr
+        o.policy_id = _native.arg(policy_id, "policy_id")
+        o.is_pinned = 0 if is_pinned is None else (1 if is_pinned else 2)
+        if sort_by is not None:
+            o.sort_field = _int_array([sort_by], SORT_FIELDS, "sort field")[0][0]
+        if sort_direction is not None:
+            o.sort_direction = _int_array([sort_direction], SORT_DIRECTIONS, "sort direction")[0][0]
+        lib = self._lib
+        it = _base.CIterator(self._client, lib.dbx_clusters_iter_next, lib.dbx_clusters_iter_free,
+                             lambda p: Cluster.from_dict(json.loads(_native.text(lib.dbx_cluster_json(p)))))
+        return it._start(lib.dbx_clusters_list(ctypes.byref(it._it), self._ptr(), ctypes.byref(o)))
+
+    def events(self, cluster_id, *, start_time=None, end_time=None, order=None, event_types=None,
+               page_size=None, max_items=None) -> Iterator[ClusterEvent]:
+        """A cluster's events (newest first unless ``order="ASC"``)."""
+        o = _EventsOptions()
+        o.version = 2
+        o.start_time = int(start_time or 0)
+        o.end_time = int(end_time or 0)
+        o.page_size = int(page_size or 0)
+        o.max_items = int(max_items or 0)
+        if order is not None:
+            o.order = _int_array([order], SORT_DIRECTIONS, "order")[0][0]
+        keep = None
+        if event_types:
+            if isinstance(event_types, str):
+                event_types = [event_types]
+            keep = (ctypes.c_char_p * (len(event_types) + 1))(
+                *[_native.arg(t, "event_types") for t in event_types], None)
+            o.event_types = keep
+        lib = self._lib
+        it = _base.CIterator(self._client, lib.dbx_cluster_events_iter_next, lib.dbx_cluster_events_iter_free,
+                             lambda p: ClusterEvent.from_dict(json.loads(_native.text(lib.dbx_cluster_event_json(p)))))
+        it._keep = keep
+        return it._start(lib.dbx_clusters_events(ctypes.byref(it._it), self._ptr(),
+                                                 _native.arg(cluster_id, "cluster_id"), ctypes.byref(o)))
+
+    def spark_versions(self) -> List[Tuple[str, str]]:
+        """``[(key, name), ...]``."""
+        lib = self._lib
+        out = c_void_p()
+        self._check(lib.dbx_clusters_spark_versions(ctypes.byref(out), self._ptr()))
+        try:
+            return [(_native.text(lib.dbx_spark_versions_key(out, i)), _native.text(lib.dbx_spark_versions_name(out, i)))
+                    for i in range(lib.dbx_spark_versions_count(out))]
+        finally:
+            lib.dbx_spark_versions_free(out)
+
+    def list_node_types(self) -> List[Dict[str, Any]]:
+        lib = self._lib
+        out = c_void_p()
+        self._check(lib.dbx_clusters_list_node_types(ctypes.byref(out), self._ptr()))
+        try:
+            return [json.loads(_native.text(lib.dbx_node_types_json(out, i)))
+                    for i in range(lib.dbx_node_types_count(out))]
+        finally:
+            lib.dbx_node_types_free(out)
+
+    # ---- waiting ----------------------------------------------------------------------------
+    def _wait(self, fn, cluster_id, timeout, progress, poll_interval, poll_max):
+        w = _base.Waiter(self._lib, timeout, progress, poll_interval, poll_max)
+        out = c_void_p()
+        st = fn(ctypes.byref(out), self._ptr(), _native.arg(cluster_id, "cluster_id"), ctypes.byref(w.opts))
+        last = None
+        if out:
+            last = Cluster.from_dict(self._take_json(out, self._lib.dbx_cluster_json, self._lib.dbx_cluster_free))
+        w.raise_pending()  # KeyboardInterrupt (Ctrl-C) or the callback's own exception
+        if st < 0:
+            exc = errors.from_last(self._lib, self._client._ptr, st)
+            exc.last = last
+            raise exc
+        return last
+
+    def wait_running(self, cluster_id, *, timeout=None, progress=None, poll_interval=None,
+                     poll_max=None) -> Cluster:
+        """Poll until RUNNING. ``timeout`` in seconds (default 20 min); ``progress(cluster_id,
+        state)`` is called after every poll. A terminal failure raises
+        :class:`~libdbx.errors.OperationFailed` with ``.last`` the last snapshot."""
+        return self._wait(self._lib.dbx_clusters_wait_running, cluster_id, timeout, progress,
+                          poll_interval, poll_max)
+
+    def wait_terminated(self, cluster_id, *, timeout=None, progress=None, poll_interval=None,
+                        poll_max=None) -> Cluster:
+        return self._wait(self._lib.dbx_clusters_wait_terminated, cluster_id, timeout, progress,
+                          poll_interval, poll_max)
