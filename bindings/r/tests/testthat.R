@@ -1,0 +1,3 @@
+library(testthat)
+library(libdbx)
+test_check("libdbx")
