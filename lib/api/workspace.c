@@ -362,12 +362,12 @@ dbx_status dbx__workspace_listing(const void *owner, const char *dir, dbx__jv ro
             bad = "is the listed directory itself";
             break;
         }
-        const char *name = p + prefix;
-        size_t k = strlen(p) >= prefix ? strlen(name) : 0;
         if (strlen(p) < prefix || strncmp(p, dir, dlen) != 0 || (dlen > 1 && p[dlen] != '/')) {
             bad = "is not under the listed directory";
             break;
         }
+        const char *name = p + prefix;
+        size_t k = strlen(name);
         if (k == 0 || strchr(name, '/') || (k == 1 && name[0] == '.') || (k == 2 && name[0] == '.' && name[1] == '.')) {
             bad = "does not name one entry of the listed directory";
             break;
