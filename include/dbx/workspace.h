@@ -319,6 +319,40 @@ typedef struct dbx_workspace_export_dir_options {
 DBX_API dbx_status dbx_workspace_export_dir(dbx_client *c, const char *remote_dir, const char *local_dir,
                                             const dbx_workspace_export_dir_options *opts);
 
+typedef struct dbx_workspace_import_dir_options {
+    unsigned int version; /**< DBX_WORKSPACE_IMPORT_DIR_OPTIONS_VERSION */
+    int overwrite;        /**< replace existing notebooks and files */
+    /** Descend at most this many local directory levels (0 = 1000). */
+    int max_depth;
+} dbx_workspace_import_dir_options;
+
+#define DBX_WORKSPACE_IMPORT_DIR_OPTIONS_VERSION 1
+#define DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT {DBX_WORKSPACE_IMPORT_DIR_OPTIONS_VERSION, 0, 0}
+
+/**
+ * Import a local directory tree into the workspace under `remote_dir`
+ * (created with its parents), the reverse of dbx_workspace_export_dir and
+ * how migrated pipelines are uploaded. Entries are visited in name order
+ * (byte order), without recursion in C:
+ *  - a directory becomes a workspace directory;
+ *  - a ".py", ".scala", ".sql" or ".r" file whose first line is the
+ *    Databricks source header ("# Databricks notebook source", "//" for
+ *    Scala, "--" for SQL) becomes a notebook of that language named
+ *    without the extension (SOURCE);
+ *  - a ".ipynb" file becomes a notebook named without the extension (JUPYTER);
+ *  - any other regular file is imported byte for byte under its name (RAW).
+ * Skipped, as the Databricks CLI does with names it cannot upload: names
+ * that are not safe file names or not valid UTF-8, symbolic links and
+ * special files. *n_imported (may be NULL) counts notebooks and files imported.
+ * Errors: as dbx_workspace_import_file for each file (a file over 10 MiB is
+ * DBX_EINVAL naming it), DBX_ENOTFOUND for a missing local_dir, DBX_EEXISTS
+ * for an existing object without overwrite. Not atomic: what was imported
+ * before a failure stays.
+ */
+DBX_API dbx_status dbx_workspace_import_dir(long *n_imported, dbx_client *c, const char *local_dir,
+                                            const char *remote_dir,
+                                            const dbx_workspace_import_dir_options *opts);
+
 DBX_END_DECL
 
 #endif /* DBX_WORKSPACE_H */

@@ -1,6 +1,8 @@
 /* libdbx: Workspace API (/api/2.0/workspace/ *). Request building and response mapping,
  * plus the walk and the directory export built on them. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -987,4 +989,240 @@ DBX_API dbx_status dbx_workspace_export_dir(dbx_client *c, const char *remote_di
     dbx__buf_dispose(&local);
     dbx_workspace_walk_free(w);
     return st == DBX_DONE ? DBX_OK : st;
+}
+
+/* ---- import_dir ------------------------------------------------------------------------------- */
+
+static const struct {
+    const char *ext;
+    dbx_workspace_language_t lang;
+    const char *header;
+} nb_exts[] = {
+    {".py", DBX_WORKSPACE_LANGUAGE_PYTHON, "# Databricks notebook source"},
+    {".scala", DBX_WORKSPACE_LANGUAGE_SCALA, "// Databricks notebook source"},
+    {".sql", DBX_WORKSPACE_LANGUAGE_SQL, "-- Databricks notebook source"},
+    {".r", DBX_WORKSPACE_LANGUAGE_R, "# Databricks notebook source"},
+};
+
+/* Does the local file's first line equal `header`? */
+static int first_line_is(const char *file, const char *header)
+{
+    char line[64];
+    size_t want = strlen(header);
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(line, 1, want + 1, f);
+    fclose(f);
+    return n >= want && memcmp(line, header, want) == 0 && (n == want || line[want] == '\n' || line[want] == '\r');
+}
+
+static int ends_with(const char *s, size_t n, const char *ext)
+{
+    size_t k = strlen(ext);
+    return n > k && memcmp(s + n - k, ext, k) == 0;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The sorted entry names of a local directory (without "." and ".."). */
+static dbx_status read_names(dbx_client *c, const char *dir, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        int e = errno;
+        return dbx__fail(c, e == ENOENT ? DBX_ENOTFOUND : DBX_ERROR, "dbx_workspace_import_dir: cannot read local "
+                         "directory '%.200s': %s", dir, strerror(e));
+    }
+    char **arr = NULL;
+    size_t cap = 0, used = 0;
+    struct dirent *de;
+    dbx_status st = DBX_OK;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (used == cap) {
+            char **g = dbx__array_grow(arr, NULL, used, &cap, used + 1, sizeof *g);
+            if (!g) {
+                st = DBX_ENOMEM;
+                break;
+            }
+            arr = g;
+        }
+        if (!(arr[used] = dbx__strdup(de->d_name))) {
+            st = DBX_ENOMEM;
+            break;
+        }
+        used++;
+    }
+    closedir(d);
+    if (st != DBX_OK) {
+        for (size_t i = 0; i < used; i++)
+            dbx__free(arr[i]);
+        dbx__free(arr);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    if (used)
+        qsort(arr, used, sizeof *arr, by_name);
+    *names = arr;
+    *n = used;
+    return DBX_OK;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dbx__free(names[i]);
+    dbx__free(names);
+}
+
+/* Import one regular file; *done set when it was imported. */
+static dbx_status import_one(dbx_client *c, const char *local, const char *name, const char *remote_parent,
+                             int overwrite, dbx__buf *remote, long *done)
+{
+    size_t n = strlen(name);
+    dbx_workspace_import_options io = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+    io.overwrite = overwrite;
+    io.format = DBX_WORKSPACE_FORMAT_RAW;
+    size_t keep = n;
+    for (size_t i = 0; i < N_OF(nb_exts); i++) {
+        if (ends_with(name, n, nb_exts[i].ext) && first_line_is(local, nb_exts[i].header)) {
+            io.format = DBX_WORKSPACE_FORMAT_SOURCE;
+            io.language = nb_exts[i].lang;
+            keep = n - strlen(nb_exts[i].ext);
+            break;
+        }
+    }
+    if (io.format == DBX_WORKSPACE_FORMAT_RAW && ends_with(name, n, ".ipynb")) {
+        io.format = DBX_WORKSPACE_FORMAT_JUPYTER;
+        keep = n - 6;
+    }
+    dbx__buf_clear(remote);
+    dbx__buf_puts(remote, remote_parent);
+    if (strcmp(remote_parent, "/") != 0)
+        dbx__buf_putc(remote, '/');
+    dbx__buf_put(remote, name, keep);
+    if (remote->oom)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    dbx_status st = dbx_workspace_import_file(c, remote->ptr, local, &io);
+    if (st == DBX_OK)
+        ++*done;
+    return st;
+}
+
+typedef struct local_dir_todo {
+    char *local;  /* the local directory */
+    char *remote; /* its workspace path */
+    int depth;
+} local_dir_todo;
+
+DBX_API dbx_status dbx_workspace_import_dir(long *n_imported, dbx_client *c, const char *local_dir,
+                                            const char *remote_dir, const dbx_workspace_import_dir_options *opts)
+{
+    if (n_imported)
+        *n_imported = 0;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, local_dir);
+    CHECK_PATH(c, remote_dir);
+    CHECK_VERSION(c, opts, DBX_WORKSPACE_IMPORT_DIR_OPTIONS_VERSION, "dbx_workspace_import_dir_options");
+    if (opts && opts->max_depth < 0)
+        return dbx__fail(c, DBX_EINVAL, "%s: max_depth must not be negative", __func__);
+    int max_depth = opts && opts->max_depth ? opts->max_depth : DEFAULT_MAX_DEPTH;
+    int overwrite = opts ? opts->overwrite : 0;
+    struct stat sb;
+    if (stat(local_dir, &sb) != 0)
+        return dbx__fail(c, errno == ENOENT ? DBX_ENOTFOUND : DBX_ERROR, "%s: local_dir '%.200s': %s", __func__,
+                         local_dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return dbx__fail(c, DBX_EINVAL, "%s: local_dir '%.200s' is not a directory", __func__, local_dir);
+    dbx_status st = dbx_workspace_mkdirs(c, remote_dir);
+    if (st != DBX_OK)
+        return st;
+    long done = 0;
+    local_dir_todo *stack = NULL;
+    size_t n_stack = 0, cap = 0;
+    dbx__buf local = DBX__BUF_INIT, remote = DBX__BUF_INIT;
+    char **names = NULL;
+    size_t n_names = 0;
+    stack = dbx__array_grow(NULL, NULL, 0, &cap, 1, sizeof *stack);
+    if (!stack || !(stack[0].local = dbx__strdup(local_dir)) || !(stack[0].remote = dbx__strdup(remote_dir))) {
+        if (stack)
+            dbx__free(stack[0].local);
+        dbx__free(stack);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    stack[0].depth = 0;
+    n_stack = 1;
+    while (st == DBX_OK && n_stack) {
+        local_dir_todo top = stack[--n_stack];
+        st = read_names(c, top.local, &names, &n_names);
+        size_t first_push = n_stack;
+        for (size_t i = 0; st == DBX_OK && i < n_names; i++) {
+            const char *name = names[i];
+            if (!dbx__local_name_safe(name, strlen(name)) || !dbx__utf8_valid(name))
+                continue; /* a name the workspace cannot hold */
+            dbx__buf_clear(&local);
+            dbx__buf_printf(&local, "%s/%s", top.local, name);
+            if (local.oom) {
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                break;
+            }
+            if (lstat(local.ptr, &sb) != 0)
+                continue; /* vanished meanwhile */
+            if (S_ISREG(sb.st_mode)) {
+                st = import_one(c, local.ptr, name, top.remote, overwrite, &remote, &done);
+            } else if (S_ISDIR(sb.st_mode) && top.depth < max_depth) {
+                dbx__buf_clear(&remote);
+                dbx__buf_printf(&remote, "%s%s%s", top.remote, strcmp(top.remote, "/") ? "/" : "", name);
+                if (remote.oom) {
+                    st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                    break;
+                }
+                if ((st = dbx_workspace_mkdirs(c, remote.ptr)) != DBX_OK)
+                    break;
+                if (n_stack == cap) {
+                    local_dir_todo *g = dbx__array_grow(stack, NULL, n_stack, &cap, n_stack + 1, sizeof *g);
+                    if (!g) {
+                        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                        break;
+                    }
+                    stack = g;
+                }
+                char *l = dbx__buf_detach(&local), *r = dbx__buf_detach(&remote);
+                if (!l || !r) {
+                    dbx__free(l);
+                    dbx__free(r);
+                    st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                    break;
+                }
+                stack[n_stack].local = l;
+                stack[n_stack].remote = r;
+                stack[n_stack].depth = top.depth + 1;
+                n_stack++;
+            } /* symbolic links, special files, directories past max_depth: skipped */
+        }
+        /* subdirectories were pushed in name order: reverse them so that they pop in it */
+        for (size_t a = first_push, b = n_stack; a + 1 < b; a++, b--) {
+            local_dir_todo t = stack[a];
+            stack[a] = stack[b - 1];
+            stack[b - 1] = t;
+        }
+        free_names(names, n_names);
+        names = NULL;
+        n_names = 0;
+        dbx__free(top.local);
+        dbx__free(top.remote);
+    }
+    for (size_t i = 0; i < n_stack; i++) {
+        dbx__free(stack[i].local);
+        dbx__free(stack[i].remote);
+    }
+    dbx__free(stack);
+    dbx__buf_dispose(&local);
+    dbx__buf_dispose(&remote);
+    if (n_imported)
+        *n_imported = done;
+    return st;
 }

@@ -100,6 +100,8 @@ int dbx_hygiene_init_macros_workspace_c(void)
     dbx_workspace_import_options imp = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
     dbx_workspace_export_options exp = DBX_WORKSPACE_EXPORT_OPTIONS_INIT;
     dbx_workspace_export_dir_options dir = DBX_WORKSPACE_EXPORT_DIR_OPTIONS_INIT;
+    dbx_workspace_import_dir_options idir = DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT;
     static const dbx_workspace_import_options s_imp = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
-    return (int)(list.version + walk.version + imp.version + exp.version + dir.version + s_imp.version);
+    return (int)(list.version + walk.version + imp.version + exp.version + dir.version + idir.version +
+                 s_imp.version);
 }

@@ -89,3 +89,7 @@ static_assert(k_ws_export.version == DBX_WORKSPACE_EXPORT_OPTIONS_VERSION && k_w
               "DBX_WORKSPACE_EXPORT_OPTIONS_INIT");
 static_assert(k_ws_dir.version == DBX_WORKSPACE_EXPORT_DIR_OPTIONS_VERSION && k_ws_dir.max_depth == 0,
               "DBX_WORKSPACE_EXPORT_DIR_OPTIONS_INIT");
+DBX_HYG_CHECK_STRUCT(dbx_workspace_import_dir_options);
+constexpr dbx_workspace_import_dir_options k_ws_idir = DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT;
+static_assert(k_ws_idir.version == DBX_WORKSPACE_IMPORT_DIR_OPTIONS_VERSION && k_ws_idir.overwrite == 0,
+              "DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT");

@@ -879,6 +879,106 @@ static void test_hostile_listing(void **state)
     dbx_workspace_walk_free(w);
 }
 
+
+/* ---- import_dir ----------------------------------------------------------------------------------- */
+
+static void test_import_dir_round_trip(void **state)
+{
+    (void)state;
+    /* a local tree as migrated pipelines ship it */
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+    char p[512];
+    snprintf(p, sizeof p, "%s/src", TMP);
+    assert_int_equal(mkdir(p, 0777), 0);
+    snprintf(p, sizeof p, "%s/src/jobs", TMP);
+    assert_int_equal(mkdir(p, 0777), 0);
+    snprintf(p, sizeof p, "%s/src/jobs/deep", TMP);
+    assert_int_equal(mkdir(p, 0777), 0);
+    snprintf(p, sizeof p, "%s/src/etl.py", TMP);
+    write_local(p, PY_NB, strlen(PY_NB));
+    snprintf(p, sizeof p, "%s/src/helper.py", TMP); /* no header: a plain file */
+    write_local(p, "def f():\n    pass\n", 18);
+    snprintf(p, sizeof p, "%s/src/jobs/report.sql", TMP);
+    write_local(p, "-- Databricks notebook source\nselect 1\n", 39);
+    snprintf(p, sizeof p, "%s/src/jobs/deep/nb.ipynb", TMP);
+    write_local(p, IPYNB, strlen(IPYNB));
+    snprintf(p, sizeof p, "%s/src/jobs/deep/all.bin", TMP);
+    write_local(p, all, sizeof all);
+    snprintf(p, sizeof p, "%s/src/bad\001name", TMP); /* not a safe name: skipped */
+    write_local(p, "x", 1);
+    char link[512];
+    snprintf(link, sizeof link, "%s/src/link", TMP); /* a symbolic link: skipped */
+    assert_int_equal(symlink("/etc/passwd", link), 0);
+
+    char src[320];
+    snprintf(src, sizeof src, "%s/src", TMP);
+    long n = -1;
+    assert_int_equal(dbx_workspace_import_dir(&n, C, src, "/Shared/mig", NULL), DBX_OK);
+    assert_int_equal(n, 5);
+    dbx_workspace_object *o;
+    assert_int_equal(dbx_workspace_get_status(&o, C, "/Shared/mig/etl"), DBX_OK);
+    assert_int_equal(dbx_workspace_object_type(o), DBX_WORKSPACE_OBJECT_NOTEBOOK);
+    assert_int_equal(dbx_workspace_object_language(o), DBX_WORKSPACE_LANGUAGE_PYTHON);
+    dbx_workspace_object_free(o);
+    assert_int_equal(dbx_workspace_get_status(&o, C, "/Shared/mig/helper.py"), DBX_OK);
+    assert_int_equal(dbx_workspace_object_type(o), DBX_WORKSPACE_OBJECT_FILE);
+    dbx_workspace_object_free(o);
+    assert_int_equal(dbx_workspace_get_status(&o, C, "/Shared/mig/jobs/report"), DBX_OK);
+    assert_int_equal(dbx_workspace_object_language(o), DBX_WORKSPACE_LANGUAGE_SQL);
+    dbx_workspace_object_free(o);
+    assert_int_equal(dbx_workspace_get_status(&o, C, "/Shared/mig/jobs/deep/nb"), DBX_OK);
+    assert_int_equal(dbx_workspace_object_type(o), DBX_WORKSPACE_OBJECT_NOTEBOOK);
+    dbx_workspace_object_free(o);
+    assert_int_equal(dbx_workspace_get_status(&o, C, "/Shared/mig/link"), DBX_ENOTFOUND);
+    /* the requests: SOURCE with language for notebooks, RAW for files, JUPYTER for ipynb */
+    json_t *reqs = emu_requests_to(emu_get(), API "/import");
+    assert_int_equal(json_array_size(reqs), 5);
+    size_t k;
+    json_t *r;
+    json_array_foreach(reqs, k, r)
+    {
+        const char *path = json_string_value(emu_req_json(r, "path"));
+        const char *fmt = json_string_value(emu_req_json(r, "format"));
+        if (strcmp(path, "/Shared/mig/etl") == 0 || strcmp(path, "/Shared/mig/jobs/report") == 0)
+            assert_string_equal(fmt, "SOURCE");
+        else if (strcmp(path, "/Shared/mig/jobs/deep/nb") == 0)
+            assert_string_equal(fmt, "JUPYTER");
+        else
+            assert_string_equal(fmt, "RAW");
+    }
+    json_decref(reqs);
+    /* again without overwrite: the first existing object stops it */
+    assert_int_equal(dbx_workspace_import_dir(&n, C, src, "/Shared/mig", NULL), DBX_EEXISTS);
+    dbx_workspace_import_dir_options io = DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT;
+    io.overwrite = 1;
+    assert_int_equal(dbx_workspace_import_dir(&n, C, src, "/Shared/mig", &io), DBX_OK);
+    assert_int_equal(n, 5);
+
+    /* and back: export_dir gives the same bytes under the CLI's names */
+    char out[320];
+    snprintf(out, sizeof out, "%s/back", TMP);
+    assert_int_equal(dbx_workspace_export_dir(C, "/Shared/mig", out, NULL), DBX_OK);
+    expect_local("back/etl.py", PY_NB, strlen(PY_NB));
+    expect_local("back/helper.py", "def f():\n    pass\n", 18);
+    expect_local("back/jobs/report.sql", "-- Databricks notebook source\nselect 1\n", 39);
+    expect_local("back/jobs/deep/all.bin", all, sizeof all);
+    dbx_workspace_export_dir_options xo = DBX_WORKSPACE_EXPORT_DIR_OPTIONS_INIT;
+    xo.format = DBX_WORKSPACE_FORMAT_JUPYTER;
+    snprintf(out, sizeof out, "%s/back2", TMP);
+    assert_int_equal(dbx_workspace_export_dir(C, "/Shared/mig", out, &xo), DBX_OK);
+    expect_local("back2/jobs/deep/nb.ipynb", IPYNB, strlen(IPYNB));
+
+    /* bad input */
+    snprintf(p, sizeof p, "%s/src/etl.py", TMP);
+    expect_einval(dbx_workspace_import_dir(&n, C, p, "/Shared/x", NULL), "not a directory");
+    expect_einval(dbx_workspace_import_dir(&n, C, src, "Shared", NULL), "remote_dir");
+    expect_einval(dbx_workspace_import_dir(&n, C, NULL, "/Shared", NULL), "local_dir");
+    assert_int_equal(dbx_workspace_import_dir(&n, C, "/nonexistent/dir", "/Shared/x", NULL), DBX_ENOTFOUND);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -894,6 +994,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_walk_each, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_listing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_dir_round_trip, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("workspace", tests, NULL, NULL);
     emu_stop_all();
