@@ -10,5 +10,6 @@
 #include "errors.h"
 #include "client.h"
 #include "clusters.h"
+#include "workspace.h"
 
 #endif /* DBX_DBX_H */

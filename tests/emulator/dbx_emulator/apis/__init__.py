@@ -18,7 +18,7 @@ _PATTERNS = []
 RESET_HOOKS = []
 
 # modules loaded by load_all(); add new API areas here
-MODULES = ("auth", "clusters", "control")
+MODULES = ("auth", "clusters", "control", "workspace")
 
 
 def route(method, *patterns):
