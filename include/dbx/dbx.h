@@ -10,5 +10,6 @@
 #include "errors.h"
 #include "client.h"
 #include "clusters.h"
+#include "dbfs.h"
 
 #endif /* DBX_DBX_H */

@@ -66,3 +66,12 @@ int dbx_hygiene_init_macros_cpp()
     return static_cast<int>(client.version + wait.version + request.version + list.version +
                             events.version);
 }
+
+int dbx_hygiene_init_macros_dbfs_cpp();
+
+int dbx_hygiene_init_macros_dbfs_cpp()
+{
+    dbx_dbfs_upload_options up = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    dbx_dbfs_download_options down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
+    return static_cast<int>(up.version + down.version);
+}
