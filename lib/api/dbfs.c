@@ -10,6 +10,7 @@
 #define MAX_PATH_BYTES 4096
 #define MAX_RESTARTS 10
 #define DEFAULT_RESTARTS 2
+#define PARTIAL_PAUSE_MS 1000 /* between PARTIAL_DELETE rounds */
 
 /* ---- paths ------------------------------------------------------------------------ */
 
@@ -299,11 +300,14 @@ DBX_API dbx_status dbx_dbfs_delete(dbx_client *c, const char *path, int recursiv
         if (st != DBX_EUNAVAILABLE || !dbx__streq(dbx__error_current()->error_code, "PARTIAL_DELETE"))
             break;
         rounds++;
-        if (dbx__now_ms() >= deadline) {
+        /* a short pause between rounds, and only while the budget lasts:
+         * the loop always ends, even against a server that answers at once */
+        if (dbx__now_ms() + PARTIAL_PAUSE_MS > deadline) {
             dbx__error_prefix("dbfs/delete of %.200s not complete after %d rounds within the retry budget "
                               "(call again to continue): ", path, rounds);
             break;
         }
+        dbx__sleep_ms(PARTIAL_PAUSE_MS);
     }
     dbx__free(text);
     return st;
@@ -355,6 +359,7 @@ typedef struct upload {
 static int ambiguous(dbx_status st)
 {
     return st == DBX_ETRANSPORT || st == DBX_ETIMEOUT || st == DBX_ESERVER || st == DBX_EBADRESPONSE ||
+           st == DBX_EUNAVAILABLE /* 502 from a gateway, or 503 after the pipeline's retries */ ||
            st == DBX_ERROR;
 }
 
