@@ -163,7 +163,10 @@ typedef struct dbx_dbfs_upload_options {
  * (create again, same overwrite flag); otherwise the call fails with that
  * error. A source without rewind is never retried. Any failed upload
  * closes its handle and deletes the file it created (best effort), so no
- * partial or corrupted file is left under `path`.
+ * partial or corrupted file is left under `path`. A create whose answer
+ * was lost (connection, 5xx, out of memory) is not restarted; the file it
+ * may have made is deleted when `overwrite` is set, and left alone
+ * otherwise (it could be another writer's).
  *
  * Errors: DBX_EINVAL (NULL or unusable source; a source delivering more or
  * fewer bytes than its declared size), DBX_ECANCELLED (the source's read

@@ -396,8 +396,15 @@ static dbx_status upload_once(upload *u, int *restartable)
     json_t *cb = with_bool(path_body("path", u->path), "overwrite", u->o && u->o->overwrite);
     dbx__jdoc doc;
     dbx_status st = post(c, "create", cb, &doc);
-    if (st != DBX_OK)
-        return st; /* nothing of ours exists yet (an ambiguous create is not restarted either) */
+    if (st != DBX_OK) {
+        /* Not restarted. When the server may have created the file and we
+         * lost its answer (connection, 5xx, out of memory reading it), the
+         * file may exist empty: with overwrite it is ours to delete (any old
+         * one was replaced); without, it may be someone else's, so it stays. */
+        if (u->o && u->o->overwrite && (ambiguous(st) || st == DBX_ENOMEM))
+            return abort_upload(u, -1, st);
+        return st;
+    }
     dbx__jv h = dbx__jv_get(dbx__jdoc_root(&doc), "handle");
     int64_t handle = dbx__jv_int(h, -1);
     dbx__jdoc_dispose(&doc);
