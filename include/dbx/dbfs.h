@@ -85,7 +85,8 @@ DBX_API void dbx_dbfs_iter_free(dbx_dbfs_iter *it);
 
 /**
  * Create a directory and its missing parents (POST /dbfs/mkdirs). An
- * existing directory is fine. Errors: DBX_EEXISTS when a file is in the way.
+ * existing directory is fine, so the call is retried like a GET.
+ * Errors: DBX_EEXISTS when a file is in the way.
  */
 DBX_API dbx_status dbx_dbfs_mkdirs(dbx_client *c, const char *path);
 
@@ -97,7 +98,8 @@ DBX_API dbx_status dbx_dbfs_mkdirs(dbx_client *c, const char *path);
  * until the delete is complete or the client's retry budget
  * (retry_timeout_ms, default 5 min) is spent; in the latter case it fails
  * with DBX_EUNAVAILABLE and error_code "PARTIAL_DELETE" (part of the tree
- * is gone; calling again continues).
+ * is gone; calling again continues). Deleting is idempotent, so the call
+ * is retried like a GET; a missing path is not an error for the service.
  */
 DBX_API dbx_status dbx_dbfs_delete(dbx_client *c, const char *path, int recursive);
 
@@ -119,7 +121,8 @@ DBX_API dbx_status dbx_dbfs_move(dbx_client *c, const char *source_path, const c
  * `data` may be NULL when len is 0 (an empty file). len <= DBX_DBFS_MAX_BLOCK,
  * checked locally (DBX_EINVAL naming len); use dbx_dbfs_upload for more.
  * Errors: DBX_EEXISTS when the file exists and `overwrite` is 0.
- * Not retried after a dropped connection (POST), retried on 429/503.
+ * Retried on 429/503; after a dropped connection or a 5xx only with
+ * `overwrite` (then sending it again is harmless).
  */
 DBX_API dbx_status dbx_dbfs_put(dbx_client *c, const char *path, const void *data, size_t len,
                                 int overwrite);
@@ -129,7 +132,8 @@ DBX_API dbx_status dbx_dbfs_put(dbx_client *c, const char *path, const void *dat
 
 /**
  * Progress of a transfer: bytes done so far and the total (-1 when not
- * known in advance). Called after every block, on the calling thread.
+ * known in advance). Called after every block, on the calling thread;
+ * after an upload restarts, `done` starts again from the first block.
  * Return non-zero to stop: the call fails with DBX_ECANCELLED.
  */
 typedef int (*dbx_dbfs_progress_fn)(void *payload, uint64_t done, int64_t total);

@@ -209,16 +209,21 @@ DBX_API void dbx_dbfs_iter_free(dbx_dbfs_iter *it) { dbx__iter_free(it ? &it->ba
 
 /* ---- simple mutations ---------------------------------------------------------------- */
 
-/* POST a body built with jansson (taken), discarding the answer. */
-static dbx_status post(dbx_client *c, const char *op, json_t *body, dbx__jdoc *out)
+/* POST a body built with jansson (taken); the answer into *out (NULL: discarded). */
+static dbx_status post_f(dbx_client *c, const char *op, json_t *body, int flags, dbx__jdoc *out)
 {
     char path[64];
     snprintf(path, sizeof path, BASE "/%s", op);
     if (!body)
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    dbx_status st = dbx__api_call(c, "POST", path, body, 0, out);
+    dbx_status st = dbx__api_call(c, "POST", path, body, flags, out);
     dbx__json_decref_deep(body);
     return st;
+}
+
+static dbx_status post(dbx_client *c, const char *op, json_t *body, dbx__jdoc *out)
+{
+    return post_f(c, op, body, 0, out);
 }
 
 static json_t *path_body(const char *key, const char *path)
@@ -244,7 +249,8 @@ DBX_API dbx_status dbx_dbfs_mkdirs(dbx_client *c, const char *path)
 {
     DBX__ENTER(c);
     CHECK_PATH(c, path);
-    return post(c, "mkdirs", path_body("path", path), NULL);
+    /* idempotent: a repeated mkdirs finds the directories made */
+    return post_f(c, "mkdirs", path_body("path", path), DBX__CALL_IDEMPOTENT, NULL);
 }
 
 DBX_API dbx_status dbx_dbfs_move(dbx_client *c, const char *source_path, const char *destination_path)
@@ -269,6 +275,7 @@ static dbx_status post_by(dbx_client *c, const char *path, const char *body, siz
     call.body = body;
     call.body_len = len;
     call.deadline_ms = deadline_ms;
+    call.idempotent = 1; /* a repeated delete finds less to delete, or nothing (success) */
     dbx__http_resp resp;
     dbx__resp_init(&resp);
     dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);
@@ -338,7 +345,8 @@ DBX_API dbx_status dbx_dbfs_put(dbx_client *c, const char *path, const void *dat
         dbx__buf_dispose(&b);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
-    dbx_status st = dbx__api_call_text(c, "POST", BASE "/put", b.ptr, b.len, 0, NULL);
+    /* with overwrite, sending the same contents again is harmless */
+    dbx_status st = dbx__api_call_text(c, "POST", BASE "/put", b.ptr, b.len, overwrite ? DBX__CALL_IDEMPOTENT : 0, NULL);
     dbx__buf_dispose(&b);
     return st;
 }

@@ -410,6 +410,30 @@ static void test_move_and_delete(void **state)
     expect_missing("/m/other");
 }
 
+/* Which calls the pipeline may repeat after a 500 (the server may have acted). */
+static void test_retry_rules(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    const char *f500 = "{\"method\":\"POST\",\"path_prefix\":\"" API "/\",\"action\":\"status\",\"status\":500,\"times\":1}";
+    emu_fault(e, f500);
+    assert_int_equal(dbx_dbfs_mkdirs(C, "/r/d"), DBX_OK); /* idempotent: retried */
+    assert_int_equal(emu_count(e, API "/mkdirs"), 2);
+    emu_fault(e, f500);
+    assert_int_equal(dbx_dbfs_put(C, "/r/f", "a", 1, 1), DBX_OK); /* overwrite: retried */
+    assert_int_equal(emu_count(e, API "/put"), 2);
+    emu_fault(e, f500);
+    assert_int_equal(dbx_dbfs_put(C, "/r/g", "a", 1, 0), DBX_ESERVER); /* not retried */
+    assert_int_equal(emu_count(e, API "/put"), 3);
+    emu_fault(e, f500);
+    assert_int_equal(dbx_dbfs_move(C, "/r/f", "/r/h"), DBX_ESERVER); /* not retried */
+    assert_int_equal(emu_count(e, API "/move"), 1);
+    emu_fault(e, f500);
+    assert_int_equal(dbx_dbfs_delete(C, "/r", 1), DBX_OK); /* idempotent: retried */
+    assert_int_equal(emu_count(e, API "/delete"), 2);
+    expect_missing("/r/f");
+}
+
 /* ---- streamed round trips -------------------------------------------------------------------- */
 
 static void round_trip(const char *path, size_t len, int rewindable, int size_known)
@@ -955,6 +979,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_put_overwrite_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_and_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonrewindable_not_retried, setup, teardown),
