@@ -638,6 +638,34 @@ static void test_rewindable_restarts(void **state)
     expect_missing("/f/rw3");
 }
 
+/* A source that stalls for 11 minutes (on the emulator's virtual clock)
+ * before its second block: the stream handle expires meanwhile. */
+static int slow_read(void *payload, char *buf, size_t cap, size_t *n)
+{
+    gen *g = payload;
+    if (g->pos == MB && g->rewinds == 0) {
+        emu_advance(emu_get(), 11 * 60 * 1000);
+        g->rewinds = -1; /* once */
+    }
+    return gen_read(payload, buf, cap, n);
+}
+
+static void test_handle_expires(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    gen g;
+    dbx_source s = gen_source(&g, 12, 2 * MB, 1, 1);
+    s.read = slow_read;
+    g.chunk = MB;
+    assert_int_equal(dbx_dbfs_upload(C, "/x/slow", &s, NULL), DBX_ENOTFOUND);
+    assert_string_equal(dbx_client_last_error(C)->error_code, "RESOURCE_DOES_NOT_EXIST");
+    assert_string_equal(dbx_client_last_error(C)->path, API "/add-block");
+    assert_int_equal(emu_count(e, API "/create"), 1); /* a definite answer: no restart */
+    assert_int_equal(emu_count(e, API "/add-block"), 2);
+    expect_missing("/x/slow");
+}
+
 static int stop_progress(void *payload, uint64_t done, int64_t total)
 {
     (void)payload;
@@ -917,11 +945,13 @@ static int in_child(const char *mode, long *rss_kb)
 {
     const char *base = emu_get()->base;
     char *hwm_file = temp_path(mode);
+    /* DBX_TEST_DBFS_EXEC=1: a fresh process in any build (its own VmHWM) */
+    int use_exec = UNDER_ASAN || (getenv("DBX_TEST_DBFS_EXEC") && *getenv("DBX_TEST_DBFS_EXEC") == '1');
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (UNDER_ASAN) {
+        if (use_exec) {
             char opts[1024];
             const char *old = getenv("ASAN_OPTIONS");
             snprintf(opts, sizeof opts, "%s%squarantine_size_mb=0:thread_local_quarantine_size_kb=0",
@@ -937,7 +967,7 @@ static int in_child(const char *mode, long *rss_kb)
     struct rusage ru;
     assert_int_equal(getrusage(RUSAGE_CHILDREN, &ru), 0);
     *rss_kb = ru.ru_maxrss;
-    if (UNDER_ASAN) {
+    if (use_exec) {
         FILE *f = fopen(hwm_file, "r");
         assert_non_null(f);
         assert_int_equal(fscanf(f, "%ld", rss_kb), 1);
@@ -986,6 +1016,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_dropped_block_not_resent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rewindable_restarts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_refuses_or_lies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_expires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sink_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_read_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_delete_loop, setup, teardown),
