@@ -5,6 +5,8 @@ import glob
 import os
 import urllib.parse
 
+import tempfile
+
 import pytest
 
 from test_emulator import Emu, assert_error, start_emulator, stop_emulator
@@ -112,7 +114,7 @@ def test_contents_live_on_disk_and_log_is_short(emu):
     block = os.urandom(MB)
     post(emu, "add-block", {"handle": h, "data": b64(block)})
     post(emu, "close", {"handle": h})
-    blobs = [p for p in glob.glob("/tmp/dbx-emulator-dbfs-*/b*") if os.path.getsize(p) == MB]
+    blobs = [p for p in glob.glob(os.path.join(tempfile.gettempdir(), "dbx-emulator-dbfs-*", "b*")) if os.path.getsize(p) == MB]
     assert any(open(p, "rb").read() == block for p in blobs)
     reqs = [r for r in emu.requests() if r["path"] == P + "add-block"]
     assert len(reqs[0]["body"]) < 5000 and "bytes)" in reqs[0]["body"]
