@@ -11,5 +11,6 @@
 #include "client.h"
 #include "clusters.h"
 #include "workspace.h"
+#include "dbfs.h"
 
 #endif /* DBX_DBX_H */

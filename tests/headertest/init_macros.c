@@ -105,3 +105,18 @@ int dbx_hygiene_init_macros_workspace_c(void)
     return (int)(list.version + walk.version + imp.version + exp.version + dir.version + idir.version +
                  s_imp.version);
 }
+
+/* DBFS options (include/dbx/dbfs.h). */
+_Static_assert(offsetof(dbx_dbfs_upload_options, version) == 0, "dbx_dbfs_upload_options.version first");
+_Static_assert(offsetof(dbx_dbfs_download_options, version) == 0, "dbx_dbfs_download_options.version first");
+
+int dbx_hygiene_init_macros_dbfs_c(void);
+
+int dbx_hygiene_init_macros_dbfs_c(void)
+{
+    dbx_dbfs_upload_options up = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    dbx_dbfs_download_options down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
+    static const dbx_dbfs_upload_options s_up = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    static const dbx_dbfs_download_options s_down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
+    return (int)(up.version + down.version + s_up.version + s_down.version);
+}

@@ -93,3 +93,11 @@ DBX_HYG_CHECK_STRUCT(dbx_workspace_import_dir_options);
 constexpr dbx_workspace_import_dir_options k_ws_idir = DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT;
 static_assert(k_ws_idir.version == DBX_WORKSPACE_IMPORT_DIR_OPTIONS_VERSION && k_ws_idir.overwrite == 0,
               "DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT");
+int dbx_hygiene_init_macros_dbfs_cpp();
+
+int dbx_hygiene_init_macros_dbfs_cpp()
+{
+    dbx_dbfs_upload_options up = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    dbx_dbfs_download_options down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
+    return static_cast<int>(up.version + down.version);
+}

@@ -189,6 +189,45 @@ static void workspace_scenario(tally *t, dbx_client *c)
     dbx_free(ft);
 }
 
+static int sweep_sink(void *payload, const char *data, size_t len)
+{
+    dbx__buf *b = payload;
+    return dbx__buf_put(b, data, len) == 0 ? 0 : 1;
+}
+
+static void dbfs_scenario(tally *t, dbx_client *c)
+{
+    if (check(t, dbx_dbfs_put(c, "/sweep/small", "hello", 5, 0), "dbfs_put")) {
+        dbx_dbfs_file_info *fi = NULL;
+        if (check(t, dbx_dbfs_get_status(&fi, c, "/sweep/small"), "dbfs_get_status"))
+            assert_int_equal(dbx_dbfs_file_info_file_size(fi), 5);
+        dbx_dbfs_file_info_free(fi);
+    }
+    dbx__mem_source ms;
+    dbx__mem_source_init(&ms, "streamed bytes", 14);
+    dbx_dbfs_upload_options uo = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    uo.overwrite = 1; /* a create whose answer was lost is then cleaned up too */
+    if (check(t, dbx_dbfs_upload(c, "/sweep/streamed", &ms.src, &uo), "dbfs_upload")) {
+        dbx__buf got = DBX__BUF_INIT;
+        dbx_status st = dbx_dbfs_download(c, "/sweep/streamed", sweep_sink, &got, NULL);
+        /* a sink that could not grow its buffer refuses: DBX_ECANCELLED */
+        if (st == DBX_ECANCELLED && got.oom)
+            st = DBX_ENOMEM;
+        if (check(t, st, "dbfs_download")) {
+            assert_int_equal(got.len, 14);
+            assert_memory_equal(got.ptr, "streamed bytes", 14);
+        }
+        dbx__buf_dispose(&got);
+    } else {
+        /* a failed upload leaves no file behind */
+        dbx_dbfs_file_info *fi = NULL;
+        dbx_status st = dbx_dbfs_get_status(&fi, c, "/sweep/streamed");
+        if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+            fail_msg("after a failed upload: %s", dbx_status_name(st));
+        dbx_dbfs_file_info_free(fi);
+    }
+}
+
 static void scenario(tally *t)
 {
     dbx_status st;
@@ -314,6 +353,9 @@ static void scenario(tally *t)
     }
     dbx_cluster_spec_free(s);
     workspace_scenario(t, c);
+
+    /* DBFS: put, get-status, a streamed upload and download (one block each) */
+    dbfs_scenario(t, c);
     dbx_client_free(c);
 
     /* OAuth M2M: discovery, token, then the call */
