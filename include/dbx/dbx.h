@@ -10,5 +10,6 @@
 #include "errors.h"
 #include "client.h"
 #include "clusters.h"
+#include "files.h"
 
 #endif /* DBX_DBX_H */
