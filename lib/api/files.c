@@ -704,9 +704,11 @@ static dbx__jv find_url(const mp *m, long n)
 }
 
 /* "Name: value" lines of a headers array [{name, value}] into lines[]
- * (storage in buf); -1 when one is unusable (hostile server). */
+ * (storage in buf), but a Content-Type's value into *ctype (borrowed from
+ * the document; the pipeline writes that header); -1 when one is unusable
+ * (hostile server). */
 #define MAX_PART_HEADERS 16
-static int header_lines(dbx__jv arr, dbx__buf *buf, const char **lines, size_t *n)
+static int header_lines(dbx__jv arr, dbx__buf *buf, const char **lines, size_t *n, const char **ctype)
 {
     size_t offs[MAX_PART_HEADERS];
     dbx__jit it;
@@ -720,6 +722,10 @@ static int header_lines(dbx__jv arr, dbx__buf *buf, const char **lines, size_t *
             dbx__strcasecmp(name, "Authorization") == 0 || dbx__strcasecmp(name, "Content-Length") == 0 ||
             dbx__strcasecmp(name, "Host") == 0)
             return -1;
+        if (dbx__strcasecmp(name, "Content-Type") == 0) {
+            *ctype = value;
+            continue;
+        }
         offs[*n] = buf->len;
         dbx__buf_printf(buf, "%s: %s", name, value);
         dbx__buf_putc(buf, '\0');
@@ -771,7 +777,8 @@ static dbx_status put_part(mp *m, long n, const char *data, size_t len)
         dbx__buf_init_fixed(&hb, hsmall, sizeof hsmall);
         const char *lines[MAX_PART_HEADERS + 1];
         size_t nl;
-        int hr = header_lines(dbx__jv_get(e, "headers"), &hb, lines, &nl);
+        const char *ctype = "application/octet-stream";
+        int hr = header_lines(dbx__jv_get(e, "headers"), &hb, lines, &nl, &ctype);
         if (hr != 0) {
             dbx__buf_dispose(&hb);
             return hr == -2 ? dbx__fail(m->c, DBX_ENOMEM, "out of memory")
@@ -785,7 +792,7 @@ static dbx_status put_part(mp *m, long n, const char *data, size_t len)
         call.headers = lines;
         call.body = data ? data : "";
         call.body_len = len;
-        call.content_type = "application/octet-stream";
+        call.content_type = ctype;
         call.idempotent = -1; /* 500 and resets: retried below, with a fresh URL */
         call.idle_timeout = 1;
         dbx__http_resp resp;
@@ -859,9 +866,10 @@ static void abort_upload(mp *m)
         dbx__buf_init_fixed(&hb, hsmall, sizeof hsmall);
         const char *lines[MAX_PART_HEADERS + 1];
         size_t nl;
+        const char *ctype = NULL;
         dbx__origin o;
         if (dbx__origin_parse(url, &o) == 0 && !strpbrk(url, " \r\n") &&
-            header_lines(dbx__jv_get(a, "headers"), &hb, lines, &nl) == 0) {
+            header_lines(dbx__jv_get(a, "headers"), &hb, lines, &nl, &ctype) == 0) {
             dbx__call call = {0};
             call.method = "DELETE";
             call.path = url;
