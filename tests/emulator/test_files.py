@@ -208,7 +208,7 @@ def test_presigned_off_and_other_host_faults(emu):
     tok = _initiate(emu, VOL + "/z")
     u = _urls(emu, VOL + "/z", tok, 1, 1)[0]
     emu.ctl("POST", "faults", {"server": "other", "method": "PUT",
-                               "path_prefix": "/presigned/upload/", "action": "status",
+                               "path_prefix": "/presigned/", "action": "status",
                                "status": 500})
     assert _put_part(emu, u, b"abc")[0] == 500
     assert _put_part(emu, u, b"abc")[0] == 200

@@ -231,7 +231,7 @@ static void test_directories(void **state)
     for (int i = 0; i < 12; i++) {
         char p[96];
         snprintf(p, sizeof p, VOL "/tree/f%02d", i);
-        assert_int_equal(dbx_files_upload_buffer(C, p, "abc", (size_t)i, NULL), DBX_OK);
+        assert_int_equal(dbx_files_upload_buffer(C, p, "abcdefghijklmnop", (size_t)i, NULL), DBX_OK);
     }
     emu_clear_requests(e);
     dbx_files_list_iter *it = NULL;
@@ -472,7 +472,8 @@ static json_t *part_puts(emu *e)
     {
         const char *srv = json_string_value(json_object_get(r, "server"));
         const char *p = json_string_value(json_object_get(r, "path"));
-        if (srv && strcmp(srv, "other") == 0 && strncmp(p, "/presigned/upload/", 18) == 0)
+        const char *m = json_string_value(json_object_get(r, "method"));
+        if (srv && strcmp(srv, "other") == 0 && strcmp(m, "PUT") == 0 && strncmp(p, "/presigned/", 11) == 0)
             json_array_append(out, r);
     }
     json_decref(all);
@@ -521,10 +522,11 @@ static void test_multipart_upload(void **state)
     assert_int_equal(json_array_size(puts_), 3);
     for (size_t i = 0; i < 3; i++) {
         json_t *r = json_array_get(puts_, i);
-        char suffix[16];
-        snprintf(suffix, sizeof suffix, "/%zu", i + 1);
-        const char *p = json_string_value(json_object_get(r, "path"));
-        assert_string_equal(p + strlen(p) - strlen(suffix), suffix);
+        char num[16];
+        snprintf(num, sizeof num, "%zu", i + 1);
+        assert_string_equal(emu_req_query(r, "partNumber"), num);
+        assert_string_equal(json_string_value(json_object_get(r, "path")), "/presigned/bucket" VOL "/mp/big.bin");
+        assert_non_null(emu_req_query(r, "uploadId"));
         assert_null(emu_req_header(r, "authorization"));
         assert_string_equal(emu_req_header(r, "x-amz-server-side-encryption"), "AES256");
         assert_string_equal(emu_req_header(r, "content-type"), "application/octet-stream");
@@ -545,9 +547,9 @@ static void test_multipart_part_retried_with_fresh_url(void **state)
     dbx_files_upload_options o;
     mp_opts(&o);
     /* part 2's first PUT fails (500), then a dropped connection on its second */
-    emu_fault(e, "{\"rules\": [{\"server\": \"other\", \"method\": \"PUT\", \"path_prefix\": \"/presigned/upload/\", "
+    emu_fault(e, "{\"rules\": [{\"server\": \"other\", \"method\": \"PUT\", \"path_prefix\": \"/presigned/\", "
                  "\"after\": 1, \"action\": \"status\", \"status\": 500},"
-                 "{\"server\": \"other\", \"method\": \"PUT\", \"path_prefix\": \"/presigned/upload/\", "
+                 "{\"server\": \"other\", \"method\": \"PUT\", \"path_prefix\": \"/presigned/\", "
                  "\"action\": \"drop\"}]}");
     assert_int_equal(dbx_files_upload_buffer(C, VOL "/mp/retry.bin", d, MP_SIZE, &o), DBX_OK);
     json_t *puts_ = part_puts(e);
@@ -601,7 +603,7 @@ static void test_multipart_part_fails_for_good(void **state)
     char *d = make_data(MP_SIZE, 24);
     dbx_files_upload_options o;
     mp_opts(&o);
-    emu_fault(e, "{\"server\": \"other\", \"method\": \"PUT\", \"path_prefix\": \"/presigned/upload/\", "
+    emu_fault(e, "{\"server\": \"other\", \"method\": \"PUT\", \"path_prefix\": \"/presigned/\", "
                  "\"after\": 1, \"times\": -1, \"action\": \"status\", \"status\": 500}");
     assert_int_equal(dbx_files_upload_buffer(C, VOL "/mp/fail.bin", d, MP_SIZE, &o), DBX_ESERVER);
     const dbx_error *err = dbx_client_last_error(C);

@@ -342,19 +342,22 @@ def _complete(req):
     return 200, None, {}
 
 
-def _sign(kind, token, part, date_ms, expires_s):
-    msg = ("%s|%s|%s|%d|%d" % (kind, token, part, date_ms, expires_s)).encode()
+def _sign(kind, token, part, path, date_ms, expires_s):
+    msg = ("%s|%s|%s|%s|%d|%d" % (kind, token, part, path, date_ms, expires_s)).encode()
     return hmac.new(_SECRET, msg, hashlib.sha256).hexdigest()
 
 
-def _presigned(req, kind, token, part):
+def _presigned(req, kind, token, part, path):
+    """An S3-style presigned URL on the other host: the object key in the path, the upload id
+    and part number in the query with the X-Amz-* signature parameters."""
     now = req.state.now_ms()
     ttl = req.state.config["files_url_ttl_s"]
-    sig = _sign(kind, token, part, now, ttl)
-    return ("%s%s%s/%s/%s?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=EMU%%2Fs3&"
+    key = PRESIGNED + "bucket" + path
+    sig = _sign(kind, token, part, key, now, ttl)
+    q = ("partNumber=%d&" % part if kind == "upload" else "") + "uploadId=" + quote(token, safe="")
+    return ("%s%s?%s&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=EMU%%2Fs3&"
             "X-Amz-Date=%d&X-Amz-Expires=%d&X-Amz-SignedHeaders=host%%3Bx-amz-server-side-encryption&"
-            "X-Amz-Signature=%s" % (req.state.other_base, PRESIGNED, kind, quote(token, safe=""),
-                                    part, now, ttl, sig))
+            "X-Amz-Signature=%s" % (req.state.other_base, quote(key), q, now, ttl, sig))
 
 
 _SSE = [{"name": "x-amz-server-side-encryption", "value": "AES256"}]
@@ -371,7 +374,7 @@ def part_urls(req):
         raise invalid_param("expire_time is required (RFC 3339)")
     with req.state.lock:
         _session(req, path, body.get("session_token"))
-    urls = [{"url": _presigned(req, "upload", body["session_token"], n), "part_number": n,
+    urls = [{"url": _presigned(req, "upload", body["session_token"], n, path), "part_number": n,
              "headers": list(_SSE)} for n in range(first, first + count)]
     return 200, None, {"upload_part_urls": urls}
 
@@ -382,7 +385,7 @@ def abort_url(req):
     path = _check_path(body.get("path") or "")
     with req.state.lock:
         _session(req, path, body.get("session_token"))
-    return 200, None, {"abort_upload_url": {"url": _presigned(req, "abort", body["session_token"], 0),
+    return 200, None, {"abort_upload_url": {"url": _presigned(req, "abort", body["session_token"], 0, path),
                                             "headers": list(_SSE)}}
 
 
@@ -394,15 +397,17 @@ def _s3_error(status, code, message):
     return status, {"Content-Type": "application/xml"}, body.encode()
 
 
-_PRESIGNED_RX = re.compile(r"^/presigned/(upload|abort)/([^/]+)/(\d+)$")
-
-
 @other_host_route
 def storage(req):
-    m = _PRESIGNED_RX.match(req.path)
-    if not m:
+    if not req.path.startswith(PRESIGNED):
         return None
-    kind, token, part = m.group(1), m.group(2), int(m.group(3))
+    q = {k: v[0] for k, v in req.query.items()}
+    token = q.get("uploadId", "")
+    kind = "upload" if "partNumber" in q else "abort"
+    try:
+        part = int(q.get("partNumber", "0"))
+    except ValueError:
+        return _s3_error(400, "InvalidArgument", "Part number must be an integer")
     if "authorization" in req.headers:
         # The workspace's credentials must never reach the storage host. (Real S3 answers a
         # presigned request that also carries Authorization with 400 InvalidArgument and this
@@ -411,13 +416,12 @@ def storage(req):
         return _s3_error(403, "AccessDenied", "Only one auth mechanism allowed; only the "
                          "X-Amz-Algorithm query parameter, Signature query string parameter or the "
                          "Authorization header should be specified")
-    q = {k: v[0] for k, v in req.query.items()}
     try:
         date_ms, ttl = int(q.get("X-Amz-Date", "")), int(q.get("X-Amz-Expires", ""))
     except ValueError:
         return _s3_error(403, "AccessDenied", "Query-string authentication requires the Signature, "
                                               "Expires and AWSAccessKeyId parameters")
-    want = _sign(kind, token, part, date_ms, ttl)
+    want = _sign(kind, token, part, req.path, date_ms, ttl)
     if not hmac.compare_digest(want, q.get("X-Amz-Signature", "")):
         return _s3_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not "
                                                        "match the signature you provided.")
