@@ -794,6 +794,7 @@ static dbx_status put_part(mp *m, long n, const char *data, size_t len)
         call.body_len = len;
         call.content_type = ctype;
         call.idempotent = -1; /* 500 and resets: retried below, with a fresh URL */
+        call.max_attempts = 3; /* the cloud's own retries (429, 503) on this URL */
         call.idle_timeout = 1;
         dbx__http_resp resp;
         dbx__resp_init(&resp);

@@ -255,6 +255,7 @@ typedef struct dbx__call {
      * refuses ends the call with DBX_ECANCELLED (never retried). */
     const dbx_source *upload;
     int idle_timeout;          /* the timeout is one of inactivity (transfers of any size) */
+    int max_attempts;          /* > 0: at most this many (below the pipeline's own limit) */
 } dbx__call;
 
 /* Per-client work done once, after cfg is set: parse the home origin. */

@@ -454,6 +454,8 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                      (call->idempotent == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0));
     long timeout = call->timeout_ms > 0 ? call->timeout_ms : p->cfg.http_timeout_ms;
     int max_attempts = p->cfg.max_attempts > 0 ? p->cfg.max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
+    if (call->max_attempts > 0 && call->max_attempts < max_attempts)
+        max_attempts = call->max_attempts;
 
     /* the Authorization line in stack storage: a PAT or an OAuth token fits;
      * only an unusually long token moves it to the heap */

@@ -539,6 +539,68 @@ static void test_multipart_upload(void **state)
     free(d);
 }
 
+/* ---- no presigned URL or session token in logs or errors --------------------------------- */
+
+static char LOGBUF[1 << 20];
+static size_t LOGLEN;
+
+static void capture_log(dbx_log_level level, dbx_log_category cat, const char *msg, void *payload)
+{
+    (void)level;
+    (void)cat;
+    (void)payload;
+    size_t n = strlen(msg);
+    if (LOGLEN + n + 2 < sizeof LOGBUF) {
+        memcpy(LOGBUF + LOGLEN, msg, n);
+        LOGBUF[LOGLEN + n] = '\n';
+        LOGLEN += n + 1;
+        LOGBUF[LOGLEN] = '\0';
+    }
+}
+
+static void trace_tweak(dbx_client_options *o, void *ud)
+{
+    (void)ud;
+    o->log_fn = capture_log;
+    o->log_level = DBX_LOG_TRACE;
+}
+
+static void test_multipart_secrets_never_logged(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    dbx_client *c = emu_client_with(e, trace_tweak, NULL);
+    LOGLEN = 0;
+    LOGBUF[0] = '\0';
+    char *d = make_data(MP_SIZE, 26);
+    dbx_files_upload_options o;
+    mp_opts(&o);
+    /* part 3 fails for good: the failure path logs and records errors too */
+    emu_fault(e, "{\"server\": \"other\", \"method\": \"PUT\", \"path_prefix\": \"/presigned/\", "
+                 "\"after\": 2, \"times\": -1, \"action\": \"status\", \"status\": 503}");
+    assert_int_equal(dbx_files_upload_buffer(c, VOL "/mp/sec.bin", d, MP_SIZE, &o), DBX_EUNAVAILABLE);
+    const dbx_error *err = dbx_client_last_error(c);
+    assert_non_null(strstr(err->message, "part 3"));
+    assert_true(LOGLEN > 0);
+    json_t *puts_ = part_puts(e);
+    /* parts 1 and 2, then part 3: 3 attempts per URL, a fresh URL 3 times */
+    assert_int_equal(json_array_size(puts_), 2 + 3 * 4);
+    const char *sig = emu_req_query(json_array_get(puts_, 0), "X-Amz-Signature");
+    const char *upload_id = emu_req_query(json_array_get(puts_, 0), "uploadId");
+    assert_non_null(sig);
+    assert_non_null(upload_id);
+    assert_null(strstr(LOGBUF, sig));
+    assert_null(strstr(LOGBUF, upload_id));
+    assert_null(strstr(err->message, sig));
+    assert_null(strstr(err->message, upload_id));
+    assert_null(strstr(err->path, "?"));
+    /* the requests were logged (redacted), so the check above means something */
+    assert_non_null(strstr(LOGBUF, "/presigned/bucket"));
+    json_decref(puts_);
+    dbx_client_free(c);
+    free(d);
+}
+
 static void test_multipart_part_retried_with_fresh_url(void **state)
 {
     (void)state;
@@ -862,6 +924,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_multipart_part_retried_with_fresh_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multipart_expired_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multipart_part_fails_for_good, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_multipart_secrets_never_logged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multipart_fallback_single_put, setup, teardown),
         cmocka_unit_test_setup_teardown(test_download_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_download_file_changed, setup, teardown),
