@@ -12,5 +12,6 @@
 #include "clusters.h"
 #include "workspace.h"
 #include "dbfs.h"
+#include "files.h"
 
 #endif /* DBX_DBX_H */

@@ -120,3 +120,19 @@ int dbx_hygiene_init_macros_dbfs_c(void)
     static const dbx_dbfs_download_options s_down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
     return (int)(up.version + down.version + s_up.version + s_down.version);
 }
+
+/* files.h */
+_Static_assert(offsetof(dbx_files_upload_options, version) == 0, "dbx_files_upload_options.version first");
+_Static_assert(offsetof(dbx_files_download_options, version) == 0, "dbx_files_download_options.version first");
+_Static_assert(offsetof(dbx_files_list_options, version) == 0, "dbx_files_list_options.version first");
+
+int dbx_hygiene_init_macros_files_c(void);
+
+int dbx_hygiene_init_macros_files_c(void)
+{
+    dbx_files_upload_options up = DBX_FILES_UPLOAD_OPTIONS_INIT;
+    dbx_files_download_options down = DBX_FILES_DOWNLOAD_OPTIONS_INIT;
+    dbx_files_list_options list = DBX_FILES_LIST_OPTIONS_INIT;
+    static const dbx_files_upload_options s_up = DBX_FILES_UPLOAD_OPTIONS_INIT;
+    return (int)(up.version + down.version + list.version + s_up.version);
+}

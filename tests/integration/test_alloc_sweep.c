@@ -454,10 +454,132 @@ static void sweep(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- Files API ------------------------------------------------------------------------------ */
+
+#define FVOL "/Volumes/sweep/s/v"
+#define MP_BYTES (5L * 1024 * 1024 + 10)
+static char *MP_DATA;
+
+static void files_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"page_size_files\":2}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    for (int i = 0; i < 3; i++) {
+        char p[64];
+        snprintf(p, sizeof p, FVOL "/d/f%d", i);
+        assert_int_equal(dbx_files_upload_buffer(c, p, "xyz", 3, NULL), DBX_OK);
+    }
+    dbx_client_free(c);
+}
+
+static int sum_sink(void *payload, const char *data, size_t len)
+{
+    size_t *n = payload;
+    for (size_t i = 0; i < len; i++)
+        n[1] += (unsigned char)data[i];
+    n[0] += len;
+    return 0;
+}
+
+static void files_scenario(tally *t, int multipart)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        return;
+    }
+    if (multipart) {
+        dbx_files_upload_options uo = DBX_FILES_UPLOAD_OPTIONS_INIT;
+        uo.multipart_threshold = 1;
+        uo.part_size = 5L * 1024 * 1024;
+        if (check(t, dbx_files_upload_buffer(c, FVOL "/mp.bin", MP_DATA, MP_BYTES, &uo), "files multipart")) {
+            size_t got[2] = {0, 0};
+            if (check(t, dbx_files_download(c, FVOL "/mp.bin", sum_sink, got, NULL), "files download mp"))
+                assert_int_equal(got[0], MP_BYTES);
+        }
+        dbx_client_free(c);
+        return;
+    }
+    if (check(t, dbx_files_upload_buffer(c, FVOL "/a.bin", "hello", 5, NULL), "files upload")) {
+        size_t got[2] = {0, 0};
+        if (check(t, dbx_files_download(c, FVOL "/a.bin", sum_sink, got, NULL), "files download")) {
+            assert_int_equal(got[0], 5);
+            assert_int_equal(got[1], 'h' + 'e' + 'l' + 'l' + 'o');
+        }
+        dbx_file_info *fi = NULL;
+        if (check(t, dbx_files_get_metadata(&fi, c, FVOL "/a.bin"), "files metadata"))
+            assert_int_equal(dbx_file_info_size(fi), 5);
+        else
+            assert_null(fi);
+        dbx_file_info_free(fi);
+        check(t, dbx_files_delete(c, FVOL "/a.bin"), "files delete");
+    }
+    dbx_files_list_iter *it = NULL;
+    if (check(t, dbx_files_list_directory(&it, c, FVOL "/d", NULL), "files list")) {
+        int got = 0, failures = 0;
+        const dbx_directory_entry *e;
+        for (;;) {
+            st = dbx_files_list_iter_next(&e, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "files_list_iter_next")) {
+                assert_true(++failures <= 3);
+                continue;
+            }
+            char want[16];
+            snprintf(want, sizeof want, "f%d", got);
+            assert_string_equal(dbx_directory_entry_name(e), want);
+            got++;
+        }
+        assert_int_equal(got, 3);
+    }
+    dbx_files_list_iter_free(it);
+    check(t, dbx_files_create_directory(c, FVOL "/d2"), "files mkdir");
+    dbx_client_free(c);
+}
+
+static void sweep_files(void **state)
+{
+    (void)state;
+    E = emu_get();
+    MP_DATA = calloc(1, MP_BYTES);
+    assert_non_null(MP_DATA);
+    for (int multipart = 0; multipart < 2; multipart++) {
+        files_world();
+        tally t = {0, 0};
+        dbx__alloc_count_start();
+        files_scenario(&t, multipart);
+        long total = dbx__alloc_count_stop();
+        assert_int_equal(t.enomem, 0);
+        /* a multipart run moves 5 MiB: sample it */
+        long stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : multipart ? total / 40 + 1 : 1;
+        long runs = 0, failed = 0;
+        for (long n = 1; n <= total + 1; n += stride) {
+            files_world();
+            tally r = {0, 0};
+            dbx__alloc_fail_after(n);
+            files_scenario(&r, multipart);
+            dbx__alloc_fail_after(0);
+            runs++;
+            failed += r.enomem;
+        }
+        printf("alloc sweep (files%s): %ld allocations, %ld runs (stride %ld), %ld calls failed with "
+               "DBX_ENOMEM, none wrong\n", multipart ? ", multipart" : "", total, runs, stride, failed);
+        assert_true(failed > 0);
+    }
+    free(MP_DATA);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sweep),
+        cmocka_unit_test(sweep_files),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }
