@@ -752,10 +752,11 @@ def test_outcome_rules_control_and_running_ms(emu):
 
 
 def test_config_keys(emu):
-    emu.ctl("POST", "config", {"run_pending_ms": 0, "run_running_ms": 5, "run_terminating_ms": 0})
+    emu.ctl("POST", "config", {"run_pending_ms": 0, "run_running_ms": 5000,
+                               "run_terminating_ms": 0})
     rid = emu.run_now(emu.create())
     assert emu.lc(rid) == "RUNNING"
-    emu.advance(5)
+    emu.advance(5000)
     assert emu.run(rid)["state"]["result_state"] == "SUCCESS"
 
 
