@@ -792,3 +792,33 @@ def test_reset_clears_jobs_and_runs(emu):
     st, b = emu.jobs("GET", "runs/get", query={"run_id": rid})
     assert st == 400
     assert emu.ok("GET", "runs/list") == {"has_more": False}
+
+
+def test_retries(emu):
+    emu.outcomes({"match": "flaky", "result_state": "FAILED", "times": 2})
+    task = dict(NB, task_key="flaky", max_retries=3, min_retry_interval_millis=5000)
+    rid = emu.run_now(emu.create(tasks=[task, dict(NB, task_key="after",
+                                                  depends_on=[{"task_key": "flaky"}])]))
+    first = emu.run(rid)["tasks"][0]["run_id"]
+    emu.advance(PENDING + RUNNING + TERM)
+    r = emu.run(rid)
+    t = r["tasks"][0]
+    assert t["run_id"] != first
+    assert t["state"]["life_cycle_state"] == "WAITING_FOR_RETRY"
+    assert t["status"]["state"] == "WAITING" and t["attempt_number"] == 1
+    assert r["tasks"][1]["state"]["life_cycle_state"] == "BLOCKED"
+    assert r["state"]["life_cycle_state"] == "RUNNING"
+    assert emu.run(first)["state"]["result_state"] == "FAILED"
+    emu.advance(5000 - 3500)  # 5 s after the failed attempt's start
+    assert emu.run(rid)["tasks"][0]["state"]["life_cycle_state"] == "PENDING"
+    emu.advance(60000)
+    r = emu.run(rid)
+    assert r["tasks"][0]["attempt_number"] == 2
+    assert r["tasks"][0]["state"]["result_state"] == "SUCCESS"
+    assert r["state"]["result_state"] == "SUCCESS"
+    # out of retries
+    emu.outcomes({"match": "doomed", "result_state": "FAILED"})
+    rid = emu.run_now(emu.create(tasks=[dict(NB, task_key="doomed", max_retries=1)]))
+    emu.advance(60000)
+    r = emu.run(rid)
+    assert r["tasks"][0]["attempt_number"] == 1 and r["state"]["result_state"] == "FAILED"

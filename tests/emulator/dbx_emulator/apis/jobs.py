@@ -85,6 +85,7 @@ _CANCELED = ("CANCELED", "UPSTREAM_CANCELED")
 _DEFAULT_FAIL_MESSAGE = "Workload failed, see run output for details"
 OUTPUT_CAP = 5 * 1024 * 1024          # notebook result (first 5 MB) and logs (last 5 MB)
 MAX_TASKS = 1000
+MAX_RETRIES_FOREVER = 100            # max_retries -1 in the emulator
 MAX_QUEUED_RUNS = 1000                # per job; more -> SKIPPED MAX_JOB_QUEUE_SIZE_EXCEEDED
 GET_ARRAY_PAGE = 100                  # 2.2 paging of get / runs/get arrays
 JOBS_LIST_MAX, JOBS_LIST_DEFAULT = 100, 20
@@ -144,6 +145,7 @@ class TaskRun:
         self.cluster_instance = None
         self.attempt = 0
         self.cond_outcome = None
+        self.original_attempt = None
 
 
 class JobRun:
@@ -490,8 +492,12 @@ def _match_texts(task, run):
 def _rule_for(state, task, run):
     texts = _match_texts(task, run)
     for rule in state.jobs_rules:
+        if rule.get("times") == 0:
+            continue
         m = rule.get("match") or ""
         if any(m in t for t in texts):
+            if rule.get("times") is not None:
+                rule["times"] -= 1
             return rule
     return None
 
@@ -724,7 +730,10 @@ def _apply(state, r, t, kind, ts):
         t.result = t.pending_result
         t.msg = t.pending_msg
         t.t_end = ts
+        _maybe_retry(state, r, t, ts)
         _resolve(state, r, ts)
+    elif kind == "task_retry_start":
+        _start_task(state, r, t, ts)
     elif kind == "task_timeout":
         t.deadline = None
         if t.lc in ("PENDING", "RUNNING"):
@@ -742,6 +751,32 @@ def _apply(state, r, t, kind, ts):
         _finish_run(state, r, ts)
     else:  # pragma: no cover
         raise AssertionError(kind)
+
+
+def _maybe_retry(state, r, t, ts):
+    """A failed attempt with retries left: a new task run (attempt_number + 1) replaces it in
+    the run's tasks, WAITING_FOR_RETRY until min_retry_interval_millis after the failed
+    attempt's start. max_retries -1 ("forever") is capped at MAX_RETRIES_FOREVER here."""
+    spec = t.spec
+    if r.stop_reason is not None:  # the whole run was cancelled or timed out
+        return
+    if not (t.result == "FAILED" or t.result == "TIMEDOUT" and spec.get("retry_on_timeout")):
+        return
+    mr = spec.get("max_retries") or 0
+    limit = MAX_RETRIES_FOREVER if mr == -1 else mr
+    if t.attempt >= limit:
+        return
+    nt = TaskRun(_new_run_id(state), copy.deepcopy(spec), r)
+    nt.attempt = t.attempt + 1
+    nt.original_attempt = t.original_attempt or t.run_id
+    nt.lc = "WAITING_FOR_RETRY"
+    nt.msg = "Waiting for retry"
+    interval = spec.get("min_retry_interval_millis") or 0
+    nt.due = max(ts, t.t_start + int(interval)) if _is_int(interval) else ts
+    nt.kind = "task_retry_start"
+    r.tasks[r.tasks.index(t)] = nt
+    r.all_tasks.append(nt)
+    state.task_runs[nt.run_id] = nt
 
 
 def _cluster_instance(r, t):
@@ -790,7 +825,7 @@ def _stop_task(state, t, ts, result, msg):
         t.deadline = None
         t.due = ts + int(state.config["run_terminating_ms"])
         t.kind = "task_term_done"
-    elif t.lc in ("BLOCKED", "QUEUED"):
+    elif t.lc in ("BLOCKED", "QUEUED", "WAITING_FOR_RETRY"):
         t.lc = "TERMINATED"
         t.result = result
         t.msg = msg
@@ -1866,7 +1901,7 @@ def runs_repair(req):
 
 # ---- control: task outcomes -----------------------------------------------------------------------
 _RULE_KEYS = {"match", "result_state", "state_message", "notebook_result", "logs", "error",
-              "error_trace", "running_ms"}
+              "error_trace", "running_ms", "times"}
 
 
 @route("POST", "/__emulator/jobs/task-outcomes")
@@ -1894,6 +1929,9 @@ def add_outcomes(req):
         if rm is not None and (isinstance(rm, bool) or not isinstance(rm, (int, float))
                                or rm < 0):
             raise invalid_param("'running_ms' must be a number >= 0")
+        tm = rule.get("times")
+        if tm is not None and (not _is_int(tm) or tm < 0):
+            raise invalid_param("'times' must be an integer >= 0")
         clean.append(copy.deepcopy(rule))
     with req.state.lock:
         req.state.jobs_rules.extend(clean)
