@@ -313,6 +313,17 @@ def _validate_tasks(tasks, job_clusters, submit=False):
         mr = t.get("max_retries")
         if mr is not None and (not _is_int(mr) or mr < -1):
             raise invalid_param("Task %s: max_retries must be an integer >= -1" % k)
+        for f in ("existing_cluster_id", "job_cluster_key", "environment_key", "description"):
+            if t.get(f) is not None and not isinstance(t[f], str):
+                raise invalid_param("Task %s: %s must be a string" % (k, f))
+        for f, typ, what in (("new_cluster", dict, "an object"), ("libraries", list, "an array"),
+                             ("disabled", bool, "true or false"),
+                             ("retry_on_timeout", bool, "true or false")):
+            if t.get(f) is not None and not isinstance(t[f], typ):
+                raise invalid_param("Task %s: %s must be %s" % (k, f, what))
+        mri = t.get("min_retry_interval_millis")
+        if mri is not None and (not _is_int(mri) or mri < 0):
+            raise invalid_param("Task %s: min_retry_interval_millis must be an integer >= 0" % k)
         computes = [c for c in ("existing_cluster_id", "new_cluster", "job_cluster_key")
                     if t.get(c) is not None]
         if len(computes) > 1:
@@ -1323,6 +1334,8 @@ def list_jobs(req):
     token = args.get("page_token") or ""
     offset = _decode_token("j", token) if token else (_int_arg(args, "offset", minimum=0) or 0)
     name = args.get("name")
+    if name is not None and not isinstance(name, str):
+        raise invalid_param("name must be a string")
     expand = _bool_arg(args, "expand_tasks")
     state = req.state
     with state.lock:
