@@ -822,3 +822,34 @@ def test_retries(emu):
     emu.advance(60000)
     r = emu.run(rid)
     assert r["tasks"][0]["attempt_number"] == 1 and r["state"]["result_state"] == "FAILED"
+
+
+def test_update_max_concurrent_starts_queued(emu):
+    jid = emu.create(queue={"enabled": True})
+    emu.run_now(jid)
+    queued = emu.run_now(jid)
+    assert emu.lc(queued) == "QUEUED"
+    emu.ok("POST", "update", {"job_id": jid, "new_settings": {"max_concurrent_runs": 2}})
+    assert emu.lc(queued) == "PENDING"
+
+
+def test_execute_python_file_prefix_and_python_params(emu, tmp_path):
+    script = tmp_path / "echo.py"
+    script.write_text("import sys\nprint(' '.join(sys.argv[1:]))\n")
+    emu.ctl("POST", "config", {"jobs_execute_python": True,
+                               "run_pending_ms": 0, "run_terminating_ms": 0})
+    task = {"task_key": "p", "spark_python_task": {"python_file": "file:" + str(script)}}
+    jid = emu.create(tasks=[task])
+    rid = emu.run_now(jid, python_params=["1", "two"])
+    deadline = time.monotonic() + 20
+    while emu.lc(rid) != "TERMINATED" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    r = emu.run(rid)
+    assert r["state"]["result_state"] == "SUCCESS"
+    out = emu.ok("GET", "runs/get-output", query={"run_id": r["tasks"][0]["run_id"]})
+    assert out["logs"] == "1 two\n"
+    # a path that is not a local file: simulated as usual
+    task = {"task_key": "q", "spark_python_task": {"python_file": "/Workspace/none.py"}}
+    rid = emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"]
+    emu.advance(RUNNING)
+    assert emu.run(rid)["state"]["result_state"] == "SUCCESS"

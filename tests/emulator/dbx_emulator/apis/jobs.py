@@ -665,11 +665,24 @@ class ProcessExecutor:
         params = list(body.get("parameters") or [])
         if run.overriding.get("python_params") is not None:
             params = list(run.overriding["python_params"])
+        params = [x if isinstance(x, str) else json.dumps(x) for x in params]
         fd, log_path = tempfile.mkstemp(prefix="dbx-emu-job-", suffix=".log")
-        with os.fdopen(fd, "wb") as logf:
-            proc = subprocess.Popen([sys.executable, path] + params, stdin=subprocess.DEVNULL,
-                                    stdout=logf, stderr=subprocess.STDOUT,
-                                    cwd=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "wb") as logf:
+                proc = subprocess.Popen([sys.executable, path] + params,
+                                        stdin=subprocess.DEVNULL, stdout=logf,
+                                        stderr=subprocess.STDOUT, cwd=os.path.dirname(path))
+        except (OSError, ValueError) as e:  # could not start: the task fails at once
+            for p in (log_path, path if is_temp else None):
+                if p:
+                    try:
+                        os.unlink(p)
+                    except OSError:
+                        pass
+            out = _default_outcome()
+            out.update(result_state="FAILED", state_message="Could not start the task process",
+                       error="%s: %s" % (type(e).__name__, e), error_trace="")
+            return SimulatedExecution(ts, out)
         return ProcessExecution(proc, log_path, path if is_temp else None)
 
 
