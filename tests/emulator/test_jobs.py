@@ -70,7 +70,7 @@ class JobsEmu(Emu):
         self.ctl("POST", "jobs/task-outcomes", {"rules": list(rules)})
 
 
-# ---- jobs CRUD ---------------------------------------------------------------------------------
+# ---- jobs CRUD ----------------------------------------------------------------------------------
 def test_create_get_defaults_and_both_prefixes(emu):
     jid = emu.create(name="etl", tasks=[NB, PY], job_clusters=JC, tags={"team": "x"})
     assert jid > 2 ** 32
@@ -222,7 +222,7 @@ def test_update_merge_and_remove_reset_delete(emu):
     assert_error(st, b, 400, "INVALID_PARAMETER_VALUE", "does not exist")
 
 
-# ---- runs: state machine -------------------------------------------------------------------------
+# ---- runs: state machine ------------------------------------------------------------------------
 def test_run_state_machine_single_task(emu):
     jid = emu.create(tasks=[NB])
     body = emu.ok("POST", "run-now", {"job_id": jid})
@@ -386,7 +386,7 @@ def test_unknown_run_errors(emu):
         assert_error(st, b, 400, "INVALID_PARAMETER_VALUE", "Run 99 does not exist.")
 
 
-# ---- concurrency: queue and skip -----------------------------------------------------------------
+# ---- concurrency: queue and skip ----------------------------------------------------------------
 def test_max_concurrent_skip(emu):
     jid = emu.create()
     r1 = emu.run_now(jid)
@@ -435,7 +435,7 @@ def test_max_concurrent_two(emu):
     assert [emu.lc(x) for x in (a, b, c)] == ["PENDING", "PENDING", "SKIPPED"]
 
 
-# ---- cancel ---------------------------------------------------------------------------------------
+# ---- cancel -------------------------------------------------------------------------------------
 def test_cancel_run(emu):
     rid = emu.run_now(emu.create(tasks=[dict(NB, task_key="a"),
                                         dict(NB, task_key="b", depends_on=[{"task_key": "a"}])]))
@@ -510,7 +510,7 @@ def test_timeouts(emu):
     assert r["state"]["result_state"] == "TIMEDOUT"
 
 
-# ---- idempotency and drop_after -------------------------------------------------------------------
+# ---- idempotency and drop_after -----------------------------------------------------------------
 def test_idempotency_token(emu):
     jid = emu.create(max_concurrent_runs=5)
     a = emu.run_now(jid, idempotency_token="tok-1")
@@ -541,7 +541,7 @@ def test_drop_after_runs_once(emu):
     assert log[1]["status"] == 200
 
 
-# ---- submit, list, delete ---------------------------------------------------------------------------
+# ---- submit, list, delete -----------------------------------------------------------------------
 def test_submit(emu):
     rid = emu.ok("POST", "runs/submit", {"run_name": "once", "tasks": [NB, PY],
                                          "job_clusters": JC})["run_id"]
@@ -653,7 +653,7 @@ def test_only_excludes_tasks(emu):
     assert_error(st, b, 400, "INVALID_PARAMETER_VALUE", "zz")
 
 
-# ---- repair ---------------------------------------------------------------------------------------
+# ---- repair -------------------------------------------------------------------------------------
 def test_repair(emu):
     emu.outcomes({"match": "flaky", "result_state": "FAILED"})
     tasks = [dict(NB, task_key="flaky"),
@@ -732,7 +732,7 @@ def test_export(emu):
     assert v[0]["type"] == "NOTEBOOK" and v[0]["name"] == "nb" and "<html" in v[0]["content"]
 
 
-# ---- control -------------------------------------------------------------------------------------
+# ---- control ------------------------------------------------------------------------------------
 def test_outcome_rules_control_and_running_ms(emu):
     st, b = emu.call("POST", "/__emulator/jobs/task-outcomes", {"rules": [{"match": 1}]},
                      token=None)

@@ -21,6 +21,7 @@ Model
   ``jobs_execute_python`` is true). See docs/emulator.md, "Jobs".
 """
 
+import atexit
 import base64
 import binascii
 import copy
@@ -97,7 +98,7 @@ _PARAM_NAME_RX = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _TOKEN_RX = re.compile(r"^(j|r|g|x):(\d{1,12})$")
 
 
-# ---- stores ---------------------------------------------------------------------------------
+# ---- stores -------------------------------------------------------------------------------------
 @on_reset
 def _reset(state):
     for r in getattr(state, "job_runs", {}).values():  # stop local processes of the old state
@@ -182,7 +183,7 @@ class JobRun:
         self.run_name = settings.get("name") or settings.get("run_name") or "Untitled"
 
 
-# ---- small helpers -----------------------------------------------------------------------------
+# ---- small helpers ------------------------------------------------------------------------------
 def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -489,7 +490,7 @@ def _normalise(s):
     return s
 
 
-# ---- task outcome rules and executors -------------------------------------------------------------
+# ---- task outcome rules and executors -----------------------------------------------------------
 def _match_texts(task, run):
     out = [task.get("task_key") or "", run.run_name or ""]
     for ttype, f in (("notebook_task", "notebook_path"), ("spark_python_task", "python_file"),
@@ -578,10 +579,20 @@ class SimulatedExecutor:
         return SimulatedExecution(ts + int(running), out)
 
 
+_LIVE = set()  # running ProcessExecutions, killed when the emulator exits
+
+
+@atexit.register
+def _kill_live():
+    for ex in list(_LIVE):
+        ex.cancel()
+
+
 class ProcessExecution:
     """A local process; its end is not known in advance (due_ms None: polled)."""
 
     def __init__(self, proc, log_path, temp_script=None):
+        _LIVE.add(self)
         self.due_ms = None
         self.proc = proc
         self.log_path = log_path
@@ -589,6 +600,7 @@ class ProcessExecution:
         self.outcome = None
 
     def _cleanup(self):
+        _LIVE.discard(self)
         for p in (self.log_path, self.temp_script):
             if p:
                 try:
@@ -699,7 +711,7 @@ def executor_for(state, run, task):
     return _SIMULATED
 
 
-# ---- the state machine -----------------------------------------------------------------------------
+# ---- the state machine --------------------------------------------------------------------------
 def _events(r):
     if r.due is not None:
         yield r.due, r.kind, None
@@ -1101,7 +1113,7 @@ def _launch(state, r, ts, queue_enabled, limit):
     _begin(state, r, ts)
 
 
-# ---- views -----------------------------------------------------------------------------------------
+# ---- views --------------------------------------------------------------------------------------
 def _state_obj(lc, result, msg, user_cancel, queue_reason=None):
     s = {"life_cycle_state": lc, "state_message": msg or "",
          "user_cancelled_or_timedout": bool(user_cancel)}
@@ -1263,7 +1275,7 @@ def _task_run_as_run(state, t):
     return d
 
 
-# ---- routes ----------------------------------------------------------------------------------------
+# ---- routes -------------------------------------------------------------------------------------
 def _both(op):
     return ("/api/2.1/jobs/" + op, "/api/2.2/jobs/" + op)
 
@@ -1462,7 +1474,7 @@ def delete(req):
     return 200, None, {}
 
 
-# ---- run-now / submit --------------------------------------------------------------------------
+# ---- run-now / submit ---------------------------------------------------------------------------
 _LEGACY_PARAMS = {"notebook_params": dict, "python_params": list, "python_named_params": dict,
                   "jar_params": list, "spark_submit_params": list, "sql_params": dict,
                   "dbt_commands": list, "pipeline_params": dict}
@@ -1589,7 +1601,7 @@ def submit(req):
         return 200, None, {"run_id": r.run_id}
 
 
-# ---- runs: read ----------------------------------------------------------------------------------
+# ---- runs: read ---------------------------------------------------------------------------------
 def _lookup_run(state, run_id):
     """(job run, None) or (None, task run); 400 when neither exists."""
     r = state.job_runs.get(run_id)
@@ -1755,7 +1767,7 @@ def runs_export(req):
         return 200, None, {"views": out}
 
 
-# ---- runs: cancel / delete / repair ----------------------------------------------------------------
+# ---- runs: cancel / delete / repair -------------------------------------------------------------
 def _cancel_run(state, r, ts, msg="Run was cancelled by a user."):
     if r.lc in TERMINAL:
         return
@@ -1925,7 +1937,7 @@ def runs_repair(req):
         return 200, None, {"repair_id": repair_id}
 
 
-# ---- control: task outcomes -----------------------------------------------------------------------
+# ---- control: task outcomes ---------------------------------------------------------------------
 _RULE_KEYS = {"match", "result_state", "state_message", "notebook_result", "logs", "error",
               "error_trace", "running_ms", "times"}
 
