@@ -233,6 +233,7 @@ def test_run_state_machine_single_task(emu):
                           "user_cancelled_or_timedout": False}
     assert r["status"] == {"state": "PENDING"}
     assert r["job_id"] == jid and r["run_type"] == "JOB_RUN" and r["trigger"] == "ONE_TIME"
+    assert r["job_run_id"] == rid == r["original_attempt_run_id"]
     assert r["number_in_job"] == rid and r["end_time"] == 0 and r["start_time"] > 0
     assert r["run_page_url"].endswith("#job/%d/run/%d" % (jid, rid))
     (t,) = r["tasks"]
@@ -806,6 +807,7 @@ def test_retries(emu):
     assert t["run_id"] != first
     assert t["state"]["life_cycle_state"] == "WAITING_FOR_RETRY"
     assert t["status"]["state"] == "WAITING" and t["attempt_number"] == 1
+    assert emu.run(t["run_id"])["original_attempt_run_id"] == first
     assert r["tasks"][1]["state"]["life_cycle_state"] == "BLOCKED"
     assert r["state"]["life_cycle_state"] == "RUNNING"
     assert emu.run(first)["state"]["result_state"] == "FAILED"

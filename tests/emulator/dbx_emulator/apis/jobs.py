@@ -1177,6 +1177,8 @@ def _run_view(state, r, expand_tasks=True, offset=None, size=None, include_histo
     d = {
         "job_id": r.job_id,
         "run_id": r.run_id,
+        # SDK docs: for job runs job_run_id is the run's own id, for task runs the parent's
+        "job_run_id": r.run_id,
         "number_in_job": r.run_id,
         "original_attempt_run_id": r.run_id,
         "attempt_number": 0,
@@ -1267,7 +1269,8 @@ def _task_run_as_run(state, t):
     tv = _task_view(state, t)
     d = dict(tv)
     d.update({"job_id": r.job_id, "job_run_id": r.run_id, "number_in_job": t.run_id,
-              "original_attempt_run_id": t.run_id, "creator_user_name": r.creator,
+              "original_attempt_run_id": t.original_attempt or t.run_id,
+              "creator_user_name": r.creator,
               "run_name": t.key, "run_type": r.run_type, "trigger": "ONE_TIME",
               "format": "MULTI_TASK", "tasks": [tv]})
     if r.job_id is None:
