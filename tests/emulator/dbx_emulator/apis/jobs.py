@@ -882,8 +882,7 @@ def _stop_all(state, r, ts, result, msg):
     _progress(state, r, ts, force_terminating=True)
 
 
-def _deps_done(r, t):
-    by_key = {x.key: x for x in r.tasks}
+def _deps_done(by_key, t):
     for d in t.spec.get("depends_on") or []:
         u = by_key.get(d["task_key"])
         if u is not None and u.lc not in TERMINAL:
@@ -891,9 +890,8 @@ def _deps_done(r, t):
     return True
 
 
-def _run_if(r, t):
+def _run_if(by_key, t):
     """(True, None) to start the task, else (False, result_state, message)."""
-    by_key = {x.key: x for x in r.tasks}
     ok = failed = canceled = 0
     deps = t.spec.get("depends_on") or []
     for d in deps:
@@ -958,15 +956,16 @@ def _resolve(state, r, ts):
     changed = True
     while changed:
         changed = False
+        by_key = {x.key: x for x in r.tasks}
         for t in r.tasks:
-            if t.lc != "BLOCKED" or not _deps_done(r, t):
+            if t.lc != "BLOCKED" or not _deps_done(by_key, t):
                 continue
             changed = True
             if t.spec.get("disabled"):
                 t.lc, t.result, t.msg, t.t_start, t.t_end = (
                     "TERMINATED", "DISABLED", "The task is disabled.", ts, ts)
                 continue
-            go, res, msg = _run_if(r, t)
+            go, res, msg = _run_if(by_key, t)
             if go:
                 _start_task(state, r, t, ts)
             else:
