@@ -4,8 +4,6 @@ Everything moves on the virtual clock (POST /__emulator/clock), nothing sleeps f
 """
 
 import http.client
-import os
-import sys
 import time
 import urllib.parse
 

@@ -273,7 +273,7 @@ def _check_str_map(v, what):
         raise invalid_param("%s must be an object of strings" % what)
 
 
-def _validate_tasks(tasks, job_clusters, submit=False):
+def _validate_tasks(tasks, job_clusters):
     if tasks is None:
         return
     if not isinstance(tasks, list):
@@ -405,7 +405,7 @@ def _validate_task_type(k, ttype, body):
             raise invalid_param("Task %s: %s.parameters must be an array of strings" % (k, ttype))
 
 
-def _validate_settings(s, submit=False):
+def _validate_settings(s):
     if not isinstance(s, dict):
         raise invalid_param("Job settings must be a JSON object")
     name = s.get("name")
@@ -427,7 +427,7 @@ def _validate_settings(s, submit=False):
                 raise invalid_param("job_cluster_key %s is defined more than once"
                                     % c["job_cluster_key"])
             seen.add(c["job_cluster_key"])
-    _validate_tasks(s.get("tasks"), jc, submit)
+    _validate_tasks(s.get("tasks"), jc)
     mcr = s.get("max_concurrent_runs")
     if mcr is not None and (not _is_int(mcr) or not 0 <= mcr <= 1000):
         raise invalid_param("max_concurrent_runs must be an integer between 0 and 1000")
@@ -1343,7 +1343,7 @@ def get(req):
         return 200, None, _dump(d)
 
 
-def _list_limit(args, real_max, default):
+def _list_limit(args, real_max):
     limit = _int_arg(args, "limit")
     if limit is None or limit == 0:
         # jobs/list: 0 is not documented (the SDK docs say 1..100); treated as the default.
@@ -1357,7 +1357,7 @@ def _list_limit(args, real_max, default):
 @route("GET", *_both("list"))
 def list_jobs(req):
     args = req.args()
-    limit = _list_limit(args, JOBS_LIST_MAX, JOBS_LIST_DEFAULT) or JOBS_LIST_DEFAULT
+    limit = _list_limit(args, JOBS_LIST_MAX) or JOBS_LIST_DEFAULT
     token = args.get("page_token") or ""
     offset = _decode_token("j", token) if token else (_int_arg(args, "offset", minimum=0) or 0)
     name = args.get("name")
@@ -1580,7 +1580,7 @@ def submit(req):
          if k not in ("access_control_list", "idempotency_token")}
     for k in ("max_concurrent_runs", "parameters", "schedule", "trigger", "continuous"):
         s.pop(k, None)
-    _validate_settings(s, submit=True)
+    _validate_settings(s)
     rn = s.pop("run_name", None)
     if rn is not None and not isinstance(rn, str):
         raise invalid_param("run_name must be a string")
@@ -1645,7 +1645,7 @@ def runs_list(req):
     completed_only = _bool_arg(args, "completed_only")
     if active_only and completed_only:
         raise invalid_param("active_only and completed_only cannot both be true")
-    limit = _list_limit(args, RUNS_LIST_MAX, RUNS_LIST_DEFAULT)
+    limit = _list_limit(args, RUNS_LIST_MAX)
     if limit is None:
         raw = _int_arg(args, "limit")
         limit = RUNS_LIST_MAX if raw == 0 else RUNS_LIST_DEFAULT
