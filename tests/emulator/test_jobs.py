@@ -853,3 +853,55 @@ def test_execute_python_file_prefix_and_python_params(emu, tmp_path):
     rid = emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"]
     emu.advance(RUNNING)
     assert emu.run(rid)["state"]["result_state"] == "SUCCESS"
+
+
+def test_run_job_task(emu):
+    child_job = emu.create(name="child", parameters=[{"name": "x", "default": "1"}])
+    parent = emu.create(name="parent", tasks=[
+        {"task_key": "call", "run_job_task": {"job_id": child_job, "job_parameters": {"x": "2"}}},
+        dict(NB, task_key="after", depends_on=[{"task_key": "call"}])])
+    rid = emu.run_now(parent)
+    emu.advance(PENDING)
+    r = emu.run(rid)
+    call = r["tasks"][0]
+    assert call["state"]["life_cycle_state"] == "RUNNING"
+    child = emu.ok("GET", "runs/list", query={"job_id": child_job})["runs"][0]
+    assert child["trigger"] == "RUN_JOB_TASK" and child["state"]["life_cycle_state"] == "PENDING"
+    assert emu.run(child["run_id"])["job_parameters"][0]["value"] == "2"
+    emu.advance(PENDING + RUNNING + TERM)  # the child run ends
+    assert emu.run(rid)["tasks"][0]["state"]["life_cycle_state"] == "TERMINATING"
+    out = emu.ok("GET", "runs/get-output", query={"run_id": call["run_id"]})
+    assert out["run_job_output"] == {"run_id": child["run_id"]}
+    emu.advance(60000)
+    assert emu.run(rid)["state"]["result_state"] == "SUCCESS"
+    # the child fails -> the task fails; cancelling the parent cancels the child
+    emu.outcomes({"match": "/Users/me/nb", "result_state": "FAILED"})
+    rid = emu.run_now(parent)
+    emu.advance(60000)
+    r = emu.run(rid)
+    assert r["tasks"][0]["state"]["result_state"] == "FAILED"
+    assert r["tasks"][1]["state"]["result_state"] == "UPSTREAM_FAILED"
+    emu.ctl("DELETE", "jobs/task-outcomes")
+    rid = emu.run_now(parent)
+    emu.advance(PENDING)
+    child = emu.ok("GET", "runs/list", query={"job_id": child_job, "active_only": "true"})[
+        "runs"][0]["run_id"]
+    emu.ok("POST", "runs/cancel", {"run_id": rid})
+    emu.advance(TERM)
+    assert emu.run(child)["state"]["result_state"] == "CANCELED"
+    assert emu.run(rid)["state"]["result_state"] == "CANCELED"
+    # a missing job fails the task; a job that triggers itself stops at the nesting limit
+    bad = emu.create(tasks=[{"task_key": "call", "run_job_task": {"job_id": 12345}}])
+    rid = emu.run_now(bad)
+    emu.advance(60000)
+    t = emu.run(rid)["tasks"][0]
+    assert t["state"]["result_state"] == "FAILED" and "12345" in t["state"]["state_message"]
+    selfish = emu.create(max_concurrent_runs=100)
+    emu.ok("POST", "reset", {"job_id": selfish, "new_settings": {
+        "max_concurrent_runs": 100,
+        "tasks": [{"task_key": "me", "run_job_task": {"job_id": selfish}}]}})
+    emu.ctl("POST", "config", {"run_pending_ms": 0, "run_terminating_ms": 0})
+    rid = emu.run_now(selfish)
+    emu.advance(60000)
+    assert emu.run(rid)["state"]["result_state"] == "FAILED"
+    assert len(emu.ok("GET", "runs/list", query={"job_id": selfish, "limit": 24})["runs"]) == 11

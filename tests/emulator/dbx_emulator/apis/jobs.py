@@ -34,7 +34,7 @@ import sys
 import tempfile
 
 from . import on_reset, route
-from ..errors import invalid_param, invalid_state
+from ..errors import ApiError, invalid_param, invalid_state
 from ..state import register_config
 
 register_config("run_pending_ms", 1000, (int, float), 0)
@@ -86,6 +86,7 @@ _CANCELED = ("CANCELED", "UPSTREAM_CANCELED")
 _DEFAULT_FAIL_MESSAGE = "Workload failed, see run output for details"
 OUTPUT_CAP = 5 * 1024 * 1024          # notebook result (first 5 MB) and logs (last 5 MB)
 MAX_TASKS = 1000
+MAX_RUN_JOB_DEPTH = 10               # run_job_task nesting (a job may trigger itself)
 MAX_RETRIES_FOREVER = 100            # max_retries -1 in the emulator
 MAX_QUEUED_RUNS = 1000                # per job; more -> SKIPPED MAX_JOB_QUEUE_SIZE_EXCEEDED
 GET_ARRAY_PAGE = 100                  # 2.2 paging of get / runs/get arrays
@@ -147,6 +148,7 @@ class TaskRun:
         self.attempt = 0
         self.cond_outcome = None
         self.original_attempt = None
+        self.child_run_id = None
 
 
 class JobRun:
@@ -181,6 +183,8 @@ class JobRun:
         self.original_task_run_ids = []
         self.idem = None
         self.run_name = settings.get("name") or settings.get("run_name") or "Untitled"
+        self.trigger = "ONE_TIME"
+        self.parent_task = None       # the run_job_task that started this run
 
 
 # ---- small helpers ------------------------------------------------------------------------------
@@ -242,6 +246,10 @@ def _is_v22(req):
 
 def _page_cap(state, real_max):
     return max(1, min(real_max, state.config["jobs_page_size_max"]))
+
+
+def _user(req):
+    return req.principal or "emulator-user@example.com"
 
 
 def _job_not_found(job_id):
@@ -542,8 +550,25 @@ class SimulatedExecution:
     def poll(self):
         return self.outcome
 
-    def cancel(self):
+    def cancel(self, ts=None):
         pass
+
+
+class ChildRunExecution:
+    """A run_job_task: the job run it triggered. Ends when that run ends (see _finish_run)."""
+
+    def __init__(self, state, child):
+        self.due_ms = None
+        self.state = state
+        self.child = child
+        self.outcome = None
+
+    def poll(self):
+        return self.outcome
+
+    def cancel(self, ts=None):
+        if ts is not None and self.child.lc not in TERMINAL:
+            _cancel_run(self.state, self.child, ts, "The parent run was cancelled.")
 
 
 class SimulatedExecutor:
@@ -636,7 +661,7 @@ class ProcessExecution:
         self.outcome = out
         return out
 
-    def cancel(self):
+    def cancel(self, ts=None):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
@@ -753,9 +778,12 @@ def _apply(state, r, t, kind, ts):
         t.cluster_instance = _cluster_instance(r, t)
         if r.lc == "PENDING":
             r.lc = "RUNNING"
-        t.execution = executor_for(state, r, t).start(state, r, t, ts)
         t.kind = "task_run_done"
-        t.due = t.execution.due_ms
+        if t.spec.get("run_job_task") is not None:
+            _start_child_run(state, r, t, ts)
+        else:
+            t.execution = executor_for(state, r, t).start(state, r, t, ts)
+            t.due = t.execution.due_ms
     elif kind == "task_run_done":
         t.due = None
         out = t.execution.poll()
@@ -787,6 +815,65 @@ def _apply(state, r, t, kind, ts):
         _finish_run(state, r, ts)
     else:  # pragma: no cover
         raise AssertionError(kind)
+
+
+def _failed_outcome(msg):
+    out = _default_outcome()
+    out.update(result_state="FAILED", state_message=msg, error=msg, error_trace="")
+    return out
+
+
+def _start_child_run(state, r, t, ts):
+    """run_job_task: trigger a run of the job (trigger RUN_JOB_TASK, the job's own concurrency
+    and queue settings); the task ends when that run ends."""
+    body = t.spec["run_job_task"]
+    depth, x = 0, r
+    while x.parent_task is not None:
+        depth += 1
+        x = x.parent_task.parent
+    try:
+        if depth >= MAX_RUN_JOB_DEPTH:
+            raise invalid_param("Run job tasks are nested more than %d levels deep."
+                                % MAX_RUN_JOB_DEPTH)
+        jid = _int_arg(body, "job_id", required=True)
+        job = _get_job(state, jid)
+        settings = copy.deepcopy(job["settings"])
+        if not settings.get("tasks"):
+            raise invalid_param("Job %d has no tasks to run." % jid)
+        over, resolved = _param_overrides(body, settings)
+    except ApiError as e:
+        t.execution = SimulatedExecution(ts, _failed_outcome(e.message))
+        t.due = ts
+        return
+    child = _new_run(state, r.creator, r.base_url, jid, "JOB_RUN", settings, ts)
+    child.trigger = "RUN_JOB_TASK"
+    child.parent_task = t
+    child.overriding = over
+    child.job_parameters = resolved
+    t.child_run_id = child.run_id
+    t.execution = ChildRunExecution(state, child)
+    t.due = None
+    _launch(state, child, ts, (settings.get("queue") or {}).get("enabled", False),
+            settings.get("max_concurrent_runs", 1))
+    if child.lc in TERMINAL:  # skipped at once
+        _child_done(state, child, ts)
+
+
+def _child_done(state, child, ts):
+    t = child.parent_task
+    if t is None or t.lc != "RUNNING" or t.child_run_id != child.run_id:
+        return
+    if child.result in ("SUCCESS", "SUCCESS_WITH_FAILURES"):
+        out = _default_outcome()
+    elif child.result == "CANCELED":
+        out = _default_outcome()
+        out.update(result_state="CANCELED", state_message="The triggered run %d was cancelled."
+                   % child.run_id)
+    else:
+        out = _failed_outcome("The triggered run %d ended %s: %s" % (
+            child.run_id, child.result, child.msg or ""))
+    t.execution.outcome = out
+    _finish_running(state, t.parent, t, ts, out)
 
 
 def _maybe_retry(state, r, t, ts):
@@ -850,7 +937,7 @@ def _stop_task(state, t, ts, result, msg):
     BLOCKED/QUEUED -> TERMINATED at once."""
     if t.lc in ("PENDING", "RUNNING"):
         if t.execution is not None:
-            t.execution.cancel()
+            t.execution.cancel(ts)
         if t.lc == "PENDING":
             t.t_run = ts
         t.lc = "TERMINATING"
@@ -1027,6 +1114,8 @@ def _finish_run(state, r, ts):
         r.repairs[-1]["end_time"] = ts
     if r in state.jobs_active:
         state.jobs_active.remove(r)
+    if r.parent_task is not None:
+        _child_done(state, r, ts)
     if r.job_id is not None and r.run_type == "JOB_RUN":
         _start_queued(state, r.job_id, ts)
 
@@ -1065,10 +1154,9 @@ def _begin(state, r, ts):
     _resolve(state, r, ts)
 
 
-def _new_run(state, req, job_id, run_type, settings, ts):
+def _new_run(state, creator, base_url, job_id, run_type, settings, ts):
     run_id = _new_run_id(state)
-    r = JobRun(run_id, job_id, run_type, settings, req.principal or "emulator-user@example.com",
-               req.base_url, ts)
+    r = JobRun(run_id, job_id, run_type, settings, creator, base_url, ts)
     for spec in settings.get("tasks") or []:
         t = TaskRun(_new_run_id(state), copy.deepcopy(spec), r)
         r.tasks.append(t)
@@ -1184,7 +1272,7 @@ def _run_view(state, r, expand_tasks=True, offset=None, size=None, include_histo
         "creator_user_name": r.creator,
         "run_name": r.run_name,
         "run_type": r.run_type,
-        "trigger": "ONE_TIME",
+        "trigger": r.trigger,
         "format": "MULTI_TASK",
         "state": _state_obj(r.lc, r.result, r.msg, r.user_cancel, r.queue_reason),
         "status": _status_obj(r.lc, r.result, r.msg, r.queue_code, r.queue_reason,
@@ -1554,7 +1642,7 @@ def run_now(req):
         over, resolved = _param_overrides(body, settings)
         if not keys:
             raise invalid_param("Job %d has no tasks to run." % job_id)
-        r = _new_run(state, req, job_id, "JOB_RUN", settings, now)
+        r = _new_run(state, _user(req), req.base_url, job_id, "JOB_RUN", settings, now)
         r.overriding = over
         r.job_parameters = resolved
         r.only = set(only) if only is not None else None
@@ -1595,7 +1683,8 @@ def submit(req):
         settings.pop("max_concurrent_runs", None)
         # One-time runs belong to a hidden one-time job in the real service, so they carry a
         # job_id that jobs/get does not know. (Reference: "one-time run, not saved as a job".)
-        r = _new_run(state, req, _new_job_id(state), "SUBMIT_RUN", settings, now)
+        r = _new_run(state, _user(req), req.base_url, _new_job_id(state), "SUBMIT_RUN",
+                     settings, now)
         if tok is not None:
             r.idem = tok
             state.jobs_idem[tok] = r.run_id
@@ -1695,6 +1784,8 @@ def runs_list(req):
 
 def _output(state, t):
     out = {"metadata": _task_run_as_run(state, t)}
+    if t.child_run_id is not None:  # known as soon as the triggered run exists
+        out["run_job_output"] = {"run_id": t.child_run_id}
     o = t.outcome
     if o is None or t.lc not in TERMINAL:
         return out
@@ -1715,6 +1806,7 @@ def _output(state, t):
         out["sql_output"] = {}
     elif spec.get("dbt_task") is not None:
         out["dbt_output"] = {"artifacts_headers": {}}
+
     if t.result in ("FAILED", "TIMEDOUT") and o.get("error"):
         out["error"] = o["error"]
         if o.get("error_trace"):
