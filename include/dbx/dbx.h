@@ -10,5 +10,7 @@
 #include "errors.h"
 #include "client.h"
 #include "clusters.h"
+#include "workspace.h"
+#include "dbfs.h"
 
 #endif /* DBX_DBX_H */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "client_impl.h"
@@ -79,7 +80,9 @@ DBX_API dbx_status dbx_client_options_init(dbx_client_options *opts, unsigned in
     if (version == 0 || version > DBX_CLIENT_OPTIONS_VERSION)
         return dbx__fail(NULL, DBX_EINVAL, "dbx_client_options version %u is not supported by libdbx %s "
                                            "(built against newer headers?)", version, DBX_VERSION);
-    memset(opts, 0, sizeof *opts);
+    /* clear only the fields of that version: a caller built against older
+     * headers has a smaller struct */
+    memset(opts, 0, version >= 2 ? sizeof *opts : offsetof(dbx_client_options, max_response_bytes));
     opts->version = version;
     return DBX_OK;
 }

@@ -64,6 +64,18 @@ static dbx_client *plain_client(dbx_status *st, int m2m)
     return c;
 }
 
+/* Workspace: /Shared/sw = {d/ (empty), f.bin ("abc"), nb (a Python notebook)}. */
+static void workspace_world(dbx_client *c)
+{
+    assert_int_equal(dbx_workspace_mkdirs(c, "/Shared/sw/d"), DBX_OK);
+    dbx_workspace_import_options io = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+    io.format = DBX_WORKSPACE_FORMAT_RAW;
+    assert_int_equal(dbx_workspace_import(c, "/Shared/sw/f.bin", "abc", 3, &io), DBX_OK);
+    io.format = DBX_WORKSPACE_FORMAT_SOURCE;
+    io.language = DBX_WORKSPACE_LANGUAGE_PYTHON;
+    assert_int_equal(dbx_workspace_import(c, "/Shared/sw/nb", "print(1)\n", 9, &io), DBX_OK);
+}
+
 /* Reset the emulator and build the world with an unarmed client. */
 static void build_world(void)
 {
@@ -90,6 +102,7 @@ static void build_world(void)
     assert_int_equal(dbx_clusters_delete(c, W.ids[2]), DBX_OK);
     assert_int_equal(dbx_clusters_delete(c, W.ids[3]), DBX_OK);
     emu_advance(E, 5000);
+    workspace_world(c);
     dbx_client_free(c);
 }
 
@@ -110,6 +123,109 @@ static int check(tally *t, dbx_status st, const char *what)
                  dbx_client_last_error(NULL)->message);
     t->enomem++;
     return 0;
+}
+
+/* Workspace calls: results exact or DBX_ENOMEM; iterators retried after
+ * DBX_ENOMEM continue without skipping or repeating. */
+static void workspace_scenario(tally *t, dbx_client *c)
+{
+    dbx_workspace_object *o = NULL;
+    if (check(t, dbx_workspace_get_status(&o, c, "/Shared/sw/f.bin"), "workspace_get_status")) {
+        assert_int_equal(dbx_workspace_object_type(o), DBX_WORKSPACE_OBJECT_FILE);
+        assert_int_equal(dbx_workspace_object_size(o), 3);
+    }
+    dbx_workspace_object_free(o);
+    static const char *const want[] = {"/Shared/sw/d", "/Shared/sw/f.bin", "/Shared/sw/nb"};
+    dbx_workspace_walk_iter *w = NULL;
+    if (check(t, dbx_workspace_walk(&w, c, "/Shared/sw", NULL), "workspace_walk")) {
+        size_t i = 0;
+        const dbx_workspace_object *item;
+        dbx_status st;
+        for (int tries = 0; tries < 100; tries++) {
+            st = dbx_workspace_walk_next(&item, NULL, w);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "workspace_walk_next"))
+                continue;
+            assert_true(i < 3);
+            assert_string_equal(dbx_workspace_object_path(item), want[i]);
+            i++;
+        }
+        assert_int_equal(st, DBX_DONE);
+        assert_int_equal(i, 3);
+    }
+    dbx_workspace_walk_free(w);
+    dbx_workspace_iter *it = NULL;
+    if (check(t, dbx_workspace_list(&it, c, "/Shared/sw", NULL), "workspace_list")) {
+        size_t n = 0;
+        const dbx_workspace_object *item;
+        dbx_status st;
+        for (int tries = 0; tries < 100; tries++) {
+            st = dbx_workspace_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (check(t, st, "workspace_iter_next"))
+                n++;
+        }
+        assert_int_equal(st, DBX_DONE);
+        assert_int_equal(n, 3);
+    }
+    dbx_workspace_iter_free(it);
+    dbx_workspace_import_options io = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+    io.format = DBX_WORKSPACE_FORMAT_RAW;
+    io.overwrite = 1;
+    check(t, dbx_workspace_import(c, "/Shared/sw/g.bin", "\0\1\2", 3, &io), "workspace_import");
+    char *data = NULL, *ft = NULL;
+    size_t len = 0;
+    if (check(t, dbx_workspace_export(&data, &len, &ft, c, "/Shared/sw/f.bin", NULL), "workspace_export")) {
+        assert_int_equal(len, 3);
+        assert_memory_equal(data, "abc", 3);
+        assert_string_equal(ft, "bin");
+    } else {
+        assert_null(data);
+        assert_null(ft);
+    }
+    dbx_free(data);
+    dbx_free(ft);
+}
+
+static int sweep_sink(void *payload, const char *data, size_t len)
+{
+    dbx__buf *b = payload;
+    return dbx__buf_put(b, data, len) == 0 ? 0 : 1;
+}
+
+static void dbfs_scenario(tally *t, dbx_client *c)
+{
+    if (check(t, dbx_dbfs_put(c, "/sweep/small", "hello", 5, 0), "dbfs_put")) {
+        dbx_dbfs_file_info *fi = NULL;
+        if (check(t, dbx_dbfs_get_status(&fi, c, "/sweep/small"), "dbfs_get_status"))
+            assert_int_equal(dbx_dbfs_file_info_file_size(fi), 5);
+        dbx_dbfs_file_info_free(fi);
+    }
+    dbx__mem_source ms;
+    dbx__mem_source_init(&ms, "streamed bytes", 14);
+    dbx_dbfs_upload_options uo = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    uo.overwrite = 1; /* a create whose answer was lost is then cleaned up too */
+    if (check(t, dbx_dbfs_upload(c, "/sweep/streamed", &ms.src, &uo), "dbfs_upload")) {
+        dbx__buf got = DBX__BUF_INIT;
+        dbx_status st = dbx_dbfs_download(c, "/sweep/streamed", sweep_sink, &got, NULL);
+        /* a sink that could not grow its buffer refuses: DBX_ECANCELLED */
+        if (st == DBX_ECANCELLED && got.oom)
+            st = DBX_ENOMEM;
+        if (check(t, st, "dbfs_download")) {
+            assert_int_equal(got.len, 14);
+            assert_memory_equal(got.ptr, "streamed bytes", 14);
+        }
+        dbx__buf_dispose(&got);
+    } else {
+        /* a failed upload leaves no file behind */
+        dbx_dbfs_file_info *fi = NULL;
+        dbx_status st = dbx_dbfs_get_status(&fi, c, "/sweep/streamed");
+        if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+            fail_msg("after a failed upload: %s", dbx_status_name(st));
+        dbx_dbfs_file_info_free(fi);
+    }
 }
 
 static void scenario(tally *t)
@@ -236,6 +352,10 @@ static void scenario(tally *t)
         }
     }
     dbx_cluster_spec_free(s);
+    workspace_scenario(t, c);
+
+    /* DBFS: put, get-status, a streamed upload and download (one block each) */
+    dbfs_scenario(t, c);
     dbx_client_free(c);
 
     /* OAuth M2M: discovery, token, then the call */

@@ -771,6 +771,16 @@ static void options_init(void **state)
     assert_int_equal(o.no_config_file, 0);
     assert_null(o._owned);
 
+    /* a version-1 caller's struct ends before max_response_bytes: nothing past it is written */
+    memset(&o, 0xAB, sizeof o);
+    assert_int_equal(dbx_client_options_init(&o, 1), DBX_OK);
+    assert_int_equal(o.version, 1);
+    assert_null(o.host);
+    assert_null(o._owned);
+    const unsigned char *tail = (const unsigned char *)&o + offsetof(dbx_client_options, max_response_bytes);
+    for (size_t i = 0; i < sizeof o - offsetof(dbx_client_options, max_response_bytes); i++)
+        assert_int_equal(tail[i], 0xAB);
+
     assert_int_equal(dbx_client_options_init(&o, 0), DBX_EINVAL);
     assert_int_equal(dbx_client_options_init(&o, 99), DBX_EINVAL);
     assert_int_equal(dbx_client_last_error(NULL)->status, DBX_EINVAL);

@@ -304,10 +304,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             text = req.body.decode("utf-8")
         except UnicodeDecodeError:
             text = req.body.decode("utf-8", "replace")
+        text, logged_json = apis.logged_body(req.path, text, req.json)
         req.state.log_request({
             "seq": 0, "server": req.server, "method": req.method, "path": req.path,
             "query": req.query, "headers": dict(req.headers), "body": text,
-            "json": req.json, "status": status, "fault": fault_id,
+            "json": logged_json, "status": status, "fault": fault_id,
         })
 
     def _respond(self, req, status, headers, body):

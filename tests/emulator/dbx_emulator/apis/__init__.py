@@ -18,7 +18,7 @@ _PATTERNS = []
 RESET_HOOKS = []
 
 # modules loaded by load_all(); add new API areas here
-MODULES = ("auth", "clusters", "control")
+MODULES = ("auth", "clusters", "control", "workspace", "dbfs")
 MODULES += ("jobs",)
 
 
@@ -44,6 +44,25 @@ def route(method, *patterns):
 def on_reset(fn):
     RESET_HOOKS.append(fn)
     return fn
+
+
+# [(path prefix, fn(body_text, json) -> (body_text, json))]: how an area's request bodies
+# appear in the request log (e.g. shortened base64 blocks). First matching prefix wins.
+LOG_VIEWS = []
+
+
+def log_view(prefix):
+    def deco(fn):
+        LOG_VIEWS.append((prefix, fn))
+        return fn
+    return deco
+
+
+def logged_body(path, text, obj):
+    for prefix, fn in LOG_VIEWS:
+        if path.startswith(prefix):
+            return fn(text, obj)
+    return text, obj
 
 
 def lookup(method, path):
