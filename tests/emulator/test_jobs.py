@@ -905,3 +905,32 @@ def test_run_job_task(emu):
     emu.advance(60000)
     assert emu.run(rid)["state"]["result_state"] == "FAILED"
     assert len(emu.ok("GET", "runs/list", query={"job_id": selfish, "limit": 24})["runs"]) == 11
+
+
+def test_execute_python_from_workspace_file(emu):
+    import base64
+    src = (b"import sys\nprint('from the workspace', sys.argv[1:])\n"
+           b"sys.exit(0 if sys.argv[1:] else 4)\n")
+    st, b = emu.call("POST", "/api/2.0/workspace/import", {
+        "path": "/Users/emulator-user@example.com/job.py", "format": "RAW",
+        "content": base64.b64encode(src).decode()})
+    assert st == 200, b
+    emu.ctl("POST", "config", {"jobs_execute_python": True})
+    ids = []
+    for path, params in (("/Workspace/Users/emulator-user@example.com/job.py", ["a"]),
+                         ("/Users/emulator-user@example.com/job.py", [])):
+        task = {"task_key": "w", "spark_python_task": {"python_file": path,
+                                                       "parameters": params}}
+        ids.append(emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"])
+    emu.advance(PENDING)
+    deadline = time.monotonic() + 20
+    while any(emu.lc(i) == "RUNNING" for i in ids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    emu.advance(TERM)
+    ok, bad = (emu.run(i) for i in ids)
+    assert ok["state"]["result_state"] == "SUCCESS"
+    out = emu.ok("GET", "runs/get-output", query={"run_id": ok["tasks"][0]["run_id"]})
+    assert out["logs"] == "from the workspace ['a']\n"
+    assert bad["state"]["result_state"] == "FAILED"
+    out = emu.ok("GET", "runs/get-output", query={"run_id": bad["tasks"][0]["run_id"]})
+    assert "code 4" in out["error"]

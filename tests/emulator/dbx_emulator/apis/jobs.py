@@ -669,19 +669,29 @@ class ProcessExecution:
             self._cleanup()
 
 
+def workspace_file_bytes(state, path):
+    """The content of a FILE in the workspace emulator's tree (apis/workspace.py, state.ws), or
+    None. ``/Workspace/Users/x.py`` and ``/Users/x.py`` name the same file."""
+    ws = getattr(state, "ws", None)
+    if not isinstance(ws, dict):
+        return None
+    if path.startswith("/Workspace/"):
+        path = path[len("/Workspace"):]
+    node = ws.get(path)
+    if node is None or getattr(node, "kind", None) != "FILE":
+        return None
+    return bytes(node.content)
+
+
 def resolve_python_file(state, path, materialise=False):
-    """(local file to execute for python_file, is_temp) or None. Local absolute paths (also
-    with a ``file:`` prefix); a workspace file when the State offers
-    ``workspace_file_bytes(path)`` (the workspace emulator's hook: bytes or None), copied to a
-    temp file when ``materialise``."""
+    """(local file to execute for python_file, is_temp) or None. A workspace file (see
+    workspace_file_bytes; copied to a temp file when ``materialise``) or, failing that, an
+    existing local absolute path (also with a ``file:`` prefix)."""
     if not isinstance(path, str):
         return None
     p = path[5:] if path.startswith("file:") else path
-    if os.path.isabs(p) and os.path.isfile(p):
-        return p, False
-    reader = getattr(state, "workspace_file_bytes", None)
-    if callable(reader):
-        data = reader(p)
+    if not path.startswith("file:"):
+        data = workspace_file_bytes(state, p)
         if data is not None:
             if not materialise:
                 return p, False
@@ -689,6 +699,8 @@ def resolve_python_file(state, path, materialise=False):
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             return tmp, True
+    if os.path.isabs(p) and os.path.isfile(p):
+        return p, False
     return None
 
 
