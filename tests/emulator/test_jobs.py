@@ -816,9 +816,17 @@ def test_retries(emu):
     assert r["tasks"][0]["attempt_number"] == 2
     assert r["tasks"][0]["state"]["result_state"] == "SUCCESS"
     assert r["state"]["result_state"] == "SUCCESS"
-    # out of retries
+    # out of retries; a single-task run stays RUNNING while its task is retried
     emu.outcomes({"match": "doomed", "result_state": "FAILED"})
     rid = emu.run_now(emu.create(tasks=[dict(NB, task_key="doomed", max_retries=1)]))
+    emu.advance(PENDING + RUNNING)
+    r = emu.run(rid)
+    assert r["tasks"][0]["state"]["life_cycle_state"] == "TERMINATING"
+    assert r["state"]["life_cycle_state"] == "RUNNING"
+    emu.advance(TERM)
+    assert emu.lc(rid) == "RUNNING"
+    emu.advance(PENDING + RUNNING)
+    assert emu.lc(rid) == "TERMINATING"  # the last attempt
     emu.advance(60000)
     r = emu.run(rid)
     assert r["tasks"][0]["attempt_number"] == 1 and r["state"]["result_state"] == "FAILED"

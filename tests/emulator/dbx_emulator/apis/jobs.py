@@ -888,18 +888,24 @@ def _child_done(state, child, ts):
     _finish_running(state, t.parent, t, ts, out)
 
 
+def _will_retry(r, t, result):
+    """Whether an attempt ending with ``result`` is followed by another attempt."""
+    spec = t.spec
+    if r.stop_reason is not None:  # the whole run was cancelled or timed out
+        return False
+    if not (result == "FAILED" or result == "TIMEDOUT" and spec.get("retry_on_timeout")):
+        return False
+    mr = spec.get("max_retries") or 0
+    limit = MAX_RETRIES_FOREVER if mr == -1 else mr
+    return _is_int(limit) and t.attempt < limit
+
+
 def _maybe_retry(state, r, t, ts):
     """A failed attempt with retries left: a new task run (attempt_number + 1) replaces it in
     the run's tasks, WAITING_FOR_RETRY until min_retry_interval_millis after the failed
     attempt's start. max_retries -1 ("forever") is capped at MAX_RETRIES_FOREVER here."""
     spec = t.spec
-    if r.stop_reason is not None:  # the whole run was cancelled or timed out
-        return
-    if not (t.result == "FAILED" or t.result == "TIMEDOUT" and spec.get("retry_on_timeout")):
-        return
-    mr = spec.get("max_retries") or 0
-    limit = MAX_RETRIES_FOREVER if mr == -1 else mr
-    if t.attempt >= limit:
+    if not _will_retry(r, t, t.result):
         return
     nt = TaskRun(_new_run_id(state), copy.deepcopy(spec), r)
     nt.attempt = t.attempt + 1
@@ -1084,7 +1090,8 @@ def _progress(state, r, ts, force_terminating=False):
             r.lc = "TERMINATING"
             r.due = ts + int(state.config["run_terminating_ms"])
             r.kind = "run_term_done"
-    elif all(x == "TERMINATING" or x in TERMINAL for x in lcs):
+    elif all(t.lc in TERMINAL or t.lc == "TERMINATING"
+             and not _will_retry(r, t, t.pending_result) for t in r.tasks):
         r.lc = "TERMINATING"
     elif force_terminating:
         r.lc = "TERMINATING"
