@@ -4,6 +4,7 @@ Everything moves on the virtual clock (POST /__emulator/clock), nothing sleeps f
 """
 
 import http.client
+import os
 import time
 import urllib.parse
 
@@ -942,3 +943,85 @@ def test_execute_python_from_workspace_file(emu):
     assert bad["state"]["result_state"] == "FAILED"
     out = emu.ok("GET", "runs/get-output", query={"run_id": bad["tasks"][0]["run_id"]})
     assert "code 4" in out["error"]
+
+
+# ---- invariants under random workloads -------------------------------------------------------
+def _check_run(r):
+    lc = r["state"]["life_cycle_state"]
+    tasks = r.get("tasks", [])
+    tl = [t["state"]["life_cycle_state"] for t in tasks]
+    if lc in ("TERMINATED", "SKIPPED"):
+        assert "result_state" in r["state"], r["state"]
+        assert all(x in ("TERMINATED", "SKIPPED") for x in tl), tl
+        assert r["end_time"] >= r["start_time"] > 0
+        assert r["status"]["state"] == "TERMINATED" and "termination_details" in r["status"]
+    else:
+        assert "result_state" not in r["state"] and r["end_time"] == 0
+    if lc == "TERMINATING":
+        assert not any(x in ("PENDING", "RUNNING", "BLOCKED", "QUEUED", "WAITING_FOR_RETRY")
+                       for x in tl), tl
+    for t in tasks:
+        st = t["state"]
+        if st["life_cycle_state"] in ("TERMINATED", "SKIPPED"):
+            assert "result_state" in st and t["end_time"] >= t["start_time"]
+            if t["execution_duration"]:
+                assert t["run_duration"] == (t["setup_duration"] + t["execution_duration"]
+                                             + t["cleanup_duration"])
+        else:
+            assert "result_state" not in st and t["end_time"] == 0
+
+
+@pytest.mark.parametrize("seed", range(1, 1 + int(os.environ.get("DBX_EMU_RANDOM_SEEDS", "3"))))
+def test_random_workloads_keep_invariants_and_finish(emu, seed):
+    import random
+    rnd = random.Random(seed)
+    emu.outcomes({"match": "f", "result_state": "FAILED", "times": 40},
+                 {"match": "s", "running_ms": 7000})
+    keys = ["a", "f1", "s1", "b", "f2", "c"]
+    jobs = []
+    for _ in range(4):
+        tasks = []
+        for i, k in enumerate(rnd.sample(keys, rnd.randint(1, len(keys)))):
+            t = dict(NB, task_key=k, run_if=rnd.choice(
+                ["ALL_SUCCESS", "ALL_DONE", "NONE_FAILED", "AT_LEAST_ONE_FAILED"]))
+            ups = [x["task_key"] for x in tasks]
+            if ups:
+                n = rnd.randint(0, min(2, len(ups)))
+                t["depends_on"] = [{"task_key": u} for u in rnd.sample(ups, n)]
+            if rnd.random() < 0.3:
+                t["max_retries"] = rnd.randint(1, 2)
+            if rnd.random() < 0.2:
+                t["timeout_seconds"] = rnd.randint(1, 5)
+            if jobs and rnd.random() < 0.2:
+                del t["notebook_task"], t["existing_cluster_id"]
+                t["run_job_task"] = {"job_id": rnd.choice(jobs)}
+            tasks.append(t)
+        jobs.append(emu.create(tasks=tasks, max_concurrent_runs=rnd.randint(1, 2),
+                               queue={"enabled": rnd.random() < 0.7},
+                               timeout_seconds=rnd.choice([0, 0, 8])))
+    runs = []
+    for _ in range(60):
+        op = rnd.random()
+        if op < 0.35:
+            runs.append(emu.run_now(rnd.choice(jobs)))
+        elif op < 0.45 and runs:
+            emu.jobs("POST", "runs/cancel", {"run_id": rnd.choice(runs)})
+        elif op < 0.55 and runs:
+            r = emu.run(rnd.choice(runs), include_history="true")
+            body = {"run_id": r["run_id"], "rerun_all_failed_tasks": True}
+            if r.get("repair_history", [])[1:]:
+                body["latest_repair_id"] = r["repair_history"][-1]["id"]
+            emu.jobs("POST", "runs/repair", body)
+        elif op < 0.6 and runs:
+            tid = rnd.choice(emu.run(rnd.choice(runs))["tasks"])["run_id"]
+            emu.jobs("POST", "runs/cancel", {"run_id": tid})
+        else:
+            emu.advance(rnd.choice([0, 100, 500, 1000, 2500]))
+        if runs:
+            _check_run(emu.run(rnd.choice(runs)))
+    emu.advance(10 ** 7)
+    for rid in runs:
+        r = emu.run(rid)
+        _check_run(r)
+        assert r["state"]["life_cycle_state"] in ("TERMINATED", "SKIPPED"), r["state"]
+    assert emu.ok("GET", "runs/list", query={"active_only": "true"}) == {"has_more": False}
