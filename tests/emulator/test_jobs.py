@@ -995,6 +995,11 @@ def test_random_workloads_keep_invariants_and_finish(emu, seed):
             if jobs and rnd.random() < 0.2:
                 del t["notebook_task"], t["existing_cluster_id"]
                 t["run_job_task"] = {"job_id": rnd.choice(jobs)}
+            elif rnd.random() < 0.2:
+                del t["notebook_task"]
+                t["for_each_task"] = {"inputs": str(list(range(rnd.randint(0, 4)))),
+                                      "concurrency": rnd.randint(1, 3),
+                                      "task": dict(NB, task_key=rnd.choice(["it", "fit"]))}
             tasks.append(t)
         jobs.append(emu.create(tasks=tasks, max_concurrent_runs=rnd.randint(1, 2),
                                queue={"enabled": rnd.random() < 0.7},
@@ -1024,4 +1029,57 @@ def test_random_workloads_keep_invariants_and_finish(emu, seed):
         r = emu.run(rid)
         _check_run(r)
         assert r["state"]["life_cycle_state"] in ("TERMINATED", "SKIPPED"), r["state"]
+        for t in r["tasks"]:
+            if "for_each_task" in t:
+                its = emu.run(t["run_id"])["iterations"]
+                assert all(i["state"]["life_cycle_state"] == "TERMINATED" for i in its)
     assert emu.ok("GET", "runs/list", query={"active_only": "true"}) == {"has_more": False}
+
+
+def test_for_each_task(emu):
+    emu.outcomes({"match": "/nb/bad", "result_state": "FAILED"})
+    fe = {"task_key": "loop", "for_each_task": {
+        "inputs": '["a", "b", {"k": 1}]', "concurrency": 2,
+        "task": {"task_key": "loop_iteration",
+                 "notebook_task": {"notebook_path": "/nb/{{input}}",
+                                   "base_parameters": {"v": "{{input}}"}}}}}
+    rid = emu.run_now(emu.create(tasks=[fe, dict(NB, task_key="after",
+                                                 depends_on=[{"task_key": "loop"}])]))
+    r = emu.run(rid)
+    loop = r["tasks"][0]
+    assert loop["state"]["life_cycle_state"] == "RUNNING"  # no cluster: starts at once
+    assert loop["for_each_task"]["stats"]["task_run_stats"] == {
+        "total_iterations": 3, "scheduled_iterations": 2, "active_iterations": 2,
+        "completed_iterations": 0, "succeeded_iterations": 0, "failed_iterations": 0}
+    its = emu.run(loop["run_id"])["iterations"]
+    assert [i["notebook_task"]["base_parameters"]["v"] for i in its] == ["a", "b"]
+    assert its[0]["task_key"] == "loop_iteration"
+    emu.advance(PENDING + RUNNING + TERM)
+    its = emu.run(loop["run_id"])["iterations"]
+    assert len(its) == 3 and its[2]["notebook_task"]["notebook_path"] == '/nb/{"k":1}'
+    emu.advance(60000)
+    r = emu.run(rid)
+    assert r["tasks"][0]["for_each_task"]["stats"]["task_run_stats"]["succeeded_iterations"] == 3
+    emu.ctl("POST", "config", {"jobs_page_size_max": 2})
+    page = emu.run(loop["run_id"])
+    assert len(page["iterations"]) == 2
+    page = emu.run(loop["run_id"], page_token=page["next_page_token"])
+    assert len(page["iterations"]) == 1 and "next_page_token" not in page
+    emu.ctl("POST", "config", {"jobs_page_size_max": 100})
+    assert r["state"]["result_state"] == "SUCCESS"
+    # a failing iteration fails the loop; inputs from a job parameter; bad inputs fail the task
+    fe["for_each_task"].update(inputs="{{job.parameters.items}}", concurrency=5)
+    jid = emu.create(tasks=[fe], parameters=[{"name": "items", "default": '["ok", "bad"]'}])
+    rid = emu.run_now(jid)
+    emu.advance(60000)
+    r = emu.run(rid)
+    assert r["tasks"][0]["state"]["result_state"] == "FAILED"
+    assert "1 of 2 iterations failed" in r["tasks"][0]["state"]["state_message"]
+    rid = emu.run_now(jid, job_parameters={"items": "not json"})
+    emu.advance(60000)
+    assert emu.run(rid)["tasks"][0]["state"]["result_state"] == "FAILED"
+    for bad in ({"inputs": "[]"}, {"inputs": "[]", "task": fe["for_each_task"]["task"],
+                                   "concurrency": 0},
+                {"inputs": "[]", "task": {"task_key": "x", "for_each_task": {}}}):
+        st, b = emu.jobs("POST", "create", {"tasks": [{"task_key": "l", "for_each_task": bad}]})
+        assert_error(st, b, 400, "INVALID_PARAMETER_VALUE", "for_each_task")

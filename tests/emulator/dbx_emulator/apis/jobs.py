@@ -87,6 +87,9 @@ _DEFAULT_FAIL_MESSAGE = "Workload failed, see run output for details"
 OUTPUT_CAP = 5 * 1024 * 1024          # notebook result (first 5 MB) and logs (last 5 MB)
 MAX_TASKS = 1000
 MAX_RUN_JOB_DEPTH = 10               # run_job_task nesting (a job may trigger itself)
+MAX_FOREACH_CONCURRENCY = 100
+MAX_FOREACH_INPUTS = 5000
+_NESTED_OK = object()                 # _validate_tasks: nested task, no job_clusters check
 MAX_RETRIES_FOREVER = 100            # max_retries -1 in the emulator
 MAX_QUEUED_RUNS = 1000                # per job; more -> SKIPPED MAX_JOB_QUEUE_SIZE_EXCEEDED
 GET_ARRAY_PAGE = 100                  # 2.2 paging of get / runs/get arrays
@@ -149,6 +152,10 @@ class TaskRun:
         self.cond_outcome = None
         self.original_attempt = None
         self.child_run_id = None
+        self.fe_parent = None       # for-each iteration: its for-each task run
+        self.fe_index = None
+        self.fe_inputs = None       # for-each task run: the inputs, iterations started so far
+        self.iterations = []
 
 
 class JobRun:
@@ -339,7 +346,7 @@ def _validate_tasks(tasks, job_clusters):
             raise invalid_param("Task %s: only one of existing_cluster_id, new_cluster and "
                                 "job_cluster_key may be set" % k)
         jck = t.get("job_cluster_key")
-        if jck is not None:
+        if jck is not None and job_clusters is not _NESTED_OK:
             known = {c.get("job_cluster_key") for c in (job_clusters or [])
                      if isinstance(c, dict)}
             if jck not in known:
@@ -404,6 +411,24 @@ def _validate_task_type(k, ttype, body):
         for side in ("left", "right"):
             if not isinstance(body.get(side), str):
                 raise invalid_param("Task %s: condition_task.%s is required" % (k, side))
+    if ttype == "for_each_task":
+        if not isinstance(body.get("inputs"), str) or not body["inputs"]:
+            raise invalid_param("Task %s: for_each_task.inputs is required (a JSON array or a "
+                                "parameter reference)" % k)
+        nested = body.get("task")
+        if not isinstance(nested, dict):
+            raise invalid_param("Task %s: for_each_task.task is required" % k)
+        if nested.get("for_each_task") is not None:
+            raise invalid_param("Task %s: a for_each_task cannot contain another for_each_task"
+                                % k)
+        if nested.get("depends_on"):
+            raise invalid_param("Task %s: the nested task of a for_each_task cannot have "
+                                "depends_on" % k)
+        _validate_tasks([nested], _NESTED_OK)
+        c = body.get("concurrency")
+        if c is not None and (not _is_int(c) or not 1 <= c <= MAX_FOREACH_CONCURRENCY):
+            raise invalid_param("Task %s: for_each_task.concurrency must be between 1 and %d"
+                                % (k, MAX_FOREACH_CONCURRENCY))
     if ttype == "notebook_task":
         _check_str_map(body.get("base_parameters"), "notebook_task.base_parameters")
     if ttype in ("spark_python_task", "spark_jar_task", "spark_submit_task"):
@@ -755,6 +780,11 @@ def _events(r):
     if r.deadline is not None:
         yield r.deadline, "run_timeout", None
     for t in r.tasks:
+        for it in t.iterations:  # before their for-each task: they settle first at equal times
+            if it.due is not None:
+                yield it.due, it.kind, it
+            if it.deadline is not None:
+                yield it.deadline, "task_timeout", it
         if t.due is not None:
             yield t.due, t.kind, t
         if t.deadline is not None:
@@ -793,6 +823,8 @@ def _apply(state, r, t, kind, ts):
         t.kind = "task_run_done"
         if t.spec.get("run_job_task") is not None:
             _start_child_run(state, r, t, ts)
+        elif t.spec.get("for_each_task") is not None:
+            _start_for_each(state, r, t, ts)
         else:
             t.execution = executor_for(state, r, t).start(state, r, t, ts)
             t.due = t.execution.due_ms
@@ -806,8 +838,11 @@ def _apply(state, r, t, kind, ts):
         t.result = t.pending_result
         t.msg = t.pending_msg
         t.t_end = ts
-        _maybe_retry(state, r, t, ts)
-        _resolve(state, r, ts)
+        if t.fe_parent is not None:
+            _for_each_step(state, r, t.fe_parent, ts)
+        else:
+            _maybe_retry(state, r, t, ts)
+            _resolve(state, r, ts)
     elif kind == "task_retry_start":
         _start_task(state, r, t, ts)
     elif kind == "task_timeout":
@@ -815,7 +850,8 @@ def _apply(state, r, t, kind, ts):
         if t.lc in ("PENDING", "RUNNING"):
             secs = t.spec.get("timeout_seconds") or 0
             _stop_task(state, t, ts, "TIMEDOUT", "Task timed out after %d seconds." % secs)
-            _progress(state, r, ts)
+            if t.fe_parent is None:
+                _progress(state, r, ts)
     elif kind == "run_timeout":
         r.deadline = None
         secs = r.settings.get("timeout_seconds") or 0
@@ -827,6 +863,85 @@ def _apply(state, r, t, kind, ts):
         _finish_run(state, r, ts)
     else:  # pragma: no cover
         raise AssertionError(kind)
+
+
+def _resolve_refs(text, r):
+    """{{job.parameters.<name>}} -> the run's value (other references stay as they are)."""
+    for p in r.job_parameters:
+        text = text.replace("{{job.parameters.%s}}" % p["name"], p["value"])
+    return text
+
+
+def _substitute(obj, value):
+    """The nested task spec of one iteration: {{input}} replaced in every string."""
+    if isinstance(obj, str):
+        return obj.replace("{{input}}", value)
+    if isinstance(obj, list):
+        return [_substitute(x, value) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _substitute(v, value) for k, v in obj.items()}
+    return obj
+
+
+def _start_for_each(state, r, t, ts):
+    """for_each_task: run the nested task once per input, ``concurrency`` at a time; the task
+    succeeds when every iteration succeeded."""
+    body = t.spec["for_each_task"]
+    try:
+        inputs = json.loads(_resolve_refs(body["inputs"], r))
+    except ValueError:
+        inputs = None
+    if not isinstance(inputs, list) or len(inputs) > MAX_FOREACH_INPUTS:
+        t.execution = SimulatedExecution(ts, _failed_outcome(
+            "for_each_task.inputs must be a JSON array of at most %d items"
+            % MAX_FOREACH_INPUTS))
+        t.due = ts
+        return
+    t.fe_inputs = inputs
+    t.due = None
+    _for_each_step(state, r, t, ts)
+
+
+def _for_each_step(state, r, t, ts):
+    if t.lc != "RUNNING" or t.fe_inputs is None:
+        return
+    body = t.spec["for_each_task"]
+    conc = body.get("concurrency") or 1
+    active = sum(1 for it in t.iterations if it.lc not in TERMINAL)
+    while active < conc and len(t.iterations) < len(t.fe_inputs):
+        i = len(t.iterations)
+        v = t.fe_inputs[i]
+        spec = _substitute(copy.deepcopy(body["task"]), v if isinstance(v, str) else
+                           json.dumps(v, separators=(",", ":")))
+        it = TaskRun(_new_run_id(state), spec, r)
+        it.fe_parent = t
+        it.fe_index = i
+        t.iterations.append(it)
+        state.task_runs[it.run_id] = it
+        _start_task(state, r, it, ts)
+        active += 1
+    if active == 0 and len(t.iterations) == len(t.fe_inputs):
+        failed = [it for it in t.iterations if it.result != "SUCCESS"]
+        if failed:
+            out = _failed_outcome("%d of %d iterations failed." % (len(failed),
+                                                                  len(t.iterations)))
+        else:
+            out = _default_outcome()
+        t.execution = SimulatedExecution(ts, out)
+        _finish_running(state, r, t, ts, out)
+
+
+def _for_each_stats(t):
+    its = t.iterations
+    done = [it for it in its if it.lc in TERMINAL]
+    ok = sum(1 for it in done if it.result == "SUCCESS")
+    return {"task_run_stats": {
+        "total_iterations": len(t.fe_inputs) if t.fe_inputs is not None else 0,
+        "scheduled_iterations": len(its),
+        "active_iterations": len(its) - len(done),
+        "completed_iterations": len(done),
+        "succeeded_iterations": ok,
+        "failed_iterations": len(done) - ok}}
 
 
 def _failed_outcome(msg):
@@ -891,7 +1006,7 @@ def _child_done(state, child, ts):
 def _will_retry(r, t, result):
     """Whether an attempt ending with ``result`` is followed by another attempt."""
     spec = t.spec
-    if r.stop_reason is not None:  # the whole run was cancelled or timed out
+    if r.stop_reason is not None or t.fe_parent is not None:  # no retries of iterations here
         return False
     if not (result == "FAILED" or result == "TIMEDOUT" and spec.get("retry_on_timeout")):
         return False
@@ -956,6 +1071,8 @@ def _stop_task(state, t, ts, result, msg):
     if t.lc in ("PENDING", "RUNNING"):
         if t.execution is not None:
             t.execution.cancel(ts)
+        for it in t.iterations:
+            _stop_task(state, it, ts, result, msg)
         if t.lc == "PENDING":
             t.t_run = ts
         t.lc = "TERMINATING"
@@ -1048,7 +1165,8 @@ def _run_if(by_key, t):
 def _start_task(state, r, t, ts):
     t.lc = "PENDING"
     t.t_start = ts
-    pending = 0 if t.spec.get("condition_task") is not None else state.config["run_pending_ms"]
+    pending = (0 if t.spec.get("condition_task") is not None
+               or t.spec.get("for_each_task") is not None else state.config["run_pending_ms"])
     t.due = ts + int(pending)
     t.kind = "task_pending_done"
     to = t.spec.get("timeout_seconds") or 0
@@ -1125,6 +1243,12 @@ def _job_result(r):
 
 
 def _finish_run(state, r, ts):
+    for t in r.tasks:  # defensive: no iteration outlives its run
+        for it in t.iterations:
+            if it.lc not in TERMINAL:
+                it.lc, it.due, it.deadline, it.t_end = "TERMINATED", None, None, ts
+                it.result = it.pending_result or "CANCELED"
+                it.msg = it.pending_msg
     r.lc = "TERMINATED"
     r.end_time = ts
     r.due = r.deadline = None
@@ -1254,6 +1378,8 @@ def _task_view(state, t):
     d = copy.deepcopy(t.spec)
     if t.cond_outcome is not None and isinstance(d.get("condition_task"), dict):
         d["condition_task"]["outcome"] = t.cond_outcome
+    if t.fe_inputs is not None and isinstance(d.get("for_each_task"), dict):
+        d["for_each_task"]["stats"] = _for_each_stats(t)
     d["run_id"] = t.run_id
     d["state"] = _state_obj(t.lc, t.result, t.msg, t.user_cancel)
     d["status"] = _status_obj(t.lc, t.result, t.msg)
@@ -1377,10 +1503,14 @@ def _task_run_as_run(state, t):
     d.update({"job_id": r.job_id, "job_run_id": r.run_id, "number_in_job": t.run_id,
               "original_attempt_run_id": t.original_attempt or t.run_id,
               "creator_user_name": r.creator,
-              "run_name": t.key, "run_type": r.run_type, "trigger": "ONE_TIME",
+              "run_name": t.key, "run_type": r.run_type, "trigger": r.trigger,
               "format": "MULTI_TASK", "tasks": [tv]})
     if r.job_id is None:
         del d["job_id"]
+    if t.spec.get("for_each_task") is not None:
+        # SDK docs: "iterations: only populated by for each iterations; the parent for each
+        # task is located in tasks array"
+        d["iterations"] = [_task_view(state, it) for it in t.iterations]
     return d
 
 
@@ -1735,7 +1865,14 @@ def runs_get(req):
         advance(state, state.now_ms())
         r, t = _lookup_run(state, run_id)
         if t is not None:
-            return 200, None, _dump(_task_run_as_run(state, t))
+            d = _task_run_as_run(state, t)
+            if _is_v22(req) and "iterations" in d:  # 2.2 pages iterations like tasks
+                size = _page_cap(state, GET_ARRAY_PAGE)
+                off = _decode_token("x", token) if token else 0
+                if len(d["iterations"]) > off + size:
+                    d["next_page_token"] = _encode_token("x", off + size)
+                d["iterations"] = d["iterations"][off:off + size]
+            return 200, None, _dump(d)
         if _is_v22(req):
             size = _page_cap(state, GET_ARRAY_PAGE)
             off = _decode_token("x", token) if token else 0
