@@ -10,5 +10,6 @@
 #include "errors.h"
 #include "client.h"
 #include "clusters.h"
+#include "jobs.h"
 
 #endif /* DBX_DBX_H */
