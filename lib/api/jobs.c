@@ -1580,10 +1580,11 @@ static dbx_status post(dbx_client *c, const char *path, json_t *body, int flags,
 static json_t *id_body(const char *key, int64_t id) { return json_pack("{s:I}", key, (json_int_t)id); }
 
 /* Check the body of settings sent (for the client). */
-static dbx_status check_sent(dbx_client *c, const dbx_job_settings *s, vmode mode)
+static dbx_status check_sent(dbx_client *c, const char *func, const char *arg, const dbx_job_settings *s, vmode mode)
 {
-    DBX__REQUIRE_PTR(c, s);
-    return validate(c, s->j, mode, "job settings");
+    if (!s)
+        return dbx__fail(c, DBX_EINVAL, "%s: %s is NULL", func, arg);
+    return validate(c, s->j, mode, arg);
 }
 
 DBX_API dbx_status dbx_jobs_create(int64_t *job_id, dbx_client *c, const dbx_job_settings *settings)
@@ -1592,7 +1593,7 @@ DBX_API dbx_status dbx_jobs_create(int64_t *job_id, dbx_client *c, const dbx_job
         *job_id = 0;
     DBX__ENTER(c);
     DBX__REQUIRE_PTR(c, job_id);
-    dbx_status st = check_sent(c, settings, V_FULL);
+    dbx_status st = check_sent(c, __func__, "settings", settings, V_FULL);
     if (st != DBX_OK)
         return st;
     dbx__jdoc doc;
@@ -1761,7 +1762,7 @@ DBX_API dbx_status dbx_jobs_reset(dbx_client *c, int64_t job_id, const dbx_job_s
 {
     DBX__ENTER(c);
     REQUIRE_ID(c, job_id);
-    dbx_status st = check_sent(c, new_settings, V_FULL);
+    dbx_status st = check_sent(c, __func__, "new_settings", new_settings, V_FULL);
     if (st != DBX_OK)
         return st;
     json_t *body = id_body("job_id", job_id), *ns = json_deep_copy(new_settings->j);
@@ -2013,7 +2014,7 @@ DBX_API dbx_status dbx_jobs_submit(dbx_run_started *started, dbx_client *c, cons
         return dbx__fail(c, DBX_EINVAL, "dbx_jobs_submit_options version %u is not supported", o->version);
     if (o && o->run_name && (!*o->run_name || !dbx__utf8_valid(o->run_name)))
         return dbx__fail(c, DBX_EINVAL, "%s: run_name is empty or not valid UTF-8", __func__);
-    dbx_status st = check_sent(c, spec, V_SUBMIT);
+    dbx_status st = check_sent(c, __func__, "spec", spec, V_SUBMIT);
     if (st != DBX_OK)
         return st;
     json_t *body = json_deep_copy(spec->j);
