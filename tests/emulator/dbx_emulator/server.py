@@ -376,6 +376,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._log(req, None, rule.id)
         self._hang_up()
 
+    def _fault_drop_after(self, req, rule):
+        self.process(req)  # the request takes effect; the answer never goes out
+        self._log(req, None, rule.id)
+        self._hang_up()
+
     def _fault_malformed(self, req, rule):
         body = rule.spec.get("body")
         body = body.encode("utf-8") if body is not None else MALFORMED_DEFAULT

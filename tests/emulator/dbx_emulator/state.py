@@ -38,6 +38,8 @@ _CONFIG_TYPES = {
 
 FAULT_ACTIONS = ("status", "delay", "drop", "truncate", "malformed", "redirect",
                  "huge", "gzip_bomb", "deep", "endless_headers", "drip")
+# process the request fully (state changes happen), log it, then close without answering
+FAULT_ACTIONS += ("drop_after",)
 _FAULT_KEYS = {"method", "path", "path_prefix", "times", "after", "action", "status",
                "headers", "body", "delay_ms", "location", "bytes", "chunked", "gzip", "depth",
                "shape", "error_code", "header_bytes", "interval_ms", "chunk"}

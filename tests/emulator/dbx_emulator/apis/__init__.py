@@ -19,6 +19,7 @@ RESET_HOOKS = []
 
 # modules loaded by load_all(); add new API areas here
 MODULES = ("auth", "clusters", "control")
+MODULES += ("jobs",)
 
 
 def route(method, *patterns):
