@@ -347,7 +347,9 @@ DBX_API dbx_status dbx_jobs_get(dbx_job **out, dbx_client *c, int64_t job_id);
  * key; `fields_to_remove` (NULL-terminated, or NULL) removes fields
  * ("libraries", "tasks/<task_key>"). At least one of them must be given.
  * Partial settings are validated per field and per task (depends_on may
- * name tasks that are not in the update).
+ * name tasks that are not in the update). Build them with
+ * dbx_job_settings_new and the setters (dbx_job_settings_set_json for a
+ * tasks array): dbx_job_settings_from_json checks a complete job.
  */
 DBX_API dbx_status dbx_jobs_update(dbx_client *c, int64_t job_id, const dbx_job_settings *new_settings,
                                    const char *const *fields_to_remove);

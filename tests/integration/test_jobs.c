@@ -648,10 +648,17 @@ static void test_update_and_reset(void **state)
     emu *e = emu_get();
     int64_t id = create_from(MULTI);
 
-    /* partial: rename, change one task (merged by key), drop the tags */
-    dbx_job_settings *ns = settings_from("{\"name\":\"etl-2\",\"tasks\":[{\"task_key\":\"report\",\"timeout_seconds\":60,"
-                                         "\"sql_task\":{\"warehouse_id\":\"w2\",\"query\":{\"query_id\":\"q2\"}},"
-                                         "\"depends_on\":[{\"task_key\":\"ingest\"}]}]}");
+    /* partial: rename, change one task (merged by key; its dependency is
+     * not part of the update), drop the tags. from_json checks a whole job,
+     * so partial settings are built with the setters. */
+    dbx_job_settings *ns = NULL;
+    assert_int_equal(dbx_job_settings_new(&ns), DBX_OK);
+    assert_int_equal(dbx_job_settings_set_name(ns, "etl-2"), DBX_OK);
+    assert_int_equal(dbx_job_settings_set_json(ns, "tasks", "[{\"task_key\":\"report\",\"timeout_seconds\":60,"
+                                                            "\"sql_task\":{\"warehouse_id\":\"w2\",\"query\":{\"query_id\":\"q2\"}},"
+                                                            "\"depends_on\":[{\"task_key\":\"ingest\"}]}]"),
+                     DBX_OK);
+    expect_local_einval(dbx_job_settings_validate(ns), NULL, "$.tasks[0].depends_on[0].task_key: no task has key \"ingest\"");
     const char *rm[] = {"tags", NULL};
     assert_int_equal(dbx_jobs_update(C, id, ns, rm), DBX_OK);
     dbx_job_settings_free(ns);
@@ -853,7 +860,7 @@ static void test_failed_task_output_and_repair(void **state)
     dbx_run_free(r);
 
     /* repair: the failure is gone, rerun the failed tasks (and their dependents) */
-    set_outcomes("{\"rules\":[]}");
+    json_decref(emu_ctl(e, "DELETE", "/__emulator/jobs/task-outcomes", NULL));
     dbx_jobs_repair_options ro = DBX_JOBS_REPAIR_OPTIONS_INIT;
     ro.rerun_all_failed_tasks = 1;
     ro.rerun_dependent_tasks = 1;
@@ -913,7 +920,7 @@ static void test_outcome_states_of_the_waiter(void **state)
     dbx_run_free(r);
 
     /* cancellation by on_poll: DBX_ECANCELLED with the snapshot, the run goes on */
-    set_outcomes("{\"rules\":[]}");
+    json_decref(emu_ctl(emu_get(), "DELETE", "/__emulator/jobs/task-outcomes", NULL));
     run_id = run_now(id);
     memset(&rec, 0, sizeof rec);
     rec.cancel_at = 2;
