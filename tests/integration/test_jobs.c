@@ -416,6 +416,25 @@ static void test_builders(void **state)
     assert_int_equal(json_array_size(json_object_get(json_object_get(j, "email_notifications"), "on_failure")), 2);
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "schedule"), "pause_status")), "PAUSED");
 
+    /* the built job is accepted by the service and reads back the same */
+    int64_t built = 0;
+    assert_int_equal(dbx_jobs_create(&built, C, s), DBX_OK);
+    json_t *req = emu_last_request(emu_get(), API "/create");
+    assert_string_equal(req_str(req, "name"), "nightly");
+    assert_int_equal(json_array_size(emu_req_json(req, "tasks")), 5);
+    assert_int_equal(json_array_size(emu_req_json(req, "environments")), 1);
+    assert_true(json_is_true(json_object_get(emu_req_json(req, "queue"), "enabled")));
+    json_decref(req);
+    dbx_job *job = NULL;
+    assert_int_equal(dbx_jobs_get(&job, C, built), DBX_OK);
+    assert_string_equal(dbx_job_name(job), "nightly");
+    assert_int_equal(dbx_job_task_count(job), 5);
+    assert_string_equal(dbx_job_task_key(job, 4), "child");
+    assert_int_equal(dbx_job_max_concurrent_runs(job), 3);
+    assert_string_equal(dbx_job_tag(job, "team"), "data");
+    assert_non_null(strstr(dbx_job_settings_json(job), "\"Europe/Paris\""));
+    dbx_job_free(job);
+
     char *text = NULL;
     assert_int_equal(dbx_job_settings_to_json(&text, s), DBX_OK);
     dbx_job_settings *again = settings_from(text);
@@ -501,6 +520,7 @@ static void test_create_get_delete(void **state)
     assert_null(dbx_job_tag(job, "nope"));
     assert_true(dbx_job_created_time(job) > 0);
     assert_true(*dbx_job_creator_user_name(job));
+    assert_non_null(dbx_job_run_as_user_name(job));
     assert_non_null(strstr(dbx_job_settings_json(job), "\"job_clusters\""));
     assert_non_null(strstr(dbx_job_json(job), "\"settings\""));
     assert_non_null(dbx_job_jansson(job));
@@ -819,6 +839,54 @@ static void test_run_now_and_wait_success(void **state)
     assert_int_equal(dbx_jobs_get_run_output(&out, C, started.run_id), DBX_EINVALIDPARAM);
     assert_null(out);
     dbx_run_free(r);
+}
+
+static void test_run_now_options(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    /* a job without job parameters takes the legacy task parameters */
+    int64_t id = create_from("{\"name\":\"legacy\",\"max_concurrent_runs\":1,\"tasks\":["
+                             "{\"task_key\":\"nb\",\"notebook_task\":{\"notebook_path\":\"/nb\"}},"
+                             "{\"task_key\":\"py\",\"spark_python_task\":{\"python_file\":\"/py.py\"}}]}");
+    dbx_jobs_run_now_options o = DBX_JOBS_RUN_NOW_OPTIONS_INIT;
+    const char *only[] = {"py", NULL};
+    const char *nb[] = {"k", "v", NULL};
+    const char *py[] = {"--flag", "x", NULL};
+    o.only = only;
+    o.queue = 1;
+    o.notebook_params = nb;
+    o.python_params = py;
+    dbx_run_started started;
+    assert_int_equal(dbx_jobs_run_now(&started, C, id, &o), DBX_OK);
+    json_t *req = emu_last_request(e, API "/run-now");
+    assert_string_equal(json_string_value(json_array_get(emu_req_json(req, "only"), 0)), "py");
+    assert_int_equal(json_array_size(emu_req_json(req, "only")), 1);
+    assert_true(json_is_true(json_object_get(emu_req_json(req, "queue"), "enabled")));
+    assert_string_equal(json_string_value(json_object_get(emu_req_json(req, "notebook_params"), "k")), "v");
+    assert_string_equal(json_string_value(json_array_get(emu_req_json(req, "python_params"), 1)), "x");
+    assert_null(emu_req_json(req, "job_parameters"));
+    json_decref(req);
+    /* only "py" runs: "nb" is there, EXCLUDED */
+    dbx_run *r = get_run(started.run_id);
+    assert_int_equal(dbx_run_task_count(r), 2);
+    assert_string_equal(dbx_run_task_key(r, 0), "nb");
+    assert_string_equal(dbx_run_task_result_state(r, 0), "EXCLUDED");
+    assert_string_not_equal(dbx_run_task_result_state(r, 1), "EXCLUDED");
+    dbx_run_free(r);
+    /* queue disabled is sent as false: the second run is skipped, not queued */
+    o = (dbx_jobs_run_now_options)DBX_JOBS_RUN_NOW_OPTIONS_INIT;
+    o.queue = 2;
+    assert_int_equal(dbx_jobs_run_now(&started, C, id, &o), DBX_OK);
+    req = emu_last_request(e, API "/run-now");
+    assert_true(json_is_false(json_object_get(emu_req_json(req, "queue"), "enabled")));
+    json_decref(req);
+    recorder rec = {0};
+    assert_int_equal(wait_run(&r, started.run_id, &rec), DBX_ESTATE);
+    assert_int_equal(dbx_run_life_cycle_state(r), DBX_RUN_LIFE_CYCLE_SKIPPED);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "SKIPPED"));
+    dbx_run_free(r);
+    emu_advance(e, 60000);
 }
 
 static void test_failed_task_output_and_repair(void **state)
@@ -1402,6 +1470,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_by_name_and_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_now_and_wait_success, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_now_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_task_output_and_repair, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outcome_states_of_the_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_cancel_all, setup, teardown),
