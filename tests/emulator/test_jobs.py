@@ -70,7 +70,7 @@ class JobsEmu(Emu):
         self.ctl("POST", "jobs/task-outcomes", {"rules": list(rules)})
 
 
-# ---- jobs CRUD ---------------------------------------------------------------------------------
+# ---- jobs CRUD ----------------------------------------------------------------------------------
 def test_create_get_defaults_and_both_prefixes(emu):
     jid = emu.create(name="etl", tasks=[NB, PY], job_clusters=JC, tags={"team": "x"})
     assert jid > 2 ** 32
@@ -222,7 +222,7 @@ def test_update_merge_and_remove_reset_delete(emu):
     assert_error(st, b, 400, "INVALID_PARAMETER_VALUE", "does not exist")
 
 
-# ---- runs: state machine -------------------------------------------------------------------------
+# ---- runs: state machine ------------------------------------------------------------------------
 def test_run_state_machine_single_task(emu):
     jid = emu.create(tasks=[NB])
     body = emu.ok("POST", "run-now", {"job_id": jid})
@@ -233,6 +233,7 @@ def test_run_state_machine_single_task(emu):
                           "user_cancelled_or_timedout": False}
     assert r["status"] == {"state": "PENDING"}
     assert r["job_id"] == jid and r["run_type"] == "JOB_RUN" and r["trigger"] == "ONE_TIME"
+    assert r["job_run_id"] == rid == r["original_attempt_run_id"]
     assert r["number_in_job"] == rid and r["end_time"] == 0 and r["start_time"] > 0
     assert r["run_page_url"].endswith("#job/%d/run/%d" % (jid, rid))
     (t,) = r["tasks"]
@@ -386,7 +387,7 @@ def test_unknown_run_errors(emu):
         assert_error(st, b, 400, "INVALID_PARAMETER_VALUE", "Run 99 does not exist.")
 
 
-# ---- concurrency: queue and skip -----------------------------------------------------------------
+# ---- concurrency: queue and skip ----------------------------------------------------------------
 def test_max_concurrent_skip(emu):
     jid = emu.create()
     r1 = emu.run_now(jid)
@@ -435,7 +436,7 @@ def test_max_concurrent_two(emu):
     assert [emu.lc(x) for x in (a, b, c)] == ["PENDING", "PENDING", "SKIPPED"]
 
 
-# ---- cancel ---------------------------------------------------------------------------------------
+# ---- cancel -------------------------------------------------------------------------------------
 def test_cancel_run(emu):
     rid = emu.run_now(emu.create(tasks=[dict(NB, task_key="a"),
                                         dict(NB, task_key="b", depends_on=[{"task_key": "a"}])]))
@@ -510,7 +511,7 @@ def test_timeouts(emu):
     assert r["state"]["result_state"] == "TIMEDOUT"
 
 
-# ---- idempotency and drop_after -------------------------------------------------------------------
+# ---- idempotency and drop_after -----------------------------------------------------------------
 def test_idempotency_token(emu):
     jid = emu.create(max_concurrent_runs=5)
     a = emu.run_now(jid, idempotency_token="tok-1")
@@ -541,7 +542,7 @@ def test_drop_after_runs_once(emu):
     assert log[1]["status"] == 200
 
 
-# ---- submit, list, delete ---------------------------------------------------------------------------
+# ---- submit, list, delete -----------------------------------------------------------------------
 def test_submit(emu):
     rid = emu.ok("POST", "runs/submit", {"run_name": "once", "tasks": [NB, PY],
                                          "job_clusters": JC})["run_id"]
@@ -653,7 +654,7 @@ def test_only_excludes_tasks(emu):
     assert_error(st, b, 400, "INVALID_PARAMETER_VALUE", "zz")
 
 
-# ---- repair ---------------------------------------------------------------------------------------
+# ---- repair -------------------------------------------------------------------------------------
 def test_repair(emu):
     emu.outcomes({"match": "flaky", "result_state": "FAILED"})
     tasks = [dict(NB, task_key="flaky"),
@@ -732,7 +733,7 @@ def test_export(emu):
     assert v[0]["type"] == "NOTEBOOK" and v[0]["name"] == "nb" and "<html" in v[0]["content"]
 
 
-# ---- control -------------------------------------------------------------------------------------
+# ---- control ------------------------------------------------------------------------------------
 def test_outcome_rules_control_and_running_ms(emu):
     st, b = emu.call("POST", "/__emulator/jobs/task-outcomes", {"rules": [{"match": 1}]},
                      token=None)
@@ -806,6 +807,7 @@ def test_retries(emu):
     assert t["run_id"] != first
     assert t["state"]["life_cycle_state"] == "WAITING_FOR_RETRY"
     assert t["status"]["state"] == "WAITING" and t["attempt_number"] == 1
+    assert emu.run(t["run_id"])["original_attempt_run_id"] == first
     assert r["tasks"][1]["state"]["life_cycle_state"] == "BLOCKED"
     assert r["state"]["life_cycle_state"] == "RUNNING"
     assert emu.run(first)["state"]["result_state"] == "FAILED"
@@ -822,3 +824,34 @@ def test_retries(emu):
     emu.advance(60000)
     r = emu.run(rid)
     assert r["tasks"][0]["attempt_number"] == 1 and r["state"]["result_state"] == "FAILED"
+
+
+def test_update_max_concurrent_starts_queued(emu):
+    jid = emu.create(queue={"enabled": True})
+    emu.run_now(jid)
+    queued = emu.run_now(jid)
+    assert emu.lc(queued) == "QUEUED"
+    emu.ok("POST", "update", {"job_id": jid, "new_settings": {"max_concurrent_runs": 2}})
+    assert emu.lc(queued) == "PENDING"
+
+
+def test_execute_python_file_prefix_and_python_params(emu, tmp_path):
+    script = tmp_path / "echo.py"
+    script.write_text("import sys\nprint(' '.join(sys.argv[1:]))\n")
+    emu.ctl("POST", "config", {"jobs_execute_python": True,
+                               "run_pending_ms": 0, "run_terminating_ms": 0})
+    task = {"task_key": "p", "spark_python_task": {"python_file": "file:" + str(script)}}
+    jid = emu.create(tasks=[task])
+    rid = emu.run_now(jid, python_params=["1", "two"])
+    deadline = time.monotonic() + 20
+    while emu.lc(rid) != "TERMINATED" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    r = emu.run(rid)
+    assert r["state"]["result_state"] == "SUCCESS"
+    out = emu.ok("GET", "runs/get-output", query={"run_id": r["tasks"][0]["run_id"]})
+    assert out["logs"] == "1 two\n"
+    # a path that is not a local file: simulated as usual
+    task = {"task_key": "q", "spark_python_task": {"python_file": "/Workspace/none.py"}}
+    rid = emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"]
+    emu.advance(RUNNING)
+    assert emu.run(rid)["state"]["result_state"] == "SUCCESS"

@@ -21,6 +21,7 @@ Model
   ``jobs_execute_python`` is true). See docs/emulator.md, "Jobs".
 """
 
+import atexit
 import base64
 import binascii
 import copy
@@ -97,7 +98,7 @@ _PARAM_NAME_RX = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _TOKEN_RX = re.compile(r"^(j|r|g|x):(\d{1,12})$")
 
 
-# ---- stores ---------------------------------------------------------------------------------
+# ---- stores -------------------------------------------------------------------------------------
 @on_reset
 def _reset(state):
     for r in getattr(state, "job_runs", {}).values():  # stop local processes of the old state
@@ -182,7 +183,7 @@ class JobRun:
         self.run_name = settings.get("name") or settings.get("run_name") or "Untitled"
 
 
-# ---- small helpers -----------------------------------------------------------------------------
+# ---- small helpers ------------------------------------------------------------------------------
 def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -489,7 +490,7 @@ def _normalise(s):
     return s
 
 
-# ---- task outcome rules and executors -------------------------------------------------------------
+# ---- task outcome rules and executors -----------------------------------------------------------
 def _match_texts(task, run):
     out = [task.get("task_key") or "", run.run_name or ""]
     for ttype, f in (("notebook_task", "notebook_path"), ("spark_python_task", "python_file"),
@@ -578,10 +579,20 @@ class SimulatedExecutor:
         return SimulatedExecution(ts + int(running), out)
 
 
+_LIVE = set()  # running ProcessExecutions, killed when the emulator exits
+
+
+@atexit.register
+def _kill_live():
+    for ex in list(_LIVE):
+        ex.cancel()
+
+
 class ProcessExecution:
     """A local process; its end is not known in advance (due_ms None: polled)."""
 
     def __init__(self, proc, log_path, temp_script=None):
+        _LIVE.add(self)
         self.due_ms = None
         self.proc = proc
         self.log_path = log_path
@@ -589,6 +600,7 @@ class ProcessExecution:
         self.outcome = None
 
     def _cleanup(self):
+        _LIVE.discard(self)
         for p in (self.log_path, self.temp_script):
             if p:
                 try:
@@ -665,11 +677,24 @@ class ProcessExecutor:
         params = list(body.get("parameters") or [])
         if run.overriding.get("python_params") is not None:
             params = list(run.overriding["python_params"])
+        params = [x if isinstance(x, str) else json.dumps(x) for x in params]
         fd, log_path = tempfile.mkstemp(prefix="dbx-emu-job-", suffix=".log")
-        with os.fdopen(fd, "wb") as logf:
-            proc = subprocess.Popen([sys.executable, path] + params, stdin=subprocess.DEVNULL,
-                                    stdout=logf, stderr=subprocess.STDOUT,
-                                    cwd=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "wb") as logf:
+                proc = subprocess.Popen([sys.executable, path] + params,
+                                        stdin=subprocess.DEVNULL, stdout=logf,
+                                        stderr=subprocess.STDOUT, cwd=os.path.dirname(path))
+        except (OSError, ValueError) as e:  # could not start: the task fails at once
+            for p in (log_path, path if is_temp else None):
+                if p:
+                    try:
+                        os.unlink(p)
+                    except OSError:
+                        pass
+            out = _default_outcome()
+            out.update(result_state="FAILED", state_message="Could not start the task process",
+                       error="%s: %s" % (type(e).__name__, e), error_trace="")
+            return SimulatedExecution(ts, out)
         return ProcessExecution(proc, log_path, path if is_temp else None)
 
 
@@ -686,7 +711,7 @@ def executor_for(state, run, task):
     return _SIMULATED
 
 
-# ---- the state machine -----------------------------------------------------------------------------
+# ---- the state machine --------------------------------------------------------------------------
 def _events(r):
     if r.due is not None:
         yield r.due, r.kind, None
@@ -857,8 +882,7 @@ def _stop_all(state, r, ts, result, msg):
     _progress(state, r, ts, force_terminating=True)
 
 
-def _deps_done(r, t):
-    by_key = {x.key: x for x in r.tasks}
+def _deps_done(by_key, t):
     for d in t.spec.get("depends_on") or []:
         u = by_key.get(d["task_key"])
         if u is not None and u.lc not in TERMINAL:
@@ -866,9 +890,8 @@ def _deps_done(r, t):
     return True
 
 
-def _run_if(r, t):
+def _run_if(by_key, t):
     """(True, None) to start the task, else (False, result_state, message)."""
-    by_key = {x.key: x for x in r.tasks}
     ok = failed = canceled = 0
     deps = t.spec.get("depends_on") or []
     for d in deps:
@@ -933,15 +956,16 @@ def _resolve(state, r, ts):
     changed = True
     while changed:
         changed = False
+        by_key = {x.key: x for x in r.tasks}
         for t in r.tasks:
-            if t.lc != "BLOCKED" or not _deps_done(r, t):
+            if t.lc != "BLOCKED" or not _deps_done(by_key, t):
                 continue
             changed = True
             if t.spec.get("disabled"):
                 t.lc, t.result, t.msg, t.t_start, t.t_end = (
                     "TERMINATED", "DISABLED", "The task is disabled.", ts, ts)
                 continue
-            go, res, msg = _run_if(r, t)
+            go, res, msg = _run_if(by_key, t)
             if go:
                 _start_task(state, r, t, ts)
             else:
@@ -1088,7 +1112,7 @@ def _launch(state, r, ts, queue_enabled, limit):
     _begin(state, r, ts)
 
 
-# ---- views -----------------------------------------------------------------------------------------
+# ---- views --------------------------------------------------------------------------------------
 def _state_obj(lc, result, msg, user_cancel, queue_reason=None):
     s = {"life_cycle_state": lc, "state_message": msg or "",
          "user_cancelled_or_timedout": bool(user_cancel)}
@@ -1152,6 +1176,8 @@ def _run_view(state, r, expand_tasks=True, offset=None, size=None, include_histo
     d = {
         "job_id": r.job_id,
         "run_id": r.run_id,
+        # SDK docs: for job runs job_run_id is the run's own id, for task runs the parent's
+        "job_run_id": r.run_id,
         "number_in_job": r.run_id,
         "original_attempt_run_id": r.run_id,
         "attempt_number": 0,
@@ -1242,7 +1268,8 @@ def _task_run_as_run(state, t):
     tv = _task_view(state, t)
     d = dict(tv)
     d.update({"job_id": r.job_id, "job_run_id": r.run_id, "number_in_job": t.run_id,
-              "original_attempt_run_id": t.run_id, "creator_user_name": r.creator,
+              "original_attempt_run_id": t.original_attempt or t.run_id,
+              "creator_user_name": r.creator,
               "run_name": t.key, "run_type": r.run_type, "trigger": "ONE_TIME",
               "format": "MULTI_TASK", "tasks": [tv]})
     if r.job_id is None:
@@ -1250,7 +1277,7 @@ def _task_run_as_run(state, t):
     return d
 
 
-# ---- routes ----------------------------------------------------------------------------------------
+# ---- routes -------------------------------------------------------------------------------------
 def _both(op):
     return ("/api/2.1/jobs/" + op, "/api/2.2/jobs/" + op)
 
@@ -1449,7 +1476,7 @@ def delete(req):
     return 200, None, {}
 
 
-# ---- run-now / submit --------------------------------------------------------------------------
+# ---- run-now / submit ---------------------------------------------------------------------------
 _LEGACY_PARAMS = {"notebook_params": dict, "python_params": list, "python_named_params": dict,
                   "jar_params": list, "spark_submit_params": list, "sql_params": dict,
                   "dbt_commands": list, "pipeline_params": dict}
@@ -1576,7 +1603,7 @@ def submit(req):
         return 200, None, {"run_id": r.run_id}
 
 
-# ---- runs: read ----------------------------------------------------------------------------------
+# ---- runs: read ---------------------------------------------------------------------------------
 def _lookup_run(state, run_id):
     """(job run, None) or (None, task run); 400 when neither exists."""
     r = state.job_runs.get(run_id)
@@ -1742,7 +1769,7 @@ def runs_export(req):
         return 200, None, {"views": out}
 
 
-# ---- runs: cancel / delete / repair ----------------------------------------------------------------
+# ---- runs: cancel / delete / repair -------------------------------------------------------------
 def _cancel_run(state, r, ts, msg="Run was cancelled by a user."):
     if r.lc in TERMINAL:
         return
@@ -1912,7 +1939,7 @@ def runs_repair(req):
         return 200, None, {"repair_id": repair_id}
 
 
-# ---- control: task outcomes -----------------------------------------------------------------------
+# ---- control: task outcomes ---------------------------------------------------------------------
 _RULE_KEYS = {"match", "result_state", "state_message", "notebook_result", "logs", "error",
               "error_trace", "running_ms", "times"}
 
