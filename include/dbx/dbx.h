@@ -13,5 +13,6 @@
 #include "workspace.h"
 #include "dbfs.h"
 #include "files.h"
+#include "jobs.h"
 
 #endif /* DBX_DBX_H */

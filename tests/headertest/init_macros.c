@@ -136,3 +136,24 @@ int dbx_hygiene_init_macros_files_c(void)
     static const dbx_files_upload_options s_up = DBX_FILES_UPLOAD_OPTIONS_INIT;
     return (int)(up.version + down.version + list.version + s_up.version);
 }
+
+/* Jobs API option structs (include/dbx/jobs.h). */
+_Static_assert(offsetof(dbx_jobs_list_options, version) == 0, "dbx_jobs_list_options.version first");
+_Static_assert(offsetof(dbx_jobs_runs_list_options, version) == 0, "dbx_jobs_runs_list_options.version first");
+_Static_assert(offsetof(dbx_jobs_run_now_options, version) == 0, "dbx_jobs_run_now_options.version first");
+_Static_assert(offsetof(dbx_jobs_submit_options, version) == 0, "dbx_jobs_submit_options.version first");
+_Static_assert(offsetof(dbx_jobs_repair_options, version) == 0, "dbx_jobs_repair_options.version first");
+_Static_assert(sizeof(dbx_run_life_cycle_state_t) == sizeof(int), "dbx_run_life_cycle_state_t is int-sized");
+_Static_assert(sizeof(dbx_run_result_state_t) == sizeof(int), "dbx_run_result_state_t is int-sized");
+
+int dbx_hygiene_init_macros_jobs_c(void);
+
+int dbx_hygiene_init_macros_jobs_c(void)
+{
+    static const dbx_jobs_list_options s_jl = DBX_JOBS_LIST_OPTIONS_INIT;
+    static const dbx_jobs_runs_list_options s_rl = DBX_JOBS_RUNS_LIST_OPTIONS_INIT;
+    static const dbx_jobs_run_now_options s_rn = DBX_JOBS_RUN_NOW_OPTIONS_INIT;
+    static const dbx_jobs_submit_options s_sub = DBX_JOBS_SUBMIT_OPTIONS_INIT;
+    static const dbx_jobs_repair_options s_rep = DBX_JOBS_REPAIR_OPTIONS_INIT;
+    return (int)(s_jl.version + s_rl.version + s_rn.version + s_sub.version + s_rep.version);
+}

@@ -575,11 +575,208 @@ static void sweep_files(void **state)
     free(MP_DATA);
 }
 
+/* ---- Jobs API: the same sweep over its main calls ------------------------------------------ */
+
+typedef struct jobs_world {
+    int64_t job_id, other_job, run_id, task_run_a, started;
+} jobs_world;
+
+static jobs_world JW;
+
+static const char *JOB_JSON =
+    "{\"name\":\"sweep-job\",\"max_concurrent_runs\":5,\"parameters\":[{\"name\":\"env\",\"default\":\"dev\"}],"
+    "\"tasks\":[{\"task_key\":\"a\",\"notebook_task\":{\"notebook_path\":\"/sweep/a\"}},"
+    "{\"task_key\":\"b\",\"depends_on\":[{\"task_key\":\"a\"}],\"spark_python_task\":{\"python_file\":\"/b.py\"}}]}";
+
+/* A job with two tasks (two pages of tasks in jobs/get: page size 1), a
+ * second job, and a finished run of the first. */
+static void build_jobs_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"jobs_page_size_max\":1}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    dbx_job_settings *s = NULL;
+    assert_int_equal(dbx_job_settings_from_json(&s, JOB_JSON), DBX_OK);
+    assert_int_equal(dbx_jobs_create(&JW.job_id, c, s), DBX_OK);
+    assert_int_equal(dbx_jobs_create(&JW.other_job, c, s), DBX_OK);
+    dbx_job_settings_free(s);
+    dbx_run_started rs;
+    assert_int_equal(dbx_jobs_run_now(&rs, c, JW.job_id, NULL), DBX_OK);
+    JW.run_id = rs.run_id;
+    emu_advance(E, 60000);
+    dbx_run *r = NULL;
+    assert_int_equal(dbx_jobs_get_run(&r, c, JW.run_id), DBX_OK);
+    assert_int_equal(dbx_run_result_state(r), DBX_RUN_RESULT_SUCCESS);
+    JW.task_run_a = dbx_run_task_run_id_by_key(r, "a");
+    dbx_run_free(r);
+    /* the run the scenario's run-now (fixed token) gets back every time */
+    dbx_jobs_run_now_options o = DBX_JOBS_RUN_NOW_OPTIONS_INIT;
+    o.idempotency_token = "sweep-token";
+    assert_int_equal(dbx_jobs_run_now(&rs, c, JW.other_job, &o), DBX_OK);
+    JW.started = rs.run_id;
+    dbx_client_free(c);
+}
+
+static void jobs_scenario(tally *t)
+{
+    dbx_status st;
+    /* local: settings from JSON and built */
+    dbx_job_settings *s = NULL;
+    if (check(t, dbx_job_settings_from_json(&s, JOB_JSON), "job_settings_from_json")) {
+        dbx_job_task *task = NULL;
+        if (check(t, dbx_job_task_new(&task, "c"), "job_task_new") &&
+            check(t, dbx_job_task_set_notebook(task, "/sweep/c", NULL), "job_task_set_notebook") &&
+            check(t, dbx_job_task_add_depends_on(task, "b", NULL), "job_task_add_depends_on") &&
+            check(t, dbx_job_settings_add_task(s, task), "job_settings_add_task"))
+            check(t, dbx_job_settings_validate(s), "job_settings_validate");
+        dbx_job_task_free(task);
+    } else {
+        assert_null(s);
+    }
+    dbx_job_settings_free(s);
+
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        return;
+    }
+    /* get: two pages of tasks merged */
+    dbx_job *job = NULL;
+    if (check(t, dbx_jobs_get(&job, c, JW.job_id), "jobs_get")) {
+        assert_true(dbx_job_id(job) == JW.job_id);
+        assert_string_equal(dbx_job_name(job), "sweep-job");
+        assert_int_equal(dbx_job_task_count(job), 2);
+        assert_string_equal(dbx_job_task_key(job, 1), "b");
+    } else {
+        assert_null(job);
+    }
+    dbx_job_free(job);
+
+    /* list, one job per page: exactly the two jobs, once each */
+    dbx_jobs_list_options lo = DBX_JOBS_LIST_OPTIONS_INIT;
+    lo.limit = 1;
+    dbx_jobs_iter *it = NULL;
+    if (check(t, dbx_jobs_list(&it, c, &lo), "jobs_list")) {
+        int got = 0, failures = 0, seen_a = 0, seen_b = 0;
+        const dbx_job *item;
+        for (;;) {
+            st = dbx_jobs_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "jobs_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            seen_a += dbx_job_id(item) == JW.job_id;
+            seen_b += dbx_job_id(item) == JW.other_job;
+            got++;
+        }
+        assert_int_equal(got, 2);
+        assert_int_equal(seen_a, 1);
+        assert_int_equal(seen_b, 1);
+    }
+    dbx_jobs_iter_free(it);
+
+    /* runs/get (task pages merged), the waiter on a finished run, get-output */
+    dbx_run *r = NULL;
+    if (check(t, dbx_jobs_get_run(&r, c, JW.run_id), "jobs_get_run")) {
+        assert_int_equal(dbx_run_life_cycle_state(r), DBX_RUN_LIFE_CYCLE_TERMINATED);
+        assert_int_equal(dbx_run_task_count(r), 2);
+        assert_true(dbx_run_task_run_id_by_key(r, "a") == JW.task_run_a);
+    }
+    dbx_run_free(r);
+    r = NULL;
+    if (check(t, dbx_jobs_wait_run(&r, c, JW.run_id, NULL), "jobs_wait_run"))
+        assert_int_equal(dbx_run_result_state(r), DBX_RUN_RESULT_SUCCESS);
+    dbx_run_free(r);
+    dbx_run_output *out = NULL;
+    if (check(t, dbx_jobs_get_run_output(&out, c, JW.task_run_a), "jobs_get_run_output"))
+        assert_true(dbx_run_output_run_id(out) == JW.task_run_a);
+    dbx_run_output_free(out);
+
+    /* runs list of the first job, completed only */
+    dbx_jobs_runs_list_options ro = DBX_JOBS_RUNS_LIST_OPTIONS_INIT;
+    ro.job_id = JW.job_id;
+    ro.completed_only = 1;
+    dbx_runs_iter *ri = NULL;
+    if (check(t, dbx_jobs_list_runs(&ri, c, &ro), "jobs_list_runs")) {
+        int got = 0, failures = 0;
+        const dbx_run *item;
+        for (;;) {
+            st = dbx_runs_iter_next(&item, ri);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "runs_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            assert_true(dbx_run_id(item) == JW.run_id);
+            got++;
+        }
+        assert_int_equal(got, 1);
+    }
+    dbx_runs_iter_free(ri);
+
+    /* run-now with a fixed token: always the same run */
+    dbx_jobs_run_now_options o = DBX_JOBS_RUN_NOW_OPTIONS_INIT;
+    o.idempotency_token = "sweep-token";
+    dbx_run_started rs;
+    if (check(t, dbx_jobs_run_now(&rs, c, JW.other_job, &o), "jobs_run_now"))
+        assert_true(rs.run_id == JW.started);
+    else
+        assert_true(rs.run_id == 0);
+
+    /* an error answer */
+    job = NULL;
+    st = dbx_jobs_get(&job, c, 424242);
+    t->calls++;
+    if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+        fail_msg("missing job: %s", dbx_status_name(st));
+    assert_null(job);
+    dbx_client_free(c);
+}
+
+static void sweep_jobs(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_jobs_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    jobs_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 100);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        build_jobs_world();
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        jobs_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (jobs): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sweep),
         cmocka_unit_test(sweep_files),
+        cmocka_unit_test(sweep_jobs),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }

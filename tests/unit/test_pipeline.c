@@ -765,7 +765,14 @@ static void error_quirk_through_pipeline(void **state)
     teardown(NULL);
     setup(NULL);
     HTTP(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"Job 5 does not exist\"}");
-    assert_int_equal(send_call("POST", "/api/2.1/jobs/run-now", "{\"job_id\":5}"), DBX_EINVALIDPARAM);
+    /* the service answers run-now on a missing job this way ({"error_code":
+     * "INVALID_PARAMETER_VALUE","message":"Job 0 does not exist."}, as quoted in
+     * astronomer/astronomer-providers#1254): not found, like jobs/get */
+    assert_int_equal(send_call("POST", "/api/2.1/jobs/run-now", "{\"job_id\":5}"), DBX_ENOTFOUND);
+    teardown(NULL);
+    setup(NULL);
+    HTTP(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"Job 5 does not exist\"}");
+    assert_int_equal(send_call("POST", "/api/2.1/jobs/create", "{}"), DBX_EINVALIDPARAM);
     teardown(NULL);
     setup(NULL);
     HTTP(400, "{\"error_code\":\"RESOURCE_ALREADY_EXISTS\",\"message\":\"exists\"}");
