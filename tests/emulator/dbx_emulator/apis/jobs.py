@@ -97,7 +97,11 @@ JOBS_LIST_MAX, JOBS_LIST_DEFAULT = 100, 20
 RUNS_LIST_MAX, RUNS_LIST_DEFAULT = 24, 20
 JOB_ID_BASE = 1000000000000           # > 2^32 so that int32 truncation in a client shows
 RUN_ID_BASE = 5000000000000
-_KEY_RX = re.compile(r"^[\w\-.]{1,100}$")
+# task_key / job_cluster_key / environment_key: letters, digits, '_' and '-', at most 100 characters.
+# The reference gives only the length; the character set is our reading of the service's rule
+# (^[\w\-]+$ as a Java regex, whose \w is ASCII), the same one libdbx checks locally. Unverified
+# against a live workspace.
+_KEY_RX = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
 _PARAM_NAME_RX = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _TOKEN_RX = re.compile(r"^(j|r|g|x):(\d{1,12})$")
 
