@@ -10,5 +10,9 @@
 #include "errors.h"
 #include "client.h"
 #include "clusters.h"
+#include "workspace.h"
+#include "dbfs.h"
+#include "files.h"
+#include "jobs.h"
 
 #endif /* DBX_DBX_H */

@@ -12,8 +12,9 @@
  * then the Databricks `error_code` refines it (RESOURCE_ALREADY_EXISTS gives
  * DBX_EEXISTS even when a service answers 400), and a few known service
  * quirks are corrected (any Clusters API call answering 400
- * INVALID_PARAMETER_VALUE "Cluster X does not exist", and the jobs and runs
- * "get" calls' equivalents, are DBX_ENOTFOUND). The raw error_code string is
+ * INVALID_PARAMETER_VALUE "Cluster X does not exist", and the Jobs API's
+ * "Job X does not exist." / "Run X does not exist." on the calls about that
+ * job or run, are DBX_ENOTFOUND). The raw error_code string is
  * always kept in dbx_error.error_code, so you can branch on codes this enum
  * does not know.
  */

@@ -305,7 +305,9 @@ static dbx_status from_http(int http)
  * resource (the official SDKs override them to not-found). The Clusters
  * API answers every operation on a missing cluster that way ("Cluster <id>
  * does not exist"): libdbx reports DBX_ENOTFOUND for all of them, as
- * clusters.h promises, while the raw error_code stays in the record. */
+ * clusters.h promises, while the raw error_code stays in the record.
+ * The Jobs API does the same for jobs and runs ("Job <id> does not exist.")
+ * on the calls whose subject is that job or run. */
 static int quirk_not_found(const char *method, const char *path, const char *code, const char *msg)
 {
     static const char *paths[] = {"/clusters/get", "/jobs/get", "/jobs/runs/get",
@@ -318,6 +320,18 @@ static int quirk_not_found(const char *method, const char *path, const char *cod
         const char *c = strstr(path, "/clusters/");
         if (c && c < path + plen)
             return 1;
+    }
+    /* The Jobs API answers the POST calls whose subject is a job or run id
+     * the same way ("Job 12 does not exist.", "Run 34 does not exist."). */
+    static const char *job_posts[] = {"/jobs/update", "/jobs/reset", "/jobs/delete", "/jobs/run-now",
+                                      "/jobs/runs/cancel", "/jobs/runs/cancel-all", "/jobs/runs/delete",
+                                      "/jobs/runs/repair"};
+    if (dbx__streq(method, "POST") && (strncmp(msg, "Job ", 4) == 0 || strncmp(msg, "Run ", 4) == 0)) {
+        for (size_t i = 0; i < sizeof job_posts / sizeof *job_posts; i++) {
+            size_t n = strlen(job_posts[i]);
+            if (plen > n && strncmp(path + plen - n, job_posts[i], n) == 0)
+                return 1;
+        }
     }
     if (!dbx__streq(method, "GET"))
         return 0;

@@ -19,6 +19,20 @@
 
 typedef size_t (*dbx__write_fn)(const char *data, size_t len, void *payload);
 
+/* A request body streamed from a dbx_source (uploads of any size). The
+ * transport reads it through libcurl's read callback, sends Content-Length
+ * when `len` is known (>= 0) and chunked encoding otherwise, and maps
+ * libcurl's own rewinds to src->rewind. What happened during the attempt
+ * is recorded here for the pipeline's retry rule. */
+typedef struct dbx__upload {
+    const dbx_source *src;
+    int64_t len;         /* -1: unknown (chunked) */
+    uint64_t sent;       /* bytes read from the source in this attempt */
+    int refused;         /* the read callback refused: DBX__TX_ABORTED */
+    int bad;             /* the source broke its contract (too many / too few bytes): DBX__TX_LOCAL */
+    int rewind_failed;   /* libcurl asked for a rewind the source could not do */
+} dbx__upload;
+
 typedef struct dbx__http_req {
     const char *method;
     const char *url;                 /* absolute */
@@ -31,6 +45,9 @@ typedef struct dbx__http_req {
     dbx__write_fn write_fn;          /* NULL: buffer into resp->body */
     void *write_payload;
     int accept_gzip;                 /* offer (and decode) gzip */
+    dbx__upload *upload;             /* non-NULL: the body comes from a source (body unused) */
+    int idle_timeout;                /* timeout_ms bounds inactivity (< 1 byte/s), not the whole
+                                        transfer: for file transfers of any size */
 } dbx__http_req;
 
 /* Response headers live in one arena ("name\0value\0" pairs) with an
@@ -111,6 +128,9 @@ dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, s
 
 /* Retry-After: delta-seconds or an HTTP date. -1 when absent or unparsable. */
 long dbx__parse_retry_after(const char *value, int64_t wall_now_ms);
+/* An HTTP date (RFC 9110: IMF-fixdate and the obsolete forms) as epoch ms;
+ * -1 when absent or unparsable. */
+int64_t dbx__http_date_ms(const char *value);
 /* An attempt cut short by an inherited deadline still gets this long. */
 #define DBX__MIN_ATTEMPT_MS 1000
 /* No retry ever waits less than this, whatever the server says. */
@@ -226,6 +246,16 @@ typedef struct dbx__call {
     int64_t deadline_ms;       /* absolute (dbx__now_ms clock) end of the whole call,
                                   retries included; 0: now + the pipeline's retry budget.
                                   Nested calls (token fetches) pass their caller's. */
+    /* A body streamed from a source instead of `body` (Content-Length when
+     * upload->size >= 0, else chunked). Retry rule: before a retry or a
+     * redirect that resends it, a body that has been (partly) read is
+     * rewound; when the source has no rewind (or it fails) the call is not
+     * retried and fails with the transport's or server's error and a
+     * message saying the body could not be re-read. A read callback that
+     * refuses ends the call with DBX_ECANCELLED (never retried). */
+    const dbx_source *upload;
+    int idle_timeout;          /* the timeout is one of inactivity (transfers of any size) */
+    int max_attempts;          /* > 0: at most this many (below the pipeline's own limit) */
 } dbx__call;
 
 /* Per-client work done once, after cfg is set: parse the home origin. */

@@ -441,11 +441,21 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
     }
     int cross_origin = 0; /* after a redirect to another origin */
     const char *method = call->method;
-    int with_body = call->body != NULL;
+    int with_body = call->body != NULL || call->upload != NULL;
+    /* a streamed body: the state of the attempt in flight (on the stack:
+     * the in-memory path pays nothing) */
+    dbx__upload up;
+    memset(&up, 0, sizeof up);
+    if (call->upload) {
+        up.src = call->upload;
+        up.len = call->upload->size >= 0 ? call->upload->size : -1;
+    }
     int idempotent = call->idempotent > 0 ||
                      (call->idempotent == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0));
     long timeout = call->timeout_ms > 0 ? call->timeout_ms : p->cfg.http_timeout_ms;
     int max_attempts = p->cfg.max_attempts > 0 ? p->cfg.max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
+    if (call->max_attempts > 0 && call->max_attempts < max_attempts)
+        max_attempts = call->max_attempts;
 
     /* the Authorization line in stack storage: a PAT or an OAuth token fits;
      * only an unusually long token moves it to the heap */
@@ -477,6 +487,19 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
     for (;;) {
         attempt++;
         dbx__resp_reset(resp);
+        if (call->upload && with_body && up.sent > 0) {
+            /* a resend (retry or redirect): the source must start over */
+            if (!up.src->rewind || up.src->rewind(up.src->payload) != 0) {
+                if (log_path.len == 0)
+                    make_log_path(&log_path, urlb.ptr, &target, p);
+                st = dbx__fail(owner, DBX_ETRANSPORT, "the request body could not be re-read "
+                               "(the source %s): not resent", up.src->rewind ? "failed to rewind"
+                                                                               : "cannot rewind");
+                goto fail_detail;
+            }
+            up.sent = 0;
+        }
+        up.refused = up.bad = up.rewind_failed = 0;
         if (debug && log_path.len == 0)
             make_log_path(&log_path, urlb.ptr, &target, p);
 
@@ -514,7 +537,7 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
         dbx__http_req req = {method, urlb.ptr, headers, nh,
                              with_body ? call->body : NULL, with_body ? call->body_len : 0,
                              attempt_timeout, p->cfg.connect_timeout_ms, call->write_fn, call->write_payload,
-                             call->accept_gzip};
+                             call->accept_gzip, call->upload && with_body ? &up : NULL, call->idle_timeout};
         log_request(p, method, urlb.ptr, headers, nh, call, with_body, attempt);
         dbx__tx_result tr;
         int64_t t0 = debug ? dbx__now_ms() : 0;
@@ -620,7 +643,11 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
 
         const char *why = NULL;
         if (retriable && resp->delivered == 0) {
-            if (attempt >= max_attempts) {
+            if (call->upload && up.sent > 0 && !up.src->rewind) {
+                /* never resend a body that was consumed: the server would
+                 * get a short or empty file */
+                why = "the request body could not be re-read (the source cannot rewind)";
+            } else if (attempt >= max_attempts) {
                 why = "attempt limit reached";
             } else {
                 long delay = dbx__retry_delay_ms(attempt, p->cfg.retry_initial_delay_ms,

@@ -51,6 +51,16 @@ long dbx__parse_retry_after(const char *value, int64_t wall_now_ms)
     return (long)delta;
 }
 
+int64_t dbx__http_date_ms(const char *value)
+{
+    if (dbx__empty(value))
+        return -1;
+    time_t when = curl_getdate(value, NULL);
+    if (when == (time_t)-1 || (int64_t)when > INT64_MAX / 1000 || (int64_t)when < INT64_MIN / 1000)
+        return -1;
+    return (int64_t)when * 1000;
+}
+
 long dbx__backoff_ms(int retry, long initial, long max)
 {
     if (retry < 1)

@@ -42,6 +42,7 @@ typedef struct hnd {
     char errbuf[CURL_ERROR_SIZE];
     int mode; /* 0 unknown, 1 GET, 2 HEAD, 3 with a body / custom method */
     long timeout_ms, connect_timeout_ms; /* -1: not set yet */
+    long low_speed_s; /* 0: not set (libcurl's default) */
     const char *proxy; /* the transport's string last set (NULL: not yet) */
 } hnd;
 
@@ -147,6 +148,8 @@ static void share_unlock(CURL *h, curl_lock_data data, void *ud)
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud);
 static size_t on_body(char *data, size_t size, size_t n, void *ud);
+static size_t on_read(char *buf, size_t size, size_t n, void *ud);
+static int on_seek(void *ud, curl_off_t offset, int origin);
 
 /* Options that never change for a client are set once, when a handle is
  * made; a pooled handle keeps them (and its live connections) between calls. */
@@ -176,6 +179,11 @@ static hnd *new_handle(curl_tx *t)
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &x->x);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->x);
+    /* streamed request bodies (used only while POSTFIELDS is NULL) */
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, &x->x);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, &x->x);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
     x->timeout_ms = x->connect_timeout_ms = -1;
     if (t->ca_bundle)
@@ -326,6 +334,47 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* A streamed request body: read from the caller's source, counted, and
+ * checked against the size it announced. */
+static size_t on_read(char *buf, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    dbx__upload *up = x->req->upload;
+    if (!up)
+        return 0;
+    size_t cap = size * n, got = 0;
+    if (up->src->read(up->src->payload, buf, cap, &got) != 0) {
+        up->refused = 1;
+        return CURL_READFUNC_ABORT;
+    }
+    if (got > cap || (up->len >= 0 && (uint64_t)got > (uint64_t)up->len - up->sent)) {
+        up->bad = 1; /* more than asked for, or than announced */
+        return CURL_READFUNC_ABORT;
+    }
+    if (got == 0 && up->len >= 0 && up->sent != (uint64_t)up->len) {
+        up->bad = 2; /* the data ended early */
+        return CURL_READFUNC_ABORT;
+    }
+    up->sent += got;
+    return got;
+}
+
+/* libcurl's own rewind (a resend on a fresh connection): only to the start,
+ * and only when the source can go back. */
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+    xfer *x = ud;
+    dbx__upload *up = x->req->upload;
+    if (!up || offset != 0 || origin != SEEK_SET || !up->src->rewind)
+        return CURL_SEEKFUNC_CANTSEEK;
+    if (up->src->rewind(up->src->payload) != 0) {
+        up->rewind_failed = 1;
+        return CURL_SEEKFUNC_FAIL;
+    }
+    up->sent = 0;
+    return CURL_SEEKFUNC_OK;
+}
+
 /* ---- send ------------------------------------------------------------------------- */
 
 static dbx__tx_kind classify(CURLcode rc)
@@ -416,6 +465,17 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         hx->proxy = px;
     }
     long to = req->timeout_ms > 0 ? req->timeout_ms : 0L, cto = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 0L;
+    long low = 0;
+    if (req->idle_timeout && to > 0) {
+        /* a transfer of any size: abort after `to` of (almost) no progress */
+        low = (to + 999) / 1000;
+        to = 0;
+    }
+    if (hx->low_speed_s != low) {
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, low ? 1L : 0L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, low);
+        hx->low_speed_s = low;
+    }
     if (hx->timeout_ms != to) {
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, to);
         hx->timeout_ms = to;
@@ -426,7 +486,7 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     }
 
     const char *m = req->method;
-    if (strcmp(m, "GET") == 0 && !req->body) {
+    if (strcmp(m, "GET") == 0 && !req->body && !req->upload) {
         if (hx->mode != 1) {
             curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
             curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* also clears NOBODY and POST */
@@ -440,8 +500,15 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(m, "POST") != 0 ? m : NULL); /* PUT/PATCH/DELETE, or GET with a body */
         curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+        if (req->upload) {
+            /* no POSTFIELDS: libcurl reads the body through on_read, with
+             * Content-Length when known, else chunked (size -1) */
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->upload->len);
+        } else {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+        }
         hx->mode = 3;
     }
 
@@ -478,6 +545,16 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     } else if (xp->aborted) {
         res->kind = DBX__TX_ABORTED;
         snprintf(res->message, sizeof res->message, "the response consumer stopped the transfer");
+    } else if (req->upload && req->upload->refused) {
+        res->kind = DBX__TX_ABORTED;
+        snprintf(res->message, sizeof res->message, "the source's read callback stopped the upload");
+    } else if (req->upload && req->upload->bad) {
+        res->kind = DBX__TX_LOCAL;
+        snprintf(res->message, sizeof res->message,
+                 req->upload->bad == 2 ? "the source ended before its announced size (%lld bytes)"
+                                       : "the source delivered more bytes than its announced size "
+                                         "(%lld) or than it was asked for",
+                 (long long)req->upload->len);
     } else {
         res->kind = classify(rc);
         if (rc != CURLE_OK)

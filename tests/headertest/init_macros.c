@@ -82,3 +82,78 @@ int dbx_hygiene_init_macros_c(void)
                  s_client.version + s_wait.version + s_request.version + s_list.version +
                  s_events.version);
 }
+
+/* Workspace options (include/dbx/workspace.h). */
+_Static_assert(offsetof(dbx_workspace_list_options, version) == 0, "version first");
+_Static_assert(offsetof(dbx_workspace_walk_options, version) == 0, "version first");
+_Static_assert(offsetof(dbx_workspace_import_options, version) == 0, "version first");
+_Static_assert(offsetof(dbx_workspace_export_options, version) == 0, "version first");
+_Static_assert(offsetof(dbx_workspace_export_dir_options, version) == 0, "version first");
+_Static_assert(sizeof(dbx_workspace_format_t) == sizeof(int), "dbx_workspace_format_t is int-sized");
+
+int dbx_hygiene_init_macros_workspace_c(void);
+
+int dbx_hygiene_init_macros_workspace_c(void)
+{
+    dbx_workspace_list_options list = DBX_WORKSPACE_LIST_OPTIONS_INIT;
+    dbx_workspace_walk_options walk = DBX_WORKSPACE_WALK_OPTIONS_INIT;
+    dbx_workspace_import_options imp = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+    dbx_workspace_export_options exp = DBX_WORKSPACE_EXPORT_OPTIONS_INIT;
+    dbx_workspace_export_dir_options dir = DBX_WORKSPACE_EXPORT_DIR_OPTIONS_INIT;
+    dbx_workspace_import_dir_options idir = DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT;
+    static const dbx_workspace_import_options s_imp = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+    return (int)(list.version + walk.version + imp.version + exp.version + dir.version + idir.version +
+                 s_imp.version);
+}
+
+/* DBFS options (include/dbx/dbfs.h). */
+_Static_assert(offsetof(dbx_dbfs_upload_options, version) == 0, "dbx_dbfs_upload_options.version first");
+_Static_assert(offsetof(dbx_dbfs_download_options, version) == 0, "dbx_dbfs_download_options.version first");
+
+int dbx_hygiene_init_macros_dbfs_c(void);
+
+int dbx_hygiene_init_macros_dbfs_c(void)
+{
+    dbx_dbfs_upload_options up = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    dbx_dbfs_download_options down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
+    static const dbx_dbfs_upload_options s_up = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    static const dbx_dbfs_download_options s_down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
+    return (int)(up.version + down.version + s_up.version + s_down.version);
+}
+
+/* files.h */
+_Static_assert(offsetof(dbx_files_upload_options, version) == 0, "dbx_files_upload_options.version first");
+_Static_assert(offsetof(dbx_files_download_options, version) == 0, "dbx_files_download_options.version first");
+_Static_assert(offsetof(dbx_files_list_options, version) == 0, "dbx_files_list_options.version first");
+
+int dbx_hygiene_init_macros_files_c(void);
+
+int dbx_hygiene_init_macros_files_c(void)
+{
+    dbx_files_upload_options up = DBX_FILES_UPLOAD_OPTIONS_INIT;
+    dbx_files_download_options down = DBX_FILES_DOWNLOAD_OPTIONS_INIT;
+    dbx_files_list_options list = DBX_FILES_LIST_OPTIONS_INIT;
+    static const dbx_files_upload_options s_up = DBX_FILES_UPLOAD_OPTIONS_INIT;
+    return (int)(up.version + down.version + list.version + s_up.version);
+}
+
+/* Jobs API option structs (include/dbx/jobs.h). */
+_Static_assert(offsetof(dbx_jobs_list_options, version) == 0, "dbx_jobs_list_options.version first");
+_Static_assert(offsetof(dbx_jobs_runs_list_options, version) == 0, "dbx_jobs_runs_list_options.version first");
+_Static_assert(offsetof(dbx_jobs_run_now_options, version) == 0, "dbx_jobs_run_now_options.version first");
+_Static_assert(offsetof(dbx_jobs_submit_options, version) == 0, "dbx_jobs_submit_options.version first");
+_Static_assert(offsetof(dbx_jobs_repair_options, version) == 0, "dbx_jobs_repair_options.version first");
+_Static_assert(sizeof(dbx_run_life_cycle_state_t) == sizeof(int), "dbx_run_life_cycle_state_t is int-sized");
+_Static_assert(sizeof(dbx_run_result_state_t) == sizeof(int), "dbx_run_result_state_t is int-sized");
+
+int dbx_hygiene_init_macros_jobs_c(void);
+
+int dbx_hygiene_init_macros_jobs_c(void)
+{
+    static const dbx_jobs_list_options s_jl = DBX_JOBS_LIST_OPTIONS_INIT;
+    static const dbx_jobs_runs_list_options s_rl = DBX_JOBS_RUNS_LIST_OPTIONS_INIT;
+    static const dbx_jobs_run_now_options s_rn = DBX_JOBS_RUN_NOW_OPTIONS_INIT;
+    static const dbx_jobs_submit_options s_sub = DBX_JOBS_SUBMIT_OPTIONS_INIT;
+    static const dbx_jobs_repair_options s_rep = DBX_JOBS_REPAIR_OPTIONS_INIT;
+    return (int)(s_jl.version + s_rl.version + s_rn.version + s_sub.version + s_rep.version);
+}

@@ -66,3 +66,38 @@ int dbx_hygiene_init_macros_cpp()
     return static_cast<int>(client.version + wait.version + request.version + list.version +
                             events.version);
 }
+
+/* Workspace options (include/dbx/workspace.h). */
+DBX_HYG_CHECK_STRUCT(dbx_workspace_list_options);
+DBX_HYG_CHECK_STRUCT(dbx_workspace_walk_options);
+DBX_HYG_CHECK_STRUCT(dbx_workspace_import_options);
+DBX_HYG_CHECK_STRUCT(dbx_workspace_export_options);
+DBX_HYG_CHECK_STRUCT(dbx_workspace_export_dir_options);
+constexpr dbx_workspace_list_options k_ws_list = DBX_WORKSPACE_LIST_OPTIONS_INIT;
+constexpr dbx_workspace_walk_options k_ws_walk = DBX_WORKSPACE_WALK_OPTIONS_INIT;
+constexpr dbx_workspace_import_options k_ws_import = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+constexpr dbx_workspace_export_options k_ws_export = DBX_WORKSPACE_EXPORT_OPTIONS_INIT;
+constexpr dbx_workspace_export_dir_options k_ws_dir = DBX_WORKSPACE_EXPORT_DIR_OPTIONS_INIT;
+static_assert(k_ws_list.version == DBX_WORKSPACE_LIST_OPTIONS_VERSION && k_ws_list.notebooks_modified_after == 0,
+              "DBX_WORKSPACE_LIST_OPTIONS_INIT");
+static_assert(k_ws_walk.version == DBX_WORKSPACE_WALK_OPTIONS_VERSION && k_ws_walk.max_objects == 0,
+              "DBX_WORKSPACE_WALK_OPTIONS_INIT");
+static_assert(k_ws_import.version == DBX_WORKSPACE_IMPORT_OPTIONS_VERSION &&
+                  k_ws_import.format == DBX_WORKSPACE_FORMAT_DEFAULT && k_ws_import.overwrite == 0,
+              "DBX_WORKSPACE_IMPORT_OPTIONS_INIT");
+static_assert(k_ws_export.version == DBX_WORKSPACE_EXPORT_OPTIONS_VERSION && k_ws_export.overwrite == 0,
+              "DBX_WORKSPACE_EXPORT_OPTIONS_INIT");
+static_assert(k_ws_dir.version == DBX_WORKSPACE_EXPORT_DIR_OPTIONS_VERSION && k_ws_dir.max_depth == 0,
+              "DBX_WORKSPACE_EXPORT_DIR_OPTIONS_INIT");
+DBX_HYG_CHECK_STRUCT(dbx_workspace_import_dir_options);
+constexpr dbx_workspace_import_dir_options k_ws_idir = DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT;
+static_assert(k_ws_idir.version == DBX_WORKSPACE_IMPORT_DIR_OPTIONS_VERSION && k_ws_idir.overwrite == 0,
+              "DBX_WORKSPACE_IMPORT_DIR_OPTIONS_INIT");
+int dbx_hygiene_init_macros_dbfs_cpp();
+
+int dbx_hygiene_init_macros_dbfs_cpp()
+{
+    dbx_dbfs_upload_options up = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    dbx_dbfs_download_options down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
+    return static_cast<int>(up.version + down.version);
+}

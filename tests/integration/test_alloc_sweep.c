@@ -64,6 +64,18 @@ static dbx_client *plain_client(dbx_status *st, int m2m)
     return c;
 }
 
+/* Workspace: /Shared/sw = {d/ (empty), f.bin ("abc"), nb (a Python notebook)}. */
+static void workspace_world(dbx_client *c)
+{
+    assert_int_equal(dbx_workspace_mkdirs(c, "/Shared/sw/d"), DBX_OK);
+    dbx_workspace_import_options io = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+    io.format = DBX_WORKSPACE_FORMAT_RAW;
+    assert_int_equal(dbx_workspace_import(c, "/Shared/sw/f.bin", "abc", 3, &io), DBX_OK);
+    io.format = DBX_WORKSPACE_FORMAT_SOURCE;
+    io.language = DBX_WORKSPACE_LANGUAGE_PYTHON;
+    assert_int_equal(dbx_workspace_import(c, "/Shared/sw/nb", "print(1)\n", 9, &io), DBX_OK);
+}
+
 /* Reset the emulator and build the world with an unarmed client. */
 static void build_world(void)
 {
@@ -90,6 +102,7 @@ static void build_world(void)
     assert_int_equal(dbx_clusters_delete(c, W.ids[2]), DBX_OK);
     assert_int_equal(dbx_clusters_delete(c, W.ids[3]), DBX_OK);
     emu_advance(E, 5000);
+    workspace_world(c);
     dbx_client_free(c);
 }
 
@@ -110,6 +123,109 @@ static int check(tally *t, dbx_status st, const char *what)
                  dbx_client_last_error(NULL)->message);
     t->enomem++;
     return 0;
+}
+
+/* Workspace calls: results exact or DBX_ENOMEM; iterators retried after
+ * DBX_ENOMEM continue without skipping or repeating. */
+static void workspace_scenario(tally *t, dbx_client *c)
+{
+    dbx_workspace_object *o = NULL;
+    if (check(t, dbx_workspace_get_status(&o, c, "/Shared/sw/f.bin"), "workspace_get_status")) {
+        assert_int_equal(dbx_workspace_object_type(o), DBX_WORKSPACE_OBJECT_FILE);
+        assert_int_equal(dbx_workspace_object_size(o), 3);
+    }
+    dbx_workspace_object_free(o);
+    static const char *const want[] = {"/Shared/sw/d", "/Shared/sw/f.bin", "/Shared/sw/nb"};
+    dbx_workspace_walk_iter *w = NULL;
+    if (check(t, dbx_workspace_walk(&w, c, "/Shared/sw", NULL), "workspace_walk")) {
+        size_t i = 0;
+        const dbx_workspace_object *item;
+        dbx_status st;
+        for (int tries = 0; tries < 100; tries++) {
+            st = dbx_workspace_walk_next(&item, NULL, w);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "workspace_walk_next"))
+                continue;
+            assert_true(i < 3);
+            assert_string_equal(dbx_workspace_object_path(item), want[i]);
+            i++;
+        }
+        assert_int_equal(st, DBX_DONE);
+        assert_int_equal(i, 3);
+    }
+    dbx_workspace_walk_free(w);
+    dbx_workspace_iter *it = NULL;
+    if (check(t, dbx_workspace_list(&it, c, "/Shared/sw", NULL), "workspace_list")) {
+        size_t n = 0;
+        const dbx_workspace_object *item;
+        dbx_status st;
+        for (int tries = 0; tries < 100; tries++) {
+            st = dbx_workspace_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (check(t, st, "workspace_iter_next"))
+                n++;
+        }
+        assert_int_equal(st, DBX_DONE);
+        assert_int_equal(n, 3);
+    }
+    dbx_workspace_iter_free(it);
+    dbx_workspace_import_options io = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+    io.format = DBX_WORKSPACE_FORMAT_RAW;
+    io.overwrite = 1;
+    check(t, dbx_workspace_import(c, "/Shared/sw/g.bin", "\0\1\2", 3, &io), "workspace_import");
+    char *data = NULL, *ft = NULL;
+    size_t len = 0;
+    if (check(t, dbx_workspace_export(&data, &len, &ft, c, "/Shared/sw/f.bin", NULL), "workspace_export")) {
+        assert_int_equal(len, 3);
+        assert_memory_equal(data, "abc", 3);
+        assert_string_equal(ft, "bin");
+    } else {
+        assert_null(data);
+        assert_null(ft);
+    }
+    dbx_free(data);
+    dbx_free(ft);
+}
+
+static int sweep_sink(void *payload, const char *data, size_t len)
+{
+    dbx__buf *b = payload;
+    return dbx__buf_put(b, data, len) == 0 ? 0 : 1;
+}
+
+static void dbfs_scenario(tally *t, dbx_client *c)
+{
+    if (check(t, dbx_dbfs_put(c, "/sweep/small", "hello", 5, 0), "dbfs_put")) {
+        dbx_dbfs_file_info *fi = NULL;
+        if (check(t, dbx_dbfs_get_status(&fi, c, "/sweep/small"), "dbfs_get_status"))
+            assert_int_equal(dbx_dbfs_file_info_file_size(fi), 5);
+        dbx_dbfs_file_info_free(fi);
+    }
+    dbx__mem_source ms;
+    dbx__mem_source_init(&ms, "streamed bytes", 14);
+    dbx_dbfs_upload_options uo = DBX_DBFS_UPLOAD_OPTIONS_INIT;
+    uo.overwrite = 1; /* a create whose answer was lost is then cleaned up too */
+    if (check(t, dbx_dbfs_upload(c, "/sweep/streamed", &ms.src, &uo), "dbfs_upload")) {
+        dbx__buf got = DBX__BUF_INIT;
+        dbx_status st = dbx_dbfs_download(c, "/sweep/streamed", sweep_sink, &got, NULL);
+        /* a sink that could not grow its buffer refuses: DBX_ECANCELLED */
+        if (st == DBX_ECANCELLED && got.oom)
+            st = DBX_ENOMEM;
+        if (check(t, st, "dbfs_download")) {
+            assert_int_equal(got.len, 14);
+            assert_memory_equal(got.ptr, "streamed bytes", 14);
+        }
+        dbx__buf_dispose(&got);
+    } else {
+        /* a failed upload leaves no file behind */
+        dbx_dbfs_file_info *fi = NULL;
+        dbx_status st = dbx_dbfs_get_status(&fi, c, "/sweep/streamed");
+        if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+            fail_msg("after a failed upload: %s", dbx_status_name(st));
+        dbx_dbfs_file_info_free(fi);
+    }
 }
 
 static void scenario(tally *t)
@@ -236,6 +352,10 @@ static void scenario(tally *t)
         }
     }
     dbx_cluster_spec_free(s);
+    workspace_scenario(t, c);
+
+    /* DBFS: put, get-status, a streamed upload and download (one block each) */
+    dbfs_scenario(t, c);
     dbx_client_free(c);
 
     /* OAuth M2M: discovery, token, then the call */
@@ -334,10 +454,329 @@ static void sweep(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- Files API ------------------------------------------------------------------------------ */
+
+#define FVOL "/Volumes/sweep/s/v"
+#define MP_BYTES (5L * 1024 * 1024 + 10)
+static char *MP_DATA;
+
+static void files_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"page_size_files\":2}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    for (int i = 0; i < 3; i++) {
+        char p[64];
+        snprintf(p, sizeof p, FVOL "/d/f%d", i);
+        assert_int_equal(dbx_files_upload_buffer(c, p, "xyz", 3, NULL), DBX_OK);
+    }
+    dbx_client_free(c);
+}
+
+static int sum_sink(void *payload, const char *data, size_t len)
+{
+    size_t *n = payload;
+    for (size_t i = 0; i < len; i++)
+        n[1] += (unsigned char)data[i];
+    n[0] += len;
+    return 0;
+}
+
+static void files_scenario(tally *t, int multipart)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        return;
+    }
+    if (multipart) {
+        dbx_files_upload_options uo = DBX_FILES_UPLOAD_OPTIONS_INIT;
+        uo.multipart_threshold = 1;
+        uo.part_size = 5L * 1024 * 1024;
+        if (check(t, dbx_files_upload_buffer(c, FVOL "/mp.bin", MP_DATA, MP_BYTES, &uo), "files multipart")) {
+            size_t got[2] = {0, 0};
+            if (check(t, dbx_files_download(c, FVOL "/mp.bin", sum_sink, got, NULL), "files download mp"))
+                assert_int_equal(got[0], MP_BYTES);
+        }
+        dbx_client_free(c);
+        return;
+    }
+    if (check(t, dbx_files_upload_buffer(c, FVOL "/a.bin", "hello", 5, NULL), "files upload")) {
+        size_t got[2] = {0, 0};
+        if (check(t, dbx_files_download(c, FVOL "/a.bin", sum_sink, got, NULL), "files download")) {
+            assert_int_equal(got[0], 5);
+            assert_int_equal(got[1], 'h' + 'e' + 'l' + 'l' + 'o');
+        }
+        dbx_file_info *fi = NULL;
+        if (check(t, dbx_files_get_metadata(&fi, c, FVOL "/a.bin"), "files metadata"))
+            assert_int_equal(dbx_file_info_size(fi), 5);
+        else
+            assert_null(fi);
+        dbx_file_info_free(fi);
+        check(t, dbx_files_delete(c, FVOL "/a.bin"), "files delete");
+    }
+    dbx_files_list_iter *it = NULL;
+    if (check(t, dbx_files_list_directory(&it, c, FVOL "/d", NULL), "files list")) {
+        int got = 0, failures = 0;
+        const dbx_directory_entry *e;
+        for (;;) {
+            st = dbx_files_list_iter_next(&e, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "files_list_iter_next")) {
+                assert_true(++failures <= 3);
+                continue;
+            }
+            char want[16];
+            snprintf(want, sizeof want, "f%d", got);
+            assert_string_equal(dbx_directory_entry_name(e), want);
+            got++;
+        }
+        assert_int_equal(got, 3);
+    }
+    dbx_files_list_iter_free(it);
+    check(t, dbx_files_create_directory(c, FVOL "/d2"), "files mkdir");
+    dbx_client_free(c);
+}
+
+static void sweep_files(void **state)
+{
+    (void)state;
+    E = emu_get();
+    MP_DATA = calloc(1, MP_BYTES);
+    assert_non_null(MP_DATA);
+    for (int multipart = 0; multipart < 2; multipart++) {
+        files_world();
+        tally t = {0, 0};
+        dbx__alloc_count_start();
+        files_scenario(&t, multipart);
+        long total = dbx__alloc_count_stop();
+        assert_int_equal(t.enomem, 0);
+        /* a multipart run moves 5 MiB: sample it */
+        long stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : multipart ? total / 40 + 1 : 1;
+        long runs = 0, failed = 0;
+        for (long n = 1; n <= total + 1; n += stride) {
+            files_world();
+            tally r = {0, 0};
+            dbx__alloc_fail_after(n);
+            files_scenario(&r, multipart);
+            dbx__alloc_fail_after(0);
+            runs++;
+            failed += r.enomem;
+        }
+        printf("alloc sweep (files%s): %ld allocations, %ld runs (stride %ld), %ld calls failed with "
+               "DBX_ENOMEM, none wrong\n", multipart ? ", multipart" : "", total, runs, stride, failed);
+        assert_true(failed > 0);
+    }
+    free(MP_DATA);
+}
+
+/* ---- Jobs API: the same sweep over its main calls ------------------------------------------ */
+
+typedef struct jobs_world {
+    int64_t job_id, other_job, run_id, task_run_a, started;
+} jobs_world;
+
+static jobs_world JW;
+
+static const char *JOB_JSON =
+    "{\"name\":\"sweep-job\",\"max_concurrent_runs\":5,\"parameters\":[{\"name\":\"env\",\"default\":\"dev\"}],"
+    "\"tasks\":[{\"task_key\":\"a\",\"notebook_task\":{\"notebook_path\":\"/sweep/a\"}},"
+    "{\"task_key\":\"b\",\"depends_on\":[{\"task_key\":\"a\"}],\"spark_python_task\":{\"python_file\":\"/b.py\"}}]}";
+
+/* A job with two tasks (two pages of tasks in jobs/get: page size 1), a
+ * second job, and a finished run of the first. */
+static void build_jobs_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"jobs_page_size_max\":1}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    dbx_job_settings *s = NULL;
+    assert_int_equal(dbx_job_settings_from_json(&s, JOB_JSON), DBX_OK);
+    assert_int_equal(dbx_jobs_create(&JW.job_id, c, s), DBX_OK);
+    assert_int_equal(dbx_jobs_create(&JW.other_job, c, s), DBX_OK);
+    dbx_job_settings_free(s);
+    dbx_run_started rs;
+    assert_int_equal(dbx_jobs_run_now(&rs, c, JW.job_id, NULL), DBX_OK);
+    JW.run_id = rs.run_id;
+    emu_advance(E, 60000);
+    dbx_run *r = NULL;
+    assert_int_equal(dbx_jobs_get_run(&r, c, JW.run_id), DBX_OK);
+    assert_int_equal(dbx_run_result_state(r), DBX_RUN_RESULT_SUCCESS);
+    JW.task_run_a = dbx_run_task_run_id_by_key(r, "a");
+    dbx_run_free(r);
+    /* the run the scenario's run-now (fixed token) gets back every time */
+    dbx_jobs_run_now_options o = DBX_JOBS_RUN_NOW_OPTIONS_INIT;
+    o.idempotency_token = "sweep-token";
+    assert_int_equal(dbx_jobs_run_now(&rs, c, JW.other_job, &o), DBX_OK);
+    JW.started = rs.run_id;
+    dbx_client_free(c);
+}
+
+static void jobs_scenario(tally *t)
+{
+    dbx_status st;
+    /* local: settings from JSON and built */
+    dbx_job_settings *s = NULL;
+    if (check(t, dbx_job_settings_from_json(&s, JOB_JSON), "job_settings_from_json")) {
+        dbx_job_task *task = NULL;
+        if (check(t, dbx_job_task_new(&task, "c"), "job_task_new") &&
+            check(t, dbx_job_task_set_notebook(task, "/sweep/c", NULL), "job_task_set_notebook") &&
+            check(t, dbx_job_task_add_depends_on(task, "b", NULL), "job_task_add_depends_on") &&
+            check(t, dbx_job_settings_add_task(s, task), "job_settings_add_task"))
+            check(t, dbx_job_settings_validate(s), "job_settings_validate");
+        dbx_job_task_free(task);
+    } else {
+        assert_null(s);
+    }
+    dbx_job_settings_free(s);
+
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        return;
+    }
+    /* get: two pages of tasks merged */
+    dbx_job *job = NULL;
+    if (check(t, dbx_jobs_get(&job, c, JW.job_id), "jobs_get")) {
+        assert_true(dbx_job_id(job) == JW.job_id);
+        assert_string_equal(dbx_job_name(job), "sweep-job");
+        assert_int_equal(dbx_job_task_count(job), 2);
+        assert_string_equal(dbx_job_task_key(job, 1), "b");
+    } else {
+        assert_null(job);
+    }
+    dbx_job_free(job);
+
+    /* list, one job per page: exactly the two jobs, once each */
+    dbx_jobs_list_options lo = DBX_JOBS_LIST_OPTIONS_INIT;
+    lo.limit = 1;
+    dbx_jobs_iter *it = NULL;
+    if (check(t, dbx_jobs_list(&it, c, &lo), "jobs_list")) {
+        int got = 0, failures = 0, seen_a = 0, seen_b = 0;
+        const dbx_job *item;
+        for (;;) {
+            st = dbx_jobs_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "jobs_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            seen_a += dbx_job_id(item) == JW.job_id;
+            seen_b += dbx_job_id(item) == JW.other_job;
+            got++;
+        }
+        assert_int_equal(got, 2);
+        assert_int_equal(seen_a, 1);
+        assert_int_equal(seen_b, 1);
+    }
+    dbx_jobs_iter_free(it);
+
+    /* runs/get (task pages merged), the waiter on a finished run, get-output */
+    dbx_run *r = NULL;
+    if (check(t, dbx_jobs_get_run(&r, c, JW.run_id), "jobs_get_run")) {
+        assert_int_equal(dbx_run_life_cycle_state(r), DBX_RUN_LIFE_CYCLE_TERMINATED);
+        assert_int_equal(dbx_run_task_count(r), 2);
+        assert_true(dbx_run_task_run_id_by_key(r, "a") == JW.task_run_a);
+    }
+    dbx_run_free(r);
+    r = NULL;
+    if (check(t, dbx_jobs_wait_run(&r, c, JW.run_id, NULL), "jobs_wait_run"))
+        assert_int_equal(dbx_run_result_state(r), DBX_RUN_RESULT_SUCCESS);
+    dbx_run_free(r);
+    dbx_run_output *out = NULL;
+    if (check(t, dbx_jobs_get_run_output(&out, c, JW.task_run_a), "jobs_get_run_output"))
+        assert_true(dbx_run_output_run_id(out) == JW.task_run_a);
+    dbx_run_output_free(out);
+
+    /* runs list of the first job, completed only */
+    dbx_jobs_runs_list_options ro = DBX_JOBS_RUNS_LIST_OPTIONS_INIT;
+    ro.job_id = JW.job_id;
+    ro.completed_only = 1;
+    dbx_runs_iter *ri = NULL;
+    if (check(t, dbx_jobs_list_runs(&ri, c, &ro), "jobs_list_runs")) {
+        int got = 0, failures = 0;
+        const dbx_run *item;
+        for (;;) {
+            st = dbx_runs_iter_next(&item, ri);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "runs_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            assert_true(dbx_run_id(item) == JW.run_id);
+            got++;
+        }
+        assert_int_equal(got, 1);
+    }
+    dbx_runs_iter_free(ri);
+
+    /* run-now with a fixed token: always the same run */
+    dbx_jobs_run_now_options o = DBX_JOBS_RUN_NOW_OPTIONS_INIT;
+    o.idempotency_token = "sweep-token";
+    dbx_run_started rs;
+    if (check(t, dbx_jobs_run_now(&rs, c, JW.other_job, &o), "jobs_run_now"))
+        assert_true(rs.run_id == JW.started);
+    else
+        assert_true(rs.run_id == 0);
+
+    /* an error answer */
+    job = NULL;
+    st = dbx_jobs_get(&job, c, 424242);
+    t->calls++;
+    if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+        fail_msg("missing job: %s", dbx_status_name(st));
+    assert_null(job);
+    dbx_client_free(c);
+}
+
+static void sweep_jobs(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_jobs_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    jobs_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 100);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        build_jobs_world();
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        jobs_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (jobs): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sweep),
+        cmocka_unit_test(sweep_files),
+        cmocka_unit_test(sweep_jobs),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }

@@ -191,6 +191,22 @@ static void http_get_not_found_quirk(void **state)
         if (got != DBX_EINVALIDPARAM)
             fail_msg("%s: got %s", other[i], dbx_status_name(got));
     }
+    /* ...and the POST calls whose subject is a job or run id */
+    const char *job_posts[] = {"/api/2.2/jobs/update", "/api/2.2/jobs/reset", "/api/2.1/jobs/delete",
+                               "/api/2.2/jobs/run-now", "/api/2.2/jobs/runs/cancel", "/api/2.2/jobs/runs/delete",
+                               "/api/2.2/jobs/runs/repair", "/api/2.2/jobs/runs/cancel-all"};
+    for (size_t i = 0; i < sizeof job_posts / sizeof *job_posts; i++) {
+        assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "POST", job_posts[i], jmsg),
+                         DBX_ENOTFOUND);
+        assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "POST", job_posts[i],
+                                               "Run 7 does not exist."),
+                         DBX_ENOTFOUND);
+        assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "POST", job_posts[i],
+                                               "Task x does not exist"),
+                         DBX_EINVALIDPARAM);
+    }
+    assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "POST", "/api/2.2/jobs/create", jmsg),
+                     DBX_EINVALIDPARAM);
     /* outside the API prefix: no quirk */
     assert_int_equal(dbx__status_from_http(400, "INVALID_PARAMETER_VALUE", "GET", "/clusters/get", msg),
                      DBX_EINVALIDPARAM);

@@ -85,6 +85,39 @@ static void scripted_send(dbx__transport *t, const dbx__http_req *req, dbx__http
         r->timeout_ms = req->timeout_ms;
         r->connect_timeout_ms = req->connect_timeout_ms;
     }
+    /* a streamed body is read whole (as libcurl would send it) unless the
+     * step says the request never left */
+    if (req->upload && s->pos < s->n_steps && s->steps[s->pos].kind != DBX__TX_NOT_SENT) {
+        dbx__upload *up = req->upload;
+        char chunk[7];
+        size_t got = 0, total = 0;
+        char *all = NULL;
+        for (;;) {
+            if (up->src->read(up->src->payload, chunk, sizeof chunk, &got) != 0) {
+                up->refused = 1;
+                free(all);
+                s->pos++;
+                res->kind = DBX__TX_ABORTED;
+                snprintf(res->message, sizeof res->message, "the source's read callback stopped the upload");
+                return;
+            }
+            if (got == 0)
+                break;
+            all = realloc(all, total + got + 1);
+            memcpy(all + total, chunk, got);
+            total += got;
+            up->sent += got;
+        }
+        if (s->n_rec <= MAX_REC) {
+            recorded *r = &s->rec[s->n_rec - 1];
+            free(r->body);
+            r->body = all ? all : strdup("");
+            r->body[total] = '\0';
+            r->body_len = total;
+        } else {
+            free(all);
+        }
+    }
     if (s->pos >= s->n_steps) {
         s->overrun = 1;
         res->kind = DBX__TX_FAILED;
@@ -732,7 +765,14 @@ static void error_quirk_through_pipeline(void **state)
     teardown(NULL);
     setup(NULL);
     HTTP(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"Job 5 does not exist\"}");
-    assert_int_equal(send_call("POST", "/api/2.1/jobs/run-now", "{\"job_id\":5}"), DBX_EINVALIDPARAM);
+    /* the service answers run-now on a missing job this way ({"error_code":
+     * "INVALID_PARAMETER_VALUE","message":"Job 0 does not exist."}, as quoted in
+     * astronomer/astronomer-providers#1254): not found, like jobs/get */
+    assert_int_equal(send_call("POST", "/api/2.1/jobs/run-now", "{\"job_id\":5}"), DBX_ENOTFOUND);
+    teardown(NULL);
+    setup(NULL);
+    HTTP(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"Job 5 does not exist\"}");
+    assert_int_equal(send_call("POST", "/api/2.1/jobs/create", "{}"), DBX_EINVALIDPARAM);
     teardown(NULL);
     setup(NULL);
     HTTP(400, "{\"error_code\":\"RESOURCE_ALREADY_EXISTS\",\"message\":\"exists\"}");
@@ -988,10 +1028,121 @@ static void log_never_shows_secrets(void **state)
     dbx__buf_dispose(&s.all);
 }
 
+/* ---- streamed bodies (dbx__call.upload) ------------------------------------------------------ */
+
+typedef struct msrc {
+    const char *data;
+    size_t len, pos;
+    int rewinds, refuse;
+} msrc;
+
+static int msrc_read(void *p, char *buf, size_t cap, size_t *n)
+{
+    msrc *m = p;
+    if (m->refuse)
+        return -1;
+    size_t k = m->len - m->pos < cap ? m->len - m->pos : cap;
+    memcpy(buf, m->data + m->pos, k);
+    m->pos += k;
+    *n = k;
+    return 0;
+}
+
+static int msrc_rewind(void *p)
+{
+    msrc *m = p;
+    m->rewinds++;
+    m->pos = 0;
+    return 0;
+}
+
+static dbx_status send_upload(msrc *m, int rewindable)
+{
+    static dbx_source src;
+    src = (dbx_source)DBX_SOURCE_INIT;
+    src.read = msrc_read;
+    src.rewind = rewindable ? msrc_rewind : NULL;
+    src.payload = m;
+    src.size = (int64_t)m->len;
+    dbx__call c;
+    memset(&c, 0, sizeof c);
+    c.method = "PUT";
+    c.path = "/api/2.0/fs/files/Volumes/a/b/c/f";
+    c.upload = &src;
+    c.content_type = "application/octet-stream";
+    return dbx__pipeline_send(&P, &c, &RESP);
+}
+
+static void upload_not_rewindable_never_resent(void **state)
+{
+    (void)state;
+    msrc m = {"hello, streamed world", 21, 0, 0, 0};
+    HTTP(503, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"busy\"}");
+    HTTP(200, "");
+    assert_int_equal(send_upload(&m, 0), DBX_EUNAVAILABLE);
+    assert_int_equal(TX.n_rec, 1);
+    assert_string_equal(TX.rec[0].body, "hello, streamed world");
+    assert_string_equal(rec_header(&TX.rec[0], "Content-Type"), "application/octet-stream");
+    const dbx_error *e = dbx_client_last_error(OWNER);
+    assert_non_null(strstr(e->message, "could not be re-read"));
+    assert_int_equal(e->attempts, 1);
+    assert_int_equal(fake_clock_slept_total(), 0);
+    /* the same for a failure after sending */
+    teardown(NULL);
+    setup(NULL);
+    m.pos = 0;
+    TXERR(DBX__TX_FAILED, 56, "Connection reset by peer");
+    HTTP(200, "");
+    assert_int_equal(send_upload(&m, 0), DBX_ETRANSPORT);
+    assert_int_equal(TX.n_rec, 1);
+}
+
+static void upload_rewound_before_retry(void **state)
+{
+    (void)state;
+    msrc m = {"0123456789abcdef", 16, 0, 0, 0};
+    HTTP(503, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"busy\"}");
+    HTTP(429, "{}");
+    HTTP(204, "");
+    assert_int_equal(send_upload(&m, 1), DBX_OK);
+    assert_int_equal(TX.n_rec, 3);
+    assert_int_equal(m.rewinds, 2);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(TX.rec[i].body, "0123456789abcdef");
+}
+
+static void upload_not_sent_is_retried(void **state)
+{
+    (void)state;
+    /* the connection failed before a byte was read: safe to retry even
+     * without a rewind */
+    msrc m = {"abc", 3, 0, 0, 0};
+    TXERR(DBX__TX_NOT_SENT, 7, "Failed to connect");
+    HTTP(200, "");
+    assert_int_equal(send_upload(&m, 0), DBX_OK);
+    assert_int_equal(TX.n_rec, 2);
+    assert_string_equal(TX.rec[1].body, "abc");
+}
+
+static void upload_refused_is_cancelled(void **state)
+{
+    (void)state;
+    msrc m = {"abc", 3, 0, 0, 1};
+    HTTP(200, "");
+    HTTP(200, "");
+    assert_int_equal(send_upload(&m, 1), DBX_ECANCELLED);
+    assert_int_equal(TX.n_rec, 1);
+    assert_int_equal(m.rewinds, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(success_get_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(upload_not_rewindable_never_resent, setup, teardown),
+        cmocka_unit_test_setup_teardown(upload_rewound_before_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(upload_not_sent_is_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(upload_refused_is_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(success_post_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(retry_429_retry_after, setup, teardown),

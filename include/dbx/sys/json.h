@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "../clusters.h"
+#include "../jobs.h"
 
 DBX_BEGIN_DECL
 
@@ -28,6 +29,15 @@ DBX_API const json_t *dbx_cluster_event_jansson(const dbx_cluster_event *ev);
 
 /** The spec object being built (for inspection). Borrowed. */
 DBX_API const json_t *dbx_cluster_spec_jansson(const dbx_cluster_spec *spec);
+
+/** The Job object behind a job (also a list item: until the iterator moves). Borrowed. */
+DBX_API const json_t *dbx_job_jansson(const dbx_job *job);
+
+/** The Run object behind a run (also a list item: until the iterator moves). Borrowed. */
+DBX_API const json_t *dbx_run_jansson(const dbx_run *run);
+
+/** The JobSettings object being built (for inspection). Borrowed. */
+DBX_API const json_t *dbx_job_settings_jansson(const dbx_job_settings *s);
 
 DBX_END_DECL
 

@@ -8,10 +8,12 @@ per-request cost low. Fault rules, auth and the request log are applied here.
 import http.server
 import itertools
 import json
+import os
 import socket
 import socketserver
 import ssl
 import sys
+import tempfile
 import time
 import traceback
 import uuid
@@ -42,11 +44,41 @@ def _http_date():
     return _date_cache[1]
 
 
+class FileBody:
+    """A response body streamed from a region of a file (Files API downloads): memory stays at
+    one chunk whatever the size."""
+    CHUNK = 1 << 20
+
+    def __init__(self, path, offset, length, ctype="application/octet-stream"):
+        self.path = path
+        self.offset = offset
+        self.length = length
+        self.ctype = ctype
+
+    def chunks(self, limit=None):
+        left = self.length if limit is None else min(limit, self.length)
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            while left > 0:
+                data = f.read(min(self.CHUNK, left))
+                if not data:
+                    break
+                left -= len(data)
+                yield data
+
+
+# Request bodies of these (method, path prefix, server) go to a temp file in chunks, never
+# into memory or verbatim into the request log: Files API uploads and presigned part PUTs.
+STREAMED_BODIES = [("PUT", "/api/2.0/fs/files/", None), ("PUT", "/", "other")]
+STREAM_CHUNK = 1 << 20
+
+
 class Request:
     """What handlers see."""
     __slots__ = ("method", "target", "path", "raw_path", "query_string", "query", "headers",
                  "body", "json", "json_ok", "server", "scheme", "request_id", "params",
-                 "principal", "state", "client", "local_host", "local_port")
+                 "principal", "state", "client", "local_host", "local_port",
+                 "body_file", "body_len")
 
     @property
     def base_url(self):
@@ -115,8 +147,12 @@ def build_head(status, headers, request_id, ctype, length, close=False):
 
 
 def build_response(status, headers, body, request_id, close=False, head=False):
-    """Returns (head_bytes, body_bytes). headers: dict or None."""
+    """Returns (head_bytes, body_bytes). headers: dict or None. A FileBody is returned as is
+    (the caller streams it)."""
     ctype = None
+    if isinstance(body, FileBody):
+        return (build_head(status, headers, request_id, body.ctype, body.length, close),
+                None if head else body)
     if body is None:
         body = b""
     elif isinstance(body, (bytes, bytearray)):
@@ -169,7 +205,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._raw_error(431, "Line too long")
         return line
 
-    def _read_chunked(self):
+    def _spool(self):
+        d = getattr(self.server.state, "spool_dir", None)
+        return tempfile.NamedTemporaryFile(dir=d, prefix="body-", delete=False)
+
+    def _read_to(self, f, n):
+        """Copy n body bytes to f in chunks; the connection ends if the client stops early."""
+        left = n
+        while left > 0:
+            data = self.rfile.read(min(STREAM_CHUNK, left))
+            if not data:
+                f.close()
+                os.unlink(f.name)
+                raise _Close()
+            f.write(data)
+            left -= len(data)
+        f.flush()
+        return n
+
+    def _read_chunked(self, sink=None):
         parts = []
         total = 0
         while True:
@@ -182,6 +236,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._raw_error(400, "Bad chunk size")
             if size == 0:
                 break
+            if sink is not None:
+                try:
+                    self._read_to(sink, size)
+                except _Close:
+                    raise
+                total += size
+                self.rfile.readline(_MAX_LINE + 1)
+                continue
             data = self.rfile.read(size)
             if len(data) < size:
                 raise _Close()
@@ -192,6 +254,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             line = self._readline()
             if not line or line in (b"\r\n", b"\n"):
                 break
+        if sink is not None:
+            sink.flush()
+            return total
         return b"".join(parts)
 
     def _send(self, data):
@@ -235,6 +300,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             keep = "close" not in conn_hdr
         # body
+        t_path = target
+        if t_path.startswith(("http://", "https://")):
+            slash = t_path.find("/", t_path.find("//") + 2)
+            t_path = t_path[slash:] if slash >= 0 else "/"
+        t_path = t_path.partition("?")[0]
+        streamed = any(method.upper() == m and t_path.startswith(pre) and
+                       (srv_kind is None and self.server.kind != "other" or srv_kind == self.server.kind)
+                       for m, pre, srv_kind in STREAMED_BODIES)
+        body_file, body_len = None, 0
         te = headers.get("transfer-encoding")
         expect = headers.get("expect", "").lower() == "100-continue" and version != "HTTP/1.0"
         if te and te.lower() != "identity":
@@ -242,7 +316,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._raw_error(501, "Unsupported transfer-encoding")
             if expect:
                 self._send(b"HTTP/1.1 100 Continue\r\n\r\n")
-            body = self._read_chunked()
+            if streamed:
+                body_file = self._spool()
+                body_len = self._read_chunked(body_file)
+                body = b""
+            else:
+                body = self._read_chunked()
         else:
             cl = headers.get("content-length")
             if cl:
@@ -254,9 +333,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self._raw_error(400, "Bad Content-Length")
                 if cl and expect:
                     self._send(b"HTTP/1.1 100 Continue\r\n\r\n")
-                body = self.rfile.read(cl) if cl else b""
-                if len(body) < cl:
-                    raise _Close()
+                if streamed:
+                    body_file = self._spool()
+                    body_len = self._read_to(body_file, cl)
+                    body = b""
+                else:
+                    body = self.rfile.read(cl) if cl else b""
+                    if len(body) < cl:
+                        raise _Close()
             else:
                 body = b""
         self.close_connection = not keep
@@ -275,6 +359,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         req.query = parse_qs(qs, keep_blank_values=True) if qs else {}
         req.headers = headers
         req.body = body
+        req.body_file = body_file
+        req.body_len = body_len if body_file is not None else len(body)
         req.json = None
         req.json_ok = False
         if body:
@@ -292,7 +378,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         req.state = srv.state
         req.client = self.client_address
         req.local_host, req.local_port = srv.server_address[:2]
-        status = self.dispatch(req)
+        try:
+            status = self.dispatch(req)
+        finally:
+            if body_file is not None:
+                body_file.close()
+                try:
+                    os.unlink(body_file.name)
+                except OSError:
+                    pass  # a handler moved it into place
         if not srv.quiet:
             sys.stderr.write('%s - "%s %s %s" %s %.2fms\n' % (
                 self.client_address[0], method, req.target, version,
@@ -300,20 +394,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- dispatch --------------------------------------------------------------------------
     def _log(self, req, status, fault_id):
-        try:
-            text = req.body.decode("utf-8")
-        except UnicodeDecodeError:
-            text = req.body.decode("utf-8", "replace")
+        if req.body_file is not None:
+            text = "<%d bytes>" % req.body_len  # streamed: never kept verbatim
+        else:
+            try:
+                text = req.body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = req.body.decode("utf-8", "replace")
+        text, logged_json = apis.logged_body(req.path, text, req.json)
         req.state.log_request({
             "seq": 0, "server": req.server, "method": req.method, "path": req.path,
             "query": req.query, "headers": dict(req.headers), "body": text,
-            "json": req.json, "status": status, "fault": fault_id,
+            "json": logged_json, "status": status, "fault": fault_id,
         })
 
     def _respond(self, req, status, headers, body):
         h, b = build_response(status, headers, body, req.request_id, close=self.close_connection,
                               head=req.method == "HEAD")
-        self._send(h + b)
+        if isinstance(b, FileBody):
+            self._send(h)
+            for c in b.chunks():
+                self._send(c)
+            return
+        self._send(h + (b or b""))
 
     def dispatch(self, req):
         path = req.path
@@ -321,11 +424,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, headers, body = self.process(req, control=True)
             self._respond(req, status, headers, body)
             return status
-        if req.server == "other":
-            self._log(req, 200, None)
-            self._respond(req, 200, None, {"other_host": True})
-            return 200
-        rule = req.state.match_fault(req.method, path)
+        rule = req.state.match_fault(req.method, path, req.server)
+        if req.server == "other" and rule is None:
+            answer = apis.other_host(req)  # presigned storage URLs (apis/files.py)
+            if answer is None:
+                answer = (200, None, {"other_host": True})
+            status, headers, body = answer
+            self._log(req, status, None)
+            self._respond(req, status, headers, body)
+            return status
         if rule is None:
             status, headers, body = self.process(req)
             self._log(req, status, None)
@@ -376,6 +483,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._log(req, None, rule.id)
         self._hang_up()
 
+    def _fault_drop_after(self, req, rule):
+        self.process(req)  # the request takes effect; the answer never goes out
+        self._log(req, None, rule.id)
+        self._hang_up()
+
     def _fault_malformed(self, req, rule):
         body = rule.spec.get("body")
         body = body.encode("utf-8") if body is not None else MALFORMED_DEFAULT
@@ -395,6 +507,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, headers, body = self.process(req)
         h, b = build_response(status, headers, body, req.request_id, close=True)
         self._log(req, status, rule.id)
+        if isinstance(b, FileBody):  # half the file, then the connection drops
+            self._send(h)
+            for c in b.chunks(b.length // 2):
+                self._send(c)
+            self._hang_up()
         self._send(h + b[:len(b) // 2])
         self._hang_up()
 
@@ -405,8 +522,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, headers, body = self.process(req)
         h, b = build_response(status, headers, body, req.request_id, close=self.close_connection,
                               head=req.method == "HEAD")
+        if isinstance(b, FileBody):
+            b = b"".join(b.chunks())
         self._log(req, status, rule.id)
-        data = memoryview(h + b)
+        data = memoryview(h + (b or b""))
         for off in range(0, len(data), chunk):
             if off:
                 time.sleep(pause)
@@ -475,6 +594,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def process(self, req, control=False):
         """Auth + routing + handler; always returns (status, headers, body)."""
+        if req.server == "other" and not control:
+            answer = apis.other_host(req)
+            return answer if answer is not None else (200, None, {"other_host": True})
         try:
             if not control and req.path.startswith(AUTH_PREFIXES):
                 auth = req.headers.get("authorization")

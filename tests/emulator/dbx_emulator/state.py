@@ -38,7 +38,9 @@ _CONFIG_TYPES = {
 
 FAULT_ACTIONS = ("status", "delay", "drop", "truncate", "malformed", "redirect",
                  "huge", "gzip_bomb", "deep", "endless_headers", "drip")
-_FAULT_KEYS = {"method", "path", "path_prefix", "times", "after", "action", "status",
+# process the request fully (state changes happen), log it, then close without answering
+FAULT_ACTIONS += ("drop_after",)
+_FAULT_KEYS = {"server", "method", "path", "path_prefix", "times", "after", "action", "status",
                "headers", "body", "delay_ms", "location", "bytes", "chunked", "gzip", "depth",
                "shape", "error_code", "header_bytes", "interval_ms", "chunk"}
 # action -> (key, maximum) of its required size parameter
@@ -54,7 +56,7 @@ def register_config(key, default, types=None, minimum=None):
 
 
 class FaultRule:
-    __slots__ = ("id", "spec", "method", "path", "path_prefix", "action",
+    __slots__ = ("id", "spec", "server", "method", "path", "path_prefix", "action",
                  "remaining", "after_remaining", "fired")
 
     def __init__(self, rule_id, spec):
@@ -64,6 +66,8 @@ class FaultRule:
         self.method = m.upper() if m else None
         self.path = spec.get("path")
         self.path_prefix = spec.get("path_prefix")
+        # None: the workspace listeners (main, tls); "other": the second host (presigned URLs)
+        self.server = spec.get("server")
         self.action = spec["action"]
         self.remaining = spec.get("times", 1)
         self.after_remaining = spec.get("after", 0)
@@ -91,6 +95,8 @@ def validate_fault(spec):
     action = spec.get("action")
     if action not in FAULT_ACTIONS:
         raise invalid_param("Fault 'action' must be one of %s" % ", ".join(FAULT_ACTIONS))
+    if spec.get("server") not in (None, "other"):
+        raise invalid_param("Fault 'server' must be \"other\" or absent (the workspace)")
     for k in ("method", "path", "path_prefix", "location"):
         if k in spec and spec[k] is not None and not isinstance(spec[k], str):
             raise invalid_param("Fault '%s' must be a string" % k)
@@ -232,13 +238,17 @@ class State:
                 ids.append(r.id)
             return ids
 
-    def match_fault(self, method, path):
-        """First live rule matching the request; consumes one of its counts."""
+    def match_fault(self, method, path, server="main"):
+        """First live rule matching the request; consumes one of its counts. Rules with
+        "server": "other" match only the second host, the others only the workspace."""
         if not self.faults:
             return None
+        other = server == "other"
         with self.lock:
             for r in self.faults:
                 if r.remaining == 0:
+                    continue
+                if (r.server == "other") != other:
                     continue
                 if r.method is not None and r.method != method:
                     continue

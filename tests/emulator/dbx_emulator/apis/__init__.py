@@ -1,7 +1,8 @@
 """Route registry.
 
 Each API module registers handlers with ``@route(METHOD, pattern, ...)``. A pattern is an
-absolute path; ``{name}`` matches one path segment and is passed in ``req.params``.
+absolute path; ``{name}`` matches one path segment and is passed in ``req.params``; ``{name:path}`` matches
+the rest of the path, "/" included (``/api/2.0/fs/files{path:path}``).
 A handler gets the Request (see server.Request) and returns ``(status, headers, body)``:
 headers is a dict or None; body is a dict/list (sent as JSON), bytes, str, or None.
 Modules that keep state register ``@on_reset`` hooks that (re)create their store on the
@@ -18,7 +19,24 @@ _PATTERNS = []
 RESET_HOOKS = []
 
 # modules loaded by load_all(); add new API areas here
-MODULES = ("auth", "clusters", "control")
+MODULES = ("auth", "clusters", "control", "workspace", "dbfs", "files", "jobs")
+
+# Handlers for the second listener (127.0.0.2: presigned storage URLs). Each returns
+# (status, headers, body), or None when the request is not its business.
+OTHER_HOST_HANDLERS = []
+
+
+def other_host_route(fn):
+    OTHER_HOST_HANDLERS.append(fn)
+    return fn
+
+
+def other_host(req):
+    for fn in OTHER_HOST_HANDLERS:
+        answer = fn(req)
+        if answer is not None:
+            return answer
+    return None
 
 
 def route(method, *patterns):
@@ -27,7 +45,8 @@ def route(method, *patterns):
     def deco(fn):
         for p in patterns:
             if "{" in p:
-                rx = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(p)) + "$"
+                rx = re.sub(r"\\\{(\w+):path\\\}", r"(?P<\1>/.+)", re.escape(p))  # rest of the path
+                rx = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", rx) + "$"
                 for crx, methods in _PATTERNS:
                     if crx.pattern == rx:
                         methods[method] = fn
@@ -43,6 +62,25 @@ def route(method, *patterns):
 def on_reset(fn):
     RESET_HOOKS.append(fn)
     return fn
+
+
+# [(path prefix, fn(body_text, json) -> (body_text, json))]: how an area's request bodies
+# appear in the request log (e.g. shortened base64 blocks). First matching prefix wins.
+LOG_VIEWS = []
+
+
+def log_view(prefix):
+    def deco(fn):
+        LOG_VIEWS.append((prefix, fn))
+        return fn
+    return deco
+
+
+def logged_body(path, text, obj):
+    for prefix, fn in LOG_VIEWS:
+        if path.startswith(prefix):
+            return fn(text, obj)
+    return text, obj
 
 
 def lookup(method, path):
