@@ -13,9 +13,13 @@ c_void_p = ctypes.c_void_p
 class Area:
     """Base of ``client.clusters``, ``client.jobs``, ...: holds the client and the library."""
 
+    #: the area's C prototypes: [(name, restype, *argtypes)], declared once on first use
+    PROTOS = ()
+
     def __init__(self, client):
         self._client = client
         self._lib = client._lib
+        _native.declare(self._lib, self.PROTOS)
 
     def _ptr(self):
         return self._client._handle()

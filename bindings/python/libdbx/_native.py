@@ -120,44 +120,6 @@ def _declare(lib):
     fn("dbx_response_header", c_char_p, c_void_p, c_char_p)
     fn("dbx_response_free", None, c_void_p)
     fn("dbx_wait_options_init", c_int, POINTER(WaitOptions), c_uint)
-    # clusters
-    fn("dbx_cluster_spec_new", c_int, POINTER(c_void_p))
-    fn("dbx_cluster_spec_from_json", c_int, POINTER(c_void_p), c_char_p)
-    fn("dbx_cluster_spec_free", None, c_void_p)
-    fn("dbx_cluster_spec_set_json", c_int, c_void_p, c_char_p, c_char_p)
-    fn("dbx_cluster_spec_to_json", c_int, POINTER(c_void_p), c_void_p)
-    fn("dbx_cluster_free", None, c_void_p)
-    fn("dbx_cluster_json", c_char_p, c_void_p)
-    fn("dbx_clusters_create", c_int, POINTER(c_void_p), c_void_p, c_void_p)
-    fn("dbx_clusters_edit", c_int, c_void_p, c_char_p, c_void_p)
-    fn("dbx_clusters_update", c_int, c_void_p, c_char_p, c_char_p, c_void_p)
-    fn("dbx_clusters_get", c_int, POINTER(c_void_p), c_void_p, c_char_p)
-    fn("dbx_clusters_start", c_int, c_void_p, c_char_p)
-    fn("dbx_clusters_restart", c_int, c_void_p, c_char_p, c_char_p)
-    fn("dbx_clusters_resize", c_int, c_void_p, c_char_p, c_int)
-    fn("dbx_clusters_resize_autoscale", c_int, c_void_p, c_char_p, c_int, c_int)
-    fn("dbx_clusters_delete", c_int, c_void_p, c_char_p)
-    fn("dbx_clusters_permanent_delete", c_int, c_void_p, c_char_p)
-    fn("dbx_clusters_pin", c_int, c_void_p, c_char_p)
-    fn("dbx_clusters_unpin", c_int, c_void_p, c_char_p)
-    fn("dbx_clusters_wait_running", c_int, POINTER(c_void_p), c_void_p, c_char_p, POINTER(WaitOptions))
-    fn("dbx_clusters_wait_terminated", c_int, POINTER(c_void_p), c_void_p, c_char_p, POINTER(WaitOptions))
-    fn("dbx_clusters_list", c_int, POINTER(c_void_p), c_void_p, c_void_p)
-    fn("dbx_clusters_iter_next", c_int, POINTER(c_void_p), c_void_p)
-    fn("dbx_clusters_iter_free", None, c_void_p)
-    fn("dbx_clusters_events", c_int, POINTER(c_void_p), c_void_p, c_char_p, c_void_p)
-    fn("dbx_cluster_events_iter_next", c_int, POINTER(c_void_p), c_void_p)
-    fn("dbx_cluster_events_iter_free", None, c_void_p)
-    fn("dbx_cluster_event_json", c_char_p, c_void_p)
-    fn("dbx_clusters_spark_versions", c_int, POINTER(c_void_p), c_void_p)
-    fn("dbx_spark_versions_count", c_size_t, c_void_p)
-    fn("dbx_spark_versions_key", c_char_p, c_void_p, c_size_t)
-    fn("dbx_spark_versions_name", c_char_p, c_void_p, c_size_t)
-    fn("dbx_spark_versions_free", None, c_void_p)
-    fn("dbx_clusters_list_node_types", c_int, POINTER(c_void_p), c_void_p)
-    fn("dbx_node_types_count", c_size_t, c_void_p)
-    fn("dbx_node_types_json", c_char_p, c_void_p, c_size_t)
-    fn("dbx_node_types_free", None, c_void_p)
 
 
 _lib = None
@@ -193,6 +155,21 @@ def load(path=None):
         raise LibraryNotFound(
             "libdbx: cannot load the shared library (set LIBDBX_PATH to libdbx.so). Tried: "
             + ("; ".join(errors) if errors else "no candidates"))
+
+
+_declared = set()
+
+
+def declare(lib, protos):
+    """Declare an area's C functions (a list of ``(name, restype, *argtypes)``) once per process.
+    Each area module keeps its own list, so areas are added without touching this file."""
+    for name, restype, *argtypes in protos:
+        if name in _declared:
+            continue
+        f = getattr(lib, name)
+        f.restype = restype
+        f.argtypes = list(argtypes)
+        _declared.add(name)
 
 
 def text(b):

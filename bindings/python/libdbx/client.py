@@ -210,3 +210,27 @@ class Client:
         """The Clusters API (:class:`libdbx.clusters.ClustersAPI`)."""
         from .clusters import ClustersAPI
         return self._area("clusters", ClustersAPI)
+
+    @property
+    def workspace(self):
+        """The Workspace API (:class:`libdbx.workspace.WorkspaceAPI`)."""
+        from .workspace import WorkspaceAPI
+        return self._area("workspace", WorkspaceAPI)
+
+    @property
+    def dbfs(self):
+        """DBFS 2.0 (:class:`libdbx.dbfs.DbfsAPI`)."""
+        from .dbfs import DbfsAPI
+        return self._area("dbfs", DbfsAPI)
+
+    @property
+    def files(self):
+        """The Files API for Unity Catalog volumes (:class:`libdbx.files.FilesAPI`)."""
+        from .files import FilesAPI
+        return self._area("files", FilesAPI)
+
+    @property
+    def jobs(self):
+        """The Jobs API 2.2 (:class:`libdbx.jobs.JobsAPI`)."""
+        from .jobs import JobsAPI
+        return self._area("jobs", JobsAPI)

@@ -10,6 +10,51 @@ from . import _base, _native, errors
 c_void_p = ctypes.c_void_p
 c_int = ctypes.c_int
 
+c_char_p, c_size_t, c_uint = ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint
+POINTER = ctypes.POINTER
+WaitOptions = _native.WaitOptions
+
+#: the C functions this module calls (declared on first use by _native.declare)
+PROTOS = [
+    ("dbx_cluster_spec_new", c_int, POINTER(c_void_p)),
+    ("dbx_cluster_spec_from_json", c_int, POINTER(c_void_p), c_char_p),
+    ("dbx_cluster_spec_free", None, c_void_p),
+    ("dbx_cluster_spec_set_json", c_int, c_void_p, c_char_p, c_char_p),
+    ("dbx_cluster_spec_to_json", c_int, POINTER(c_void_p), c_void_p),
+    ("dbx_cluster_free", None, c_void_p),
+    ("dbx_cluster_json", c_char_p, c_void_p),
+    ("dbx_clusters_create", c_int, POINTER(c_void_p), c_void_p, c_void_p),
+    ("dbx_clusters_edit", c_int, c_void_p, c_char_p, c_void_p),
+    ("dbx_clusters_update", c_int, c_void_p, c_char_p, c_char_p, c_void_p),
+    ("dbx_clusters_get", c_int, POINTER(c_void_p), c_void_p, c_char_p),
+    ("dbx_clusters_start", c_int, c_void_p, c_char_p),
+    ("dbx_clusters_restart", c_int, c_void_p, c_char_p, c_char_p),
+    ("dbx_clusters_resize", c_int, c_void_p, c_char_p, c_int),
+    ("dbx_clusters_resize_autoscale", c_int, c_void_p, c_char_p, c_int, c_int),
+    ("dbx_clusters_delete", c_int, c_void_p, c_char_p),
+    ("dbx_clusters_permanent_delete", c_int, c_void_p, c_char_p),
+    ("dbx_clusters_pin", c_int, c_void_p, c_char_p),
+    ("dbx_clusters_unpin", c_int, c_void_p, c_char_p),
+    ("dbx_clusters_wait_running", c_int, POINTER(c_void_p), c_void_p, c_char_p, POINTER(WaitOptions)),
+    ("dbx_clusters_wait_terminated", c_int, POINTER(c_void_p), c_void_p, c_char_p, POINTER(WaitOptions)),
+    ("dbx_clusters_list", c_int, POINTER(c_void_p), c_void_p, c_void_p),
+    ("dbx_clusters_iter_next", c_int, POINTER(c_void_p), c_void_p),
+    ("dbx_clusters_iter_free", None, c_void_p),
+    ("dbx_clusters_events", c_int, POINTER(c_void_p), c_void_p, c_char_p, c_void_p),
+    ("dbx_cluster_events_iter_next", c_int, POINTER(c_void_p), c_void_p),
+    ("dbx_cluster_events_iter_free", None, c_void_p),
+    ("dbx_cluster_event_json", c_char_p, c_void_p),
+    ("dbx_clusters_spark_versions", c_int, POINTER(c_void_p), c_void_p),
+    ("dbx_spark_versions_count", c_size_t, c_void_p),
+    ("dbx_spark_versions_key", c_char_p, c_void_p, c_size_t),
+    ("dbx_spark_versions_name", c_char_p, c_void_p, c_size_t),
+    ("dbx_spark_versions_free", None, c_void_p),
+    ("dbx_clusters_list_node_types", c_int, POINTER(c_void_p), c_void_p),
+    ("dbx_node_types_count", c_size_t, c_void_p),
+    ("dbx_node_types_json", c_char_p, c_void_p, c_size_t),
+    ("dbx_node_types_free", None, c_void_p),
+]
+
 STATES = ("UNKNOWN", "PENDING", "RUNNING", "RESTARTING", "RESIZING", "TERMINATING", "TERMINATED",
           "ERROR")
 SOURCES = {"UI": 1, "API": 2, "JOB": 3, "MODELS": 4, "PIPELINE": 5, "PIPELINE_MAINTENANCE": 6,
@@ -111,6 +156,8 @@ def _int_array(values, table, what):
 
 class ClustersAPI(_base.Area):
     """Create, change, list and wait for clusters (``/api/2.1/clusters/*``)."""
+
+    PROTOS = PROTOS
 
     # ---- specs ------------------------------------------------------------------------------
     def _spec(self, spec, fields):

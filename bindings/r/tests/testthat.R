@@ -1,3 +1,3 @@
 library(testthat)
 library(libdbx)
-test_check("libdbx")
+test_check("libdbx", reporter = ProgressReporter$new(show_praise = FALSE))

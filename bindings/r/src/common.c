@@ -1,5 +1,5 @@
 /*
- * R glue for libdbx (.Call entry points). Conventions:
+ * R glue for libdbx: the shared part (see dbx_r.h). Conventions:
  *  - No R error is ever raised from C while libdbx resources are held: a
  *    failing call returns a "dbx_failure" list (status, status_name,
  *    message, http_status, error_code, request_id, method, path, attempts)
@@ -11,25 +11,21 @@
  *    callback, so Ctrl-C cancels the wait (DBX_ECANCELLED) and R signals an
  *    interrupt after libdbx has cleaned up.
  */
-#define R_NO_REMAP
-#include <R.h>
-#include <Rinternals.h>
-#include <R_ext/Rdynload.h>
 #include <R_ext/Utils.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbx/dbx.h"
+#include "dbx_r.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static SEXP mkstr_or_na(const char *s)
+SEXP dbx_r_mkstr_or_na(const char *s)
 {
     return s ? Rf_mkString(s) : Rf_ScalarString(NA_STRING);
 }
 
-static const char *opt_str(SEXP s)
+const char *dbx_r_str(SEXP s)
 {
     if (Rf_isNull(s) || !Rf_isString(s) || XLENGTH(s) < 1 || STRING_ELT(s, 0) == NA_STRING)
         return NULL;
@@ -37,7 +33,7 @@ static const char *opt_str(SEXP s)
 }
 
 /* The failure record of the calling thread's last call on `c`. */
-static SEXP failure(const dbx_client *c, int status)
+SEXP dbx_r_failure(const dbx_client *c, int status)
 {
     const dbx_error *e = dbx_client_last_error(c);
     const char *names[] = {"status", "status_name", "message", "http_status", "error_code",
@@ -48,10 +44,10 @@ static SEXP failure(const dbx_client *c, int status)
     int same = e && e->status == status;
     SET_VECTOR_ELT(out, 2, Rf_mkString(same && e->message ? e->message : dbx_status_str(status)));
     SET_VECTOR_ELT(out, 3, Rf_ScalarInteger(same && e->http_status ? e->http_status : NA_INTEGER));
-    SET_VECTOR_ELT(out, 4, mkstr_or_na(same && e->error_code && *e->error_code ? e->error_code : NULL));
-    SET_VECTOR_ELT(out, 5, mkstr_or_na(same && e->request_id && *e->request_id ? e->request_id : NULL));
-    SET_VECTOR_ELT(out, 6, mkstr_or_na(same && e->method && *e->method ? e->method : NULL));
-    SET_VECTOR_ELT(out, 7, mkstr_or_na(same && e->path && *e->path ? e->path : NULL));
+    SET_VECTOR_ELT(out, 4, dbx_r_mkstr_or_na(same && e->error_code && *e->error_code ? e->error_code : NULL));
+    SET_VECTOR_ELT(out, 5, dbx_r_mkstr_or_na(same && e->request_id && *e->request_id ? e->request_id : NULL));
+    SET_VECTOR_ELT(out, 6, dbx_r_mkstr_or_na(same && e->method && *e->method ? e->method : NULL));
+    SET_VECTOR_ELT(out, 7, dbx_r_mkstr_or_na(same && e->path && *e->path ? e->path : NULL));
     SET_VECTOR_ELT(out, 8, Rf_ScalarInteger(same ? e->attempts : NA_INTEGER));
     Rf_setAttrib(out, R_ClassSymbol, Rf_mkString("dbx_failure"));
     UNPROTECT(1);
@@ -206,7 +202,7 @@ static SEXP json_to_r(json_t *root)
     return res;
 }
 
-static SEXP json_text_to_r(const char *text)
+SEXP dbx_r_json(const char *text)
 {
     json_t *j = json_loads(text ? text : "null", JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     if (!j)
@@ -219,7 +215,7 @@ static SEXP json_text_to_r(const char *text)
 
 /* ---- client --------------------------------------------------------------------------- */
 
-static dbx_client *client_of(SEXP x)
+dbx_client *dbx_r_client(SEXP x)
 {
     if (TYPEOF(x) != EXTPTRSXP)
         return NULL;
@@ -241,21 +237,21 @@ SEXP r_dbx_client_new(SEXP options)
     dbx_client_options *o = NULL;
     dbx_status st = dbx_client_options_new(&o);
     if (st != DBX_OK)
-        return failure(NULL, st);
+        return dbx_r_failure(NULL, st);
     SEXP names = Rf_getAttrib(options, R_NamesSymbol);
     for (R_xlen_t i = 0; i < XLENGTH(options); i++) {
         const char *key = Rf_translateCharUTF8(STRING_ELT(names, i));
         const char *val = STRING_ELT(options, i) == NA_STRING ? NULL : Rf_translateCharUTF8(STRING_ELT(options, i));
         if ((st = dbx_client_options_set(o, key, val)) != DBX_OK) {
             dbx_client_options_free(o);
-            return failure(NULL, st);
+            return dbx_r_failure(NULL, st);
         }
     }
     dbx_client *c = NULL;
     st = dbx_client_new(&c, o);
     dbx_client_options_free(o);
     if (st != DBX_OK)
-        return failure(NULL, st);
+        return dbx_r_failure(NULL, st);
     SEXP ptr = PROTECT(R_MakeExternalPtr(c, Rf_install("dbx_client"), R_NilValue));
     R_RegisterCFinalizerEx(ptr, client_finalize, TRUE);
     UNPROTECT(1);
@@ -270,19 +266,19 @@ SEXP r_dbx_client_close(SEXP x)
 
 SEXP r_dbx_client_info(SEXP x)
 {
-    dbx_client *c = client_of(x);
+    dbx_client *c = dbx_r_client(x);
     const char *names[] = {"host", "auth_type", ""};
     SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
-    SET_VECTOR_ELT(out, 0, mkstr_or_na(c ? dbx_client_host(c) : NULL));
-    SET_VECTOR_ELT(out, 1, mkstr_or_na(c ? dbx_client_auth_type(c) : NULL));
+    SET_VECTOR_ELT(out, 0, dbx_r_mkstr_or_na(c ? dbx_client_host(c) : NULL));
+    SET_VECTOR_ELT(out, 1, dbx_r_mkstr_or_na(c ? dbx_client_auth_type(c) : NULL));
     UNPROTECT(1);
     return out;
 }
 
 SEXP r_dbx_client_config_source(SEXP x, SEXP key)
 {
-    dbx_client *c = client_of(x);
-    return mkstr_or_na(c ? dbx_client_config_source(c, opt_str(key)) : NULL);
+    dbx_client *c = dbx_r_client(x);
+    return dbx_r_mkstr_or_na(c ? dbx_client_config_source(c, dbx_r_str(key)) : NULL);
 }
 
 SEXP r_dbx_version(void)
@@ -290,18 +286,14 @@ SEXP r_dbx_version(void)
     return Rf_mkString(dbx_version_str());
 }
 
-#define NEED_CLIENT(c, x)                                                                  \
-    dbx_client *c = client_of(x);                                                          \
-    if (!c)                                                                                \
-        return failure(NULL, DBX_EINVAL)
 
 SEXP r_dbx_request(SEXP x, SEXP method, SEXP path, SEXP body)
 {
-    NEED_CLIENT(c, x);
+    DBX_R_NEED_CLIENT(c, x);
     dbx_response *r = NULL;
-    dbx_status st = dbx_request(&r, c, opt_str(method), opt_str(path), opt_str(body));
+    dbx_status st = dbx_request(&r, c, dbx_r_str(method), dbx_r_str(path), dbx_r_str(body));
     if (st != DBX_OK)
-        return failure(c, st);
+        return dbx_r_failure(c, st);
     size_t len = 0;
     const char *b = dbx_response_body(r, &len);
     const char *names[] = {"status", "body", ""};
@@ -315,12 +307,7 @@ SEXP r_dbx_request(SEXP x, SEXP method, SEXP path, SEXP body)
 
 /* ---- waits ---------------------------------------------------------------------------- */
 
-typedef struct wait_ctx {
-    SEXP progress; /* an R function (wrapped by .dbx_progress) or NULL */
-    int interrupted;
-    int callback_failed;
-    SEXP callback_error; /* the condition the callback raised (preserved), or NULL */
-} wait_ctx;
+typedef dbx_r_wait wait_ctx;
 
 static void check_interrupt(void *unused)
 {
@@ -373,7 +360,7 @@ static int on_poll(const char *id, const char *state, void *payload)
     return 0;
 }
 
-static void wait_opts(dbx_wait_options *o, wait_ctx *w, SEXP timeout, SEXP poll_interval, SEXP progress)
+void dbx_r_wait_opts(dbx_wait_options *o, wait_ctx *w, SEXP timeout, SEXP poll_interval, SEXP progress)
 {
     dbx_wait_options_init(o, DBX_WAIT_OPTIONS_VERSION);
     if (!Rf_isNull(timeout) && Rf_asReal(timeout) > 0)
@@ -389,13 +376,13 @@ static void wait_opts(dbx_wait_options *o, wait_ctx *w, SEXP timeout, SEXP poll_
 
 /* A wait's answer: list(result = <last snapshot or NULL>, failure = <dbx_failure or NULL>,
  * interrupted = TRUE/FALSE). */
-static SEXP wait_answer(dbx_client *c, dbx_status st, SEXP snapshot, const wait_ctx *w)
+SEXP dbx_r_wait_answer(dbx_client *c, dbx_status st, SEXP snapshot, const wait_ctx *w)
 {
     const char *names[] = {"result", "failure", "interrupted", "callback_error", ""};
     PROTECT(snapshot);
     SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
     SET_VECTOR_ELT(out, 0, snapshot);
-    SET_VECTOR_ELT(out, 1, st == DBX_OK ? R_NilValue : failure(c, st));
+    SET_VECTOR_ELT(out, 1, st == DBX_OK ? R_NilValue : dbx_r_failure(c, st));
     SET_VECTOR_ELT(out, 2, Rf_ScalarLogical(w->interrupted));
     if (w->callback_error) {
         SET_VECTOR_ELT(out, 3, w->callback_error);
@@ -405,163 +392,19 @@ static SEXP wait_answer(dbx_client *c, dbx_status st, SEXP snapshot, const wait_
     return out;
 }
 
-/* ---- clusters ------------------------------------------------------------------------- */
-
-SEXP r_dbx_clusters_create(SEXP x, SEXP spec_json)
-{
-    NEED_CLIENT(c, x);
-    dbx_cluster_spec *s = NULL;
-    dbx_status st = dbx_cluster_spec_from_json(&s, opt_str(spec_json));
-    if (st != DBX_OK)
-        return failure(NULL, st);
-    char *id = NULL;
-    st = dbx_clusters_create(&id, c, s);
-    dbx_cluster_spec_free(s);
-    if (st != DBX_OK)
-        return failure(c, st);
-    SEXP out = Rf_mkString(id);
-    dbx_free(id);
-    return out;
-}
-
-SEXP r_dbx_clusters_get(SEXP x, SEXP id)
-{
-    NEED_CLIENT(c, x);
-    dbx_cluster *cl = NULL;
-    dbx_status st = dbx_clusters_get(&cl, c, opt_str(id));
-    if (st != DBX_OK)
-        return failure(c, st);
-    SEXP out = json_text_to_r(dbx_cluster_json(cl));
-    dbx_cluster_free(cl);
-    return out;
-}
-
-SEXP r_dbx_clusters_action(SEXP x, SEXP action, SEXP id)
-{
-    NEED_CLIENT(c, x);
-    const char *a = opt_str(action);
-    const char *cid = opt_str(id);
-    dbx_status st;
-    if (!a)
-        return failure(NULL, DBX_EINVAL);
-    if (!strcmp(a, "start"))
-        st = dbx_clusters_start(c, cid);
-    else if (!strcmp(a, "restart"))
-        st = dbx_clusters_restart(c, cid, NULL);
-    else if (!strcmp(a, "delete"))
-        st = dbx_clusters_delete(c, cid);
-    else if (!strcmp(a, "permanent_delete"))
-        st = dbx_clusters_permanent_delete(c, cid);
-    else if (!strcmp(a, "pin"))
-        st = dbx_clusters_pin(c, cid);
-    else if (!strcmp(a, "unpin"))
-        st = dbx_clusters_unpin(c, cid);
-    else
-        return failure(NULL, DBX_EINVAL);
-    return st == DBX_OK ? Rf_ScalarLogical(1) : failure(c, st);
-}
-
-SEXP r_dbx_clusters_resize(SEXP x, SEXP id, SEXP num_workers, SEXP min_workers, SEXP max_workers)
-{
-    NEED_CLIENT(c, x);
-    dbx_status st = Rf_isNull(num_workers)
-                        ? dbx_clusters_resize_autoscale(c, opt_str(id), Rf_asInteger(min_workers),
-                                                        Rf_asInteger(max_workers))
-                        : dbx_clusters_resize(c, opt_str(id), Rf_asInteger(num_workers));
-    return st == DBX_OK ? Rf_ScalarLogical(1) : failure(c, st);
-}
-
-/* All clusters (following pages) as a list of lists; states: character or NULL. */
-SEXP r_dbx_clusters_list(SEXP x, SEXP states, SEXP page_size, SEXP max_items)
-{
-    NEED_CLIENT(c, x);
-    static const char *const names[] = {"", "PENDING", "RUNNING", "RESTARTING", "RESIZING",
-                                        "TERMINATING", "TERMINATED", "ERROR"};
-    dbx_cluster_state_t st_codes[8];
-    size_t n_states = 0;
-    for (R_xlen_t i = 0; !Rf_isNull(states) && i < XLENGTH(states) && n_states < 8; i++) {
-        const char *s = Rf_translateCharUTF8(STRING_ELT(states, i));
-        size_t k = 1;
-        while (k < 8 && strcmp(names[k], s) != 0)
-            k++;
-        if (k == 8)
-            return failure(NULL, DBX_EINVAL);
-        st_codes[n_states++] = (dbx_cluster_state_t)k;
-    }
-    dbx_clusters_list_options o = DBX_CLUSTERS_LIST_OPTIONS_INIT;
-    o.states = n_states ? st_codes : NULL;
-    o.n_states = n_states;
-    o.page_size = Rf_isNull(page_size) ? 0 : Rf_asInteger(page_size);
-    o.max_items = Rf_isNull(max_items) ? 0 : (long)Rf_asReal(max_items);
-    dbx_clusters_iter *it = NULL;
-    dbx_status st = dbx_clusters_list(&it, c, &o);
-    if (st != DBX_OK)
-        return failure(c, st);
-    /* grow a protected list by doubling */
-    R_xlen_t n = 0, cap = 16;
-    PROTECT_INDEX pi;
-    SEXP acc;
-    PROTECT_WITH_INDEX(acc = Rf_allocVector(VECSXP, cap), &pi);
-    const dbx_cluster *cl;
-    while ((st = dbx_clusters_iter_next(&cl, it)) == DBX_OK) {
-        if (n == cap) {
-            cap *= 2;
-            REPROTECT(acc = Rf_lengthgets(acc, cap), pi);
-        }
-        SET_VECTOR_ELT(acc, n++, json_text_to_r(dbx_cluster_json(cl)));
-    }
-    if (st != DBX_DONE) {
-        SEXP f = PROTECT(failure(c, st));
-        dbx_clusters_iter_free(it);
-        UNPROTECT(2);
-        return f;
-    }
-    dbx_clusters_iter_free(it);
-    acc = Rf_lengthgets(acc, n);
-    UNPROTECT(1);
-    return acc;
-}
-
-SEXP r_dbx_clusters_wait(SEXP x, SEXP id, SEXP target, SEXP timeout, SEXP poll_interval, SEXP progress)
-{
-    NEED_CLIENT(c, x);
-    dbx_wait_options o;
-    wait_ctx w = {0};
-    wait_opts(&o, &w, timeout, poll_interval, progress);
-    dbx_cluster *cl = NULL;
-    const char *t = opt_str(target);
-    dbx_status st = t && !strcmp(t, "terminated") ? dbx_clusters_wait_terminated(&cl, c, opt_str(id), &o)
-                                                  : dbx_clusters_wait_running(&cl, c, opt_str(id), &o);
-    SEXP snap = cl ? json_text_to_r(dbx_cluster_json(cl)) : R_NilValue;
-    dbx_cluster_free(cl);
-    return wait_answer(c, st, snap, &w);
-}
-
 SEXP r_dbx_json_parse(SEXP text)
 {
-    return json_text_to_r(opt_str(text));
+    return dbx_r_json(dbx_r_str(text));
 }
 
-/* ---- registration ---------------------------------------------------------------------- */
+/* ---- the shared entry points ------------------------------------------------------ */
 
-static const R_CallMethodDef calls[] = {
+const R_CallMethodDef dbx_r_calls_common[] = {
     {"r_dbx_version", (DL_FUNC)&r_dbx_version, 0},
     {"r_dbx_client_new", (DL_FUNC)&r_dbx_client_new, 1},
     {"r_dbx_client_close", (DL_FUNC)&r_dbx_client_close, 1},
     {"r_dbx_client_info", (DL_FUNC)&r_dbx_client_info, 1},
     {"r_dbx_client_config_source", (DL_FUNC)&r_dbx_client_config_source, 2},
     {"r_dbx_request", (DL_FUNC)&r_dbx_request, 4},
-    {"r_dbx_clusters_create", (DL_FUNC)&r_dbx_clusters_create, 2},
-    {"r_dbx_clusters_get", (DL_FUNC)&r_dbx_clusters_get, 2},
-    {"r_dbx_clusters_action", (DL_FUNC)&r_dbx_clusters_action, 3},
-    {"r_dbx_clusters_resize", (DL_FUNC)&r_dbx_clusters_resize, 5},
-    {"r_dbx_clusters_list", (DL_FUNC)&r_dbx_clusters_list, 4},
-    {"r_dbx_clusters_wait", (DL_FUNC)&r_dbx_clusters_wait, 6},
     {"r_dbx_json_parse", (DL_FUNC)&r_dbx_json_parse, 1},
     {NULL, NULL, 0}};
-
-void R_init_libdbx(DllInfo *dll)
-{
-    R_registerRoutines(dll, NULL, calls, NULL, NULL);
-    R_useDynamicSymbols(dll, FALSE);
-}

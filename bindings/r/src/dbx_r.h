@@ -1,0 +1,48 @@
+/*
+ * R glue for libdbx: what the area files share (src/common.c). Conventions:
+ *  - No R error is ever raised from C while libdbx resources are held: a
+ *    failing call returns a "dbx_failure" list (dbx_r_failure) and R code
+ *    (R/errors.R) signals the classed condition.
+ *  - Owned C objects are converted to R values at once (JSON text -> R,
+ *    without recursion: dbx_r_json) and freed; long-lived ones live in
+ *    external pointers with finalisers.
+ *  - Waits use dbx_r_wait_opts / dbx_r_wait_answer: Ctrl-C and the progress
+ *    callback's errors stop the wait through on_poll, never by unwinding.
+ *  - Each area file (src/<area>.c) defines its .Call entry points and a
+ *    NULL-terminated table `dbx_r_calls_<area>` that src/init.c registers.
+ */
+#ifndef DBX_R_H
+#define DBX_R_H
+
+#define R_NO_REMAP
+#include <R.h>
+#include <Rinternals.h>
+#include <R_ext/Rdynload.h>
+
+#include "dbx/dbx.h"
+
+SEXP dbx_r_failure(const dbx_client *c, int status);
+SEXP dbx_r_mkstr_or_na(const char *s);
+/* A character(1) argument as UTF-8, or NULL for NULL / NA / empty vector. */
+const char *dbx_r_str(SEXP s);
+/* JSON text -> R (objects: named lists; scalar arrays: atomic vectors). */
+SEXP dbx_r_json(const char *text);
+/* The dbx_client of an external pointer, or NULL when closed / not one. */
+dbx_client *dbx_r_client(SEXP x);
+
+typedef struct dbx_r_wait {
+    SEXP progress;
+    int interrupted;
+    int callback_failed;
+    SEXP callback_error;
+} dbx_r_wait;
+void dbx_r_wait_opts(dbx_wait_options *o, dbx_r_wait *w, SEXP timeout, SEXP poll_interval, SEXP progress);
+/* list(result, failure, interrupted, callback_error) for R/errors.R's .dbx_wait_result */
+SEXP dbx_r_wait_answer(dbx_client *c, dbx_status st, SEXP snapshot, const dbx_r_wait *w);
+
+#define DBX_R_NEED_CLIENT(c, x)                                                            \
+    dbx_client *c = dbx_r_client(x);                                                       \
+    if (!c)                                                                                \
+        return dbx_r_failure(NULL, DBX_EINVAL)
+
+#endif
