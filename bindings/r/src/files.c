@@ -274,11 +274,14 @@ SEXP r_dbx_files_download(SEXP x, SEXP path, SEXP destination, SEXP overwrite, S
     const char *rp = dbx_r_str(path);
     dbx_status st;
     if (Rf_isNull(destination)) {
-        membuf *m = calloc(1, sizeof *m);
-        if (!m)
-            return dbx_r_failure(NULL, DBX_ENOMEM);
-        SEXP holder = PROTECT(R_MakeExternalPtr(m, R_NilValue, R_NilValue));
+        SEXP holder = PROTECT(R_MakeExternalPtr(NULL, R_NilValue, R_NilValue));
         R_RegisterCFinalizerEx(holder, membuf_finalize, TRUE);
+        membuf *m = calloc(1, sizeof *m);
+        if (!m) {
+            UNPROTECT(1);
+            return dbx_r_failure(NULL, DBX_ENOMEM);
+        }
+        R_SetExternalPtrAddr(holder, m);
         t.mem = m;
         st = dbx_files_download(c, rp, on_memory, &t, &o);
         SEXP out = R_NilValue;
