@@ -446,3 +446,29 @@ def test_bad_input_is_refused_before_any_request(client, emu):
     with pytest.raises(TypeError):
         f.upload(VOL + "/f", b"a", progress="not callable")
     assert len(emu.requests()) == n0
+
+
+def test_a_real_sigint_stops_a_transfer(client, emu):
+    import signal
+
+    class Interrupting(io.RawIOBase):
+        """Sends this process SIGINT (what Ctrl-C does) while libdbx is reading it."""
+
+        def __init__(self, payload):
+            self._b = io.BytesIO(payload)
+            self.reads = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            self.reads += 1
+            if self.reads == 3:
+                os.kill(os.getpid(), signal.SIGINT)
+            return self._b.readinto(b)
+
+    src = Interrupting(data(12 * MiB, 15))
+    with pytest.raises(KeyboardInterrupt):
+        client.files.upload(VOL + "/sig.bin", src, multipart_threshold=6 * MiB, part_size=5 * MiB)
+    assert src.reads <= 4  # stopped at once, not at the end of 12 MiB
+    assert not client.files.exists(VOL + "/sig.bin")
