@@ -183,6 +183,9 @@ class Exported(bytes):
         self.file_type = file_type
         return self
 
+    def __reduce__(self):
+        return (Exported, (bytes(self), self.file_type))
+
 
 def _epoch_ms(v, name):
     if v is None:

@@ -5,6 +5,7 @@ import datetime
 import gc
 import io
 import os
+import pickle
 
 import pytest
 
@@ -152,6 +153,8 @@ def test_import_export_source_round_trip(client, emu):
     out = ws.export("/Shared/nb", format="SOURCE")
     assert isinstance(out, Exported) and isinstance(out, bytes)
     assert out == PY_NB and out.file_type == "py"
+    again = pickle.loads(pickle.dumps(out))
+    assert again == PY_NB and again.file_type == "py"
     q = emu.last(API + "/export")["query"]
     assert q["path"] == ["/Shared/nb"] and q["format"] == ["SOURCE"]
     ws.export("/Shared/nb")

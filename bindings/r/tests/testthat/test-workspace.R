@@ -83,7 +83,9 @@ test_that("list returns a typed data.frame and sends the filter", {
   empty <- dbx_workspace_list(cl, "/Shared/l/d")
   expect_equal(nrow(empty), 0)
   expect_type(empty$path, "character")
-  expect_error(dbx_workspace_list(cl, "/Shared/none"), class = "dbx_not_found")
+  err <- tryCatch(dbx_workspace_list(cl, "/Shared/none"), dbx_not_found = function(e) e)
+  expect_equal(err$error_code, "RESOURCE_DOES_NOT_EXIST")  # the record outlives the freed iterator
+  expect_equal(err$path, paste0(api, "/list"))
   expect_error(dbx_workspace_list(cl, "/Shared/l", notebooks_modified_after = -1), class = "dbx_invalid_argument")
 })
 
@@ -189,6 +191,7 @@ test_that("walk_each calls back per object, stops on TRUE, re-raises errors and 
   }))
   expect_equal(seen, walk_paths)
   expect_identical(depths, walk_depths)
+  expect_equal(last_req(paste0(api, "/list"))$query$path, "/Shared/w/empty")
   n <- 0
   expect_false(dbx_workspace_walk_each(cl, "/Shared/w", function(o) { n <<- n + 1; n == 3 }))
   expect_equal(n, 3)
