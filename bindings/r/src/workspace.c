@@ -224,7 +224,7 @@ typedef struct each_ctx {
     int stopped;
 } each_ctx;
 
-/* The wrapper (.dbx_walk_fn) returns NULL (go on), a "dbx_stop" marker, a "dbx_interrupt"
+/* The wrapper (.dbx_ws_walk_fn) returns NULL (go on), a "dbx_stop" marker, a "dbx_interrupt"
  * marker, or the error condition the callback raised. */
 static int on_object(const dbx_workspace_object *o, int depth, void *payload)
 {
