@@ -212,5 +212,6 @@ private:
 /* One file per API area, each inside namespace dbx. */
 #include "cpp/clusters.hpp"
 #include "cpp/files.hpp"
+#include "cpp/workspace.hpp"
 
 #endif /* DBX_DBX_HPP */

@@ -7,12 +7,14 @@
 extern const R_CallMethodDef dbx_r_calls_common[];
 extern const R_CallMethodDef dbx_r_calls_clusters[];
 extern const R_CallMethodDef dbx_r_calls_files[];
+extern const R_CallMethodDef dbx_r_calls_workspace[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_common,
     dbx_r_calls_clusters,
     dbx_r_calls_files,
+    dbx_r_calls_workspace,
 };
 
 void R_init_libdbx(DllInfo *dll)
