@@ -17,6 +17,8 @@ import dataclasses
 import io
 import json
 import os
+import signal
+import threading
 from typing import Any, Callable, Dict, Iterator, Optional, Union
 
 from . import _base, _native, errors
@@ -109,7 +111,9 @@ class _Callbacks:
     def __init__(self, progress=None):
         self.pending = None
         self.progress = progress
-        self.c_progress = PROGRESS_FN(self._on_progress) if progress is not None else PROGRESS_FN()
+        # installed even without a progress function: running Python code after every block
+        # is what lets Ctrl-C (KeyboardInterrupt) stop a long transfer
+        self.c_progress = PROGRESS_FN(self._on_progress)
 
     def _guard(self, fn, *args):
         if self.pending is not None:
@@ -122,7 +126,8 @@ class _Callbacks:
 
     def _on_progress(self, payload, done, total):
         def call():
-            self.progress(int(done), None if total < 0 else int(total))
+            if self.progress is not None:
+                self.progress(int(done), None if total < 0 else int(total))
             return 0
         return self._guard(call)
 
@@ -130,6 +135,45 @@ class _Callbacks:
         if self.pending is not None:
             exc, self.pending = self.pending, None
             raise exc
+
+
+class _CtrlC:
+    """While a transfer runs on the main thread, SIGINT's Python handler is wrapped so that the
+    KeyboardInterrupt it raises is recorded on the transfer (its next callback then returns
+    non-zero and libdbx stops) instead of being raised. Raised, it would escape a ctypes callback
+    at the callback's first line, before any ``try`` could catch it, and ctypes would print it
+    and let the C call go on. The recorded exception is raised by ``raise_pending()``."""
+
+    def __init__(self, cb):
+        self.cb = cb
+        self.prev = None
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self  # Python runs signal handlers on the main thread only
+        try:
+            prev = signal.getsignal(signal.SIGINT)
+        except (ValueError, OSError):
+            return self
+        if not callable(prev):
+            return self  # SIG_IGN / SIG_DFL / not set from Python: nothing to wrap
+        cb = self.cb
+
+        def handler(signum, frame):
+            try:
+                prev(signum, frame)
+            except BaseException as exc:  # noqa: B902 - KeyboardInterrupt is the point
+                if cb.pending is None:
+                    cb.pending = exc
+
+        signal.signal(signal.SIGINT, handler)
+        self.prev = prev
+        return self
+
+    def __exit__(self, *exc):
+        if self.prev is not None:
+            signal.signal(signal.SIGINT, self.prev)
+            self.prev = None
 
 
 class _FileSource(_Callbacks):
@@ -179,6 +223,33 @@ class _FileSource(_Callbacks):
         return self._guard(call)
 
 
+class _BufferSource(_Callbacks):
+    """A ``dbx_source`` over bytes-like data already in memory: copied a block at a time into
+    libdbx's buffer, rewindable, of known size."""
+
+    def __init__(self, data, progress=None):
+        super().__init__(progress)
+        self.view = memoryview(data).cast("B")
+        self.pos = 0
+        self.c_read = SOURCE_READ_FN(self._read)
+        self.c_rewind = SOURCE_REWIND_FN(self._rewind)
+        self.src = _Source(1, self.c_read, self.c_rewind, None, len(self.view))
+
+    def _read(self, payload, buf, cap, n):
+        def call():
+            k = min(cap, len(self.view) - self.pos)
+            if k:
+                ctypes.memmove(buf, self.view[self.pos:self.pos + k].tobytes(), k)
+            self.pos += k
+            n[0] = k
+            return 0
+        return self._guard(call)
+
+    def _rewind(self, payload):
+        self.pos = 0
+        return 0
+
+
 class _Sink(_Callbacks):
     """A ``dbx_sink_fn`` handing each block (<= 1 MB, as bytes) to ``write``."""
 
@@ -195,9 +266,9 @@ class _Sink(_Callbacks):
 
 
 def _fspath(x):
+    """A local path (str or os.PathLike) as the bytes the OS takes, else None."""
     if isinstance(x, (str, os.PathLike)):
-        p = os.fspath(x)
-        return p.encode("utf-8") if isinstance(p, str) else p
+        return os.fsencode(x)
     return None
 
 
@@ -294,14 +365,17 @@ class DbfsAPI(_base.Area):
         if local is not None:
             cb = _Callbacks(progress)
             o.on_progress = cb.c_progress
-            st = self._lib.dbx_dbfs_upload_file(self._ptr(), _native.arg(path, "path"), local, ctypes.byref(o))
+            with _CtrlC(cb):
+                st = self._lib.dbx_dbfs_upload_file(self._ptr(), _native.arg(path, "path"), local, ctypes.byref(o))
         else:
             if isinstance(source, (bytes, bytearray, memoryview)):
-                source = io.BytesIO(source)
-            cb = _FileSource(source, progress)
+                cb = _BufferSource(source, progress)
+            else:
+                cb = _FileSource(source, progress)
             o.on_progress = cb.c_progress
-            st = self._lib.dbx_dbfs_upload(self._ptr(), _native.arg(path, "path"), ctypes.byref(cb.src),
-                                           ctypes.byref(o))
+            with _CtrlC(cb):
+                st = self._lib.dbx_dbfs_upload(self._ptr(), _native.arg(path, "path"), ctypes.byref(cb.src),
+                                               ctypes.byref(o))
         cb.raise_pending()
         self._check(st)
 
@@ -322,7 +396,9 @@ class DbfsAPI(_base.Area):
         if local is not None:
             cb = _Callbacks(progress)
             o.on_progress = cb.c_progress
-            st = self._lib.dbx_dbfs_download_file(self._ptr(), _native.arg(path, "path"), local, ctypes.byref(o))
+            with _CtrlC(cb):
+                st = self._lib.dbx_dbfs_download_file(self._ptr(), _native.arg(path, "path"), local,
+                                                      ctypes.byref(o))
             cb.raise_pending()
             self._check(st)
             return None
@@ -338,7 +414,9 @@ class DbfsAPI(_base.Area):
             raise TypeError("dest must be None, a path, a binary file object or a callable")
         cb = _Sink(write, progress)
         o.on_progress = cb.c_progress
-        st = self._lib.dbx_dbfs_download(self._ptr(), _native.arg(path, "path"), cb.c_sink, None, ctypes.byref(o))
+        with _CtrlC(cb):
+            st = self._lib.dbx_dbfs_download(self._ptr(), _native.arg(path, "path"), cb.c_sink, None,
+                                             ctypes.byref(o))
         cb.raise_pending()
         self._check(st)
         return collected.getvalue() if collected is not None else None

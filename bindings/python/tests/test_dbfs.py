@@ -128,7 +128,7 @@ def test_upload_bytes_in_blocks_with_progress(client, emu):
     assert len(blocks) == 3
     assert all(b["json"]["handle"] == create_handle(emu) for b in blocks)
     assert emu.last(API + "/close")["json"] == {"handle": create_handle(emu)}
-    assert seen == [(MB, None), (2 * MB, None), (len(data), None)]
+    assert seen == [(MB, len(data)), (2 * MB, len(data)), (len(data), len(data))]
     assert client.dbfs.get_status("/u/bytes").file_size == len(data)
     assert client.dbfs.download("/u/bytes") == data
     with pytest.raises(libdbx.AlreadyExists):
@@ -162,6 +162,13 @@ def test_upload_from_path_and_file_object(client, emu, tmp_path):
         client.dbfs.upload("/u/x", tmp_path / "missing.bin")
     with pytest.raises(TypeError):
         client.dbfs.upload("/u/x", 3.5)
+    with open(local, "r", encoding="latin-1") as text:  # a text-mode file: refused, nothing left
+        with pytest.raises(TypeError, match="binary"):
+            client.dbfs.upload("/u/text", text)
+    assert not client.dbfs.exists("/u/text")
+    seen = []
+    client.dbfs.upload("/u/nonseek", ReadOnly(data), progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(MB, None), (len(data), None)]  # a stream's size is not known
     with pytest.raises(libdbx.InvalidArgument):
         client.dbfs.upload("/u/x", b"x", max_restarts=11)
 
@@ -378,3 +385,43 @@ def test_large_transfers_stay_bounded_in_memory(emu, tmp_path):
     assert float(py_peak_mb) < 8, "Python allocations peaked at %s MB" % py_peak_mb
     # the measure works: returning the file as bytes does cost its size
     assert int(whole) == size and float(control_mb) >= size / MB
+
+
+def _ctrl_c_during(emu, endpoint, call):
+    """SIGINT to this process once the first `endpoint` request was logged; the second one is
+    held 1 s by the emulator, so the signal lands during the transfer whatever the timing."""
+    import signal
+    import threading
+    emu.fault(path=API + endpoint, after=1, times=1, action="delay", delay_ms=1000)
+    done = threading.Event()
+
+    def ctrl_c():
+        while not done.is_set() and not emu.requests(API + endpoint):
+            done.wait(0.005)
+        if not done.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+
+    t = threading.Thread(target=ctrl_c)
+    t.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    finally:
+        done.set()
+        t.join()
+
+
+def test_ctrl_c_stops_transfers_without_a_progress_callback(client, emu, tmp_path):
+    local = tmp_path / "five.bin"
+    data = pattern(5 * MB, seed=12)
+    local.write_bytes(data)
+    _ctrl_c_during(emu, "/add-block", lambda: client.dbfs.upload("/c/five", local))
+    assert len(emu.requests(API + "/add-block")) <= 2  # stopped after the block in flight
+    assert not client.dbfs.exists("/c/five")
+
+    client.dbfs.upload("/c/five", data)
+    out = tmp_path / "back.bin"
+    n = len(emu.requests(API + "/read"))
+    _ctrl_c_during(emu, "/read", lambda: client.dbfs.download("/c/five", out))
+    assert len(emu.requests(API + "/read")) <= n + 2
+    assert not out.exists()
