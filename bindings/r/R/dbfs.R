@@ -24,6 +24,7 @@
     file_size = vapply(items, function(x) x$file_size, numeric(1)),
     modification_time = .dbx_dbfs_time(vapply(items, function(x) x$modification_time, numeric(1))),
     stringsAsFactors = FALSE)
+  attr(df, "raw") <- lapply(items, function(x) attr(x, "raw"))
   df
 }
 

@@ -26,7 +26,10 @@ static SEXP file_info(const dbx_dbfs_file_info *fi)
     SET_VECTOR_ELT(out, 1, Rf_ScalarLogical(dbx_dbfs_file_info_is_dir(fi)));
     SET_VECTOR_ELT(out, 2, Rf_ScalarReal((double)dbx_dbfs_file_info_file_size(fi)));
     SET_VECTOR_ELT(out, 3, Rf_ScalarReal((double)dbx_dbfs_file_info_modification_time(fi)));
-    UNPROTECT(1);
+    /* the whole FileInfo object as the service sent it (fields the accessors do not cover) */
+    SEXP raw = PROTECT(dbx_r_json(dbx_dbfs_file_info_json(fi)));
+    Rf_setAttrib(out, Rf_install("raw"), raw);
+    UNPROTECT(2);
     return out;
 }
 

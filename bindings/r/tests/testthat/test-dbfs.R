@@ -20,6 +20,8 @@ test_that("put, get_status, list and mkdirs send the right requests and read the
   expect_equal(fi$file_size, 5)
   expect_s3_class(fi$modification_time, "POSIXct")
   expect_true(fi$modification_time > as.POSIXct("2020-01-01", tz = "UTC"))
+  expect_equal(attr(fi, "raw")$file_size, 5)
+  expect_equal(attr(fi, "raw")$path, "/t/a.txt")
 
   dbx_dbfs_mkdirs(cl, "/t/sub/deeper")
   expect_equal(last_req(paste0(api, "/mkdirs"))$json, list(path = "/t/sub/deeper"))
@@ -35,6 +37,7 @@ test_that("put, get_status, list and mkdirs send the right requests and read the
   expect_type(df$file_size, "double")
   expect_equal(df$file_size, c(5, 0))
   expect_s3_class(df$modification_time, "POSIXct")
+  expect_equal(attr(df, "raw")[[2]]$is_dir, TRUE)
   empty <- dbx_dbfs_list(cl, "/t/sub/deeper")
   expect_equal(nrow(empty), 0)
   expect_type(empty$path, "character")
