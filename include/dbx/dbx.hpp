@@ -213,5 +213,6 @@ private:
 #include "cpp/clusters.hpp"
 #include "cpp/files.hpp"
 #include "cpp/workspace.hpp"
+#include "cpp/dbfs.hpp"
 
 #endif /* DBX_DBX_HPP */

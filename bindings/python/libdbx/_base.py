@@ -2,6 +2,7 @@
 
 import ctypes
 import json
+import signal
 import sys
 import threading
 
@@ -85,6 +86,46 @@ class CIterator:
             pass
 
 
+class CtrlC:
+    """While a C call with Python callbacks runs on the main thread (a transfer, a wait),
+    SIGINT's Python handler is wrapped so that the KeyboardInterrupt it raises is recorded on
+    ``cb.pending`` (the call's next callback then returns non-zero and libdbx stops) instead of
+    being raised. Raised, it would escape a ctypes callback
+    at the callback's first line, before any ``try`` could catch it, and ctypes would print it
+    and let the C call go on. The recorded exception is raised by ``raise_pending()``."""
+
+    def __init__(self, cb):
+        self.cb = cb
+        self.prev = None
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self  # Python runs signal handlers on the main thread only
+        try:
+            prev = signal.getsignal(signal.SIGINT)
+        except (ValueError, OSError):
+            return self
+        if not callable(prev):
+            return self  # SIG_IGN / SIG_DFL / not set from Python: nothing to wrap
+        cb = self.cb
+
+        def handler(signum, frame):
+            try:
+                prev(signum, frame)
+            except BaseException as exc:  # noqa: B902 - KeyboardInterrupt is the point
+                if cb.pending is None:
+                    cb.pending = exc
+
+        signal.signal(signal.SIGINT, handler)
+        self.prev = prev
+        return self
+
+    def __exit__(self, *exc):
+        if self.prev is not None:
+            signal.signal(signal.SIGINT, self.prev)
+            self.prev = None
+
+
 class Waiter:
     """``dbx_wait_options`` for one wait: the timeout, the poll intervals, and the progress
     callback. An exception raised by the callback (KeyboardInterrupt from Ctrl-C included)
@@ -106,6 +147,8 @@ class Waiter:
         self.pending = None
 
         def on_poll(resource_id, state, payload):
+            if self.pending is not None:  # a Ctrl-C recorded by CtrlC while C was running
+                return 1
             try:
                 if self.progress is not None:
                     self.progress(_native.text(resource_id), _native.text(state))

@@ -49,6 +49,26 @@ class DbxError(ctypes.Structure):
 
 
 POLL_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_void_p)
+
+# dbx_source.read: int (*)(void *payload, char *buf, size_t cap, size_t *n); buf as an address
+SOURCE_READ_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, POINTER(c_size_t))
+# dbx_source.rewind: int (*)(void *payload)
+SOURCE_REWIND_FN = ctypes.CFUNCTYPE(c_int, c_void_p)
+# dbx_sink_fn: int (*)(void *payload, const char *data, size_t len); data as an address, so
+# that NUL bytes are not taken for the end of a string
+SINK_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
+
+
+class Source(ctypes.Structure):
+    """``dbx_source`` version 1 (include/dbx/common.h; append-only)."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("read", SOURCE_READ_FN),
+        ("rewind", SOURCE_REWIND_FN),
+        ("payload", c_void_p),
+        ("size", c_int64),
+    ]
 LOG_FN = ctypes.CFUNCTYPE(None, c_int, c_int, c_char_p, c_void_p)
 
 

@@ -319,7 +319,8 @@ class ClustersAPI(_base.Area):
     def _wait(self, fn, cluster_id, timeout, progress, poll_interval, poll_max):
         w = _base.Waiter(self._lib, timeout, progress, poll_interval, poll_max)
         out = c_void_p()
-        st = fn(ctypes.byref(out), self._ptr(), _native.arg(cluster_id, "cluster_id"), ctypes.byref(w.opts))
+        with _base.CtrlC(w):
+            st = fn(ctypes.byref(out), self._ptr(), _native.arg(cluster_id, "cluster_id"), ctypes.byref(w.opts))
         last = None
         if out:
             last = Cluster.from_dict(self._take_json(out, self._lib.dbx_cluster_json, self._lib.dbx_cluster_free))

@@ -36,24 +36,9 @@ POINTER = ctypes.POINTER
 
 # int (*)(void *payload, int64_t done, int64_t total)    dbx_files_progress_fn (files.h)
 PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int64, c_int64)
-# int (*)(void *payload, char *buf, size_t cap, size_t *n)   dbx_source.read (common.h)
-READ_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, POINTER(c_size_t))
-# int (*)(void *payload)                                  dbx_source.rewind (common.h)
-REWIND_FN = ctypes.CFUNCTYPE(c_int, c_void_p)
-# int (*)(void *payload, const char *data, size_t len)    dbx_sink_fn (common.h); the data is
-# taken as void * so that NUL bytes are not mistaken for the end of a string
-SINK_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
-
-
-class _Source(ctypes.Structure):
-    """``dbx_source`` version 1 (include/dbx/common.h; append-only)."""
-    _fields_ = [
-        ("version", c_uint),
-        ("read", READ_FN),
-        ("rewind", REWIND_FN),
-        ("payload", c_void_p),
-        ("size", c_int64),
-    ]
+# dbx_source and dbx_sink_fn (common.h): shared with the other areas that stream
+READ_FN, REWIND_FN, SINK_FN = _native.SOURCE_READ_FN, _native.SOURCE_REWIND_FN, _native.SINK_FN
+_Source = _native.Source
 
 
 class _UploadOptions(ctypes.Structure):
@@ -172,6 +157,8 @@ class _Transfer:
         return 1
 
     def _on_progress(self, payload, done, total):
+        if self.pending is not None:  # a Ctrl-C recorded by CtrlC, or an earlier error
+            return 1
         try:
             self.done = done
             if self.user_progress is not None:
@@ -218,6 +205,8 @@ class _FileObjectSource(_Transfer):
         self.readinto = getattr(fobj, "readinto", None)
 
     def _on_read(self, payload, buf, cap, n_out):
+        if self.pending is not None:  # a Ctrl-C recorded by CtrlC, or an earlier error
+            return 1
         try:
             if self.readinto is not None:
                 view = memoryview((ctypes.c_char * cap).from_address(buf)).cast("B")
@@ -248,6 +237,8 @@ class _FileObjectSource(_Transfer):
             return self._keep(exc)
 
     def _on_rewind(self, payload):
+        if self.pending is not None:  # a Ctrl-C recorded by CtrlC, or an earlier error
+            return 1
         try:
             self.f.seek(self.start)
             return 0
@@ -267,6 +258,8 @@ class _Sink(_Transfer):
         self.sink = SINK_FN(self._on_data)
 
     def _on_data(self, payload, data, length):
+        if self.pending is not None:  # a Ctrl-C recorded by CtrlC, or an earlier error
+            return 1
         try:
             piece = ctypes.string_at(data, length) if length else b""
             self.received += length
@@ -337,30 +330,35 @@ class FilesAPI(_base.Area):
         if _is_local_path(contents):
             t = _Transfer(progress)
             opts.progress = t.progress
-            st = lib.dbx_files_upload_file(self._ptr(), rpath, os.fsencode(contents), ctypes.byref(opts))
+            with _base.CtrlC(t):
+                st = lib.dbx_files_upload_file(self._ptr(), rpath, os.fsencode(contents), ctypes.byref(opts))
         elif isinstance(contents, bytes):
             t = _Transfer(progress)
             opts.progress = t.progress
-            st = lib.dbx_files_upload_buffer(self._ptr(), rpath, contents or None, len(contents),
-                                             ctypes.byref(opts))
+            with _base.CtrlC(t):
+                st = lib.dbx_files_upload_buffer(self._ptr(), rpath, contents or None, len(contents),
+                                                 ctypes.byref(opts))
         elif isinstance(contents, (bytearray, memoryview)):
             view = memoryview(contents).cast("B")
             t = _Transfer(progress)
             opts.progress = t.progress
             if view.readonly or not view.c_contiguous:
                 data = bytes(view)
-                st = lib.dbx_files_upload_buffer(self._ptr(), rpath, data or None, len(data),
-                                                 ctypes.byref(opts))
+                with _base.CtrlC(t):
+                    st = lib.dbx_files_upload_buffer(self._ptr(), rpath, data or None, len(data),
+                                                     ctypes.byref(opts))
             else:  # borrowed for the call, no copy
                 n = len(view)
                 buf = (ctypes.c_char * n).from_buffer(view) if n else None
-                st = lib.dbx_files_upload_buffer(self._ptr(), rpath, buf, n, ctypes.byref(opts))
+                with _base.CtrlC(t):
+                    st = lib.dbx_files_upload_buffer(self._ptr(), rpath, buf, n, ctypes.byref(opts))
                 del buf
             view.release()
         elif hasattr(contents, "read"):
             t = _FileObjectSource(contents, progress)
             opts.progress = t.progress
-            st = lib.dbx_files_upload(self._ptr(), rpath, ctypes.byref(t.src), ctypes.byref(opts))
+            with _base.CtrlC(t):
+                st = lib.dbx_files_upload(self._ptr(), rpath, ctypes.byref(t.src), ctypes.byref(opts))
         else:
             raise TypeError("contents must be a local path, bytes-like data or a binary file "
                             "object, not %s" % type(contents).__name__)
@@ -391,8 +389,9 @@ class FilesAPI(_base.Area):
         if _is_local_path(destination):
             t = _Transfer(progress)
             opts.progress = t.progress
-            st = lib.dbx_files_download_file(self._ptr(), rpath, os.fsencode(destination),
-                                             ctypes.byref(opts))
+            with _base.CtrlC(t):
+                st = lib.dbx_files_download_file(self._ptr(), rpath, os.fsencode(destination),
+                                                 ctypes.byref(opts))
             t.finish(lib, self._client._ptr, st)
             return os.path.getsize(destination)
         if destination is None:
@@ -407,7 +406,8 @@ class FilesAPI(_base.Area):
             raise TypeError("destination must be None, a local path, a binary file object or a "
                             "callable, not %s" % type(destination).__name__)
         opts.progress = t.progress
-        st = lib.dbx_files_download(self._ptr(), rpath, t.sink, None, ctypes.byref(opts))
+        with _base.CtrlC(t):
+            st = lib.dbx_files_download(self._ptr(), rpath, t.sink, None, ctypes.byref(opts))
         t.finish(lib, self._client._ptr, st)
         if destination is None:
             return b"".join(t.chunks)

@@ -138,3 +138,26 @@ def test_node_types_and_versions(client):
     assert all(isinstance(k, str) and isinstance(n, str) for k, n in versions)
     nts = client.clusters.list_node_types()
     assert nts and "node_type_id" in nts[0]
+
+
+def test_a_real_sigint_while_c_waits_stops_the_wait(client, emu):
+    """Ctrl-C arriving while libdbx sleeps between polls (no Python frame running): the
+    interrupt is recorded, the next poll callback stops the wait, and KeyboardInterrupt is
+    raised once libdbx has returned (not lost inside the ctypes callback)."""
+    import os
+    import signal
+    import threading
+
+    cid = client.clusters.create(SPEC)  # stays PENDING: the virtual clock is not advanced
+    polls = []
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            client.clusters.wait_running(cid, timeout=30, poll_interval=0.05, poll_max=0.05,
+                                         progress=lambda i, s: polls.append(s))
+    finally:
+        timer.cancel()
+    assert polls and set(polls) == {"PENDING"}
+    # the handler is restored: a later wait is unaffected
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -8,6 +8,7 @@ extern const R_CallMethodDef dbx_r_calls_common[];
 extern const R_CallMethodDef dbx_r_calls_clusters[];
 extern const R_CallMethodDef dbx_r_calls_files[];
 extern const R_CallMethodDef dbx_r_calls_workspace[];
+extern const R_CallMethodDef dbx_r_calls_dbfs[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -15,6 +16,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_clusters,
     dbx_r_calls_files,
     dbx_r_calls_workspace,
+    dbx_r_calls_dbfs,
 };
 
 void R_init_libdbx(DllInfo *dll)
