@@ -6,11 +6,13 @@
 
 extern const R_CallMethodDef dbx_r_calls_common[];
 extern const R_CallMethodDef dbx_r_calls_clusters[];
+extern const R_CallMethodDef dbx_r_calls_jobs[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_common,
     dbx_r_calls_clusters,
+    dbx_r_calls_jobs,
 };
 
 void R_init_libdbx(DllInfo *dll)
