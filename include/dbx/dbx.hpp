@@ -211,5 +211,6 @@ private:
 
 /* One file per API area, each inside namespace dbx. */
 #include "cpp/clusters.hpp"
+#include "cpp/jobs.hpp"
 
 #endif /* DBX_DBX_HPP */
