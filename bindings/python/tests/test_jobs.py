@@ -481,3 +481,24 @@ def test_list_runs_filters_and_pages(client, emu):
     with pytest.raises(libdbx.InvalidArgument, match="run_type must be"):
         client.jobs.list_runs(run_type="NIGHTLY")
     emu.advance(60000)
+
+
+def test_settings_builder_accepts_task_dicts_and_keywords(client, emu):
+    with JobSettings("mixed") as s:
+        s.task({"task_key": "a", "notebook_task": {"notebook_path": "/a"}},
+               Task("b").spark_python("/b.py").depends_on("a"))
+        s.task({"task_key": "a", "notebook_task": {"notebook_path": "/a2"}})  # same key: replaced
+        d = s.to_dict()
+        assert [t["task_key"] for t in d["tasks"]] == ["a", "b"]
+        assert d["tasks"][0]["notebook_task"]["notebook_path"] == "/a2"
+        with pytest.raises(TypeError):
+            s.task({"notebook_task": {}})
+        job_id = client.jobs.create(s, tags={"k": "v"})  # keywords over a builder
+    sent = emu.last(API + "/create")["json"]
+    assert sent["name"] == "mixed" and sent["tags"] == {"k": "v"} and len(sent["tasks"]) == 2
+    assert client.jobs.get(job_id).tags == {"k": "v"}
+    job2 = client.jobs.create(name="kw-only", tasks=[{"task_key": "x", "notebook_task": {"notebook_path": "/x"}}])
+    assert client.jobs.get(job2).name == "kw-only"
+    assert JobSettings.from_dict(MULTI).to_dict()["name"] == "etl"
+    with pytest.raises(libdbx.InvalidArgument, match=r"\$.name must be a string"):
+        JobSettings.from_dict('{"name": 3}')
