@@ -166,6 +166,7 @@ PROTOS = [
     ("dbx_run_task_life_cycle_state", c_char_p, P, c_size_t),
     ("dbx_run_task_result_state", c_char_p, P, c_size_t),
     ("dbx_run_task_state_message", c_char_p, P, c_size_t),
+    ("dbx_run_task_run_id_by_key", c_int64, P, c_char_p),
     ("dbx_run_job_parameter", c_char_p, P, c_char_p),
     ("dbx_run_json", c_char_p, P),
     # run output (result)
@@ -624,6 +625,8 @@ class Run:
     queue_duration: int
     run_page_url: str
     tasks: Tuple[TaskRun, ...]
+    #: task_key -> task run id (the first, for a key for-each iterations repeat)
+    task_run_ids: Dict[str, int]
     job_parameters: Dict[str, str]
     is_terminal: bool
     is_success: bool
@@ -647,6 +650,7 @@ class Run:
                                  life_cycle_state=t(lib.dbx_run_task_life_cycle_state(p, i)) or "",
                                  result_state=t(lib.dbx_run_task_result_state(p, i)) or None,
                                  state_message=t(lib.dbx_run_task_state_message(p, i)) or ""))
+        ids = {k.task_key: lib.dbx_run_task_run_id_by_key(p, k.task_key.encode()) for k in tasks if k.task_key}
         params = {}
         for jp in raw.get("job_parameters") or []:
             name = jp.get("name") if isinstance(jp, dict) else None
@@ -668,7 +672,8 @@ class Run:
                    execution_duration=lib.dbx_run_execution_duration(p),
                    cleanup_duration=lib.dbx_run_cleanup_duration(p),
                    run_duration=lib.dbx_run_run_duration(p), queue_duration=lib.dbx_run_queue_duration(p),
-                   run_page_url=t(lib.dbx_run_page_url(p)), tasks=tuple(tasks), job_parameters=params,
+                   run_page_url=t(lib.dbx_run_page_url(p)), tasks=tuple(tasks), task_run_ids=ids,
+                   job_parameters=params,
                    is_terminal=lc in _TERMINAL, is_success=lc == 5 and rs in _SUCCESS, raw=raw)
 
 

@@ -227,6 +227,9 @@ def test_update_and_reset(client, emu):
 # ---- runs -------------------------------------------------------------------------------------
 
 def test_run_now_wait_and_output(client, emu):
+    # the emulator's clock is real time plus what tests add, and libdbx adds 50-750 ms of jitter
+    # to every poll: phases longer than one poll's worth (500 + 760 ms) are always seen
+    emu.config(run_pending_ms=2000, run_running_ms=200, run_terminating_ms=2000)
     job_id = client.jobs.create({
         "name": "params", "max_concurrent_runs": 3,
         "parameters": [{"name": "env", "default": "dev"}, {"name": "day", "default": "mon"}],
@@ -247,7 +250,7 @@ def test_run_now_wait_and_output(client, emu):
     def progress(run_id, state):
         assert run_id == str(started.run_id)
         states.append(state)
-        emu.advance(400)
+        emu.advance(500)
 
     run = client.jobs.wait_run(started.run_id, timeout=60, progress=progress, poll_interval=0.01, poll_max=0.02)
     assert isinstance(run, Run)
@@ -261,6 +264,7 @@ def test_run_now_wait_and_output(client, emu):
     assert [t.task_key for t in run.tasks] == ["a", "b"]
     assert run.tasks[1].life_cycle_state == "TERMINATED" and run.tasks[1].result_state == "SUCCESS"
     assert run.job_parameters == {"env": "prod", "day": "mon"}
+    assert run.task_run_ids == {"a": run.tasks[0].run_id, "b": run.tasks[1].run_id}
     assert run.raw["run_id"] == started.run_id
 
     again = client.jobs.get_run(started.run_id)

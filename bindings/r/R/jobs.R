@@ -73,7 +73,7 @@ dbx_jobs_list <- function(client, name = NULL, expand_tasks = FALSE, limit = NUL
   df <- data.frame(job_id = cols$job_id, name = cols$name, creator_user_name = cols$creator_user_name,
                    created_time = .dbx_time(cols$created_time),
                    max_concurrent_runs = cols$max_concurrent_runs, task_count = cols$task_count,
-                   stringsAsFactors = FALSE)
+                   run_as_user_name = cols$run_as_user_name, stringsAsFactors = FALSE)
   attr(df, "raw") <- cols$raw
   df
 }
@@ -160,7 +160,12 @@ dbx_jobs_list_runs <- function(client, job_id = NULL, active_only = FALSE, compl
                    start_time = .dbx_time(cols$start_time), end_time = .dbx_time(cols$end_time),
                    run_duration = cols$run_duration / 1000, queue_duration = cols$queue_duration / 1000,
                    number_in_job = cols$number_in_job, run_page_url = cols$run_page_url,
-                   stringsAsFactors = FALSE)
+                   status = cols$status, termination_code = cols$termination_code,
+                   termination_type = cols$termination_type, termination_message = cols$termination_message,
+                   setup_duration = cols$setup_duration / 1000,
+                   execution_duration = cols$execution_duration / 1000,
+                   cleanup_duration = cols$cleanup_duration / 1000, is_terminal = cols$is_terminal,
+                   is_success = cols$is_success, stringsAsFactors = FALSE)
   attr(df, "raw") <- lapply(cols$raw, .dbx_run_result)
   df
 }

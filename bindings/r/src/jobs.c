@@ -362,8 +362,8 @@ SEXP r_dbx_jobs_list(SEXP x, SEXP name, SEXP expand, SEXP limit, SEXP max_items)
     o.limit = int_arg(limit, 0);
     o.max_items = Rf_isNull(max_items) ? 0 : (long)Rf_asReal(max_items);
     static const char *const names[] = {"job_id", "name", "creator_user_name", "created_time",
-                                        "max_concurrent_runs", "task_count", "raw", ""};
-    static const SEXPTYPE types[] = {REALSXP, STRSXP, STRSXP, REALSXP, INTSXP, INTSXP, VECSXP};
+                                        "max_concurrent_runs", "task_count", "raw", "run_as_user_name", ""};
+    static const SEXPTYPE types[] = {REALSXP, STRSXP, STRSXP, REALSXP, INTSXP, INTSXP, VECSXP, STRSXP};
     PROTECT_INDEX pi;
     cols k;
     cols_init(&k, names, types, &pi);
@@ -380,6 +380,7 @@ SEXP r_dbx_jobs_list(SEXP x, SEXP name, SEXP expand, SEXP limit, SEXP max_items)
         INTEGER(VECTOR_ELT(k.v, 4))[i] = dbx_job_max_concurrent_runs(j);
         INTEGER(VECTOR_ELT(k.v, 5))[i] = (int)dbx_job_task_count(j);
         SET_VECTOR_ELT(VECTOR_ELT(k.v, 6), i, dbx_r_json(dbx_job_json(j)));
+        set_str(VECTOR_ELT(k.v, 7), i, dbx_job_run_as_user_name(j), 1);
     }
     dbx_jobs_iter_free(it);
     if (st != DBX_DONE) {
@@ -581,9 +582,12 @@ SEXP r_dbx_jobs_list_runs(SEXP x, SEXP job_id, SEXP active_only, SEXP completed_
     static const char *const names[] = {"run_id", "job_id", "run_name", "run_type", "life_cycle_state",
                                         "result_state", "state_message", "start_time", "end_time",
                                         "run_duration", "queue_duration", "number_in_job", "run_page_url",
-                                        "raw", ""};
-    static const SEXPTYPE types[] = {REALSXP, REALSXP, STRSXP, STRSXP, STRSXP, STRSXP, STRSXP,
-                                     REALSXP, REALSXP, REALSXP, REALSXP, REALSXP, STRSXP, VECSXP};
+                                        "raw", "status", "termination_code", "termination_type",
+                                        "termination_message", "setup_duration", "execution_duration",
+                                        "cleanup_duration", "is_terminal", "is_success", ""};
+    static const SEXPTYPE types[] = {REALSXP, REALSXP, STRSXP, STRSXP, STRSXP, STRSXP, STRSXP, REALSXP,
+                                     REALSXP, REALSXP, REALSXP, REALSXP, STRSXP, VECSXP, STRSXP, STRSXP,
+                                     STRSXP, STRSXP, REALSXP, REALSXP, REALSXP, LGLSXP, LGLSXP};
     PROTECT_INDEX pi;
     cols k;
     cols_init(&k, names, types, &pi);
@@ -608,6 +612,19 @@ SEXP r_dbx_jobs_list_runs(SEXP x, SEXP job_id, SEXP active_only, SEXP completed_
         REAL(VECTOR_ELT(k.v, 11))[i] = (double)dbx_run_number_in_job(r);
         set_str(VECTOR_ELT(k.v, 12), i, dbx_run_page_url(r), 1);
         SET_VECTOR_ELT(VECTOR_ELT(k.v, 13), i, run_value(r));
+        set_str(VECTOR_ELT(k.v, 14), i, dbx_run_status_state(r), 1);
+        set_str(VECTOR_ELT(k.v, 15), i, dbx_run_termination_code(r), 1);
+        set_str(VECTOR_ELT(k.v, 16), i, dbx_run_termination_type(r), 1);
+        set_str(VECTOR_ELT(k.v, 17), i, dbx_run_termination_message(r), 1);
+        REAL(VECTOR_ELT(k.v, 18))[i] = (double)dbx_run_setup_duration(r);
+        REAL(VECTOR_ELT(k.v, 19))[i] = (double)dbx_run_execution_duration(r);
+        REAL(VECTOR_ELT(k.v, 20))[i] = (double)dbx_run_cleanup_duration(r);
+        dbx_run_life_cycle_state_t lc = dbx_run_life_cycle_state(r);
+        dbx_run_result_state_t rs = dbx_run_result_state(r);
+        LOGICAL(VECTOR_ELT(k.v, 21))[i] = lc == DBX_RUN_LIFE_CYCLE_TERMINATED || lc == DBX_RUN_LIFE_CYCLE_SKIPPED ||
+                                          lc == DBX_RUN_LIFE_CYCLE_INTERNAL_ERROR;
+        LOGICAL(VECTOR_ELT(k.v, 22))[i] = lc == DBX_RUN_LIFE_CYCLE_TERMINATED &&
+                                          (rs == DBX_RUN_RESULT_SUCCESS || rs == DBX_RUN_RESULT_SUCCESS_WITH_FAILURES);
     }
     dbx_runs_iter_free(it);
     if (st != DBX_DONE) {

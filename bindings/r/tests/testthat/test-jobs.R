@@ -111,6 +111,7 @@ test_that("jobs: create, get, list, update, reset, delete", {
   expect_type(df$job_id, "double")
   expect_s3_class(df$created_time, "POSIXct")
   expect_type(df$max_concurrent_runs, "integer")
+  expect_type(df$run_as_user_name, "character")
   expect_length(emu_requests(paste0(API, "/list")), 2)
   betas <- db_jobs_list(name = "BETA", expand_tasks = TRUE, client = cl)
   expect_equal(betas$name, c("beta", "beta"))
@@ -146,6 +147,9 @@ test_that("jobs: create, get, list, update, reset, delete", {
 
 test_that("run-now is idempotent, waits report progress, outputs and runs are read", {
   cl <- emu_client()
+  # the emulator's clock is real time plus what tests add, and libdbx adds 50-750 ms of jitter to
+  # every poll: phases longer than one poll's worth (500 + 760 ms) are always seen
+  emu_config('{"run_pending_ms": 2000, "run_running_ms": 200, "run_terminating_ms": 2000}')
   id <- dbx_jobs_create(cl, list(name = "params", max_concurrent_runs = 3,
                                  parameters = list(list(name = "env", default = "dev")),
                                  tasks = list(job_task("a", task = notebook_task("/a")),
@@ -159,7 +163,7 @@ test_that("run-now is idempotent, waits report progress, outputs and runs are re
 
   seen <- character(0)
   run <- dbx_jobs_wait_run(cl, started$run_id, timeout = 60, poll_interval = 0.01,
-                           progress = function(id, state) { seen <<- c(seen, state); emu_advance(400) })
+                           progress = function(id, state) { seen <<- c(seen, state); emu_advance(500) })
   expect_true(all(c("PENDING", "RUNNING", "TERMINATING") %in% seen))
   expect_equal(tail(seen, 1), "TERMINATED")
   expect_equal(run$state$result_state, "SUCCESS")
@@ -304,6 +308,11 @@ test_that("submit, cancel, cancel-all, delete-run and runs listing", {
   done <- dbx_jobs_list_runs(cl, completed_only = TRUE, limit = 1, expand_tasks = TRUE)
   expect_s3_class(done, "data.frame")
   expect_true(all(done$life_cycle_state == "TERMINATED"))
+  expect_true(all(done$is_terminal))
+  expect_equal(done$is_success, done$result_state == "SUCCESS")
+  expect_equal(done$termination_code[done$run_id == r1], "USER_CANCELED")
+  expect_true(all(done$status == "TERMINATED"))
+  expect_type(done$setup_duration, "double")
   expect_s3_class(done$start_time, "POSIXct")
   expect_type(done$run_duration, "double")
   expect_equal(done$run_id[1], r3)
