@@ -214,5 +214,6 @@ private:
 #include "cpp/files.hpp"
 #include "cpp/workspace.hpp"
 #include "cpp/dbfs.hpp"
+#include "cpp/jobs.hpp"
 
 #endif /* DBX_DBX_HPP */

@@ -308,24 +308,31 @@ class WorkspaceAPI(_base.Area):
             raise TypeError("fn must be callable")
         o = self._walk_opts(max_depth, max_objects, notebooks_modified_after)
         lib = self._lib
-        state = {"pending": None, "stopped": False}
+        class _State:  # .pending is also where CtrlC records a Ctrl-C that arrives in C
+            pending = None
+            stopped = False
+
+        state = _State()
 
         def on_obj(p, depth, payload):
+            if state.pending is not None:
+                return 1
             try:
                 if fn(self._obj(p, depth)):
-                    state["stopped"] = True
+                    state.stopped = True
                     return 1
                 return 0
             except BaseException as exc:  # noqa: B902 - re-raised after the C call returns
-                state["pending"] = exc
+                state.pending = exc
                 return 1
 
         cb = WALK_FN(on_obj)  # alive for the whole call
-        st = lib.dbx_workspace_walk_each(self._ptr(), _native.arg(path, "path"), ctypes.byref(o), cb, None)
-        if state["pending"] is not None:
-            exc, state["pending"] = state["pending"], None
+        with _base.CtrlC(state):
+            st = lib.dbx_workspace_walk_each(self._ptr(), _native.arg(path, "path"), ctypes.byref(o), cb, None)
+        if state.pending is not None:
+            exc, state.pending = state.pending, None
             raise exc
-        if st == -7 and state["stopped"]:  # DBX_ECANCELLED because fn asked to stop
+        if st == -7 and state.stopped:  # DBX_ECANCELLED because fn asked to stop
             return False
         self._check(st)
         return True

@@ -9,6 +9,7 @@ extern const R_CallMethodDef dbx_r_calls_clusters[];
 extern const R_CallMethodDef dbx_r_calls_files[];
 extern const R_CallMethodDef dbx_r_calls_workspace[];
 extern const R_CallMethodDef dbx_r_calls_dbfs[];
+extern const R_CallMethodDef dbx_r_calls_jobs[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -17,6 +18,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_files,
     dbx_r_calls_workspace,
     dbx_r_calls_dbfs,
+    dbx_r_calls_jobs,
 };
 
 void R_init_libdbx(DllInfo *dll)
