@@ -1424,6 +1424,8 @@ static dbx__jv nth(dbx__jv arr, size_t i)
 {
     dbx__jit it;
     dbx__jv v;
+    if (!dbx__jv_is_array(arr)) /* an object iterates too: "tasks" must be an array */
+        return DBX__JV_ABSENT;
     dbx__jv_iter(arr, &it);
     for (size_t k = 0; dbx__jit_next(&it, &v, NULL); k++)
         if (k == i)

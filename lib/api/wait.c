@@ -2,6 +2,8 @@
  * libdbx internal: the one waiter every "wait until" call uses.
  * Poll, then sleep: 1 s after the first poll, +1 s per poll, at most 10 s,
  * plus 50-750 ms jitter (as the official SDKs do), never past the deadline.
+ * A caller who polls faster than every second gets jitter in proportion
+ * (at most 3/4 of the interval), so short intervals stay short.
  */
 #include <string.h>
 
@@ -46,7 +48,10 @@ dbx_status dbx__wait(dbx_client *c, const char *resource_id, const char *what,
         long delay = initial + (long)(attempt - 1) * 1000;
         if (delay > max)
             delay = max;
-        delay += dbx__rand_range(50, 750);
+        if (delay >= 1000)
+            delay += dbx__rand_range(50, 750);
+        else if (delay >= 4)
+            delay += dbx__rand_range(delay / 20, delay * 3 / 4);
         if (now + delay > deadline)
             delay = (long)(deadline - now);
         dbx__sleep_ms(delay);

@@ -48,6 +48,11 @@ typedef struct dbx__http_req {
     dbx__upload *upload;             /* non-NULL: the body comes from a source (body unused) */
     int idle_timeout;                /* timeout_ms bounds inactivity (< 1 byte/s), not the whole
                                         transfer: for file transfers of any size */
+    int no_replay;                   /* not idempotent: once any byte of the body was sent,
+                                        libcurl must not resend it on its own (it does, on a
+                                        reused connection that dies before the answer); the
+                                        attempt then fails (DBX__TX_FAILED) and the pipeline's
+                                        rule for non-idempotent calls applies */
 } dbx__http_req;
 
 /* Response headers live in one arena ("name\0value\0" pairs) with an

@@ -537,7 +537,8 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
         dbx__http_req req = {method, urlb.ptr, headers, nh,
                              with_body ? call->body : NULL, with_body ? call->body_len : 0,
                              attempt_timeout, p->cfg.connect_timeout_ms, call->write_fn, call->write_payload,
-                             call->accept_gzip, call->upload && with_body ? &up : NULL, call->idle_timeout};
+                             call->accept_gzip, call->upload && with_body ? &up : NULL, call->idle_timeout,
+                             !idempotent};
         log_request(p, method, urlb.ptr, headers, nh, call, with_body, attempt);
         dbx__tx_result tr;
         int64_t t0 = debug ? dbx__now_ms() : 0;

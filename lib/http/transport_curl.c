@@ -30,6 +30,8 @@ typedef struct xfer {
     size_t header_bytes;
     size_t error_read;    /* bytes of a non-2xx body received */
     int aborted, oom, body_too_large, headers_too_large, error_overflow;
+    size_t mem_off;       /* an in-memory body sent through on_read (no_replay) */
+    int replay_refused;   /* libcurl wanted to resend a no_replay body */
 } xfer;
 
 /* A pooled easy handle, the state of its transfer (the callbacks' data and
@@ -172,6 +174,11 @@ static hnd *new_handle(curl_tx *t)
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* the pipeline decides, per origin */
     curl_easy_setopt(h, CURLOPT_SHARE, t->share);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* An idle connection is not reused after 50 s (libcurl's default: 118 s),
+     * below the usual idle timeouts of load balancers (60 s): fewer requests
+     * meet a connection the server is closing, which matters most for the
+     * ones that are not resent (no_replay). */
+    curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, 50L);
     /* gzip is always decoded (a compressed body is inflated, and limited
      * on its decoded size); whether it is offered is decided per call */
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
@@ -340,9 +347,15 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud)
 {
     xfer *x = ud;
     dbx__upload *up = x->req->upload;
-    if (!up)
-        return 0;
     size_t cap = size * n, got = 0;
+    if (!up) { /* an in-memory body of a no_replay request */
+        size_t left = x->req->body ? x->req->body_len - x->mem_off : 0;
+        got = left < cap ? left : cap;
+        if (got)
+            memcpy(buf, x->req->body + x->mem_off, got);
+        x->mem_off += got;
+        return got;
+    }
     if (up->src->read(up->src->payload, buf, cap, &got) != 0) {
         up->refused = 1;
         return CURL_READFUNC_ABORT;
@@ -365,7 +378,19 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
 {
     xfer *x = ud;
     dbx__upload *up = x->req->upload;
-    if (!up || offset != 0 || origin != SEEK_SET || !up->src->rewind)
+    if (x->req->no_replay) {
+        /* libcurl's own resend of a body it already sent on a connection
+         * that then died: the server may have acted on it */
+        x->replay_refused = 1;
+        return CURL_SEEKFUNC_CANTSEEK;
+    }
+    if (!up) { /* an in-memory body: libcurl needs it again from the start */
+        if (offset != 0 || origin != SEEK_SET)
+            return CURL_SEEKFUNC_CANTSEEK;
+        x->mem_off = 0;
+        return CURL_SEEKFUNC_OK;
+    }
+    if (offset != 0 || origin != SEEK_SET || !up->src->rewind)
         return CURL_SEEKFUNC_CANTSEEK;
     if (up->src->rewind(up->src->payload) != 0) {
         up->rewind_failed = 1;
@@ -505,6 +530,10 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
              * Content-Length when known, else chunked (size -1) */
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->upload->len);
+        } else if (req->no_replay && req->body && req->body_len) {
+            /* through on_read too, so that a resend has to ask on_seek first */
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         } else {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
@@ -545,6 +574,11 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     } else if (xp->aborted) {
         res->kind = DBX__TX_ABORTED;
         snprintf(res->message, sizeof res->message, "the response consumer stopped the transfer");
+    } else if (xp->replay_refused && rc != CURLE_OK) {
+        res->kind = DBX__TX_FAILED;
+        snprintf(res->message, sizeof res->message,
+                 "the connection closed after the request was sent and before any answer; it is not "
+                 "sent again, as the server may have acted on it");
     } else if (req->upload && req->upload->refused) {
         res->kind = DBX__TX_ABORTED;
         snprintf(res->message, sizeof res->message, "the source's read callback stopped the upload");

@@ -142,9 +142,12 @@ static void check_failure(dbx_client *c, dbx_status st)
     if (st >= 0)
         return;
     const dbx_error *e = dbx_client_last_error(c);
-    if (!e->message || !e->message[0] || e->status != st || strstr(e->message, "X-Amz-Signature=") ||
-        strchr(e->path, '?'))
+    if (!e->message || !e->message[0] || e->status != st || strchr(e->path, '?'))
         abort();
+    /* a presigned URL's signature may be named in a message, never shown */
+    for (const char *p = e->message; (p = strstr(p, "X-Amz-Signature=")) != NULL; p++)
+        if (strncmp(p + 16, "**REDACTED**", 12) != 0)
+            abort();
 }
 
 /* 12 MiB of zeros, read in pieces: a multipart upload at the smallest sizes */

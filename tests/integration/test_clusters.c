@@ -578,6 +578,16 @@ static void test_waiter_cancel_and_error_state(void **state)
     assert_true(n >= 1);
     assert_true(sleeps[0] >= 1050 && sleeps[0] <= 1750);
 
+    /* a caller polling every 100 ms gets jitter in proportion (5..75 ms), not 50..750 */
+    fake_clock_reset_sleeps();
+    polls = 0;
+    w.poll_initial_ms = w.poll_max_ms = 100;
+    assert_int_equal(dbx_clusters_wait_running(&cl, C, id, &w), DBX_ECANCELLED);
+    dbx_cluster_free(cl);
+    n = fake_clock_sleeps(sleeps, 8);
+    assert_int_equal(n, 1);
+    assert_true(sleeps[0] >= 105 && sleeps[0] <= 175);
+
     /* a launch failure ends in TERMINATED with a reason: fail fast */
     char body[256];
     snprintf(body, sizeof body, "/__emulator/clusters/%s/state", id);

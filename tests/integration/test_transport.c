@@ -161,10 +161,11 @@ static void test_dropped_connection(void **state)
     dbx_cluster_free(cl);
     dbx_free(id);
 
-    /* POST: libdbx does not retry it. libcurl itself resends once when a
-     * reused keep-alive connection dies before any byte of the answer (the
-     * idle-close race); the resend goes over a fresh connection, and when
-     * that one drops too the call fails. So: two requests seen, one attempt. */
+    /* POST: libdbx does not retry it, and libcurl is not let resend it
+     * either. (libcurl resends on its own when a reused keep-alive
+     * connection dies before any byte of the answer; the server may have
+     * acted on the request, so a non-idempotent body is never sent twice.)
+     * So: one request seen, one attempt. */
     json_decref(emu_ctl(e, "DELETE", "/__emulator/requests", NULL));
     emu_fault(e, "{\"path\":\"/api/2.1/clusters/create\",\"action\":\"drop\",\"times\":2}");
     dbx_cluster_spec *s;
@@ -177,7 +178,34 @@ static void test_dropped_connection(void **state)
     assert_true(err->transport_code != 0);
     assert_string_equal(err->method, "POST");
     assert_string_equal(err->path, "/api/2.1/clusters/create");
-    assert_int_equal(emu_count(e, "/api/2.1/clusters/create"), 2);
+    assert_non_null(strstr(err->message, "not sent again"));
+    assert_int_equal(emu_count(e, "/api/2.1/clusters/create"), 1);
+    emu_clear_faults(e);
+
+    /* the case that matters: the server created the cluster, then the
+     * connection died before the answer. One cluster, never two. */
+    size_t before = 0;
+    {
+        dbx_clusters_iter *it;
+        const dbx_cluster *item;
+        assert_int_equal(dbx_clusters_list(&it, c, NULL), DBX_OK);
+        while (dbx_clusters_iter_next(&item, it) == DBX_OK)
+            before++;
+        dbx_clusters_iter_free(it);
+    }
+    emu_fault(e, "{\"path\":\"/api/2.1/clusters/create\",\"action\":\"drop_after\"}");
+    assert_int_equal(dbx_clusters_create(&id, c, s), DBX_ETRANSPORT); /* kept-alive connection */
+    {
+        size_t after = 0;
+        dbx_clusters_iter *it;
+        const dbx_cluster *item;
+        assert_int_equal(dbx_clusters_list(&it, c, NULL), DBX_OK);
+        while (dbx_clusters_iter_next(&item, it) == DBX_OK)
+            after++;
+        dbx_clusters_iter_free(it);
+        assert_int_equal(after, before + 1);
+    }
+
     /* on a fresh connection there is no resend at all */
     dbx_client *fresh = emu_client(e);
     json_decref(emu_ctl(e, "DELETE", "/__emulator/requests", NULL));

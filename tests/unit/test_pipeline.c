@@ -52,6 +52,7 @@ typedef struct recorded {
     size_t body_len;
     long timeout_ms;
     long connect_timeout_ms;
+    int no_replay;
 } recorded;
 
 typedef struct scripted {
@@ -84,6 +85,7 @@ static void scripted_send(dbx__transport *t, const dbx__http_req *req, dbx__http
         }
         r->timeout_ms = req->timeout_ms;
         r->connect_timeout_ms = req->connect_timeout_ms;
+        r->no_replay = req->no_replay;
     }
     /* a streamed body is read whole (as libcurl would send it) unless the
      * step says the request never left */
@@ -326,6 +328,16 @@ static void success_post_headers(void **state)
     assert_string_equal(r->body, "{\"cluster_name\":\"a\"}");
     assert_int_equal(r->body_len, strlen("{\"cluster_name\":\"a\"}"));
     assert_int_equal(r->timeout_ms, 1234);
+    assert_int_equal(r->no_replay, 1); /* a plain POST: libcurl may not resend it on its own */
+
+    /* an idempotent POST may be resent (by the pipeline, and by libcurl) */
+    teardown(NULL);
+    setup(NULL);
+    HTTP(200, "{}");
+    c.idempotent = 1;
+    assert_int_equal(dbx__pipeline_send(&P, &c, &RESP), DBX_OK);
+    assert_int_equal(TX.rec[0].no_replay, 0);
+    c.idempotent = 0;
 
     /* explicit content type, no auth */
     teardown(NULL);
