@@ -16,6 +16,20 @@ WaitOptions = _native.WaitOptions
 
 #: the C functions this module calls (declared on first use by _native.declare)
 PROTOS = [
+    ("dbx_cluster_id", c_char_p, c_void_p),
+    ("dbx_cluster_name", c_char_p, c_void_p),
+    ("dbx_cluster_state_str", c_char_p, c_void_p),
+    ("dbx_cluster_state_message", c_char_p, c_void_p),
+    ("dbx_cluster_spark_version", c_char_p, c_void_p),
+    ("dbx_cluster_node_type_id", c_char_p, c_void_p),
+    ("dbx_cluster_driver_node_type_id", c_char_p, c_void_p),
+    ("dbx_cluster_num_workers", c_int, c_void_p),
+    ("dbx_cluster_autoscale", c_int, c_void_p, POINTER(c_int), POINTER(c_int)),
+    ("dbx_cluster_autotermination_minutes", c_int, c_void_p),
+    ("dbx_cluster_creator_user_name", c_char_p, c_void_p),
+    ("dbx_cluster_source", c_char_p, c_void_p),
+    ("dbx_cluster_start_time", ctypes.c_int64, c_void_p),
+    ("dbx_cluster_terminated_time", ctypes.c_int64, c_void_p),
     ("dbx_cluster_spec_new", c_int, POINTER(c_void_p)),
     ("dbx_cluster_spec_from_json", c_int, POINTER(c_void_p), c_char_p),
     ("dbx_cluster_spec_free", None, c_void_p),
@@ -83,9 +97,25 @@ class _EventsOptions(ctypes.Structure):
     ]
 
 
+class _COwner:
+    """An owned C result kept alive for a Python object's lazy fields; freed with it."""
+
+    __slots__ = ("ptr", "free")
+
+    def __init__(self, ptr, free):
+        self.ptr, self.free = ptr, free
+
+    def __del__(self):
+        if self.ptr:
+            self.free(self.ptr)
+            self.ptr = None
+
+
 @dataclasses.dataclass(frozen=True)
 class Cluster:
-    """ClusterDetails. ``raw`` holds the whole answer for fields without an attribute."""
+    """ClusterDetails. The typed attributes are read through libdbx's accessors; ``raw`` (the
+    whole answer, for fields without an attribute), ``spark_conf``, ``custom_tags`` and
+    ``termination_reason`` are parsed on first use."""
     cluster_id: str
     cluster_name: str
     state: str
@@ -100,10 +130,38 @@ class Cluster:
     cluster_source: str
     start_time: int
     terminated_time: int
-    termination_reason: Optional[Dict[str, Any]]
-    spark_conf: Dict[str, str]
-    custom_tags: Dict[str, str]
-    raw: Dict[str, Any] = dataclasses.field(repr=False, compare=False)
+    # where `raw` comes from: a dict, JSON bytes, or (lib, _COwner) of the C result
+    _src: Any = dataclasses.field(default=None, repr=False, compare=False)
+    _raw: Any = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def raw(self) -> Dict[str, Any]:
+        r = self._raw
+        if r is None:
+            src = self._src
+            if isinstance(src, dict):
+                r = src
+            elif isinstance(src, (bytes, str)):
+                r = json.loads(src)
+            elif src is not None:
+                lib, owner = src
+                r = json.loads(_native.text(lib.dbx_cluster_json(owner.ptr)) or "{}")
+            else:
+                r = {}
+            object.__setattr__(self, "_raw", r)
+        return r
+
+    @property
+    def spark_conf(self) -> Dict[str, str]:
+        return dict(self.raw.get("spark_conf") or {})
+
+    @property
+    def custom_tags(self) -> Dict[str, str]:
+        return dict(self.raw.get("custom_tags") or {})
+
+    @property
+    def termination_reason(self) -> Optional[Dict[str, Any]]:
+        return self.raw.get("termination_reason")
 
     @classmethod
     def from_dict(cls, d):
@@ -120,9 +178,28 @@ class Cluster:
             creator_user_name=d.get("creator_user_name", ""),
             cluster_source=d.get("cluster_source", ""),
             start_time=int(d.get("start_time", 0)), terminated_time=int(d.get("terminated_time", 0)),
-            termination_reason=d.get("termination_reason"),
-            spark_conf=dict(d.get("spark_conf") or {}), custom_tags=dict(d.get("custom_tags") or {}),
-            raw=d)
+            _src=d)
+
+    @classmethod
+    def _from_c(cls, lib, p, owned):
+        """From a C dbx_cluster: typed fields through the accessors (no JSON parse in Python).
+        An owned result is kept (and freed with the object) for the lazy fields; a borrowed
+        iterator item leaves its JSON text instead."""
+        t = _native.text
+        lo, hi = c_int(), c_int()
+        auto = (lo.value, hi.value) if lib.dbx_cluster_autoscale(p, ctypes.byref(lo), ctypes.byref(hi)) else None
+        src = (lib, _COwner(p, lib.dbx_cluster_free)) if owned else lib.dbx_cluster_json(p)
+        return cls(
+            cluster_id=t(lib.dbx_cluster_id(p)), cluster_name=t(lib.dbx_cluster_name(p)),
+            state=t(lib.dbx_cluster_state_str(p)) or "UNKNOWN",
+            state_message=t(lib.dbx_cluster_state_message(p)),
+            spark_version=t(lib.dbx_cluster_spark_version(p)), node_type_id=t(lib.dbx_cluster_node_type_id(p)),
+            driver_node_type_id=t(lib.dbx_cluster_driver_node_type_id(p)),
+            num_workers=None if auto else lib.dbx_cluster_num_workers(p), autoscale=auto,
+            autotermination_minutes=lib.dbx_cluster_autotermination_minutes(p),
+            creator_user_name=t(lib.dbx_cluster_creator_user_name(p)), cluster_source=t(lib.dbx_cluster_source(p)),
+            start_time=lib.dbx_cluster_start_time(p), terminated_time=lib.dbx_cluster_terminated_time(p),
+            _src=src)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,7 +285,7 @@ class ClustersAPI(_base.Area):
         out = c_void_p()
         self._check(self._lib.dbx_clusters_get(ctypes.byref(out), self._ptr(),
                                                _native.arg(cluster_id, "cluster_id")))
-        return Cluster.from_dict(self._take_json(out, self._lib.dbx_cluster_json, self._lib.dbx_cluster_free))
+        return Cluster._from_c(self._lib, out.value, True)
 
     def start(self, cluster_id) -> None:
         self._check(self._lib.dbx_clusters_start(self._ptr(), _native.arg(cluster_id, "cluster_id")))
@@ -266,7 +343,7 @@ class ClustersAPI(_base.Area):
             o.sort_direction = _int_array([sort_direction], SORT_DIRECTIONS, "sort direction")[0][0]
         lib = self._lib
         it = _base.CIterator(self._client, lib.dbx_clusters_iter_next, lib.dbx_clusters_iter_free,
-                             lambda p: Cluster.from_dict(json.loads(_native.text(lib.dbx_cluster_json(p)))))
+                             lambda p: Cluster._from_c(lib, p.value, False))
         return it._start(lib.dbx_clusters_list(ctypes.byref(it._it), self._ptr(), ctypes.byref(o)))
 
     def events(self, cluster_id, *, start_time=None, end_time=None, order=None, event_types=None,
@@ -323,7 +400,7 @@ class ClustersAPI(_base.Area):
             st = fn(ctypes.byref(out), self._ptr(), _native.arg(cluster_id, "cluster_id"), ctypes.byref(w.opts))
         last = None
         if out:
-            last = Cluster.from_dict(self._take_json(out, self._lib.dbx_cluster_json, self._lib.dbx_cluster_free))
+            last = Cluster._from_c(self._lib, out.value, True)
         w.raise_pending()  # KeyboardInterrupt (Ctrl-C) or the callback's own exception
         if st < 0:
             exc = errors.from_last(self._lib, self._client._ptr, st)

@@ -161,3 +161,18 @@ def test_a_real_sigint_while_c_waits_stops_the_wait(client, emu):
     assert polls and set(polls) == {"PENDING"}
     # the handler is restored: a later wait is unaffected
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_lazy_fields_outlive_the_client_and_iteration(emu):
+    """Typed attributes come from the C accessors; raw / maps are parsed on first use, from the
+    C result the object keeps (freed with it) or, for list items, from their JSON text."""
+    import gc
+    with libdbx.Client(host=emu.base, token="dapi-emulator-token", no_env=True, no_config_file=True) as c:
+        cid = c.clusters.create(SPEC, custom_tags={"k": "v"}, spark_conf={"a.b": "1"})
+        got = c.clusters.get(cid)
+        listed = list(c.clusters.list())
+    gc.collect()
+    assert got.raw["cluster_id"] == cid and got.custom_tags == {"k": "v"} and got.spark_conf == {"a.b": "1"}
+    assert listed[0].raw["cluster_id"] == cid and listed[0].custom_tags == {"k": "v"}
+    assert got.termination_reason is None
+    assert Cluster.from_dict(got.raw) == got  # equal on the typed fields
