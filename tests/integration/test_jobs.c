@@ -1011,16 +1011,21 @@ static void test_outcome_states_of_the_waiter(void **state)
     w.timeout_ms = 0;
     w.version = 7;
     expect_local_einval(dbx_jobs_wait_run(&r, C, run_id, &w), C, "version 7");
-    /* without a deadline the waiter keeps going: here until the run ends */
+    /* without a deadline the waiter keeps going: a run whose task runs for 30 (virtual)
+     * minutes, the emulator's clock moved 10 s per poll, so about 180 polls and as many
+     * backoffs on the fake clock; real time (slow under valgrind) only shortens it a little */
+    int64_t long_job = create_simple("no-deadline-long");
+    set_outcomes("{\"rules\":[{\"match\":\"no-deadline-long\",\"result_state\":\"SUCCESS\","
+                 "\"running_ms\":1800000}]}");
+    run_id = run_now(long_job);
     memset(&rec, 0, sizeof rec);
-    rec.step = 1;
     long before = fake_clock_slept_total();
-    emu_advance(emu_get(), 0);
     dbx_wait_options slow = DBX_WAIT_OPTIONS_INIT;
     slow.on_poll = record_and_advance;
     slow.payload = &rec;
-    rec.step = 20; /* over 150 polls: past 20 minutes of backoff on the fake clock */
+    rec.step = 10000;
     assert_int_equal(dbx_jobs_wait_run(&r, C, run_id, &slow), DBX_OK);
+    assert_true(rec.polls > 120);
     assert_true(fake_clock_slept_total() - before > 20L * 60 * 1000);
     dbx_run_free(r);
 }
