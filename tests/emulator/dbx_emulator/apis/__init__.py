@@ -19,7 +19,7 @@ _PATTERNS = []
 RESET_HOOKS = []
 
 # modules loaded by load_all(); add new API areas here
-MODULES = ("auth", "clusters", "control", "workspace", "dbfs", "files", "jobs")
+MODULES = ("auth", "clusters", "control", "workspace", "dbfs", "files", "jobs", "warehouses")
 
 # Handlers for the second listener (127.0.0.2: presigned storage URLs). Each returns
 # (status, headers, body), or None when the request is not its business.
