@@ -84,7 +84,8 @@ typedef struct dbx_warehouse_spec dbx_warehouse_spec;
 DBX_API dbx_status dbx_warehouse_spec_new(dbx_warehouse_spec **out);
 
 /** New spec from a JSON object of EndpointInfo's writable fields
- *  ({"name":"etl","cluster_size":"Small",...}), validated as above. */
+ *  ({"name":"etl","cluster_size":"Small",...}), validated as above. A
+ *  repeated key: the last one wins (as jansson and the service read it). */
 DBX_API dbx_status dbx_warehouse_spec_from_json(dbx_warehouse_spec **out, const char *json);
 
 DBX_API void dbx_warehouse_spec_free(dbx_warehouse_spec *spec);

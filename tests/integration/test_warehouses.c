@@ -186,7 +186,12 @@ static void test_spec_builder(void **state)
     dbx_warehouse_spec *t = NULL;
     expect_local_einval(dbx_warehouse_spec_from_json(&t, "[1]"), NULL, "JSON object");
     assert_null(t);
-    expect_local_einval(dbx_warehouse_spec_from_json(&t, "{\"name\":\"a\",\"name\":\"b\"}"), NULL, "not valid JSON");
+    expect_local_einval(dbx_warehouse_spec_from_json(&t, "{\"name\":\"a\",}"), NULL, "not valid JSON");
+    /* a repeated key: the last one wins, as in answers */
+    t = spec_from("{\"name\":\"a\",\"name\":\"b\"}");
+    assert_string_equal(json_string_value(json_object_get(dbx_warehouse_spec_jansson(t), "name")), "b");
+    dbx_warehouse_spec_free(t);
+    t = NULL;
     expect_local_einval(dbx_warehouse_spec_from_json(&t, "{\"min_num_clusters\":\"2\"}"), NULL,
                         "$.min_num_clusters must be an integer");
     expect_local_einval(dbx_warehouse_spec_from_json(&t, "{\"min_num_clusters\":3,\"max_num_clusters\":2}"), NULL,
