@@ -306,13 +306,18 @@ DBX_API dbx_status dbx_warehouse_spec_set_num_clusters(dbx_warehouse_spec *s, in
         return dbx__fail(NULL, DBX_EINVAL, "warehouse spec: num_clusters needs 1 <= min_clusters <= max_clusters <= 40");
     /* both at once, so that the pair is never checked half-set */
     json_t *mn = json_integer(min_clusters), *mx = json_integer(max_clusters);
-    if (!mn || !mx || json_object_set_new(s->j, "min_num_clusters", mn) != 0) {
+    if (!mn || !mx) {
         json_decref(mn);
         json_decref(mx);
         return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
     }
+    /* json_object_set_new consumes the value even when it fails */
+    if (json_object_set_new(s->j, "min_num_clusters", mn) != 0) {
+        json_decref(mx);
+        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
+    }
     if (json_object_set_new(s->j, "max_num_clusters", mx) != 0) {
-        json_object_del(s->j, "min_num_clusters");
+        json_object_del(s->j, "min_num_clusters"); /* never a new min with an old max */
         return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
     }
     return DBX_OK;
