@@ -231,6 +231,8 @@ def test_module_api():
     assert wh.known_warehouse(st, SEED)["name"] == "Serverless Starter Warehouse"
     assert wh.known_warehouse(st, "missing-1") is None
     assert wh.warehouse_state(st, "nope") is None
+    assert info["auto_stop_mins"] == 0  # the seed never stops by itself
+    st.warehouses[SEED].d["auto_stop_mins"] = 10
     st.warehouses[SEED].d["state"] = "STOPPED"
     assert wh.start_warehouse(st, SEED) == "STARTING"
     assert wh.start_warehouse(st, SEED) == "STARTING"

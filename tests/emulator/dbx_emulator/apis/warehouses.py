@@ -14,7 +14,8 @@ STOPPED warehouse) and ``touch_warehouse(state, id)`` (activity: restarts the au
 Each takes the state lock itself (it is re-entrant).
 
 Seed at reset: one RUNNING serverless PRO warehouse, id SEED_WAREHOUSE_ID
-("5eedc0ffee000001"), name "Serverless Starter Warehouse".
+("5eedc0ffee000001"), name "Serverless Starter Warehouse", auto_stop_mins 0 (it never stops by
+itself, so statement tests that move the clock by hours still find it RUNNING).
 """
 
 import base64
@@ -70,7 +71,7 @@ def _reset(state):
     d = _defaults(SEED_WAREHOUSE_ID, "emulator-user@example.com")
     d.update({"name": "Serverless Starter Warehouse", "cluster_size": "Small",
               "warehouse_type": "PRO", "enable_serverless_compute": True,
-              "auto_stop_mins": 10, "max_num_clusters": 1})
+              "auto_stop_mins": 0, "max_num_clusters": 1})
     w = Warehouse(d, now)
     _set_running(w)
     state.warehouses[SEED_WAREHOUSE_ID] = w
