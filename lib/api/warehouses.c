@@ -118,7 +118,7 @@ static const char *check_field(const char *name, const json_t *v, char *buf, siz
             return "$.min_num_clusters must be 1..40";
         } else if (strcmp(name, "max_num_clusters") == 0 && (n < 1 || n > MAX_CLUSTERS)) {
             return "$.max_num_clusters must be 1..40";
-        } else if (strcmp(name, "auto_stop_mins") == 0 && n != 0 && (n < 10 || n > 1000000)) {
+        } else if (strcmp(name, "auto_stop_mins") == 0 && n != 0 && n < 10) {
             return "$.auto_stop_mins must be 0 (never) or >= 10";
         } else if (strcmp(name, "channel") == 0) {
             const json_t *cn = json_object_get(v, "name"), *dv = json_object_get(v, "dbsql_version");
