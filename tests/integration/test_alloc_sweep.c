@@ -771,12 +771,161 @@ static void sweep_jobs(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- SQL warehouses: the same sweep over its main calls ------------------------------------ */
+
+static char WH_IDS[2][64];
+
+/* Two warehouses besides the seed, RUNNING, one per list page. */
+static void build_warehouses_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"page_size_warehouses\":1}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    for (int i = 0; i < 2; i++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"name\":\"sweep-%d\",\"cluster_size\":\"Small\",\"auto_stop_mins\":0}", i);
+        dbx_warehouse_spec *s = NULL;
+        assert_int_equal(dbx_warehouse_spec_from_json(&s, json), DBX_OK);
+        char *id = NULL;
+        assert_int_equal(dbx_warehouses_create(&id, c, s), DBX_OK);
+        snprintf(WH_IDS[i], sizeof WH_IDS[i], "%s", id);
+        dbx_free(id);
+        dbx_warehouse_spec_free(s);
+    }
+    emu_advance(E, 5000);
+    dbx_client_free(c);
+}
+
+static void warehouses_scenario(tally *t)
+{
+    dbx_status st;
+    /* local: a spec built and dumped */
+    dbx_warehouse_spec *s = NULL;
+    int built = 0;
+    if (check(t, dbx_warehouse_spec_new(&s), "warehouse_spec_new")) {
+        char *j = NULL;
+        if ((built = check(t, dbx_warehouse_spec_set_name(s, "sweep-new"), "wh spec_set") &&
+                     check(t, dbx_warehouse_spec_set_cluster_size(s, "X-Small"), "wh spec_set")) &&
+            check(t, dbx_warehouse_spec_set_num_clusters(s, 1, 2), "wh spec_set") &&
+            check(t, dbx_warehouse_spec_set_channel(s, "CHANNEL_NAME_CURRENT", NULL), "wh spec_set") &&
+            check(t, dbx_warehouse_spec_set_tag(s, "team", "fraud"), "wh spec_set") &&
+            check(t, dbx_warehouse_spec_to_json(&j, s), "wh spec_to_json"))
+            assert_non_null(strstr(j, "\"custom_tags\":[{\"key\":\"team\",\"value\":\"fraud\"}]"));
+        dbx_free(j);
+    }
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        dbx_warehouse_spec_free(s);
+        return;
+    }
+    /* get */
+    dbx_warehouse *wh = NULL;
+    if (check(t, dbx_warehouses_get(&wh, c, WH_IDS[1]), "warehouses_get")) {
+        assert_string_equal(dbx_warehouse_id(wh), WH_IDS[1]);
+        assert_string_equal(dbx_warehouse_name(wh), "sweep-1");
+        assert_int_equal(dbx_warehouse_state(wh), DBX_WAREHOUSE_STATE_RUNNING);
+        const char *j = dbx_warehouse_json(wh);
+        if (j)
+            assert_non_null(strstr(j, WH_IDS[1]));
+    } else {
+        assert_null(wh);
+    }
+    dbx_warehouse_free(wh);
+
+    /* list, one per page: the seed and both warehouses, once each, in order */
+    dbx_warehouses_iter *it = NULL;
+    if (check(t, dbx_warehouses_list(&it, c, NULL), "warehouses_list")) {
+        int got = 0, failures = 0;
+        const dbx_warehouse *item;
+        for (;;) {
+            st = dbx_warehouses_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "warehouses_iter_next")) {
+                assert_true(++failures <= 3);
+                continue;
+            }
+            if (got > 0)
+                assert_string_equal(dbx_warehouse_id(item), WH_IDS[got - 1]);
+            got++;
+        }
+        assert_int_equal(got, 3);
+    }
+    dbx_warehouses_iter_free(it);
+
+    /* the waiter on a RUNNING warehouse, start (a no-op), edit, create */
+    wh = NULL;
+    if (check(t, dbx_warehouses_wait_running(&wh, c, WH_IDS[0], NULL), "warehouses_wait_running"))
+        assert_int_equal(dbx_warehouse_num_clusters(wh), 1);
+    dbx_warehouse_free(wh);
+    check(t, dbx_warehouses_start(c, WH_IDS[0]), "warehouses_start");
+    dbx_warehouse_spec *e = NULL;
+    if (check(t, dbx_warehouse_spec_from_json(&e, "{\"auto_stop_mins\":20}"), "wh spec_from_json"))
+        check(t, dbx_warehouses_edit(c, WH_IDS[0], e), "warehouses_edit");
+    dbx_warehouse_spec_free(e);
+    if (built) { /* name and size set (a later setter may have failed: still a valid spec) */
+        char *id = NULL;
+        if (check(t, dbx_warehouses_create(&id, c, s), "warehouses_create"))
+            assert_int_equal(strlen(id), 16);
+        else
+            assert_null(id);
+        dbx_free(id);
+    }
+    dbx_warehouse_spec_free(s);
+
+    /* an error answer */
+    wh = NULL;
+    st = dbx_warehouses_get(&wh, c, "0123456789abcdef");
+    t->calls++;
+    if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+        fail_msg("missing warehouse: %s", dbx_status_name(st));
+    assert_null(wh);
+    dbx_client_free(c);
+}
+
+static void sweep_warehouses(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_warehouses_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    warehouses_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 30);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        build_warehouses_world();
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        warehouses_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (warehouses): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sweep),
         cmocka_unit_test(sweep_files),
         cmocka_unit_test(sweep_jobs),
+        cmocka_unit_test(sweep_warehouses),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 
 #include "../clusters.h"
 #include "../jobs.h"
+#include "../warehouses.h"
 
 DBX_BEGIN_DECL
 
@@ -38,6 +39,12 @@ DBX_API const json_t *dbx_run_jansson(const dbx_run *run);
 
 /** The JobSettings object being built (for inspection). Borrowed. */
 DBX_API const json_t *dbx_job_settings_jansson(const dbx_job_settings *s);
+
+/** The EndpointInfo object behind a warehouse (also a list item: until the iterator moves). Borrowed. */
+DBX_API const json_t *dbx_warehouse_jansson(const dbx_warehouse *wh);
+
+/** The warehouse spec object being built (for inspection). Borrowed. */
+DBX_API const json_t *dbx_warehouse_spec_jansson(const dbx_warehouse_spec *spec);
 
 DBX_END_DECL
 

@@ -104,6 +104,9 @@ def lookup(method, path):
     return fn, params or {}, None
 
 
+# SQL warehouses (h/warehouses); kept on its own line, away from other areas' additions
+MODULES += ("warehouses",)
+
 _loaded = False
 
 
