@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "catalog_internal.h"
 #include "dbx/catalog.h"
 
 #define BASE "/api/2.1/unity-catalog"
@@ -1253,4 +1254,50 @@ DBX_API dbx_status dbx_volumes_delete(dbx_client *c, const char *full_name)
     DBX__ENTER(c);
     CHECK_NAME(c, full_name, 3);
     return object_delete(c, "volumes", full_name, 0);
+}
+
+/* ---- internal entry points (catalog_internal.h) ----------------------------------- */
+
+void *dbx__uc_result_from_doc(dbx__jdoc *doc)
+{
+    uc_info *u = dbx__view_new(sizeof *u, doc);
+    if (!u || index_build(u) != 0) {
+        info_free(u);
+        return NULL;
+    }
+    return u;
+}
+
+int dbx__uc_with_item(dbx__jv item, void (*fn)(const void *result, void *ud), void *ud)
+{
+    uc_info u;
+    memset(&u, 0, sizeof u);
+    atomic_init(&u.v.text[0], NULL);
+    atomic_init(&u.v.text[1], NULL);
+    atomic_init(&u.v.jansson, NULL);
+    u.v.v = item;
+    int rc = index_build(&u);
+    if (rc == 0)
+        fn(&u, ud);
+    index_clear(&u);
+    dbx__view_clear(&u.v);
+    return rc;
+}
+
+dbx_status dbx__uc_check_name(const char *name, int parts)
+{
+    dbx__error_clear(NULL);
+    if (parts < 1 || parts > 3)
+        return dbx__fail(NULL, DBX_EINVAL, "parts must be 1..3");
+    return check_name(NULL, __func__, "name", name, parts);
+}
+
+dbx_status dbx__uc_column_type(const char *type_text, dbx_column_type_t *type, int *precision, int *scale,
+                               char *spark, size_t cap)
+{
+    dbx__error_clear(NULL);
+    dbx_column_def d = {"c", type_text, DBX_COLUMN_TYPE_UNKNOWN, 0, 0, 0, NULL, 0};
+    if (dbx__empty(type_text))
+        return dbx__fail(NULL, DBX_EINVAL, "type_text is required");
+    return column_type_of(NULL, __func__, 0, &d, type, precision, scale, spark, cap);
 }
