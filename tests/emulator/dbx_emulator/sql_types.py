@@ -73,7 +73,12 @@ class Col:
         if t == "DECIMAL":
             return "CASE WHEN %s IS NULL THEN NULL ELSE printf('%%.%df', %s) END" % (qname, self.scale, qname)
         if t in ("DOUBLE", "FLOAT"):
-            return "dbx_fmt_double(%s)" % qname
+            # integral values in fixed notation in sqlite (exact); the rest through Python's
+            # shortest repr in Spark's format (sqlite's own text form is not always exact)
+            r = "CAST(%s AS REAL)" % qname
+            return ("CASE WHEN %s IS NULL THEN NULL WHEN abs(%s) < 10000000.0 AND %s = "
+                    "CAST(%s AS INTEGER) THEN CAST(CAST(%s AS INTEGER) AS TEXT) || '.0' "
+                    "ELSE dbx_fmt_double(%s) END" % (qname, r, r, r, r, qname))
         if t in ("TIMESTAMP", "TIMESTAMP_NTZ"):
             return "coalesce(strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', %s), CAST(%s AS TEXT))" % (qname, qname)
         if t == "BINARY":
