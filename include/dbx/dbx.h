@@ -15,5 +15,6 @@
 #include "files.h"
 #include "jobs.h"
 #include "warehouses.h"
+#include "catalog.h"
 
 #endif /* DBX_DBX_H */

@@ -261,6 +261,10 @@ static dbx_status from_code(const char *code)
         {"WORKSPACE_TEMPORARILY_UNAVAILABLE", DBX_EUNAVAILABLE},
         {"SERVICE_UNDER_MAINTENANCE", DBX_EUNAVAILABLE},
         {"DEADLINE_EXCEEDED", DBX_ETIMEOUT},
+        /* Unity Catalog: delete of a non-empty catalog / schema without force */
+        {"CATALOG_NOT_EMPTY", DBX_EINVALIDSTATE},
+        {"SCHEMA_NOT_EMPTY", DBX_EINVALIDSTATE},
+        {"METASTORE_NOT_EMPTY", DBX_EINVALIDSTATE},
     };
     if (dbx__empty(code))
         return DBX_OK;

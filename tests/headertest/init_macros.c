@@ -157,3 +157,23 @@ int dbx_hygiene_init_macros_jobs_c(void)
     static const dbx_jobs_repair_options s_rep = DBX_JOBS_REPAIR_OPTIONS_INIT;
     return (int)(s_jl.version + s_rl.version + s_rn.version + s_sub.version + s_rep.version);
 }
+
+/* Unity Catalog option structs (include/dbx/catalog.h). */
+_Static_assert(offsetof(dbx_uc_list_options, version) == 0, "dbx_uc_list_options.version first");
+_Static_assert(offsetof(dbx_uc_create_options, version) == 0, "dbx_uc_create_options.version first");
+_Static_assert(offsetof(dbx_uc_update_options, version) == 0, "dbx_uc_update_options.version first");
+_Static_assert(sizeof(dbx_table_type_t) == sizeof(int), "dbx_table_type_t is int-sized");
+_Static_assert(sizeof(dbx_data_source_format_t) == sizeof(int), "dbx_data_source_format_t is int-sized");
+_Static_assert(sizeof(dbx_column_type_t) == sizeof(int), "dbx_column_type_t is int-sized");
+_Static_assert(sizeof(dbx_volume_type_t) == sizeof(int), "dbx_volume_type_t is int-sized");
+
+int dbx_hygiene_init_macros_catalog_c(void);
+
+int dbx_hygiene_init_macros_catalog_c(void)
+{
+    static const dbx_uc_list_options s_l = DBX_UC_LIST_OPTIONS_INIT;
+    static const dbx_uc_create_options s_c = DBX_UC_CREATE_OPTIONS_INIT;
+    static const dbx_uc_update_options s_u = DBX_UC_UPDATE_OPTIONS_INIT;
+    dbx_column_def col = {0};
+    return (int)(s_l.version + s_c.version + s_u.version) + col.not_null;
+}

@@ -919,6 +919,190 @@ static void sweep_warehouses(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- Unity Catalog: the same sweep over its main calls ------------------------------------ */
+
+typedef struct uc_world {
+    char schemas[8][32]; /* schemas of swc in list order (recorded by the clean run) */
+    int n_schemas;
+    int recorded;
+} uc_world;
+
+static uc_world UW;
+
+static const dbx_column_def UC_COLS[] = {
+    {"id", "bigint", DBX_COLUMN_TYPE_UNKNOWN, 0, 0, 1, NULL, 0},
+    {"amount", "decimal(10,2)", DBX_COLUMN_TYPE_UNKNOWN, 0, 0, 0, "money", 0},
+    {"day", "date", DBX_COLUMN_TYPE_UNKNOWN, 0, 0, 0, NULL, 1},
+};
+
+/* Catalog swc {a=1, b=2} with schemas default (made with it) and s1..s3;
+ * swc.s1 holds volume v1 and the external table t1 (UC_COLS). */
+static void build_uc_world(void)
+{
+    emu_reset(E);
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    const char *props[] = {"a", "1", "b", "2", NULL};
+    dbx_uc_create_options co = DBX_UC_CREATE_OPTIONS_INIT;
+    co.properties = props;
+    assert_int_equal(dbx_catalogs_create(NULL, c, "swc", &co), DBX_OK);
+    for (int i = 1; i <= 3; i++) {
+        char n[8];
+        snprintf(n, sizeof n, "s%d", i);
+        assert_int_equal(dbx_schemas_create(NULL, c, "swc", n, NULL), DBX_OK);
+    }
+    assert_int_equal(dbx_volumes_create(NULL, c, "swc", "s1", "v1", DBX_VOLUME_TYPE_MANAGED, NULL), DBX_OK);
+    co = (dbx_uc_create_options)DBX_UC_CREATE_OPTIONS_INIT;
+    co.storage_location = "s3://sweep/t1";
+    assert_int_equal(dbx_tables_create_external(NULL, c, "swc", "s1", "t1", UC_COLS, 3, &co), DBX_OK);
+    dbx_client_free(c);
+}
+
+static void uc_expect_t1(const dbx_table *tb)
+{
+    assert_string_equal(dbx_table_full_name(tb), "swc.s1.t1");
+    assert_int_equal(dbx_table_type(tb), DBX_TABLE_TYPE_EXTERNAL);
+    assert_int_equal(dbx_table_column_count(tb), 3);
+    assert_int_equal(dbx_column_type(dbx_table_column(tb, 0)), DBX_COLUMN_TYPE_LONG);
+    assert_int_equal(dbx_column_nullable(dbx_table_column(tb, 0)), 0);
+    assert_int_equal(dbx_column_scale(dbx_table_column_by_name(tb, "amount")), 2);
+}
+
+static void uc_scenario(tally *t)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        return;
+    }
+    dbx_catalog *cat = NULL;
+    if (check(t, dbx_catalogs_get(&cat, c, "swc"), "catalogs_get")) {
+        assert_string_equal(dbx_catalog_name(cat), "swc");
+        assert_int_equal(dbx_catalog_property_count(cat), 2);
+        assert_string_equal(dbx_catalog_property(cat, "b"), "2");
+        const char *j = dbx_catalog_json(cat);
+        if (j)
+            assert_non_null(strstr(j, "\"swc\""));
+    }
+    dbx_catalog_free(cat);
+
+    /* schemas, one per page: exactly the recorded list, none skipped or repeated */
+    dbx_uc_list_options lo = DBX_UC_LIST_OPTIONS_INIT;
+    lo.page_size = 1;
+    dbx_schemas_iter *si = NULL;
+    if (check(t, dbx_schemas_list(&si, c, "swc", &lo), "schemas_list")) {
+        int got = 0, failures = 0;
+        const dbx_schema *item;
+        for (;;) {
+            st = dbx_schemas_iter_next(&item, si);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "schemas_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            assert_true(got < 8);
+            if (!UW.recorded)
+                snprintf(UW.schemas[UW.n_schemas++], sizeof UW.schemas[0], "%s", dbx_schema_name(item));
+            else
+                assert_string_equal(dbx_schema_name(item), UW.schemas[got]);
+            got++;
+        }
+        assert_int_equal(got, UW.n_schemas);
+    }
+    dbx_schemas_iter_free(si);
+    UW.recorded = 1;
+
+    dbx_table *tb = NULL;
+    if (check(t, dbx_tables_get(&tb, c, "swc.s1.t1"), "tables_get"))
+        uc_expect_t1(tb);
+    dbx_table_free(tb);
+
+    dbx_tables_iter *ti = NULL;
+    if (check(t, dbx_tables_list(&ti, c, "swc", "s1", &lo), "tables_list")) {
+        int got = 0, failures = 0;
+        const dbx_table *item;
+        for (;;) {
+            st = dbx_tables_iter_next(&item, ti);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "tables_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            uc_expect_t1(item);
+            got++;
+        }
+        assert_int_equal(got, 1);
+    }
+    dbx_tables_iter_free(ti);
+
+    int ex = -1;
+    if (check(t, dbx_tables_exists(&ex, c, "swc.s1.t1"), "tables_exists"))
+        assert_int_equal(ex, 1);
+
+    dbx_volume *v = NULL;
+    if (check(t, dbx_volumes_read(&v, c, "swc.s1.v1"), "volumes_read"))
+        assert_int_equal(dbx_volume_type(v), DBX_VOLUME_TYPE_MANAGED);
+    dbx_volume_free(v);
+
+    dbx_uc_update_options uo = DBX_UC_UPDATE_OPTIONS_INIT;
+    uo.comment = "swept";
+    if (check(t, dbx_schemas_update(NULL, c, "swc.s2", &uo), "schemas_update")) {
+        dbx_schema *s = NULL;
+        if (check(t, dbx_schemas_get(&s, c, "swc.s2"), "schemas_get"))
+            assert_string_equal(dbx_schema_comment(s), "swept");
+        dbx_schema_free(s);
+    }
+
+    /* a create: the new table, or DBX_ENOMEM (then it may exist or not) */
+    dbx_uc_create_options co = DBX_UC_CREATE_OPTIONS_INIT;
+    co.storage_location = "s3://sweep/t2";
+    if (check(t, dbx_tables_create_external(&tb, c, "swc", "s1", "t2", UC_COLS, 3, &co), "tables_create_external")) {
+        assert_string_equal(dbx_table_full_name(tb), "swc.s1.t2");
+        assert_int_equal(dbx_table_column_count(tb), 3);
+    }
+    dbx_table_free(tb);
+    dbx_client_free(c);
+}
+
+static void sweep_catalog(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    memset(&UW, 0, sizeof UW);
+    build_uc_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    uc_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_int_equal(UW.n_schemas, 4);
+    assert_true(total > 100);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        build_uc_world();
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        uc_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (catalog): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -926,6 +1110,7 @@ int main(void)
         cmocka_unit_test(sweep_files),
         cmocka_unit_test(sweep_jobs),
         cmocka_unit_test(sweep_warehouses),
+        cmocka_unit_test(sweep_catalog),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }
