@@ -280,6 +280,8 @@ typedef struct dbx__call {
     const dbx_source *upload;
     int idle_timeout;          /* the timeout is one of inactivity (transfers of any size) */
     int max_attempts;          /* > 0: at most this many (below the pipeline's own limit) */
+    int secret_headers;        /* the values of `headers` are secret (a presigned link's
+                                  http_headers): TRACE logs show their names only */
 } dbx__call;
 
 /* Per-client work done once, after cfg is set: parse the home origin. */

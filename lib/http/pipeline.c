@@ -317,7 +317,12 @@ static void log_request(dbx__pipeline *p, const char *method, const char *url,
             memcpy(name, headers[i], nl);
             name[nl] = '\0';
             dbx__buf_puts(&b, "\n> ");
-            dbx__redact_header(&b, name, c + 1 + (c[1] == ' '));
+            if (call->secret_headers && dbx__strcasecmp(name, "User-Agent") != 0 &&
+                dbx__strcasecmp(name, "Accept") != 0 && dbx__strcasecmp(name, "Content-Type") != 0 &&
+                dbx__strcasecmp(name, "Authorization") != 0)
+                dbx__buf_printf(&b, "%s: **REDACTED**", name);
+            else
+                dbx__redact_header(&b, name, c + 1 + (c[1] == ' '));
         }
         if (with_body && call->body && call->body_len) {
             dbx__buf_puts(&b, "\n> ");
