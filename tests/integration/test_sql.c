@@ -8,6 +8,7 @@
  * states, raw CSV / Arrow chunks, truncation, and no presigned URL or link
  * header in TRACE logs or error messages.
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -221,11 +222,21 @@ static void inline_many_chunks(void **state)
     assert_int_equal(dbx_sql_statement_total_chunk_count(st), 22);
     const char *id = dbx_sql_statement_id(st);
     emu_clear_requests(emu_get());
+    /* one chunk of a parallel window is throttled once: that call alone
+     * is retried after its backoff (the same rules as a single call) */
+    char fault[1024];
+    snprintf(fault, sizeof fault, "{\"path\": \"%s\", \"action\": \"status\", \"status\": 503, "
+                                  "\"headers\": {\"Retry-After\": \"2\"}}", chunk_path(id, 6));
+    emu_fault(emu_get(), fault);
+    fake_clock_reset_sleeps();
     read_numbers(st, 110, 4); /* windows of 4 chunks fetched in parallel */
+    long sl[8];
+    assert_int_equal(fake_clock_sleeps(sl, 8), 1);
+    assert_true(sl[0] >= 2000);
     /* chunk 0 came with the statement; every other chunk exactly once */
     assert_int_equal(emu_count(emu_get(), chunk_path(id, 0)), 0);
     for (int n = 1; n < 22; n++)
-        assert_int_equal(emu_count(emu_get(), chunk_path(id, n)), 1);
+        assert_int_equal(emu_count(emu_get(), chunk_path(id, n)), n == 6 ? 2 : 1);
     json_t *req = emu_last_request(emu_get(), chunk_path(id, 21));
     assert_string_equal(emu_req_header(req, "authorization"), "Bearer " EMU_TOKEN);
     json_decref(req);
@@ -330,7 +341,9 @@ static void expired_result_is_distinct(void **state)
     make_numbers(12);
     dbx_sql_statement *st = run("SELECT id, name FROM " T " ORDER BY id", NULL, NULL);
     dbx_sql_rows *it = NULL;
-    ok(dbx_sql_rows_open(&it, C, st, NULL));
+    dbx_sql_rows_options ro = DBX_SQL_ROWS_OPTIONS_INIT;
+    ro.max_chunks = 1; /* no prefetch: chunk 1 is asked for after the expiry */
+    ok(dbx_sql_rows_open(&it, C, st, &ro));
     for (int i = 0; i < 5; i++) /* chunk 0 came with the statement */
         ok(dbx_sql_rows_next(it));
     emu_advance(emu_get(), 120 * 1000);
@@ -891,7 +904,8 @@ static void no_secrets_in_trace_logs(void **state)
     assert_null(strstr(lb.text, query));
     assert_null(strstr(lb.text, hval));
     /* a failing download: the error names the chunk, never the link */
-    emu_fault(emu_get(), "{\"server\": \"other\", \"status\": 500, \"times\": 100}");
+    emu_fault(emu_get(), "{\"server\": \"other\", \"path_prefix\": \"/sql-results/\", \"action\": \"status\", \"status\": 500, "
+                        "\"times\": 100}");
     ok(dbx_sql_rows_open(&it, tc, st, NULL));
     dbx_status rc;
     while ((rc = dbx_sql_rows_next(it)) == DBX_OK)
