@@ -969,7 +969,9 @@ static void set_chunk_path(dbx_sql_rows *it, int k, int index)
     stmt_path(&b, it->id, NULL);
     dbx__buf_printf(&b, "/result/chunks/%d", index);
     dbx__free(it->paths[k]);
-    it->paths[k] = dbx__buf_detach(&b);
+    /* dbx__buf_detach hands back "" (not NULL) when the first allocation failed */
+    it->paths[k] = b.oom ? NULL : dbx__buf_detach(&b);
+    dbx__buf_dispose(&b);
 }
 
 static void batch_reset(dbx_sql_rows *it, int n)
