@@ -16,5 +16,6 @@
 #include "jobs.h"
 #include "warehouses.h"
 #include "catalog.h"
+#include "sql.h"
 
 #endif /* DBX_DBX_H */
