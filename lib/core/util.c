@@ -305,6 +305,10 @@ void dbx__buf_dispose(dbx__buf *b)
 char *dbx__buf_detach(dbx__buf *b)
 {
     char *p;
+    if (b->oom) { /* a write was lost: never hand out partial (or empty) contents */
+        dbx__buf_dispose(b);
+        return NULL;
+    }
     if (b->fixed) {
         /* caller storage: copy the bytes, NULs included (a header arena holds many) */
         if ((p = dbx__malloc(b->len + 1)) != NULL) {

@@ -477,6 +477,32 @@ static void buf_growth(void **state)
     dbx__free(s);
 }
 
+/* A buffer that lost a write never hands out its (partial or empty) contents. */
+static void buf_detach_after_oom(void **state)
+{
+    (void)state;
+    dbx__buf b = DBX__BUF_INIT;
+    dbx__alloc_fail_after(1);
+    assert_int_equal(dbx__buf_puts(&b, "abc"), -1);
+    dbx__alloc_fail_after(0);
+    assert_null(dbx__buf_detach(&b)); /* was "" */
+    assert_null(b.ptr);
+    assert_int_equal(b.oom, 0);
+    dbx__buf_puts(&b, "abc");
+    dbx__alloc_fail_after(1);
+    assert_int_equal(dbx__buf_grow(&b, 1u << 20), -1);
+    b.oom = 1; /* as every writer sets it */
+    dbx__alloc_fail_after(0);
+    assert_null(dbx__buf_detach(&b)); /* was "abc": a partial result */
+    char small[8];
+    dbx__buf f;
+    dbx__buf_init_fixed(&f, small, sizeof small);
+    dbx__buf_puts(&f, "xy");
+    char *p = dbx__buf_detach(&f);
+    assert_string_equal(p, "xy");
+    dbx__free(p);
+}
+
 static void buf_printf_long(void **state)
 {
     (void)state;
@@ -635,6 +661,7 @@ static void strcasestr_cases(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buf_detach_after_oom),
         cmocka_unit_test(status_text_every_status),
         cmocka_unit_test(status_text_unknown),
         cmocka_unit_test(http_base_codes),
