@@ -140,11 +140,13 @@ DBX_API dbx_status dbx_cluster_spec_from_json(dbx_cluster_spec **out, const char
     *out = NULL;
     if (!text)
         return dbx__fail(NULL, DBX_EINVAL, "json is NULL");
-    json_error_t err;
-    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &err);
-    if (!j)
-        return dbx__fail(NULL, DBX_EINVAL, "cluster spec is not valid JSON: %s (line %d, column %d)", err.text,
-                         err.line, err.column);
+    char err[160];
+    json_t *j = NULL;
+    dbx_status pst = dbx__json_parse_text(&j, text, err, sizeof err);
+    if (pst == DBX_ENOMEM)
+        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
+    if (pst != DBX_OK)
+        return dbx__fail(NULL, DBX_EINVAL, "cluster spec is not valid JSON: %s", err);
     if (!json_is_object(j)) {
         json_decref(j);
         return dbx__fail(NULL, DBX_EINVAL, "cluster spec must be a JSON object");
@@ -265,10 +267,14 @@ DBX_API dbx_status dbx_cluster_spec_set_json(dbx_cluster_spec *s, const char *fi
     dbx__error_clear(NULL);
     if (!text)
         return dbx__fail(NULL, DBX_EINVAL, "json is NULL");
-    json_error_t err;
-    json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
-    if (!v)
-        return dbx__fail(NULL, DBX_EINVAL, "value for %.64s is not valid JSON: %s", field && dbx__utf8_valid(field) ? field : "?", err.text);
+    char err[160];
+    json_t *v = NULL;
+    dbx_status pst = dbx__json_parse_text(&v, text, err, sizeof err);
+    if (pst == DBX_ENOMEM)
+        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
+    if (pst != DBX_OK)
+        return dbx__fail(NULL, DBX_EINVAL, "value for %.64s is not valid JSON: %s",
+                         field && dbx__utf8_valid(field) ? field : "?", err);
     dbx_status st = spec_set(s, field, v);
     if (st == DBX_OK && s && json_object_get(s->j, "num_workers") && json_object_get(s->j, "autoscale")) {
         json_object_del(s->j, strcmp(field, "autoscale") == 0 ? "num_workers" : "autoscale");

@@ -112,30 +112,6 @@ static int gen_token(char out[65])
     return 0;
 }
 
-/* Parse caller JSON text (any value) with the non-recursive indexer, then
- * build the jansson tree without recursion: DBX_OK with *out, DBX_EINVAL
- * (the reason in err) or DBX_ENOMEM. Duplicate keys: the last one wins. */
-static dbx_status parse_json(json_t **out, const char *text, char *err, size_t cap)
-{
-    *out = NULL;
-    size_t n = strlen(text);
-    char *copy = dbx__strndup(text, n);
-    if (!copy)
-        return DBX_ENOMEM;
-    dbx__jdoc doc;
-    dbx__jerr jerr;
-    dbx_status st = dbx__jdoc_parse(&doc, copy, n, 1, &jerr);
-    if (st != DBX_OK) {
-        dbx__free(copy);
-        if (st == DBX_ENOMEM)
-            return st;
-        snprintf(err, cap, "%s at byte %zu", jerr.msg, jerr.pos);
-        return DBX_EINVAL;
-    }
-    *out = dbx__jv_to_jansson(dbx__jdoc_root(&doc));
-    dbx__jdoc_dispose(&doc);
-    return *out ? DBX_OK : DBX_ENOMEM;
-}
 
 /* ---- validation ------------------------------------------------------------------------ */
 
@@ -695,7 +671,7 @@ int dbx__jobs_check_settings_text(const char *text, char *msg, size_t cap)
 {
     char err[200];
     json_t *j;
-    if (parse_json(&j, text, err, sizeof err) != DBX_OK)
+    if (dbx__json_parse_text(&j, text, err, sizeof err) != DBX_OK)
         return -2;
     verr e;
     e.msg[0] = '\0';
@@ -1010,7 +986,7 @@ DBX_API dbx_status dbx_job_task_add_library_json(dbx_job_task *t, const char *js
     B_REQUIRE_PTR(json);
     char err[200];
     json_t *v;
-    dbx_status pst = parse_json(&v, json, err, sizeof err);
+    dbx_status pst = dbx__json_parse_text(&v, json, err, sizeof err);
     if (pst != DBX_OK)
         return pst == DBX_ENOMEM ? BOOM() : BFAIL(DBX_EINVAL, "%s: json is not valid JSON: %s", __func__, err);
     if (!json_is_object(v) || json_object_size(v) == 0) {
@@ -1105,7 +1081,7 @@ static dbx_status set_json_field(json_t *obj, const char *func, const char *fiel
         return BFAIL(DBX_EINVAL, "%s: json is NULL", func);
     char err[200];
     json_t *v;
-    dbx_status pst = parse_json(&v, json, err, sizeof err);
+    dbx_status pst = dbx__json_parse_text(&v, json, err, sizeof err);
     if (pst != DBX_OK)
         return pst == DBX_ENOMEM ? BOOM() : BFAIL(DBX_EINVAL, "%s: value for %.64s is not valid JSON: %s", func, field, err);
     for (size_t i = 0; i < nfs; i++)
@@ -1162,7 +1138,7 @@ DBX_API dbx_status dbx_job_settings_from_json(dbx_job_settings **out, const char
     B_REQUIRE_PTR(json);
     char err[200];
     json_t *j;
-    dbx_status st = parse_json(&j, json, err, sizeof err);
+    dbx_status st = dbx__json_parse_text(&j, json, err, sizeof err);
     if (st != DBX_OK)
         return st == DBX_ENOMEM ? BOOM() : BFAIL(DBX_EINVAL, "job settings are not valid JSON: %s", err);
     st = validate(NULL, j, V_FULL, "job settings");

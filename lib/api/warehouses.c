@@ -144,31 +144,6 @@ static const char *check_pairs(const json_t *j)
     return NULL;
 }
 
-/* Caller JSON text -> a jansson value, through the same non-recursive
- * reader as server answers (so an allocation failure is DBX_ENOMEM, never
- * "invalid JSON"). Repeated keys: the last one wins, as in answers.
- * DBX_OK, DBX_ENOMEM, or DBX_EINVAL with the reason in err. */
-static dbx_status parse_json(json_t **out, const char *text, char *err, size_t cap)
-{
-    *out = NULL;
-    size_t n = strlen(text);
-    char *copy = dbx__strndup(text, n);
-    if (!copy)
-        return DBX_ENOMEM;
-    dbx__jdoc doc;
-    dbx__jerr jerr;
-    dbx_status st = dbx__jdoc_parse(&doc, copy, n, 1, &jerr);
-    if (st != DBX_OK) {
-        dbx__free(copy);
-        if (st == DBX_ENOMEM)
-            return st;
-        snprintf(err, cap, "%s at byte %zu", jerr.msg, jerr.pos);
-        return DBX_EINVAL;
-    }
-    *out = dbx__jv_to_jansson(dbx__jdoc_root(&doc));
-    dbx__jdoc_dispose(&doc);
-    return *out ? DBX_OK : DBX_ENOMEM;
-}
 
 static dbx_status validate_spec(const void *owner, const json_t *j)
 {
@@ -210,7 +185,7 @@ DBX_API dbx_status dbx_warehouse_spec_from_json(dbx_warehouse_spec **out, const 
         return dbx__fail(NULL, DBX_EINVAL, "json is NULL");
     char err[160];
     json_t *j;
-    dbx_status pst = parse_json(&j, text, err, sizeof err);
+    dbx_status pst = dbx__json_parse_text(&j, text, err, sizeof err);
     if (pst != DBX_OK)
         return pst == DBX_ENOMEM ? dbx__fail(NULL, DBX_ENOMEM, "out of memory")
                                  : dbx__fail(NULL, DBX_EINVAL, "warehouse spec is not valid JSON: %s", err);
@@ -384,7 +359,7 @@ DBX_API dbx_status dbx_warehouse_spec_set_json(dbx_warehouse_spec *s, const char
         return dbx__fail(NULL, DBX_EINVAL, "json is NULL");
     char err[160];
     json_t *v;
-    dbx_status pst = parse_json(&v, text, err, sizeof err);
+    dbx_status pst = dbx__json_parse_text(&v, text, err, sizeof err);
     if (pst != DBX_OK)
         return pst == DBX_ENOMEM ? dbx__fail(NULL, DBX_ENOMEM, "out of memory")
                                  : dbx__fail(NULL, DBX_EINVAL, "value for %.64s is not valid JSON: %s",

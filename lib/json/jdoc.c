@@ -1010,3 +1010,25 @@ json_t *dbx__jv_to_jansson(dbx__jv v)
     }
     return root;
 }
+
+dbx_status dbx__json_parse_text(json_t **out, const char *text, char *err, size_t cap)
+{
+    *out = NULL;
+    size_t n = strlen(text);
+    char *copy = dbx__strndup(text, n);
+    if (!copy)
+        return DBX_ENOMEM;
+    dbx__jdoc doc;
+    dbx__jerr jerr;
+    dbx_status st = dbx__jdoc_parse(&doc, copy, n, 1, &jerr);
+    if (st != DBX_OK) {
+        dbx__free(copy);
+        if (st == DBX_ENOMEM)
+            return st;
+        snprintf(err, cap, "%s at byte %zu", jerr.msg, jerr.pos);
+        return DBX_EINVAL;
+    }
+    *out = dbx__jv_to_jansson(dbx__jdoc_root(&doc));
+    dbx__jdoc_dispose(&doc);
+    return *out ? DBX_OK : DBX_ENOMEM;
+}

@@ -143,4 +143,12 @@ char *dbx__jv_dump(dbx__jv v);
  * value, or NULL on OOM. Built without recursion. */
 json_t *dbx__jv_to_jansson(dbx__jv v);
 
+/* Caller JSON text (any value) -> a new jansson value, through the same
+ * non-recursive reader as server answers, so an allocation failure is
+ * DBX_ENOMEM and never "invalid JSON". Repeated keys: the last one wins, as
+ * in answers. DBX_OK with *out, DBX_ENOMEM, or DBX_EINVAL with the reason
+ * ("... at byte N") in err. For request specs given as JSON (cluster, job,
+ * warehouse specs). */
+dbx_status dbx__json_parse_text(json_t **out, const char *text, char *err, size_t cap);
+
 #endif
