@@ -485,3 +485,24 @@ def test_big_range_is_served_in_chunks(emu):
     st, c = emu.call("GET", "%s/%s/result/chunks/39" % (S, b["statement_id"]))
     data = json.loads(_fetch_link(emu, c["external_links"][0])[2])
     assert len(data) == 5000 and data[-1][0] == str(n - 1)
+
+
+def test_literals_identifiers_and_comments(emu):
+    got = rows(emu, "SELECT 'it''s' AS a, 'back\\'slash' AS b, \"dq ' \" AS c, 'semi;colon -- no' AS d, "
+                    "'/* not a comment */' AS e -- trailing ' comment\n /* block ; 'quote */")
+    assert got == [["it's", "back'slash", "dq ' ", "semi;colon -- no", "/* not a comment */"]]
+    ok(emu, "CREATE TABLE `weird name` (`col ``x```  STRING, `select` INT)")
+    ok(emu, "INSERT INTO `main`.`default`.`weird name` VALUES ('v', 1)")
+    b = ok(emu, "SELECT `col ``x```, `select` FROM `weird name`")
+    assert [c["name"] for c in b["manifest"]["schema"]["columns"]] == ["col `x`", "select"]
+    assert b["result"]["data_array"] == [["v", "1"]]
+    # duplicate column names keep their names
+    b = ok(emu, "SELECT a.`select`, b.`select` FROM `weird name` a JOIN `weird name` b ON a.`select` = b.`select`")
+    assert [c["name"] for c in b["manifest"]["schema"]["columns"]] == ["select", "select"]
+    assert b["result"]["data_array"] == [["1", "1"]]
+    failed(emu, "SELECT 1 /* unclosed", "42601", "UNCLOSED_BRACKETED_COMMENT")
+    failed(emu, "SELECT `unclosed", "42601")
+    failed(emu, "SELECT ?", "42P02")
+    # a literal cannot end the statement early
+    ok(emu, "SELECT 'x''; DROP TABLE `weird name`; --'")
+    assert rows(emu, "SELECT count(*) FROM `weird name`") == [["1"]]

@@ -181,9 +181,11 @@ def uc_column(c, i):
 class Result:
     """A statement's result: columns and a sqlite table holding the rows in order."""
 
-    def __init__(self, cols, table):
+    def __init__(self, cols, table, sqnames=None):
         self.cols = cols
         self.table = table
+        # the column names in the sqlite table (differ from cols' names for duplicates)
+        self.sqnames = sqnames or [c.name for c in cols]
 
 
 # ---------------------------------------------------------------------------------------------

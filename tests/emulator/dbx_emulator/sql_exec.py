@@ -490,8 +490,18 @@ class Exec:
         info = self.db.execute("PRAGMA table_info(%s)" % quote_ident(name)).fetchall()
         if cols is None or len(cols) != len(info):
             cols = [Col(r[1], "") for r in info]
+        sqnames = [r[1] for r in info]
+        shown = sqnames
+        if any(":" in n for n in sqnames):
+            # sqlite renamed duplicate column names (id, id:1); Databricks shows them as written
+            try:
+                cur = self.db.execute(sql, self.sql_binds())
+                shown = [d[0] for d in cur.description]
+                cur.close()
+            except sqlite3.Error:
+                pass
         for k, (c, r) in enumerate(zip(cols, info)):
-            c.name = r[1]
+            c.name = shown[k] if len(shown) == len(info) else r[1]
             if hints and k in hints and hints[k] is not None:
                 h = hints[k]
                 c.type_name, c.precision, c.scale = h.type_name, h.precision, h.scale
@@ -499,7 +509,7 @@ class Exec:
                 row = self.db.execute("SELECT typeof(%s) FROM %s WHERE %s IS NOT NULL LIMIT 1" % (
                     quote_ident(r[1]), quote_ident(name), quote_ident(r[1]))).fetchone()
                 c.type_name = infer_col(row[0] if row else None).type_name
-        return Result(cols, name)
+        return Result(cols, name, sqnames)
 
     def rows_result(self, cols, rows):
         from .sql_engine import Result

@@ -250,8 +250,9 @@ def _execute(state, st, now):
     st.done_ms = now
 
 
-def _out_select(cols, table):
-    return ", ".join(c.out_expr(quote_ident(c.name)) for c in cols), quote_ident(table)
+def _out_select(res):
+    return (", ".join(c.out_expr(quote_ident(n)) for c, n in zip(res.cols, res.sqnames)),
+            quote_ident(res.table or ""))
 
 
 def _serialize(state, st, res):
@@ -274,7 +275,7 @@ def _serialize(state, st, res):
     fmt = req["format"]
     path = os.path.join(eng.dir, "result-%s.%s" % (st.id, "csv" if fmt == "CSV" else "json"))
     st.file = path
-    exprs, tbl = _out_select(cols, res.table or "")
+    exprs, tbl = _out_select(res)
     if not cols:
         total = 0
     budget = byte_limit
