@@ -506,3 +506,12 @@ def test_literals_identifiers_and_comments(emu):
     # a literal cannot end the statement early
     ok(emu, "SELECT 'x''; DROP TABLE `weird name`; --'")
     assert rows(emu, "SELECT count(*) FROM `weird name`") == [["1"]]
+
+
+def test_literal_types(emu):
+    b = ok(emu, "SELECT 1 AS i, 10000000000 AS l, 1.50 AS d, 1e2 AS f, 'x' AS s, true AS b, NULL AS n")
+    cols = b["manifest"]["schema"]["columns"]
+    assert [c["type_text"] for c in cols] == ["INT", "BIGINT", "DECIMAL(3,2)", "DOUBLE", "STRING",
+                                              "BOOLEAN", "VOID"]
+    assert [c["type_name"] for c in cols][-1] == "NULL"
+    assert b["result"]["data_array"] == [["1", "10000000000", "1.50", "100.0", "x", "true", None]]

@@ -573,11 +573,19 @@ class Exec:
         return hints
 
     def _cast_hint(self, item):
-        if item and item[0].kind == "param" and (
-                len(item) == 1 or (len(item) == 3 and item[1].is_kw("AS")) or
-                (len(item) == 2 and item[1].kind in ("ident", "qident"))):
-            p = self.params.get(item[0].value.lower())
-            return p[1] if p else None
+        single = item and (len(item) == 1 or (len(item) == 3 and item[1].is_kw("AS")) or
+                           (len(item) == 2 and item[1].kind in ("ident", "qident")))
+        if single:
+            t = item[0]
+            if t.kind == "param":
+                p = self.params.get(t.value.lower())
+                return p[1] if p else None
+            if t.kind == "num":
+                return _literal_type(t)
+            if t.kind == "str":
+                return Col("", "STRING")
+            if t.is_kw("TRUE", "FALSE"):
+                return Col("", "BOOLEAN")
         if len(item) >= 6 and item[0].is_kw("CAST") and item[1].kind == "op" and item[1].value == "(":
             depth, j = 0, 1
             while j < len(item):
@@ -1456,6 +1464,31 @@ class Exec:
                         {"numDeletedFiles": n, "numVacuumedDirectories": 1}, self.now, files=0,
                         data_changed=False)
         return self.rows_result([Col("path", "STRING")], [(t.storage_location,)])
+
+
+def _literal_type(t):
+    """Spark's type of a numeric literal: 1 INT, 10000000000 / 1L BIGINT, 1.50 DECIMAL(3,2),
+    1e3 / 1.5D DOUBLE."""
+    text, v = t.text, t.value
+    suffix = text[len(v):].upper()
+    if suffix in ("D", "F") or "e" in v.lower():
+        return Col("", "DOUBLE" if suffix != "F" else "FLOAT")
+    if "." in v or suffix == "BD":
+        whole, _, frac = v.partition(".")
+        digits = (whole.lstrip("0") + frac) or "0"
+        s = len(frac)
+        p = max(len(digits.lstrip("0")) if whole.strip("0") == "" else len(whole.lstrip("0")) + s, s, 1)
+        if p > 38:
+            return Col("", "DOUBLE")
+        return Col("", "DECIMAL", p, s)
+    n = int(v)
+    if suffix == "L":
+        return Col("", "LONG")
+    if suffix == "S":
+        return Col("", "SHORT")
+    if suffix == "Y":
+        return Col("", "BYTE")
+    return Col("", "INT" if n < 2 ** 31 else "LONG")
 
 
 def join_sql(parts):
