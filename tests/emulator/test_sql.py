@@ -515,3 +515,19 @@ def test_literal_types(emu):
                                               "BOOLEAN", "VOID"]
     assert [c["type_name"] for c in cols][-1] == "NULL"
     assert b["result"]["data_array"] == [["1", "10000000000", "1.50", "100.0", "x", "true", None]]
+
+
+def test_inline_tables_with_column_aliases(emu):
+    assert rows(emu, "SELECT b, a FROM VALUES (1, 'x'), (2, 'y') AS t(a, b) ORDER BY a") == [
+        ["x", "1"], ["y", "2"]]
+    assert rows(emu, "SELECT t.a + 1 FROM (VALUES (:v)) t(a)",
+                parameters=[{"name": "v", "value": "41", "type": "INT"}]) == [["42"]]
+    assert rows(emu, "SELECT q.n FROM (SELECT 5 AS x) AS q(n)") == [["5"]]
+    ok(emu, "CREATE TABLE kv (k STRING, v INT)")
+    ok(emu, "INSERT INTO kv VALUES ('a', 1)")
+    b = ok(emu, "MERGE INTO kv USING (VALUES (:k0, :v0), (:k1, :v1)) AS s(k, v) ON kv.k = s.k "
+                "WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v)",
+           parameters=[{"name": "k0", "value": "a"}, {"name": "v0", "value": "10", "type": "INT"},
+                       {"name": "k1", "value": "b"}, {"name": "v1", "value": "20", "type": "INT"}])
+    assert b["result"]["data_array"] == [["2", "1", "0", "1"]]
+    assert rows(emu, "SELECT * FROM kv ORDER BY k") == [["a", "10"], ["b", "20"]]
