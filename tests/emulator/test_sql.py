@@ -531,3 +531,107 @@ def test_inline_tables_with_column_aliases(emu):
                        {"name": "k1", "value": "b"}, {"name": "v1", "value": "20", "type": "INT"}])
     assert b["result"]["data_array"] == [["2", "1", "0", "1"]]
     assert rows(emu, "SELECT * FROM kv ORDER BY k") == [["a", "10"], ["b", "20"]]
+
+
+# ---- ARROW_STREAM: a minimal Arrow IPC reader (FlatBuffers by hand) to check the chunks ----
+
+def _fb_table(buf, pos):
+    """(position, field offsets) of the table at pos."""
+    import struct
+    vt = pos - struct.unpack_from("<i", buf, pos)[0]
+    vsize = struct.unpack_from("<H", buf, vt)[0]
+    return pos, [struct.unpack_from("<H", buf, vt + 4 + 2 * i)[0] for i in range((vsize - 4) // 2)]
+
+
+def _fb_field(buf, tbl, i, fmt):
+    import struct
+    pos, offs = tbl
+    if i >= len(offs) or offs[i] == 0:
+        return None
+    if fmt == "off":
+        at = pos + offs[i]
+        return at + struct.unpack_from("<I", buf, at)[0]
+    return struct.unpack_from(fmt, buf, pos + offs[i])[0]
+
+
+def _read_arrow(data):
+    """[(name, type id)], [rows as Python values] for int64 / utf8 / float64 / bool columns."""
+    import struct
+    pos, fields, rows = 0, None, []
+    while True:
+        cont, size = struct.unpack_from("<Ii", data, pos)
+        assert cont == 0xFFFFFFFF
+        pos += 8
+        if size == 0:
+            assert pos == len(data)
+            return fields, rows
+        meta = data[pos:pos + size]
+        pos += size
+        msg = _fb_table(meta, struct.unpack_from("<I", meta, 0)[0])
+        assert _fb_field(meta, msg, 0, "<h") == 4  # V5
+        htype = _fb_field(meta, msg, 1, "<B")
+        header = _fb_table(meta, _fb_field(meta, msg, 2, "off"))
+        body_len = _fb_field(meta, msg, 3, "<q") or 0
+        body = data[pos:pos + body_len]
+        pos += body_len
+        if htype == 1:
+            vec = _fb_field(meta, header, 1, "off")
+            n = struct.unpack_from("<I", meta, vec)[0]
+            fields = []
+            for k in range(n):
+                at = vec + 4 + 4 * k
+                f = _fb_table(meta, at + struct.unpack_from("<I", meta, at)[0])
+                s = _fb_field(meta, f, 0, "off")
+                name = meta[s + 4:s + 4 + struct.unpack_from("<I", meta, s)[0]].decode()
+                fields.append((name, _fb_field(meta, f, 2, "<B")))
+            continue
+        assert htype == 3
+        length = _fb_field(meta, header, 0, "<q")
+        nodes = _fb_field(meta, header, 1, "off")
+        bufs = _fb_field(meta, header, 2, "off")
+        bl = [struct.unpack_from("<qq", meta, bufs + 4 + 16 * k)
+              for k in range(struct.unpack_from("<I", meta, bufs)[0])]
+        cols, b = [], 0
+        for k, (name, tid) in enumerate(fields):
+            nulls = struct.unpack_from("<qq", meta, nodes + 4 + 16 * k)[1]
+            (vo, vl) = bl[b]
+            valid = [True] * length if vl == 0 else [
+                bool(body[vo + i // 8] >> (i % 8) & 1) for i in range(length)]
+            assert nulls == valid.count(False)
+            do, dl = bl[b + 1]
+            if tid == 5:  # utf8
+                offs = struct.unpack_from("<%di" % (length + 1), body, do)
+                so = bl[b + 2][0]
+                vals = [body[so + offs[i]:so + offs[i + 1]].decode() for i in range(length)]
+                b += 3
+            elif tid == 6:
+                vals = [bool(body[do + i // 8] >> (i % 8) & 1) for i in range(length)]
+                b += 2
+            else:
+                code = "q" if tid == 2 else "d"
+                vals = list(struct.unpack_from("<%d%s" % (length, code), body, do))
+                b += 2
+            cols.append([v if ok_ else None for v, ok_ in zip(vals, valid)])
+        rows.extend(zip(*cols))
+
+
+def test_arrow_stream_chunks(emu):
+    emu.ctl("POST", "config", {"sql_chunk_rows": 40})
+    b = ok(emu, "SELECT id, CASE WHEN id % 3 = 0 THEN NULL ELSE concat('v', id) END AS s, id / 2.0 AS d, "
+                "CAST(id % 2 = 0 AS BOOLEAN) AS even FROM range(100)", disposition="EXTERNAL_LINKS", format="ARROW_STREAM")
+    m = b["manifest"]
+    assert m["format"] == "ARROW_STREAM" and m["total_chunk_count"] == 3
+    got = []
+    for k in range(3):
+        st, c = emu.call("GET", "%s/%s/result/chunks/%d" % (S, b["statement_id"], k))
+        link = c["external_links"][0]
+        st, h, data = _fetch_link(emu, link)
+        assert st == 200 and h["content-type"] == "application/vnd.apache.arrow.stream"
+        assert len(data) == link["byte_count"]
+        fields, rows_ = _read_arrow(data)
+        assert fields == [("id", 2), ("s", 5), ("d", 3), ("even", 6)]
+        got.extend(rows_)
+    assert len(got) == 100
+    assert got[4] == (4, "v4", 2.0, True) and got[3] == (3, None, 1.5, False)
+    st, e = emu.call("POST", S, {"statement": "SELECT 1", "warehouse_id": WH, "format": "ARROW_STREAM"})
+    assert st == 400 and e["error_code"] == "INVALID_PARAMETER_VALUE"

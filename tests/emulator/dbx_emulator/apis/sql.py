@@ -24,6 +24,7 @@ from urllib.parse import quote
 from . import on_reset, other_host_route, route
 from ..errors import ApiError, invalid_param
 from ..server import FileBody
+from .. import sql_arrow
 from ..sql_engine import Engine
 from ..sql_exec import run_statement
 from ..sql_lexer import MAX_STATEMENT, SqlError, quote_ident
@@ -43,6 +44,8 @@ register_config("sql_inline_max_bytes", 25 * 1024 * 1024, (int,), 1)
 # VACUUM ... RETAIN below 168 hours fails unless this is false (the real check is a Spark conf)
 register_config("sql_vacuum_retention_check", True)
 
+_EXT = {"JSON_ARRAY": "json", "CSV": "csv", "ARROW_STREAM": "arrow"}
+_CTYPE = {"json": "application/json", "csv": "text/csv", "arrow": "application/vnd.apache.arrow.stream"}
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "CLOSED")
 FORGET_MS = 12 * 3600 * 1000
 _SECRET = os.urandom(16)
@@ -96,11 +99,6 @@ def _parse_request(body):
     if disp == "INLINE" and fmt != "JSON_ARRAY":
         raise invalid_param("The %s format is not supported with the INLINE disposition; use "
                             "EXTERNAL_LINKS" % fmt)
-    if fmt == "ARROW_STREAM":
-        # The emulator does not write Arrow IPC (no pyarrow in the standard library).
-        raise ApiError(501, "NOT_IMPLEMENTED",
-                       "ARROW_STREAM results are not implemented by the emulator; use JSON_ARRAY "
-                       "or CSV")
     wait = body.get("wait_timeout", "10s")
     m = _WAIT_RX.match(wait) if isinstance(wait, str) else None
     if not m or not (int(m.group(1)) == 0 or 5 <= int(m.group(1)) <= 50):
@@ -273,12 +271,13 @@ def _serialize(state, st, res):
         total, st.truncated = row_limit, True
     per = state.config["sql_chunk_rows"]
     fmt = req["format"]
-    path = os.path.join(eng.dir, "result-%s.%s" % (st.id, "csv" if fmt == "CSV" else "json"))
+    path = os.path.join(eng.dir, "result-%s.%s" % (st.id, _EXT[fmt]))
     st.file = path
     exprs, tbl = _out_select(res)
     if not cols:
         total = 0
     budget = byte_limit
+    schema = sql_arrow.schema_message(cols) if fmt == "ARROW_STREAM" else None
     offset = 0
     inline_max = state.config["sql_inline_max_bytes"]
     with open(path, "wb") as f:
@@ -286,13 +285,25 @@ def _serialize(state, st, res):
         while row < total:
             n = min(per, total - row)
             lo, hi = row + 1, row + n
-            if fmt == "CSV":
+            if fmt == "ARROW_STREAM":
+                data = _arrow_chunk(db, res, tbl, lo, hi, schema)
+                if budget is not None and len(data) > budget:
+                    keep = n
+                    while keep > 0 and len(data) > budget:  # halve until it fits
+                        keep //= 2
+                        data = _arrow_chunk(db, res, tbl, lo, lo + keep - 1, schema)
+                    st.truncated = True
+                    total = row + keep
+                    if keep == 0:
+                        break
+                    n = keep
+            elif fmt == "CSV":
                 data = _csv_chunk(db, cols, exprs, tbl, lo, hi, header=(row == 0))
             else:
                 data = db.execute(
                     "SELECT json_group_array(json_array(%s)) FROM (SELECT * FROM %s WHERE rowid "
                     "BETWEEN ? AND ? ORDER BY rowid)" % (exprs, tbl), (lo, hi)).fetchone()[0].encode()
-            if budget is not None and len(data) > budget:
+            if budget is not None and len(data) > budget and fmt != "ARROW_STREAM":
                 # cut this chunk to the rows that fit
                 sizes = [r[0] for r in db.execute(
                     "SELECT length(CAST(json_array(%s) AS BLOB)) FROM %s WHERE rowid BETWEEN ? AND ? "
@@ -328,6 +339,12 @@ def _serialize(state, st, res):
             row += n
     st.total_rows = total
     st.total_bytes = offset
+
+
+def _arrow_chunk(db, res, tbl, lo, hi, schema):
+    rows = db.execute("SELECT %s FROM %s WHERE rowid BETWEEN ? AND ? ORDER BY rowid" % (
+        ", ".join(quote_ident(n) for n in res.sqnames), tbl), (lo, hi)).fetchall()
+    return sql_arrow.stream(res.cols, rows, schema)
 
 
 def _csv_chunk(db, cols, exprs, tbl, lo, hi, header):
@@ -398,7 +415,7 @@ def _link(state, st, k):
     now = state.now_ms()
     ttl = int(state.config["sql_link_ttl_s"])
     sig = _sign(st.id, k, now, ttl, st.sse_key)
-    ext = "csv" if st.req["format"] == "CSV" else "json"
+    ext = _EXT[st.req["format"]]
     url = ("%s%s%s/%d.%s?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=EMULATOR%%2F%s%%2Fus-west-2"
            "%%2Fs3%%2Faws4_request&X-Amz-Date=%d&X-Amz-Expires=%d&X-Amz-SignedHeaders=host%%3B"
            "x-amz-server-side-encryption-customer-algorithm%%3Bx-amz-server-side-encryption-customer-key"
@@ -555,7 +572,7 @@ def result_link(req):
         return _s3_error(403, "AccessDenied", "Only one auth mechanism allowed; only the "
                          "X-Amz-Algorithm query parameter, Signature query string parameter or the "
                          "Authorization header should be specified")
-    m = re.match(r"^%s([0-9a-f-]+)/(\d+)\.(json|csv)$" % LINKS, req.path)
+    m = re.match(r"^%s([0-9a-f-]+)/(\d+)\.(json|csv|arrow)$" % LINKS, req.path)
     if not m:
         return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
     sid, k = m.group(1), int(m.group(2))
@@ -587,6 +604,6 @@ def result_link(req):
         if st.state != "SUCCEEDED" or st.file is None or k >= len(st.chunks):
             return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
         c = st.chunks[k]
-        ctype = "text/csv" if st.req["format"] == "CSV" else "application/json"
+        ctype = _CTYPE[_EXT[st.req["format"]]]
         return 200, {"ETag": '"%s"' % hashlib.md5(("%s/%d" % (sid, k)).encode()).hexdigest()}, \
             FileBody(st.file, c["offset"], c["byte_count"], ctype)
