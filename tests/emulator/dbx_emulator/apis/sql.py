@@ -298,7 +298,7 @@ def _serialize(state, st, res):
                         break
                     n = keep
             elif fmt == "CSV":
-                data = _csv_chunk(db, cols, exprs, tbl, lo, hi, header=(row == 0))
+                data = _csv_chunk(db, res, tbl, lo, hi, header=(row == 0))
             else:
                 data = db.execute(
                     "SELECT json_group_array(json_array(%s)) FROM (SELECT * FROM %s WHERE rowid "
@@ -320,7 +320,7 @@ def _serialize(state, st, res):
                     break
                 n, hi = keep, row + keep
                 if fmt == "CSV":
-                    data = _csv_chunk(db, cols, exprs, tbl, lo, hi, header=(row == 0))
+                    data = _csv_chunk(db, res, tbl, lo, hi, header=(row == 0))
                 else:
                     data = db.execute(
                         "SELECT json_group_array(json_array(%s)) FROM (SELECT * FROM %s WHERE rowid "
@@ -347,16 +347,28 @@ def _arrow_chunk(db, res, tbl, lo, hi, schema):
     return sql_arrow.stream(res.cols, rows, schema)
 
 
-def _csv_chunk(db, cols, exprs, tbl, lo, hi, header):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+def _csv_field(expr):
+    """SQL for one CSV field (RFC 4180, QUOTE_MINIMAL; NULL as null, as the reference says)."""
+    return ("CASE WHEN (%s) IS NULL THEN 'null' WHEN instr(%s, '\"') OR instr(%s, ',') OR "
+            "instr(%s, char(10)) OR instr(%s, char(13)) THEN '\"' || replace(%s, '\"', '\"\"') "
+            "|| '\"' ELSE %s END" % ((expr,) * 7))
+
+
+def _csv_chunk(db, res, tbl, lo, hi, header):
+    """Rows formatted and joined in sqlite (one query per chunk)."""
+    fields = " || ',' || ".join(_csv_field("v%d" % k) for k in range(len(res.cols)))
+    inner = ", ".join("%s AS v%d" % (c.out_expr(quote_ident(n)), k)
+                      for k, (c, n) in enumerate(zip(res.cols, res.sqnames)))
+    # MATERIALIZED: each formatted value is computed once, not once per use in _csv_field
+    text = db.execute("WITH f AS MATERIALIZED (SELECT %s FROM %s WHERE rowid BETWEEN ? AND ? "
+                      "ORDER BY rowid) SELECT group_concat(line, char(10)) FROM (SELECT %s AS line "
+                      "FROM f)" % (inner, tbl, fields), (lo, hi)).fetchone()[0] or ""
+    out = text + "\n" if text else ""
     if header:
-        w.writerow([c.name for c in cols])
-    for r in db.execute("SELECT %s FROM %s WHERE rowid BETWEEN ? AND ? ORDER BY rowid" % (exprs, tbl),
-                        (lo, hi)):
-        # (reference: CSV chunks write NULL as null)
-        w.writerow(["null" if v is None else v for v in r])
-    return buf.getvalue().encode("utf-8")
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow([c.name for c in res.cols])
+        out = buf.getvalue() + out
+    return out.encode("utf-8")
 
 
 # ---- responses ---------------------------------------------------------------------------------
