@@ -15,7 +15,7 @@ import pytest
 from test_emulator import Emu, start_emulator, stop_emulator
 
 S = "/api/2.0/sql/statements"
-WH = "wh-1"
+WH = "5eedc0ffee000001"  # the warehouses module's seed warehouse (any id works without it)
 
 
 @pytest.fixture(scope="module")
@@ -635,3 +635,58 @@ def test_arrow_stream_chunks(emu):
     assert got[4] == (4, "v4", 2.0, True) and got[3] == (3, None, 1.5, False)
     st, e = emu.call("POST", S, {"statement": "SELECT 1", "warehouse_id": WH, "format": "ARROW_STREAM"})
     assert st == 400 and e["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_warehouse_module_integration_in_process(monkeypatch):
+    """With apis/warehouses.py (h/warehouses) present: a statement on a STOPPED warehouse
+    starts it and stays PENDING until it runs; unknown ids per sql_unknown_warehouses."""
+    import sys
+    import types
+    from dbx_emulator import apis
+    from dbx_emulator.errors import ApiError
+    from dbx_emulator.state import State
+    states = {"wh-stopped": "STOPPED"}
+    calls = []
+    fake = types.ModuleType("dbx_emulator.apis.warehouses")
+    fake.known_warehouse = lambda st, wid: {"id": wid} if wid in states else None
+    fake.warehouse_state = lambda st, wid: states.get(wid)
+
+    def start(st, wid):
+        calls.append(("start", wid))
+        states[wid] = "STARTING"
+        return "STARTING"
+    fake.start_warehouse = start
+    fake.touch_warehouse = lambda st, wid: calls.append(("touch", wid))
+    monkeypatch.setitem(sys.modules, "dbx_emulator.apis.warehouses", fake)
+    from dbx_emulator.apis import sql as sqlapi
+    state = State(reset_hooks=apis.load_all())
+
+    class Req:
+        def __init__(self, body=None, params=None):
+            self.body, self.params, self.state, self.principal = body, params or {}, state, "u"
+
+        def json_obj(self):
+            return self.body
+
+    def answer(r):
+        st, _, body = r
+        assert st == 200
+        return json.loads(body) if isinstance(body, bytes) else body
+    try:
+        b = answer(sqlapi.execute(Req({"statement": "SELECT 1 AS x", "warehouse_id": "wh-stopped"})))
+        assert b["status"]["state"] == "PENDING"
+        assert ("start", "wh-stopped") in calls and ("touch", "wh-stopped") in calls
+        g = answer(sqlapi.get_statement(Req(params={"statement_id": b["statement_id"]})))
+        assert g["status"]["state"] == "PENDING"
+        states["wh-stopped"] = "RUNNING"
+        g = answer(sqlapi.get_statement(Req(params={"statement_id": b["statement_id"]})))
+        assert g["status"]["state"] == "SUCCEEDED" and g["result"]["data_array"] == [["1"]]
+        b = answer(sqlapi.execute(Req({"statement": "SELECT 2", "warehouse_id": "unknown-id"})))
+        assert b["status"]["state"] == "SUCCEEDED"
+        for wid, cfg in (("missing-x", "running"), ("unknown-id", "reject")):
+            state.update_config({"sql_unknown_warehouses": cfg})
+            with pytest.raises(ApiError) as e:
+                sqlapi.execute(Req({"statement": "SELECT 2", "warehouse_id": wid}))
+            assert e.value.status == 404 and e.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+    finally:
+        state.uc.close()
