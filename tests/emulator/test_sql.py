@@ -691,3 +691,35 @@ def test_warehouse_module_integration_in_process(monkeypatch):
             assert e.value.status == 404 and e.value.error_code == "RESOURCE_DOES_NOT_EXIST"
     finally:
         state.uc.close()
+
+
+def test_random_statements_fail_cleanly():
+    """Random token soup through the tokenizer, translator and sqlite: every failure is a
+    SqlError (a FAILED statement), never another exception (a 500 or a dropped connection)."""
+    import random
+    from dbx_emulator import apis
+    from dbx_emulator.sql_exec import run_statement
+    from dbx_emulator.sql_lexer import SqlError
+    from dbx_emulator.state import State
+    state = State(reset_hooks=apis.load_all())
+    eng = state.uc
+    frags = ["SELECT", "*", "FROM", "t", "WHERE", "id", "=", ":p", "'x'", "`s`", "(", ")", ",", "MERGE",
+             "INTO", "USING", "ON", "WHEN", "MATCHED", "THEN", "UPDATE", "SET", "INSERT", "VALUES", "AS",
+             "OF", "VERSION", "TIMESTAMP", "1", "--", "/*", "*/", "range(3)", "JOIN", "GROUP", "BY",
+             "ORDER", "LIMIT", ";", "COPY", "DESCRIBE", "HISTORY", "CREATE", "TABLE", "DROP", "OPTIMIZE",
+             "VACUUM", "DELETE", "CAST", "INT", "DECIMAL(5,2)", "NULL", "count(*)", "OVER", "\"", "'",
+             "`", "\\", ":", "::", "<=>", "WITH", "main.default.t", "VALUES (1, 2) AS v(a, b)", "SHOW",
+             "TABLES", "IF", "NOT", "EXISTS", "TRUNCATE", "FILEFORMAT", "CSV", "?", "\x00", "é"]
+    rnd = random.Random(7)
+    try:
+        run_statement(eng, "CREATE TABLE t (id BIGINT, s STRING)", {}, None, None, "u", state.now_ms())
+        for _ in range(1500):
+            sql = " ".join(rnd.choice(frags) for _ in range(rnd.randint(1, 12)))
+            try:
+                r = run_statement(eng, sql, {"p": ("v", None)}, None, None, "u", state.now_ms())
+                if r.table:
+                    eng.db.execute('DROP TABLE "%s"' % r.table)
+            except SqlError as e:
+                assert e.sql_state and e.error_class != "INTERNAL_ERROR", (sql, e.message)
+    finally:
+        eng.close()

@@ -1571,7 +1571,10 @@ def _coerce_json(v, c):
 def map_sqlite_error(e, sql):
     msg = str(e)
     low = msg.lower()
-    if "syntax error" in low or "incomplete input" in low:
+    if low.startswith("no tables specified"):
+        return SqlError("INVALID_USAGE_OF_STAR_OR_REGEX", "42000",
+                        "Invalid usage of '*' in Project.")
+    if "syntax error" in low or "incomplete input" in low or "unrecognized token" in low:
         near = None
         if "near \"" in msg:
             near = msg.split('near "', 1)[1].rsplit('"', 1)[0]
