@@ -723,3 +723,10 @@ def test_random_statements_fail_cleanly():
                 assert e.sql_state and e.error_class != "INTERNAL_ERROR", (sql, e.message)
     finally:
         eng.close()
+
+
+def test_division_and_arity(emu):
+    assert rows(emu, "SELECT 7 / 2, 1 + 6 / 4 * 2, 10 % 4, 1 / 0") == [["3.5", "4.0", "2", None]]
+    ok(emu, "CREATE TABLE ar (a INT, b INT)")
+    failed(emu, "INSERT INTO ar VALUES (1)", "21S01")
+    failed(emu, "INSERT INTO ar (a) VALUES (1, 2)", "21S01")

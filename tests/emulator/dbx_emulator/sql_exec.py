@@ -259,6 +259,11 @@ class Exec:
                     out.append("IS")
                     i += 1
                     continue
+                elif v == "/":
+                    # Spark's / always divides as a fraction (7 / 2 = 3.5), sqlite's does not
+                    out.append("* 1.0 /")
+                    i += 1
+                    continue
                 elif v in ("::", "->", "[", "]", "{", "}", "&", "|", "^", "~"):
                     raise _unsupported("the operator '%s'" % v)
                 out.append(v)
@@ -1601,7 +1606,8 @@ def map_sqlite_error(e, sql):
                         "A value cannot be cast to the type of its target column because it is "
                         "malformed or out of range. Correct the value as per the syntax, or change "
                         "its target type.")
-    if "has" in low and "columns but" in low and "values were supplied" in low:
+    if ("has" in low and "columns but" in low and "values were supplied" in low) or \
+            ("values for" in low and "columns" in low):
         return SqlError("INSERT_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS", "21S01",
                         "Cannot write to the table: not enough (or too many) data columns.")
     if "ambiguous column name" in low:
