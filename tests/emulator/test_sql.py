@@ -726,7 +726,12 @@ def test_random_statements_fail_cleanly():
 
 
 def test_division_and_arity(emu):
-    assert rows(emu, "SELECT 7 / 2, 1 + 6 / 4 * 2, 10 % 4, 1 / 0") == [["3.5", "4.0", "2", None]]
+    assert rows(emu, "SELECT 7 / 2, 1 + 6 / 4 * 2, 10 % 4, try_divide(1, 0), -8 / -(1 + 1) / 2") == [
+        ["3.5", "4.0", "2", None, "2.0"]]
+    failed(emu, "SELECT 1 / 0", "22012", "DIVIDE_BY_ZERO")
+    failed(emu, "SELECT id / (id - id) FROM range(3)", "22012", "DIVIDE_BY_ZERO")
+    assert rows(emu, "SELECT sum(id) / count(*), max(id) / CASE WHEN 1 = 1 THEN 2 END, "
+                     "id / abs(-2) FROM range(1, 4) GROUP BY id ORDER BY id LIMIT 1") == [["1.0", "0.5", "0.5"]]
     ok(emu, "CREATE TABLE ar (a INT, b INT)")
     failed(emu, "INSERT INTO ar VALUES (1)", "21S01")
     failed(emu, "INSERT INTO ar (a) VALUES (1, 2)", "21S01")

@@ -67,7 +67,8 @@ _FUNCS = {"IF": "iif", "IFF": "iif", "SUBSTRING": "substr", "NVL": "ifnull", "LE
           "CURRENT_CATALOG": "dbx_current_catalog", "CURRENT_SCHEMA": "dbx_current_schema",
           "CURRENT_DATABASE": "dbx_current_schema", "BOOL_AND": "dbx_bool_and",
           "BOOL_OR": "dbx_bool_or", "EVERY": "dbx_bool_and", "ANY": "dbx_bool_or",
-          "SOME": "dbx_bool_or", "ROUND": "dbx_round", "BROUND": "dbx_round"}
+          "SOME": "dbx_bool_or", "ROUND": "dbx_round", "BROUND": "dbx_round",
+          "TRY_DIVIDE": "dbx_try_divide"}
 # niladic functions that Databricks allows without parentheses
 _BARE = {"CURRENT_DATE": "dbx_current_date()", "CURRENT_TIMESTAMP": "dbx_current_timestamp()",
          "CURRENT_USER": "dbx_current_user()"}
@@ -209,6 +210,7 @@ class Engine:
         self.volumes = {}
         self.next_table = 0
         self.next_tmp = 0
+        self.udf_error = None   # a SqlError raised inside a function (sqlite only says "raised")
         self.ctx = {"catalog": "main", "schema": "default", "user": "emulator-user@example.com"}
         now = state.now_ms()
         self.create_catalog("main", "System user", now, comment="Main catalog (emulator seed)")
@@ -355,7 +357,26 @@ class Engine:
                 rounding=__import__("decimal").ROUND_HALF_UP)
             return float(q) if s > 0 or isinstance(v, float) else int(q)
 
+        def nz(v):
+            if v is not None and not isinstance(v, (str, bytes)) and v == 0:
+                self.udf_error = SqlError(
+                    "DIVIDE_BY_ZERO", "22012", "Division by zero. Use `try_divide` to tolerate "
+                    "divisor being 0 and return NULL instead. If necessary set "
+                    "\"spark.sql.ansi.enabled\" to \"false\" to bypass this error.")
+                raise ZeroDivisionError()
+            return v
+
+        def try_divide(a, b):
+            if a is None or b is None or (not isinstance(b, (str, bytes)) and b == 0):
+                return None
+            try:
+                return float(a) / float(b)
+            except (TypeError, ValueError):
+                return None
+
         funcs = [
+            ("dbx_nz", 1, nz, True),
+            ("dbx_try_divide", 2, try_divide, True),
             ("dbx_fmt_double", 1, fmt_double, True),
             ("dbx_b64", 1, lambda v: base64.b64encode(_bytes(v)).decode(), True),
             ("dbx_rand", -1, lambda *a: random.random(), False),

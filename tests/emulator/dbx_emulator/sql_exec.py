@@ -260,9 +260,17 @@ class Exec:
                     i += 1
                     continue
                 elif v == "/":
-                    # Spark's / always divides as a fraction (7 / 2 = 3.5), sqlite's does not
-                    out.append("* 1.0 /")
-                    i += 1
+                    # Spark's / always divides as a fraction (7 / 2 = 3.5), sqlite's does not;
+                    # a zero divisor fails (ANSI mode, the warehouse default) where sqlite
+                    # answers NULL: the divisor goes through dbx_nz unless it is a literal
+                    j = self._primary_end(toks, i + 1)
+                    div = toks[i + 1:j]
+                    if len(div) == 1 and div[0].kind == "num" and float(div[0].value) != 0:
+                        out.append("* 1.0 /")
+                        i += 1
+                        continue
+                    out.append("* 1.0 / dbx_nz(%s)" % self.translate(div))
+                    i = j
                     continue
                 elif v in ("::", "->", "[", "]", "{", "}", "&", "|", "^", "~"):
                     raise _unsupported("the operator '%s'" % v)
@@ -350,6 +358,56 @@ class Exec:
             quote_ident(cte), ", ".join(quote_ident(n) for n in names), body, quote_ident(cte),
             quote_ident(alias)))
         return i + p.i
+
+    @staticmethod
+    def _primary_end(toks, k):
+        """Index just after the operand that starts at k (for the divisor of /)."""
+        n = len(toks)
+
+        def close(k):  # toks[k] is "(": index after its ")"
+            depth = 0
+            while k < n:
+                x = toks[k]
+                if x.kind == "op" and x.value == "(":
+                    depth += 1
+                elif x.kind == "op" and x.value == ")":
+                    depth -= 1
+                    if depth == 0:
+                        return k + 1
+                k += 1
+            return n
+        while k < n and toks[k].kind == "op" and toks[k].value in ("-", "+"):
+            k += 1
+        if k >= n:
+            return n
+        t = toks[k]
+        if t.kind == "op" and t.value == "(":
+            return close(k)
+        if t.is_kw("CASE"):
+            depth = 0
+            while k < n:
+                if toks[k].is_kw("CASE"):
+                    depth += 1
+                elif toks[k].is_kw("END"):
+                    depth -= 1
+                    if depth == 0:
+                        return k + 1
+                k += 1
+            return n
+        if t.kind in ("ident", "qident"):
+            if t.is_kw("DATE", "TIMESTAMP") and k + 1 < n and toks[k + 1].kind == "str":
+                return k + 2
+            k += 1
+            while k + 1 < n and toks[k].kind == "op" and toks[k].value == "." and \
+                    toks[k + 1].kind in ("ident", "qident"):
+                k += 2
+            if k < n and toks[k].kind == "op" and toks[k].value == "(":
+                k = close(k)
+                if k + 1 < n and toks[k].is_kw("OVER") and toks[k + 1].kind == "op" and \
+                        toks[k + 1].value == "(":
+                    k = close(k + 1)
+            return k
+        return k + 1
 
     def _scan_ctes(self, toks):
         for k, t in enumerate(toks):
@@ -497,9 +555,12 @@ class Exec:
 
     # ---- running sqlite ----------------------------------------------------------------------
     def run(self, sql, binds=None):
+        self.eng.udf_error = None
         try:
             return self.db.execute(sql, self.sql_binds() if binds is None else binds)
         except sqlite3.Error as e:
+            if self.eng.udf_error is not None:
+                raise self.eng.udf_error
             raise map_sqlite_error(e, sql)
 
     def query_result(self, sql, hints=None):
