@@ -735,3 +735,30 @@ def test_division_and_arity(emu):
     ok(emu, "CREATE TABLE ar (a INT, b INT)")
     failed(emu, "INSERT INTO ar VALUES (1)", "21S01")
     failed(emu, "INSERT INTO ar (a) VALUES (1, 2)", "21S01")
+
+
+def test_alter_detail_show(emu):
+    ok(emu, "CREATE TABLE al (id INT) TBLPROPERTIES ('a' = '1')")
+    ok(emu, "INSERT INTO al VALUES (1)")
+    ok(emu, "ALTER TABLE al ADD COLUMNS (note STRING COMMENT 'n', amt DECIMAL(6,2))")
+    ok(emu, "INSERT INTO al VALUES (2, 'x', 3.5)")
+    assert rows(emu, "SELECT * FROM al ORDER BY id") == [["1", None, None], ["2", "x", "3.50"]]
+    assert rows(emu, "SELECT * FROM al VERSION AS OF 1") == [["1"]]
+    failed(emu, "ALTER TABLE al ADD COLUMN id INT", "42710")
+    ok(emu, "ALTER TABLE al SET TBLPROPERTIES ('delta.appendOnly' = 'false', 'b' = '2')")
+    ok(emu, "ALTER TABLE al UNSET TBLPROPERTIES ('a')")
+    props = dict(tuple(r) for r in rows(emu, "SHOW TBLPROPERTIES al"))
+    assert props["b"] == "2" and "a" not in props and props["delta.minReaderVersion"] == "1"
+    assert [r[4] for r in rows(emu, "DESCRIBE HISTORY al")][:4] == [
+        "UNSET TBLPROPERTIES", "SET TBLPROPERTIES", "WRITE", "ADD COLUMNS"]
+    st, t = emu.call("GET", "/api/2.1/unity-catalog/tables/main.default.al")
+    assert [c["name"] for c in t["columns"]] == ["id", "note", "amt"] and t["properties"]["b"] == "2"
+    b = ok(emu, "DESCRIBE DETAIL al")
+    cols = [c["name"] for c in b["manifest"]["schema"]["columns"]]
+    assert cols[:5] == ["format", "id", "name", "description", "location"]
+    row = b["result"]["data_array"][0]
+    assert row[0] == "delta" and row[2] == "main.default.al" and row[cols.index("numFiles")] >= "1"
+    assert rows(emu, "SHOW COLUMNS IN al") == [["id"], ["note"], ["amt"]]
+    ok(emu, "ALTER TABLE al RENAME TO al2")
+    assert rows(emu, "SELECT count(*) FROM al2") == [["2"]]
+    failed(emu, "SELECT * FROM al", "42P01")

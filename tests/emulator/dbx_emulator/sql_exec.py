@@ -1437,6 +1437,10 @@ class Exec:
                 limit = self.const_value([p.next()])
             p.end()
             return self._history(t, limit)
+        if p.accept("DETAIL"):
+            t, parts = self._target(p)
+            p.end()
+            return self._detail(t)
         if p.at("CATALOG", "SCHEMA", "DATABASE", "VOLUME", "FUNCTION", "QUERY"):
             raise _unsupported("DESCRIBE %s" % p.peek().value)
         p.accept("TABLE")
@@ -1456,6 +1460,98 @@ class Exec:
                                  Col("comment", "STRING")], rows)
 
     st_desc = st_describe
+
+    def _detail(self, t):
+        """DESCRIBE DETAIL: one row about the table (Delta's columns)."""
+        n = self.db.execute("SELECT count(*) FROM %s" % quote_ident(t.sq)).fetchone()[0]
+        from .sql_engine import _ts_text
+        props = {k: v for k, v in t.properties.items()}
+        cols = [Col("format", "STRING"), Col("id", "STRING"), Col("name", "STRING"),
+                Col("description", "STRING"), Col("location", "STRING"),
+                Col("createdAt", "TIMESTAMP"), Col("lastModified", "TIMESTAMP"),
+                Col("partitionColumns", "STRING"), Col("clusteringColumns", "STRING"),
+                Col("numFiles", "LONG"), Col("sizeInBytes", "LONG"), Col("properties", "MAP"),
+                Col("minReaderVersion", "INT"), Col("minWriterVersion", "INT"),
+                Col("tableFeatures", "STRING"), Col("statistics", "MAP")]
+        row = ("delta", t.table_id, t.full_name, t.comment, t.storage_location,
+               _ts_text(t.created_at), _ts_text(t.updated_at), "[]", "[]",
+               max(t.files, 1 if n else 0), n * 16 * len(t.cols),
+               json.dumps(props, separators=(",", ":")), 1, 2,
+               '["appendOnly","invariants"]', "{}")
+        return self.rows_result(cols, [row])
+
+    def st_alter(self, p):
+        p.expect("TABLE")
+        t, parts = self._target(p)
+        if p.accept("ADD", "COLUMNS") or p.accept("ADD", "COLUMN") or p.accept("ADD"):
+            if p.at_op("("):
+                cols = self._parse_columns(p.balanced())
+            else:
+                cols = self._parse_columns(p.rest())
+            p.end()
+            for c in cols:
+                if any(x.name.lower() == c.name.lower() for x in t.cols):
+                    raise SqlError("FIELDS_ALREADY_EXISTS", "42710",
+                                   "Cannot add column, because `%s` already exists in %s."
+                                   % (c.name, backticked(t.parts())))
+                if not c.nullable:
+                    raise SqlError("DELTA_NOT_NULL_COLUMN_NOT_FOUND_IN_STRUCT", "42K09",
+                                   "Cannot add a NOT NULL column to an existing Delta table.")
+            self.eng.before_write(t, self.now)
+            base = len(t.cols)
+            for k, c in enumerate(cols):
+                q = quote_ident(c.name)
+                d = "%s %s" % (q, c.sqlite_decl())
+                chk = c.check(q)
+                if chk:
+                    d += " CONSTRAINT %s CHECK (%s)" % (quote_ident("ck_%d" % (base + k)), chk)
+                self.run("ALTER TABLE %s ADD COLUMN %s" % (quote_ident(t.sq), d), {})
+            t.cols = t.cols + cols
+            self.eng.commit(t, "ADD COLUMNS", {"columns": json.dumps(
+                [{"column": {"name": c.name, "type": c.uc_type_text(), "nullable": True}} for c in cols])},
+                {}, self.now, files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("SET", "TBLPROPERTIES"):
+            props = p.options()
+            p.end()
+            t.properties.update(props)
+            self.eng.commit(t, "SET TBLPROPERTIES", {"properties": json.dumps(props)}, {}, self.now,
+                            files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("UNSET", "TBLPROPERTIES"):
+            ie = p.accept("IF", "EXISTS")
+            keys = [x.value if x.kind == "str" else x.text for x in p.balanced()
+                    if x.kind in ("str", "ident", "qident")]
+            p.end()
+            for k in keys:
+                if k not in t.properties and not ie:
+                    raise SqlError("UNSET_NONEXISTENT_PROPERTIES", "42K0J",
+                                   "Attempted to unset non-existent properties [%s] in table %s."
+                                   % (k, backticked(t.parts())))
+                t.properties.pop(k, None)
+            self.eng.commit(t, "UNSET TBLPROPERTIES", {"properties": json.dumps(keys)}, {},
+                            self.now, files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("RENAME", "TO"):
+            new = self.eng.resolve(p.qname(), self.catalog, self.schema)
+            p.end()
+            if new[:2] != [t.catalog, t.schema]:
+                raise _unsupported("renaming a table into another schema")
+            key = ".".join(new)
+            if key in self.eng.tables or key in self.eng.volumes:
+                raise SqlError("TABLE_OR_VIEW_ALREADY_EXISTS", "42P07",
+                               "Cannot rename table to %s because it already exists."
+                               % backticked(new))
+            del self.eng.tables[t.full_name]
+            t.name = new[2]
+            self.eng.tables[key] = t
+            return self.empty_result()
+        if p.accept("OWNER", "TO"):
+            owner = p.ident() if p.peek().kind != "str" else p.string()
+            p.end()
+            t.owner = owner
+            return self.empty_result()
+        raise _unsupported("this ALTER TABLE form")
 
     def _history(self, t, limit):
         cols = [Col("version", "LONG"), Col("timestamp", "TIMESTAMP"), Col("userId", "STRING"),
@@ -1507,6 +1603,17 @@ class Exec:
         if p.accept("CATALOGS"):
             p.end()
             return self.rows_result([Col("catalog", "STRING")], sorted((c,) for c in self.eng.catalogs))
+        if p.accept("TBLPROPERTIES"):
+            t, parts = self._target(p)
+            p.end()
+            info = t.info()["properties"]
+            return self.rows_result([Col("key", "STRING"), Col("value", "STRING")],
+                                    sorted(info.items()))
+        if p.accept("COLUMNS"):
+            p.expect("IN") if not p.accept("FROM") else None
+            t, parts = self._target(p)
+            p.end()
+            return self.rows_result([Col("col_name", "STRING")], [(c.name,) for c in t.cols])
         if p.accept("VOLUMES"):
             p.end()
             rows = sorted((v["schema_name"], v["name"]) for v in self.eng.volumes.values()
