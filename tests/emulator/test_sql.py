@@ -762,3 +762,28 @@ def test_alter_detail_show(emu):
     ok(emu, "ALTER TABLE al RENAME TO al2")
     assert rows(emu, "SELECT count(*) FROM al2") == [["2"]]
     failed(emu, "SELECT * FROM al", "42P01")
+
+
+def test_views(emu):
+    ok(emu, "CREATE TABLE base (id INT, amt DOUBLE)")
+    ok(emu, "INSERT INTO base VALUES (1, 2.5), (2, 4.0), (3, NULL)")
+    ok(emu, "CREATE VIEW gold (id COMMENT 'key', total) COMMENT 'sums' AS "
+            "SELECT id, sum(amt) FROM base WHERE amt IS NOT NULL GROUP BY id")
+    assert rows(emu, "SELECT * FROM gold ORDER BY id") == [["1", "2.5"], ["2", "4.0"]]
+    ok(emu, "INSERT INTO base VALUES (4, 1.0)")
+    assert rows(emu, "SELECT count(*) FROM main.default.gold") == [["3"]]
+    st, v = emu.call("GET", "/api/2.1/unity-catalog/tables/main.default.gold")
+    assert st == 200 and v["table_type"] == "VIEW" and v["comment"] == "sums"
+    assert v["view_definition"] == "SELECT id, sum(amt) FROM base WHERE amt IS NOT NULL GROUP BY id"
+    assert [(c["name"], c["type_name"]) for c in v["columns"]] == [("id", "INT"), ("total", "DOUBLE")]
+    assert v["columns"][0]["comment"] == "key" and "data_source_format" not in v
+    failed(emu, "INSERT INTO gold VALUES (9, 9)", "42809", "EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE")
+    failed(emu, "SELECT * FROM gold VERSION AS OF 0", "0A000")
+    failed(emu, "DROP TABLE gold", "42809", "WRONG_COMMAND_FOR_OBJECT_TYPE")
+    failed(emu, "CREATE VIEW gold AS SELECT 1", "42P07")
+    failed(emu, "CREATE VIEW pv AS SELECT :x", "0A000")
+    ok(emu, "CREATE OR REPLACE VIEW gold AS SELECT id FROM base")
+    assert rows(emu, "SELECT count(*) FROM gold") == [["4"]]
+    ok(emu, "DROP VIEW gold")
+    assert emu.call("GET", "/api/2.1/unity-catalog/tables/main.default.gold/exists")[1] == {"table_exists": False}
+    failed(emu, "DROP VIEW base", "42809")

@@ -135,6 +135,8 @@ class Table:
         self.vacuumed = set()    # versions whose data VACUUM removed
         self.files = 0           # data "files" since the last OPTIMIZE
         self.copied = set()      # COPY INTO: files already loaded
+        self.is_view = False
+        self.view_definition = None
 
     @property
     def full_name(self):
@@ -147,6 +149,21 @@ class Table:
         return self.versions[-1]["version"] if self.versions else 0
 
     def info(self, omit_columns=False, omit_properties=False):
+        if self.is_view:
+            d = {"name": self.name, "catalog_name": self.catalog, "schema_name": self.schema,
+                 "full_name": self.full_name, "table_id": self.table_id, "table_type": "VIEW",
+                 "view_definition": self.view_definition, "owner": self.owner,
+                 "metastore_id": METASTORE_ID, "created_at": self.created_at,
+                 "created_by": self.created_by, "updated_at": self.updated_at,
+                 "updated_by": self.updated_by, "browse_only": False, "securable_type": "TABLE",
+                 "securable_kind": "TABLE_STANDARD"}
+            if self.comment is not None:
+                d["comment"] = self.comment
+            if not omit_columns:
+                d["columns"] = [uc_column(c, i) for i, c in enumerate(self.cols)]
+            if not omit_properties:
+                d["properties"] = dict(self.properties)
+            return d
         props = dict(self.properties)
         props.setdefault("delta.minReaderVersion", "1")
         props.setdefault("delta.minWriterVersion", "2")
@@ -599,6 +616,10 @@ class Engine:
                         obj["schema_name"] = s
 
     def drop_table(self, t):
+        if t.is_view:
+            self.db.execute("DROP VIEW IF EXISTS %s" % quote_ident(t.sq))
+            self.tables.pop(t.full_name, None)
+            return
         names = {t.sq} | {v for v in t.data.values() if v}
         for n in names:
             self.db.execute("DROP TABLE IF EXISTS %s" % quote_ident(n))

@@ -484,6 +484,10 @@ class Exec:
                 p.accept("FOR", "SYSTEM_TIME", "AS", "OF"):
             v = self.const_value([p.next()])
             ts = parse_ts_ms(v)
+        if (version is not None or ts is not None) and t.is_view:
+            raise SqlError("UNSUPPORTED_FEATURE.TIME_TRAVEL", "0A000",
+                           "The feature is not supported: Time travel on the relation: %s."
+                           % backticked(t.parts()))
         if version is not None or ts is not None:
             sq = self.eng.version_table(t, version, ts)
         else:
@@ -630,6 +634,7 @@ class Exec:
 
     # ---- statements --------------------------------------------------------------------------
     def execute(self, sql):
+        self.sql_text = sql
         toks = split_statements(tokenize(sql))
         self.tables_read = []
         p = Parser(toks)
@@ -758,7 +763,11 @@ class Exec:
             return self._create_volume(p, external)
         if p.accept("TABLE"):
             return self._create_table(p, replace)
-        if p.at("VIEW", "TEMPORARY", "TEMP", "FUNCTION", "MATERIALIZED", "STREAMING"):
+        if p.accept("VIEW"):
+            return self._create_view(p, replace)
+        if p.at("TEMPORARY", "TEMP"):
+            raise _unsupported("temporary views (each statement is its own session)")
+        if p.at("FUNCTION", "MATERIALIZED", "STREAMING"):
             raise _unsupported("CREATE %s" % p.peek().value)
         raise syntax_error(p.peek().text or None)
 
@@ -843,6 +852,82 @@ class Exec:
                 # (unclear: the real error class for a duplicate volume)
                 raise SqlError("RESOURCE_ALREADY_EXISTS", "42000",
                                "Volume %s already exists." % backticked(full))
+        return self.empty_result()
+
+    def _create_view(self, p, replace):
+        ine = self._if_not_exists(p)
+        parts = p.qname()
+        full = self.eng.resolve(parts, self.catalog, self.schema)
+        names, comments, comment, props = None, {}, None, {}
+        if p.at_op("("):
+            cp = Parser(p.balanced() + [tokenize("")[-1]])
+            names = []
+            while cp.peek().kind != "eof":
+                names.append(cp.ident())
+                if cp.accept("COMMENT"):
+                    comments[len(names) - 1] = cp.string()
+                if not cp.accept_op(","):
+                    break
+            cp.end()
+        while not p.at("AS"):
+            if p.accept("COMMENT"):
+                comment = p.string()
+            elif p.accept("TBLPROPERTIES"):
+                props = p.options()
+            else:
+                raise syntax_error(p.peek().text or None)
+        p.expect("AS")
+        query = p.rest()
+        if not query:
+            raise syntax_error(None)
+        if any(x.kind == "param" for x in query):
+            raise SqlError("UNSUPPORTED_FEATURE.PARAMETER_MARKER_IN_UNEXPECTED_STATEMENT", "0A000",
+                           "The feature is not supported: Parameter markers are not allowed in "
+                           "the query of a view.")
+        try:
+            self.eng.need_schema(full[0], full[1])
+        except StoreError as e:
+            raise _err_catalog(full[0]) if e.what == "catalog" else _err_schema(full[:2])
+        key = ".".join(full)
+        old = self.eng.tables.get(key)
+        if old is not None or key in self.eng.volumes:
+            if old is not None and not old.is_view and replace:
+                raise SqlError("EXPECT_VIEW_NOT_TABLE.NO_ALTERNATIVE", "42809",
+                               "The statement expects a view but %s is a table." % backticked(full))
+            if not replace:
+                if ine:
+                    return self.empty_result()
+                raise SqlError("TABLE_OR_VIEW_ALREADY_EXISTS", "42P07",
+                               "Cannot create view %s because it already exists. Choose a "
+                               "different name, drop or replace the existing object, or add the "
+                               "IF NOT EXISTS clause to tolerate pre-existing objects."
+                               % backticked(full))
+        sql = self.translate(query)
+        from .sql_engine import Table
+        t = Table(self.eng, full[0], full[1], full[2], [], self.principal, self.now)
+        t.is_view = True
+        t.view_definition = self.sql_text[query[0].pos:].rstrip().rstrip(";").rstrip()
+        t.comment, t.properties = comment, props
+        cols = "(%s)" % ", ".join(quote_ident(n) for n in names) if names else ""
+        self.run("CREATE VIEW %s%s AS %s" % (quote_ident(t.sq), cols, sql), {})
+        info = self.db.execute("PRAGMA table_info(%s)" % quote_ident(t.sq)).fetchall()
+        if names is not None and len(names) != len(info):
+            raise SqlError("CREATE_VIEW_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS", "21S01",
+                           "Cannot create view %s: the column list and the query differ in their "
+                           "number of columns." % backticked(full))
+        for k, r in enumerate(info):
+            c = col_from_decl(r[2]) or Col("", "")
+            c.name = r[1]
+            if not c.type_name:
+                row = self.db.execute("SELECT typeof(%s) FROM %s WHERE %s IS NOT NULL LIMIT 1" % (
+                    quote_ident(r[1]), quote_ident(t.sq), quote_ident(r[1]))).fetchone()
+                c.type_name = infer_col(row[0] if row else None).type_name
+            c.comment = comments.get(k)
+            t.cols.append(c)
+        if old is not None:
+            self.eng.drop_table(old)
+            t.created_at, t.created_by = old.created_at, old.created_by
+        self.eng.tables[key] = t
         return self.empty_result()
 
     def _parse_columns(self, toks):
@@ -984,6 +1069,10 @@ class Exec:
                 if ie:
                     return self.empty_result()
                 raise _err_not_found(parts)
+            if t.is_view:
+                raise SqlError("WRONG_COMMAND_FOR_OBJECT_TYPE", "42809",
+                               "The operation DROP TABLE requires a TABLE. But %s is a view. Use "
+                               "DROP VIEW instead." % backticked(t.parts()))
             self.eng.drop_table(t)
             return self.empty_result()
         if p.accept("SCHEMA") or p.accept("DATABASE"):
@@ -1032,17 +1121,35 @@ class Exec:
                 raise SqlError("VOLUME_NOT_FOUND", "42704",
                                "Volume %s cannot be found." % backticked(parts))
             return self.empty_result()
-        if p.at("VIEW", "FUNCTION"):
+        if p.accept("VIEW"):
+            ie = p.accept("IF", "EXISTS")
+            parts = p.qname()
+            p.end()
+            t = self.eng.tables.get(".".join(self.eng.resolve(parts, self.catalog, self.schema)))
+            if t is None:
+                if ie:
+                    return self.empty_result()
+                raise _err_not_found(parts)
+            if not t.is_view:
+                raise SqlError("WRONG_COMMAND_FOR_OBJECT_TYPE", "42809",
+                               "The operation DROP VIEW requires a VIEW. But %s is a table. Use "
+                               "DROP TABLE instead." % backticked(t.parts()))
+            self.eng.drop_table(t)
+            return self.empty_result()
+        if p.at("FUNCTION"):
             raise _unsupported("DROP %s" % p.peek().value)
         raise syntax_error(p.peek().text or None)
 
     # -- writes
-    def _target(self, p):
+    def _target(self, p, view_ok=False):
         parts = p.qname()
         full = self.eng.resolve(parts, self.catalog, self.schema)
         t = self.eng.tables.get(".".join(full))
         if t is None:
             raise _err_not_found(parts)
+        if t.is_view and not view_ok:
+            raise SqlError("EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE", "42809",
+                           "The statement expects a table but %s is a view." % backticked(t.parts()))
         return t, parts
 
     def _col_names(self, t, toks):
@@ -1445,7 +1552,7 @@ class Exec:
             raise _unsupported("DESCRIBE %s" % p.peek().value)
         p.accept("TABLE")
         ext = p.accept("EXTENDED") or p.accept("FORMATTED")
-        t, parts = self._target(p)
+        t, parts = self._target(p, view_ok=True)
         p.end()
         rows = [(c.name, c.uc_type_text(), c.comment) for c in t.cols]
         if ext:
@@ -1604,14 +1711,14 @@ class Exec:
             p.end()
             return self.rows_result([Col("catalog", "STRING")], sorted((c,) for c in self.eng.catalogs))
         if p.accept("TBLPROPERTIES"):
-            t, parts = self._target(p)
+            t, parts = self._target(p, view_ok=True)
             p.end()
             info = t.info()["properties"]
             return self.rows_result([Col("key", "STRING"), Col("value", "STRING")],
                                     sorted(info.items()))
         if p.accept("COLUMNS"):
             p.expect("IN") if not p.accept("FROM") else None
-            t, parts = self._target(p)
+            t, parts = self._target(p, view_ok=True)
             p.end()
             return self.rows_result([Col("col_name", "STRING")], [(c.name,) for c in t.cols])
         if p.accept("VOLUMES"):
