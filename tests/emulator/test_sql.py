@@ -787,3 +787,15 @@ def test_views(emu):
     ok(emu, "DROP VIEW gold")
     assert emu.call("GET", "/api/2.1/unity-catalog/tables/main.default.gold/exists")[1] == {"table_exists": False}
     failed(emu, "DROP VIEW base", "42809")
+
+
+def test_timestamps_stored_in_time_order(emu):
+    ok(emu, "CREATE TABLE ev (id INT, at TIMESTAMP)")
+    ok(emu, "INSERT INTO ev VALUES (1, '2024-01-02T03:04:05Z'), (2, '2024-01-02 01:00:00'), "
+            "(3, '2024-01-02T05:00:00+02:00'), (4, '2024-01-02 02:30:00.250'), (5, NULL)")
+    assert rows(emu, "SELECT id, at FROM ev WHERE at > '2024-01-02 02:00:00' ORDER BY at") == [
+        ["4", "2024-01-02T02:30:00.250Z"], ["3", "2024-01-02T03:00:00.000Z"],
+        ["1", "2024-01-02T03:04:05.000Z"]]
+    ok(emu, "UPDATE ev SET at = '2024-01-03T00:00:00Z' WHERE id = 2")
+    assert rows(emu, "SELECT id FROM ev WHERE at >= '2024-01-03 00:00:00'") == [["2"]]
+    failed(emu, "INSERT INTO ev VALUES (6, 'not a time')", "22018")

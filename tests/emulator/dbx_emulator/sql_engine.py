@@ -391,7 +391,14 @@ class Engine:
             except (TypeError, ValueError):
                 return None
 
+        def norm_ts(v):
+            try:
+                return normalize_timestamp(str(v), ValueError)
+            except ValueError:
+                return v
+
         funcs = [
+            ("dbx_norm_ts", 1, norm_ts, True),
             ("dbx_nz", 1, nz, True),
             ("dbx_try_divide", 2, try_divide, True),
             ("dbx_fmt_double", 1, fmt_double, True),
@@ -637,6 +644,7 @@ class Engine:
             t.storage_location = location
         t.data_source_format = fmt
         self.db.execute(self.ddl(t.sq, cols))
+        self.triggers(t.sq, cols)
         self.tables[t.full_name] = t
         self.commit(t, operation, op_params or {
             "isManaged": "true" if t.table_type == "MANAGED" else "false",
@@ -664,6 +672,26 @@ class Engine:
                 d += " CONSTRAINT %s CHECK (%s)" % (quote_ident("ck_%d" % i), chk)
             defs.append(d)
         return "CREATE TABLE %s (%s)" % (quote_ident(sq), ", ".join(defs))
+
+    _TS19 = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+
+    def triggers(self, sq, cols):
+        """TIMESTAMP columns are kept as canonical text 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC) so
+        that they compare in time order: a written value in another form ('...T...Z',
+        '+02:00') is rewritten by a trigger (the GLOB keeps canonical writes cheap)."""
+        for k, c in enumerate(cols):
+            if c.type_name not in ("TIMESTAMP", "TIMESTAMP_NTZ"):
+                continue
+            q = quote_ident(c.name)
+            when = ("NEW.{q} IS NOT NULL AND NOT (NEW.{q} GLOB '{p}' AND length(NEW.{q}) = 19) AND "
+                    "NOT (NEW.{q} GLOB '{p}.[0-9]*' AND substr(NEW.{q}, 21) NOT GLOB '*[^0-9]*')"
+                    .format(q=q, p=self._TS19))
+            for ev in ("INSERT", "UPDATE OF %s" % q):
+                name = quote_ident("%s_ts_%d_%s" % (sq, k, ev.split()[0].lower()))
+                self.db.execute(
+                    "CREATE TRIGGER IF NOT EXISTS %s AFTER %s ON %s FOR EACH ROW WHEN %s BEGIN UPDATE %s SET "
+                    "%s = dbx_norm_ts(NEW.%s) WHERE rowid = NEW.rowid; END"
+                    % (name, ev, quote_ident(sq), when, quote_ident(sq), q, q))
 
     # ---- Delta versions --------------------------------------------------------------------------
     def before_write(self, t, now):

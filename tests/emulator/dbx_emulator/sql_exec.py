@@ -1032,6 +1032,7 @@ class Exec:
             self.eng.before_write(t, self.now)
             self.db.execute("DROP TABLE %s" % quote_ident(t.sq))
             self.db.execute(self.eng.ddl(t.sq, cols))
+            self.eng.triggers(t.sq, cols)
             t.cols = cols
             t.comment = comment
             t.properties = props
@@ -1613,6 +1614,7 @@ class Exec:
                 if chk:
                     d += " CONSTRAINT %s CHECK (%s)" % (quote_ident("ck_%d" % (base + k)), chk)
                 self.run("ALTER TABLE %s ADD COLUMN %s" % (quote_ident(t.sq), d), {})
+            self.eng.triggers(t.sq, t.cols + cols)
             t.cols = t.cols + cols
             self.eng.commit(t, "ADD COLUMNS", {"columns": json.dumps(
                 [{"column": {"name": c.name, "type": c.uc_type_text(), "nullable": True}} for c in cols])},
