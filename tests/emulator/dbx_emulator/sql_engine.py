@@ -10,11 +10,8 @@ into a file (apis/sql.py) and the table dropped.
 """
 
 import base64
-import csv
 import datetime
-import fnmatch
 import hashlib
-import io
 import json
 import math
 import os
@@ -25,10 +22,8 @@ import tempfile
 import threading
 import uuid
 
-from .sql_lexer import (SqlError, backticked, quote_ident, quote_literal, split_statements,
-                        syntax_error, tokenize)
-from .sql_types import (CAST_TARGET, Col, bind_value, col_from_decl, fmt_double, infer_col,
-                        make_type, normalize_timestamp, parse_type_text)
+from .sql_lexer import SqlError, backticked, quote_ident
+from .sql_types import fmt_double, normalize_timestamp
 
 METASTORE_ID = "8f3e2a10-5b7c-4d1e-9a6f-0e1d2c3b4a59"
 STORAGE_ROOT = "s3://dbx-emulator-metastore/" + METASTORE_ID

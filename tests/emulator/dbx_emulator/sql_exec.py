@@ -19,8 +19,7 @@ from .sql_engine import (DEFAULT_RETENTION_H, RANGE_MAX, StoreError, _BARE, _CLA
                          _unsupported, parse_ts_ms)
 from .sql_lexer import SqlError, backticked, quote_ident, quote_literal, split_statements, \
     syntax_error, tokenize
-from .sql_types import CAST_TARGET, Col, bind_value, col_from_decl, infer_col, make_type, \
-    normalize_timestamp, parse_type_text
+from .sql_types import CAST_TARGET, Col, bind_value, col_from_decl, infer_col, make_type
 
 
 class Parser:
@@ -711,7 +710,6 @@ class Exec:
                         c = make_type(item[j + 1].value or "", args)
                     except SqlError:
                         return None
-                    rest = item[j:]
                     close = None
                     d2 = 1
                     for m in range(j, len(item)):
@@ -723,7 +721,6 @@ class Exec:
                             if d2 == 0:
                                 close = m
                                 break
-                    del rest
                     if close is None:
                         return None
                     tail = item[close + 1:]
