@@ -66,7 +66,7 @@ def failed(emu, sql, sql_state, cls=None, **kw):
     b = ex(emu, sql, **kw)
     assert b["status"]["state"] == "FAILED", b
     assert b["status"]["sql_state"] == sql_state, b
-    assert b["status"]["error"]["error_code"] in ("BAD_REQUEST", "INTERNAL_ERROR")
+    assert b["status"]["error"]["error_code"] in ("BAD_REQUEST", "INTERNAL_ERROR", "DEADLINE_EXCEEDED")
     if cls:
         assert b["status"]["error"]["message"].startswith("[%s]" % cls), b
     return b
@@ -799,3 +799,12 @@ def test_timestamps_stored_in_time_order(emu):
     ok(emu, "UPDATE ev SET at = '2024-01-03T00:00:00Z' WHERE id = 2")
     assert rows(emu, "SELECT id FROM ev WHERE at >= '2024-01-03 00:00:00'") == [["2"]]
     failed(emu, "INSERT INTO ev VALUES (6, 'not a time')", "22018")
+
+
+def test_runaway_query_is_stopped(emu):
+    emu.ctl("POST", "config", {"sql_max_exec_s": 1})
+    b = failed(emu, "SELECT count(*) FROM range(100000) a CROSS JOIN range(100000) b", "57KD0")
+    assert b["status"]["error"]["error_code"] == "DEADLINE_EXCEEDED"
+    assert rows(emu, "SELECT 1") == [["1"]]
+    st, e = emu.call("POST", S, {"statement": "SELECT 1", "warehouse_id": WH, "query_tags": [{"value": "x"}]})
+    assert st == 400

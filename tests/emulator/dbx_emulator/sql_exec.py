@@ -1850,6 +1850,10 @@ def _coerce_json(v, c):
 def map_sqlite_error(e, sql):
     msg = str(e)
     low = msg.lower()
+    if low == "interrupted":
+        return SqlError("QUERY_EXECUTION_TIMEOUT_EXCEEDED", "57KD0",
+                        "The query was stopped because it ran longer than the emulator allows "
+                        "(config sql_max_exec_s).", error_code="DEADLINE_EXCEEDED")
     if low.startswith("no tables specified"):
         return SqlError("INVALID_USAGE_OF_STAR_OR_REGEX", "42000",
                         "Invalid usage of '*' in Project.")
