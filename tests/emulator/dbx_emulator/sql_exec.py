@@ -19,8 +19,7 @@ from .sql_engine import (DEFAULT_RETENTION_H, RANGE_MAX, StoreError, _BARE, _CLA
                          _unsupported, parse_ts_ms)
 from .sql_lexer import SqlError, backticked, quote_ident, quote_literal, split_statements, \
     syntax_error, tokenize
-from .sql_types import CAST_TARGET, Col, bind_value, col_from_decl, infer_col, make_type, \
-    normalize_timestamp, parse_type_text
+from .sql_types import CAST_TARGET, Col, bind_value, col_from_decl, infer_col, make_type
 
 
 class Parser:
@@ -237,6 +236,11 @@ class Exec:
                 if t.kind in ("ident", "qident") and not t.is_kw(*_NOT_TABLE_START):
                     i = self._table_ref(toks, i, out)
                     continue
+                if t.is_kw("VALUES") or (t.kind == "op" and t.value == "("):
+                    j = self._derived_with_columns(toks, i, out)
+                    if j is not None:
+                        i = j
+                        continue
             k = t.kind
             if k == "op":
                 v = t.value
@@ -253,6 +257,19 @@ class Exec:
                 elif v == "<=>":
                     out.append("IS")
                     i += 1
+                    continue
+                elif v == "/":
+                    # Spark's / always divides as a fraction (7 / 2 = 3.5), sqlite's does not;
+                    # a zero divisor fails (ANSI mode, the warehouse default) where sqlite
+                    # answers NULL: the divisor goes through dbx_nz unless it is a literal
+                    j = self._primary_end(toks, i + 1)
+                    div = toks[i + 1:j]
+                    if len(div) == 1 and div[0].kind == "num" and float(div[0].value) != 0:
+                        out.append("* 1.0 /")
+                        i += 1
+                        continue
+                    out.append("* 1.0 / dbx_nz(%s)" % self.translate(div))
+                    i = j
                     continue
                 elif v in ("::", "->", "[", "]", "{", "}", "&", "|", "^", "~"):
                     raise _unsupported("the operator '%s'" % v)
@@ -308,6 +325,88 @@ class Exec:
                     out.append(t.text)
             i += 1
         return join_sql(out)
+
+    def _derived_with_columns(self, toks, i, out):
+        """`(query) [AS] a(c1, c2)` and `VALUES (..), (..) [AS] a(c1, c2)` in a FROM clause:
+        sqlite has no column aliases on derived tables, so they become a CTE inside a
+        subquery. Returns the index after them, or None when this is not that form."""
+        p = Parser(toks[i:] + [tokenize("")[-1]])
+        if p.at("VALUES"):
+            p.next()
+            start = p.i
+            while p.at_op("("):
+                p.balanced()
+                if not p.accept_op(","):
+                    break
+            inner = [tokenize("VALUES")[0]] + p.t[start:p.i]
+        else:
+            inner = p.balanced()
+        p.accept("AS")
+        if not (p.peek().kind in ("ident", "qident") and not p.peek().is_kw(*_NOT_ALIAS)
+                and p.peek(1).kind == "op" and p.peek(1).value == "("):
+            return None
+        alias = p.ident()
+        names = [x.value if x.kind == "qident" else x.text for x in p.balanced()
+                 if x.kind in ("ident", "qident")]
+        self.nrange += 1
+        cte = "__derived%d" % self.nrange
+        sub = Exec(self.eng, self.catalog, self.schema, self.params, self.principal, self.now)
+        sub.binds, sub.ctes, sub.tables_read, sub.nrange = self.binds, set(self.ctes), self.tables_read, self.nrange + 100
+        body = sub.translate(inner)
+        out.append("(WITH %s(%s) AS (%s) SELECT * FROM %s) AS %s" % (
+            quote_ident(cte), ", ".join(quote_ident(n) for n in names), body, quote_ident(cte),
+            quote_ident(alias)))
+        return i + p.i
+
+    @staticmethod
+    def _primary_end(toks, k):
+        """Index just after the operand that starts at k (for the divisor of /)."""
+        n = len(toks)
+
+        def close(k):  # toks[k] is "(": index after its ")"
+            depth = 0
+            while k < n:
+                x = toks[k]
+                if x.kind == "op" and x.value == "(":
+                    depth += 1
+                elif x.kind == "op" and x.value == ")":
+                    depth -= 1
+                    if depth == 0:
+                        return k + 1
+                k += 1
+            return n
+        while k < n and toks[k].kind == "op" and toks[k].value in ("-", "+"):
+            k += 1
+        if k >= n:
+            return n
+        t = toks[k]
+        if t.kind == "op" and t.value == "(":
+            return close(k)
+        if t.is_kw("CASE"):
+            depth = 0
+            while k < n:
+                if toks[k].is_kw("CASE"):
+                    depth += 1
+                elif toks[k].is_kw("END"):
+                    depth -= 1
+                    if depth == 0:
+                        return k + 1
+                k += 1
+            return n
+        if t.kind in ("ident", "qident"):
+            if t.is_kw("DATE", "TIMESTAMP") and k + 1 < n and toks[k + 1].kind == "str":
+                return k + 2
+            k += 1
+            while k + 1 < n and toks[k].kind == "op" and toks[k].value == "." and \
+                    toks[k + 1].kind in ("ident", "qident"):
+                k += 2
+            if k < n and toks[k].kind == "op" and toks[k].value == "(":
+                k = close(k)
+                if k + 1 < n and toks[k].is_kw("OVER") and toks[k + 1].kind == "op" and \
+                        toks[k + 1].value == "(":
+                    k = close(k + 1)
+            return k
+        return k + 1
 
     def _scan_ctes(self, toks):
         for k, t in enumerate(toks):
@@ -384,6 +483,10 @@ class Exec:
                 p.accept("FOR", "SYSTEM_TIME", "AS", "OF"):
             v = self.const_value([p.next()])
             ts = parse_ts_ms(v)
+        if (version is not None or ts is not None) and t.is_view:
+            raise SqlError("UNSUPPORTED_FEATURE.TIME_TRAVEL", "0A000",
+                           "The feature is not supported: Time travel on the relation: %s."
+                           % backticked(t.parts()))
         if version is not None or ts is not None:
             sq = self.eng.version_table(t, version, ts)
         else:
@@ -455,9 +558,12 @@ class Exec:
 
     # ---- running sqlite ----------------------------------------------------------------------
     def run(self, sql, binds=None):
+        self.eng.udf_error = None
         try:
             return self.db.execute(sql, self.sql_binds() if binds is None else binds)
         except sqlite3.Error as e:
+            if self.eng.udf_error is not None:
+                raise self.eng.udf_error
             raise map_sqlite_error(e, sql)
 
     def query_result(self, sql, hints=None):
@@ -490,8 +596,18 @@ class Exec:
         info = self.db.execute("PRAGMA table_info(%s)" % quote_ident(name)).fetchall()
         if cols is None or len(cols) != len(info):
             cols = [Col(r[1], "") for r in info]
+        sqnames = [r[1] for r in info]
+        shown = sqnames
+        if any(":" in n for n in sqnames):
+            # sqlite renamed duplicate column names (id, id:1); Databricks shows them as written
+            try:
+                cur = self.db.execute(sql, self.sql_binds())
+                shown = [d[0] for d in cur.description]
+                cur.close()
+            except sqlite3.Error:
+                pass
         for k, (c, r) in enumerate(zip(cols, info)):
-            c.name = r[1]
+            c.name = shown[k] if len(shown) == len(info) else r[1]
             if hints and k in hints and hints[k] is not None:
                 h = hints[k]
                 c.type_name, c.precision, c.scale = h.type_name, h.precision, h.scale
@@ -499,7 +615,7 @@ class Exec:
                 row = self.db.execute("SELECT typeof(%s) FROM %s WHERE %s IS NOT NULL LIMIT 1" % (
                     quote_ident(r[1]), quote_ident(name), quote_ident(r[1]))).fetchone()
                 c.type_name = infer_col(row[0] if row else None).type_name
-        return Result(cols, name)
+        return Result(cols, name, sqnames)
 
     def rows_result(self, cols, rows):
         from .sql_engine import Result
@@ -517,6 +633,7 @@ class Exec:
 
     # ---- statements --------------------------------------------------------------------------
     def execute(self, sql):
+        self.sql_text = sql
         toks = split_statements(tokenize(sql))
         self.tables_read = []
         p = Parser(toks)
@@ -563,11 +680,19 @@ class Exec:
         return hints
 
     def _cast_hint(self, item):
-        if item and item[0].kind == "param" and (
-                len(item) == 1 or (len(item) == 3 and item[1].is_kw("AS")) or
-                (len(item) == 2 and item[1].kind in ("ident", "qident"))):
-            p = self.params.get(item[0].value.lower())
-            return p[1] if p else None
+        single = item and (len(item) == 1 or (len(item) == 3 and item[1].is_kw("AS")) or
+                           (len(item) == 2 and item[1].kind in ("ident", "qident")))
+        if single:
+            t = item[0]
+            if t.kind == "param":
+                p = self.params.get(t.value.lower())
+                return p[1] if p else None
+            if t.kind == "num":
+                return _literal_type(t)
+            if t.kind == "str":
+                return Col("", "STRING")
+            if t.is_kw("TRUE", "FALSE"):
+                return Col("", "BOOLEAN")
         if len(item) >= 6 and item[0].is_kw("CAST") and item[1].kind == "op" and item[1].value == "(":
             depth, j = 0, 1
             while j < len(item):
@@ -585,7 +710,6 @@ class Exec:
                         c = make_type(item[j + 1].value or "", args)
                     except SqlError:
                         return None
-                    rest = item[j:]
                     close = None
                     d2 = 1
                     for m in range(j, len(item)):
@@ -597,7 +721,6 @@ class Exec:
                             if d2 == 0:
                                 close = m
                                 break
-                    del rest
                     if close is None:
                         return None
                     tail = item[close + 1:]
@@ -637,7 +760,11 @@ class Exec:
             return self._create_volume(p, external)
         if p.accept("TABLE"):
             return self._create_table(p, replace)
-        if p.at("VIEW", "TEMPORARY", "TEMP", "FUNCTION", "MATERIALIZED", "STREAMING"):
+        if p.accept("VIEW"):
+            return self._create_view(p, replace)
+        if p.at("TEMPORARY", "TEMP"):
+            raise _unsupported("temporary views (each statement is its own session)")
+        if p.at("FUNCTION", "MATERIALIZED", "STREAMING"):
             raise _unsupported("CREATE %s" % p.peek().value)
         raise syntax_error(p.peek().text or None)
 
@@ -722,6 +849,82 @@ class Exec:
                 # (unclear: the real error class for a duplicate volume)
                 raise SqlError("RESOURCE_ALREADY_EXISTS", "42000",
                                "Volume %s already exists." % backticked(full))
+        return self.empty_result()
+
+    def _create_view(self, p, replace):
+        ine = self._if_not_exists(p)
+        parts = p.qname()
+        full = self.eng.resolve(parts, self.catalog, self.schema)
+        names, comments, comment, props = None, {}, None, {}
+        if p.at_op("("):
+            cp = Parser(p.balanced() + [tokenize("")[-1]])
+            names = []
+            while cp.peek().kind != "eof":
+                names.append(cp.ident())
+                if cp.accept("COMMENT"):
+                    comments[len(names) - 1] = cp.string()
+                if not cp.accept_op(","):
+                    break
+            cp.end()
+        while not p.at("AS"):
+            if p.accept("COMMENT"):
+                comment = p.string()
+            elif p.accept("TBLPROPERTIES"):
+                props = p.options()
+            else:
+                raise syntax_error(p.peek().text or None)
+        p.expect("AS")
+        query = p.rest()
+        if not query:
+            raise syntax_error(None)
+        if any(x.kind == "param" for x in query):
+            raise SqlError("UNSUPPORTED_FEATURE.PARAMETER_MARKER_IN_UNEXPECTED_STATEMENT", "0A000",
+                           "The feature is not supported: Parameter markers are not allowed in "
+                           "the query of a view.")
+        try:
+            self.eng.need_schema(full[0], full[1])
+        except StoreError as e:
+            raise _err_catalog(full[0]) if e.what == "catalog" else _err_schema(full[:2])
+        key = ".".join(full)
+        old = self.eng.tables.get(key)
+        if old is not None or key in self.eng.volumes:
+            if old is not None and not old.is_view and replace:
+                raise SqlError("EXPECT_VIEW_NOT_TABLE.NO_ALTERNATIVE", "42809",
+                               "The statement expects a view but %s is a table." % backticked(full))
+            if not replace:
+                if ine:
+                    return self.empty_result()
+                raise SqlError("TABLE_OR_VIEW_ALREADY_EXISTS", "42P07",
+                               "Cannot create view %s because it already exists. Choose a "
+                               "different name, drop or replace the existing object, or add the "
+                               "IF NOT EXISTS clause to tolerate pre-existing objects."
+                               % backticked(full))
+        sql = self.translate(query)
+        from .sql_engine import Table
+        t = Table(self.eng, full[0], full[1], full[2], [], self.principal, self.now)
+        t.is_view = True
+        t.view_definition = self.sql_text[query[0].pos:].rstrip().rstrip(";").rstrip()
+        t.comment, t.properties = comment, props
+        cols = "(%s)" % ", ".join(quote_ident(n) for n in names) if names else ""
+        self.run("CREATE VIEW %s%s AS %s" % (quote_ident(t.sq), cols, sql), {})
+        info = self.db.execute("PRAGMA table_info(%s)" % quote_ident(t.sq)).fetchall()
+        if names is not None and len(names) != len(info):
+            raise SqlError("CREATE_VIEW_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS", "21S01",
+                           "Cannot create view %s: the column list and the query differ in their "
+                           "number of columns." % backticked(full))
+        for k, r in enumerate(info):
+            c = col_from_decl(r[2]) or Col("", "")
+            c.name = r[1]
+            if not c.type_name:
+                row = self.db.execute("SELECT typeof(%s) FROM %s WHERE %s IS NOT NULL LIMIT 1" % (
+                    quote_ident(r[1]), quote_ident(t.sq), quote_ident(r[1]))).fetchone()
+                c.type_name = infer_col(row[0] if row else None).type_name
+            c.comment = comments.get(k)
+            t.cols.append(c)
+        if old is not None:
+            self.eng.drop_table(old)
+            t.created_at, t.created_by = old.created_at, old.created_by
+        self.eng.tables[key] = t
         return self.empty_result()
 
     def _parse_columns(self, toks):
@@ -826,6 +1029,7 @@ class Exec:
             self.eng.before_write(t, self.now)
             self.db.execute("DROP TABLE %s" % quote_ident(t.sq))
             self.db.execute(self.eng.ddl(t.sq, cols))
+            self.eng.triggers(t.sq, cols)
             t.cols = cols
             t.comment = comment
             t.properties = props
@@ -863,6 +1067,10 @@ class Exec:
                 if ie:
                     return self.empty_result()
                 raise _err_not_found(parts)
+            if t.is_view:
+                raise SqlError("WRONG_COMMAND_FOR_OBJECT_TYPE", "42809",
+                               "The operation DROP TABLE requires a TABLE. But %s is a view. Use "
+                               "DROP VIEW instead." % backticked(t.parts()))
             self.eng.drop_table(t)
             return self.empty_result()
         if p.accept("SCHEMA") or p.accept("DATABASE"):
@@ -911,17 +1119,35 @@ class Exec:
                 raise SqlError("VOLUME_NOT_FOUND", "42704",
                                "Volume %s cannot be found." % backticked(parts))
             return self.empty_result()
-        if p.at("VIEW", "FUNCTION"):
+        if p.accept("VIEW"):
+            ie = p.accept("IF", "EXISTS")
+            parts = p.qname()
+            p.end()
+            t = self.eng.tables.get(".".join(self.eng.resolve(parts, self.catalog, self.schema)))
+            if t is None:
+                if ie:
+                    return self.empty_result()
+                raise _err_not_found(parts)
+            if not t.is_view:
+                raise SqlError("WRONG_COMMAND_FOR_OBJECT_TYPE", "42809",
+                               "The operation DROP VIEW requires a VIEW. But %s is a table. Use "
+                               "DROP TABLE instead." % backticked(t.parts()))
+            self.eng.drop_table(t)
+            return self.empty_result()
+        if p.at("FUNCTION"):
             raise _unsupported("DROP %s" % p.peek().value)
         raise syntax_error(p.peek().text or None)
 
     # -- writes
-    def _target(self, p):
+    def _target(self, p, view_ok=False):
         parts = p.qname()
         full = self.eng.resolve(parts, self.catalog, self.schema)
         t = self.eng.tables.get(".".join(full))
         if t is None:
             raise _err_not_found(parts)
+        if t.is_view and not view_ok:
+            raise SqlError("EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE", "42809",
+                           "The statement expects a table but %s is a view." % backticked(t.parts()))
         return t, parts
 
     def _col_names(self, t, toks):
@@ -1030,9 +1256,16 @@ class Exec:
         if p.accept("AS") or (p.peek().kind in ("ident", "qident") and not p.at("USING")):
             talias = p.ident()
         p.expect("USING")
-        if p.at_op("("):
-            src_sql = "(%s)" % self.translate(p.balanced())
-            salias = "__source"
+        if p.at_op("(") or p.at("VALUES"):
+            out = []
+            j = self._derived_with_columns(p.t, p.i, out)
+            if j is not None:  # (VALUES ...) AS s(a, b): already aliased
+                p.i = j
+                src_sql, _, alias = out[0].rpartition(" AS ")
+                salias = alias[1:-1].replace('""', '"')
+            else:
+                src_sql = "(%s)" % self.translate(p.balanced())
+                salias = "__source"
         else:
             salias = Parser(p.t[p.i:]).qname()[-1]
             out = []
@@ -1309,11 +1542,15 @@ class Exec:
                 limit = self.const_value([p.next()])
             p.end()
             return self._history(t, limit)
+        if p.accept("DETAIL"):
+            t, parts = self._target(p)
+            p.end()
+            return self._detail(t)
         if p.at("CATALOG", "SCHEMA", "DATABASE", "VOLUME", "FUNCTION", "QUERY"):
             raise _unsupported("DESCRIBE %s" % p.peek().value)
         p.accept("TABLE")
         ext = p.accept("EXTENDED") or p.accept("FORMATTED")
-        t, parts = self._target(p)
+        t, parts = self._target(p, view_ok=True)
         p.end()
         rows = [(c.name, c.uc_type_text(), c.comment) for c in t.cols]
         if ext:
@@ -1328,6 +1565,99 @@ class Exec:
                                  Col("comment", "STRING")], rows)
 
     st_desc = st_describe
+
+    def _detail(self, t):
+        """DESCRIBE DETAIL: one row about the table (Delta's columns)."""
+        n = self.db.execute("SELECT count(*) FROM %s" % quote_ident(t.sq)).fetchone()[0]
+        from .sql_engine import _ts_text
+        props = {k: v for k, v in t.properties.items()}
+        cols = [Col("format", "STRING"), Col("id", "STRING"), Col("name", "STRING"),
+                Col("description", "STRING"), Col("location", "STRING"),
+                Col("createdAt", "TIMESTAMP"), Col("lastModified", "TIMESTAMP"),
+                Col("partitionColumns", "STRING"), Col("clusteringColumns", "STRING"),
+                Col("numFiles", "LONG"), Col("sizeInBytes", "LONG"), Col("properties", "MAP"),
+                Col("minReaderVersion", "INT"), Col("minWriterVersion", "INT"),
+                Col("tableFeatures", "STRING"), Col("statistics", "MAP")]
+        row = ("delta", t.table_id, t.full_name, t.comment, t.storage_location,
+               _ts_text(t.created_at), _ts_text(t.updated_at), "[]", "[]",
+               max(t.files, 1 if n else 0), n * 16 * len(t.cols),
+               json.dumps(props, separators=(",", ":")), 1, 2,
+               '["appendOnly","invariants"]', "{}")
+        return self.rows_result(cols, [row])
+
+    def st_alter(self, p):
+        p.expect("TABLE")
+        t, parts = self._target(p)
+        if p.accept("ADD", "COLUMNS") or p.accept("ADD", "COLUMN") or p.accept("ADD"):
+            if p.at_op("("):
+                cols = self._parse_columns(p.balanced())
+            else:
+                cols = self._parse_columns(p.rest())
+            p.end()
+            for c in cols:
+                if any(x.name.lower() == c.name.lower() for x in t.cols):
+                    raise SqlError("FIELDS_ALREADY_EXISTS", "42710",
+                                   "Cannot add column, because `%s` already exists in %s."
+                                   % (c.name, backticked(t.parts())))
+                if not c.nullable:
+                    raise SqlError("DELTA_NOT_NULL_COLUMN_NOT_FOUND_IN_STRUCT", "42K09",
+                                   "Cannot add a NOT NULL column to an existing Delta table.")
+            self.eng.before_write(t, self.now)
+            base = len(t.cols)
+            for k, c in enumerate(cols):
+                q = quote_ident(c.name)
+                d = "%s %s" % (q, c.sqlite_decl())
+                chk = c.check(q)
+                if chk:
+                    d += " CONSTRAINT %s CHECK (%s)" % (quote_ident("ck_%d" % (base + k)), chk)
+                self.run("ALTER TABLE %s ADD COLUMN %s" % (quote_ident(t.sq), d), {})
+            self.eng.triggers(t.sq, t.cols + cols)
+            t.cols = t.cols + cols
+            self.eng.commit(t, "ADD COLUMNS", {"columns": json.dumps(
+                [{"column": {"name": c.name, "type": c.uc_type_text(), "nullable": True}} for c in cols])},
+                {}, self.now, files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("SET", "TBLPROPERTIES"):
+            props = p.options()
+            p.end()
+            t.properties.update(props)
+            self.eng.commit(t, "SET TBLPROPERTIES", {"properties": json.dumps(props)}, {}, self.now,
+                            files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("UNSET", "TBLPROPERTIES"):
+            ie = p.accept("IF", "EXISTS")
+            keys = [x.value if x.kind == "str" else x.text for x in p.balanced()
+                    if x.kind in ("str", "ident", "qident")]
+            p.end()
+            for k in keys:
+                if k not in t.properties and not ie:
+                    raise SqlError("UNSET_NONEXISTENT_PROPERTIES", "42K0J",
+                                   "Attempted to unset non-existent properties [%s] in table %s."
+                                   % (k, backticked(t.parts())))
+                t.properties.pop(k, None)
+            self.eng.commit(t, "UNSET TBLPROPERTIES", {"properties": json.dumps(keys)}, {},
+                            self.now, files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("RENAME", "TO"):
+            new = self.eng.resolve(p.qname(), self.catalog, self.schema)
+            p.end()
+            if new[:2] != [t.catalog, t.schema]:
+                raise _unsupported("renaming a table into another schema")
+            key = ".".join(new)
+            if key in self.eng.tables or key in self.eng.volumes:
+                raise SqlError("TABLE_OR_VIEW_ALREADY_EXISTS", "42P07",
+                               "Cannot rename table to %s because it already exists."
+                               % backticked(new))
+            del self.eng.tables[t.full_name]
+            t.name = new[2]
+            self.eng.tables[key] = t
+            return self.empty_result()
+        if p.accept("OWNER", "TO"):
+            owner = p.ident() if p.peek().kind != "str" else p.string()
+            p.end()
+            t.owner = owner
+            return self.empty_result()
+        raise _unsupported("this ALTER TABLE form")
 
     def _history(self, t, limit):
         cols = [Col("version", "LONG"), Col("timestamp", "TIMESTAMP"), Col("userId", "STRING"),
@@ -1379,6 +1709,17 @@ class Exec:
         if p.accept("CATALOGS"):
             p.end()
             return self.rows_result([Col("catalog", "STRING")], sorted((c,) for c in self.eng.catalogs))
+        if p.accept("TBLPROPERTIES"):
+            t, parts = self._target(p, view_ok=True)
+            p.end()
+            info = t.info()["properties"]
+            return self.rows_result([Col("key", "STRING"), Col("value", "STRING")],
+                                    sorted(info.items()))
+        if p.accept("COLUMNS"):
+            p.expect("IN") if not p.accept("FROM") else None
+            t, parts = self._target(p, view_ok=True)
+            p.end()
+            return self.rows_result([Col("col_name", "STRING")], [(c.name,) for c in t.cols])
         if p.accept("VOLUMES"):
             p.end()
             rows = sorted((v["schema_name"], v["name"]) for v in self.eng.volumes.values()
@@ -1448,6 +1789,31 @@ class Exec:
         return self.rows_result([Col("path", "STRING")], [(t.storage_location,)])
 
 
+def _literal_type(t):
+    """Spark's type of a numeric literal: 1 INT, 10000000000 / 1L BIGINT, 1.50 DECIMAL(3,2),
+    1e3 / 1.5D DOUBLE."""
+    text, v = t.text, t.value
+    suffix = text[len(v):].upper()
+    if suffix in ("D", "F") or "e" in v.lower():
+        return Col("", "DOUBLE" if suffix != "F" else "FLOAT")
+    if "." in v or suffix == "BD":
+        whole, _, frac = v.partition(".")
+        digits = (whole.lstrip("0") + frac) or "0"
+        s = len(frac)
+        p = max(len(digits.lstrip("0")) if whole.strip("0") == "" else len(whole.lstrip("0")) + s, s, 1)
+        if p > 38:
+            return Col("", "DOUBLE")
+        return Col("", "DECIMAL", p, s)
+    n = int(v)
+    if suffix == "L":
+        return Col("", "LONG")
+    if suffix == "S":
+        return Col("", "SHORT")
+    if suffix == "Y":
+        return Col("", "BYTE")
+    return Col("", "INT" if n < 2 ** 31 else "LONG")
+
+
 def join_sql(parts):
     """Joins translated pieces the way people write SQL (sqlite names an expression column
     after its text: sum(amt), not sum ( amt ))."""
@@ -1484,7 +1850,14 @@ def _coerce_json(v, c):
 def map_sqlite_error(e, sql):
     msg = str(e)
     low = msg.lower()
-    if "syntax error" in low or "incomplete input" in low:
+    if low == "interrupted":
+        return SqlError("QUERY_EXECUTION_TIMEOUT_EXCEEDED", "57KD0",
+                        "The query was stopped because it ran longer than the emulator allows "
+                        "(config sql_max_exec_s).", error_code="DEADLINE_EXCEEDED")
+    if low.startswith("no tables specified"):
+        return SqlError("INVALID_USAGE_OF_STAR_OR_REGEX", "42000",
+                        "Invalid usage of '*' in Project.")
+    if "syntax error" in low or "incomplete input" in low or "unrecognized token" in low:
         near = None
         if "near \"" in msg:
             near = msg.split('near "', 1)[1].rsplit('"', 1)[0]
@@ -1511,7 +1884,8 @@ def map_sqlite_error(e, sql):
                         "A value cannot be cast to the type of its target column because it is "
                         "malformed or out of range. Correct the value as per the syntax, or change "
                         "its target type.")
-    if "has" in low and "columns but" in low and "values were supplied" in low:
+    if ("has" in low and "columns but" in low and "values were supplied" in low) or \
+            ("values for" in low and "columns" in low):
         return SqlError("INSERT_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS", "21S01",
                         "Cannot write to the table: not enough (or too many) data columns.")
     if "ambiguous column name" in low:
