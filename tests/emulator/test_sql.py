@@ -682,6 +682,7 @@ def test_warehouse_module_integration_in_process(monkeypatch):
         states["wh-stopped"] = "RUNNING"
         g = answer(sqlapi.get_statement(Req(params={"statement_id": b["statement_id"]})))
         assert g["status"]["state"] == "SUCCEEDED" and g["result"]["data_array"] == [["1"]]
+        state.update_config({"sql_unknown_warehouses": "running"})
         b = answer(sqlapi.execute(Req({"statement": "SELECT 2", "warehouse_id": "unknown-id"})))
         assert b["status"]["state"] == "SUCCEEDED"
         for wid, cfg in (("missing-x", "running"), ("unknown-id", "reject")):

@@ -29,7 +29,7 @@ def _reset(emu):
 
 
 def sql(emu, text, **kw):
-    body = {"statement": text, "warehouse_id": "wh"}
+    body = {"statement": text, "warehouse_id": "5eedc0ffee000001"}
     body.update(kw)
     st, b = emu.call("POST", "/api/2.0/sql/statements", body)
     assert st == 200 and b["status"]["state"] == "SUCCEEDED", b
@@ -162,7 +162,7 @@ def test_tables_from_sql(emu):
     sql(emu, "INSERT INTO trips (id) VALUES (1)")
     assert uc(emu, "GET", "/tables/main.default.trips")[1]["properties"]["delta.lastUpdateVersion"] == "1"
     assert uc(emu, "DELETE", "/tables/main.default.trips") == (200, {})
-    st, b = emu.call("POST", "/api/2.0/sql/statements", {"statement": "SELECT * FROM trips", "warehouse_id": "w"})
+    st, b = emu.call("POST", "/api/2.0/sql/statements", {"statement": "SELECT * FROM trips", "warehouse_id": "5eedc0ffee000001"})
     assert b["status"]["state"] == "FAILED" and b["status"]["sql_state"] == "42P01"
     sql(emu, "DROP TABLE t0")
     assert uc(emu, "GET", "/tables/main.default.t0/exists")[1] == {"table_exists": False}

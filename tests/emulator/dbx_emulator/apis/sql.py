@@ -46,7 +46,7 @@ register_config("sql_inline_max_bytes", 25 * 1024 * 1024, (int,), 1)
 register_config("sql_vacuum_retention_check", True)
 # "running": an id the warehouses module does not know acts as a RUNNING warehouse (except ids
 # starting with "missing"); "reject": 404 as the real service
-register_config("sql_unknown_warehouses", "running", (str,), None)
+register_config("sql_unknown_warehouses", "reject", (str,), None)
 # a statement running longer than this (real seconds) in sqlite is stopped and FAILS, so that a
 # runaway query (a cross join of two big ranges) cannot hold the emulator
 register_config("sql_max_exec_s", 300, (int, float), 1)
@@ -167,9 +167,9 @@ def _warehouse_state(state, wid):
     """RUNNING / STOPPED / ... through apis/warehouses.py (h/warehouses) when it is there: a
     statement on a STOPPED warehouse starts it (start_warehouse) and stays PENDING meanwhile;
     every statement counts as activity (touch_warehouse). Unknown ids: 404 when they start with
-    'missing' or config sql_unknown_warehouses is "reject" (as the real service); otherwise
-    (default "running", so that suites written before the warehouses module keep working) a
-    RUNNING warehouse."""
+    'missing' or config sql_unknown_warehouses is "reject" (the default, as the real service);
+    with "running", an unknown id acts as a RUNNING warehouse (for clients tested without
+    creating one)."""
     try:
         from . import warehouses as wh
     except ImportError:
