@@ -14,5 +14,6 @@
 #include "dbfs.h"
 #include "files.h"
 #include "jobs.h"
+#include "sql.h"
 
 #endif /* DBX_DBX_H */

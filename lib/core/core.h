@@ -178,6 +178,17 @@ void dbx__error_prefix(const char *fmt, ...) DBX__PRINTF(1, 2);
 /* Current thread's record (regardless of owner). */
 const dbx_error *dbx__error_current(void);
 
+/* A copy of the calling thread's record, to hand a failure to another
+ * moment (many calls in flight at once: each keeps its own). The copy's
+ * strings are its own: read them through dbx__errsave_record (they point
+ * into the copy). Restoring makes it the thread's record again (for the
+ * owner it was made for). NULL on OOM; free with dbx__errsave_free. */
+typedef struct dbx__errsave dbx__errsave;
+dbx__errsave *dbx__error_save(void);
+void dbx__error_restore(const dbx__errsave *sv);
+const dbx_error *dbx__errsave_record(const dbx__errsave *sv);
+void dbx__errsave_free(dbx__errsave *sv);
+
 /* Map an HTTP failure to a status: HTTP status first, then the
  * Databricks error_code, then known per-endpoint quirks. */
 dbx_status dbx__status_from_http(int http_status, const char *error_code, const char *method,

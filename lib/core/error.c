@@ -354,3 +354,40 @@ dbx_status dbx__status_from_http(int http_status, const char *error_code, const 
         return refined;
     return base;
 }
+
+/* ---- saved records (many calls in flight: lib/http batch) ------------------ */
+
+struct dbx__errsave {
+    errslot s;
+};
+
+dbx__errsave *dbx__error_save(void)
+{
+    dbx__errsave *sv = dbx__malloc(sizeof *sv);
+    if (!sv)
+        return NULL;
+    sv->s = slot;
+    sv->s.e.error_code = sv->s.code;
+    sv->s.e.message = sv->s.msg;
+    sv->s.e.request_id = sv->s.request_id;
+    sv->s.e.method = sv->s.method;
+    sv->s.e.path = sv->s.path;
+    return sv;
+}
+
+void dbx__error_restore(const dbx__errsave *sv)
+{
+    if (!sv)
+        return;
+    slot = sv->s;
+    /* the record's strings point into the thread's own slot */
+    slot.e.error_code = slot.code;
+    slot.e.message = slot.msg;
+    slot.e.request_id = slot.request_id;
+    slot.e.method = slot.method;
+    slot.e.path = slot.path;
+}
+
+const dbx_error *dbx__errsave_record(const dbx__errsave *sv) { return sv ? &sv->s.e : NULL; }
+
+void dbx__errsave_free(dbx__errsave *sv) { dbx__free(sv); }

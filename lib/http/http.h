@@ -108,10 +108,29 @@ typedef struct dbx__tx_result {
 } dbx__tx_result;
 
 typedef struct dbx__transport dbx__transport;
+/* Many transfers in flight on the calling thread (libcurl multi). */
+typedef struct dbx__tx_multi dbx__tx_multi;
 struct dbx__transport {
     void (*send)(dbx__transport *t, const dbx__http_req *req, dbx__http_resp *resp,
                  dbx__tx_result *res);
     void (*destroy)(dbx__transport *t);
+    /* Optional (NULL: the batch path sends one request at a time through
+     * `send`, with the same rules). A multi is used by one thread at a
+     * time; the transport may keep it (and its live connections) for the
+     * next batch.
+     *   multi_new: NULL on failure.
+     *   multi_add: start a transfer; req, resp and res must stay put until
+     *     it ends; 0, or -1 when it could not start (res then says why and
+     *     the transfer is over).
+     *   multi_run: drive the transfers until one ends (its res filled) or
+     *     timeout_ms passes (0: only what is ready); returns the ended
+     *     transfer's tag, or NULL. Call it again with 0 to collect others.
+     *   multi_free: abandons transfers still running. */
+    dbx__tx_multi *(*multi_new)(dbx__transport *t);
+    int (*multi_add)(dbx__tx_multi *m, const dbx__http_req *req, dbx__http_resp *resp,
+                     dbx__tx_result *res, void *tag);
+    void *(*multi_run)(dbx__tx_multi *m, long timeout_ms);
+    void (*multi_free)(dbx__tx_multi *m);
 };
 
 /* Proxies are resolved once per client (explicitly given, else from the
@@ -261,6 +280,8 @@ typedef struct dbx__call {
     const dbx_source *upload;
     int idle_timeout;          /* the timeout is one of inactivity (transfers of any size) */
     int max_attempts;          /* > 0: at most this many (below the pipeline's own limit) */
+    int secret_headers;        /* the values of `headers` are secret (a presigned link's
+                                  http_headers): TRACE logs show their names only */
 } dbx__call;
 
 /* Per-client work done once, after cfg is set: parse the home origin. */
@@ -270,6 +291,34 @@ void dbx__pipeline_prepare(dbx__pipeline *p);
  * thread's error record filled for p->owner; resp holds the last response
  * (status 0 when none). The caller disposes resp either way. */
 dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http_resp *resp);
+
+/* ---- many calls at once (curl multi) -------------------------------------------------- */
+
+/* One call of a batch. The caller sets `call` and initialises `resp`
+ * (dbx__resp_init); the batch fills `status` and, for a failure, `error`
+ * (that call's own error record; NULL when it succeeded or when saving it
+ * ran out of memory). Dispose with dbx__batch_dispose, then the resps. */
+typedef struct dbx__batch_item {
+    const dbx__call *call;
+    dbx__http_resp *resp;
+    dbx_status status;
+    dbx__errsave *error;
+} dbx__batch_item;
+
+#define DBX__BATCH_DEFAULT_PARALLEL 4
+
+/* Send n calls with at most max_parallel (<= 0: the default) in flight at
+ * once, on the calling thread (libcurl multi; libdbx starts no thread).
+ * Every call goes through the same steps as dbx__pipeline_send: auth
+ * scoping, redaction in logs, retries with their delays (a call waiting
+ * for its retry does not hold the others up), redirects, error mapping.
+ * A streaming write_fn is called as bytes arrive, interleaved between
+ * calls but in order within each. Returns DBX_OK when every call
+ * succeeded; else the status of the first failed call in the items'
+ * order, whose error record becomes the thread's (the others' are in
+ * their items). DBX_ENOMEM when the batch itself cannot start. */
+dbx_status dbx__pipeline_send_many(dbx__pipeline *p, dbx__batch_item *items, size_t n, int max_parallel);
+void dbx__batch_dispose(dbx__batch_item *items, size_t n);
 
 /* Extract error_code / message / request id from an error response.
  * -1 when an allocation failed (the fields are then incomplete). */

@@ -317,7 +317,12 @@ static void log_request(dbx__pipeline *p, const char *method, const char *url,
             memcpy(name, headers[i], nl);
             name[nl] = '\0';
             dbx__buf_puts(&b, "\n> ");
-            dbx__redact_header(&b, name, c + 1 + (c[1] == ' '));
+            if (call->secret_headers && dbx__strcasecmp(name, "User-Agent") != 0 &&
+                dbx__strcasecmp(name, "Accept") != 0 && dbx__strcasecmp(name, "Content-Type") != 0 &&
+                dbx__strcasecmp(name, "Authorization") != 0)
+                dbx__buf_printf(&b, "%s: **REDACTED**", name);
+            else
+                dbx__redact_header(&b, name, c + 1 + (c[1] == ' '));
         }
         if (with_body && call->body && call->body_len) {
             dbx__buf_puts(&b, "\n> ");
@@ -396,9 +401,75 @@ static int header_is_secret(const char *line)
     return dbx__is_secret_name(line, n);
 }
 
-dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http_resp *resp)
+/* ---- one call in flight ------------------------------------------------------------ */
+
+/* The state of one call through the pipeline: what dbx__pipeline_send
+ * keeps between attempts. The synchronous path keeps it on its stack; the
+ * batch path (dbx__pipeline_send_many) keeps one per call in flight, so
+ * that every call follows exactly the same rules. Buffers start in the
+ * struct's own storage: a flight must not move once begun. */
+typedef struct flight {
+    dbx__pipeline *p;
+    const dbx__call *call;
+    dbx__http_resp *resp;
+    const void *owner;
+    char url_small[512];
+    dbx__buf urlb;
+    dbx__origin target;
+    int send_auth, cross_origin, with_body, idempotent, max_attempts, debug;
+    const char *method;
+    dbx__upload up;
+    long timeout;
+    char auth_small[2560];
+    dbx__buf auth_line, ct_line;
+    const char *ct;
+    char code_s[128], msg_s[1024], rid_s[128], lp_s[256];
+    dbx__buf code, msg, rid, log_path;
+    int64_t start, deadline, t0;
+    int attempt, redirects;
+    long retry_after, waited;
+    const char *headers[MAX_HEADERS];
+    dbx__http_req req;
+    dbx__tx_result tr;
+    dbx_status st;
+} flight;
+
+enum { F_DONE, F_AGAIN, F_RETRY };
+
+static void flight_init(flight *f, dbx__pipeline *p, const dbx__call *call, dbx__http_resp *resp)
 {
-    const void *owner = p->owner;
+    f->p = p;
+    f->call = call;
+    f->resp = resp;
+    f->owner = p->owner;
+    dbx__buf_init_fixed(&f->urlb, f->url_small, sizeof f->url_small);
+    dbx__buf_init_fixed(&f->auth_line, f->auth_small, sizeof f->auth_small);
+    f->ct_line = (dbx__buf)DBX__BUF_INIT;
+    dbx__buf_init_fixed(&f->code, f->code_s, sizeof f->code_s);
+    dbx__buf_init_fixed(&f->msg, f->msg_s, sizeof f->msg_s);
+    dbx__buf_init_fixed(&f->rid, f->rid_s, sizeof f->rid_s);
+    dbx__buf_init_fixed(&f->log_path, f->lp_s, sizeof f->lp_s);
+    f->st = DBX_OK;
+}
+
+static void flight_end(flight *f)
+{
+    dbx__buf_dispose(&f->urlb);
+    memset(f->auth_line.ptr, 0, f->auth_line.len); /* the credential does not outlive the call */
+    dbx__buf_dispose(&f->auth_line);
+    dbx__buf_dispose(&f->ct_line);
+    dbx__buf_dispose(&f->code);
+    dbx__buf_dispose(&f->msg);
+    dbx__buf_dispose(&f->rid);
+    dbx__buf_dispose(&f->log_path);
+}
+
+/* Check the call and work out the URL. DBX_OK, or the failure (recorded). */
+static dbx_status flight_begin(flight *f)
+{
+    dbx__pipeline *p = f->p;
+    const dbx__call *call = f->call;
+    const void *owner = f->owner;
     if (!call->method || !method_ok(call->method))
         return dbx__fail(owner, DBX_EINVAL, "unsupported HTTP method");
     if (dbx__empty(call->path) || (!is_absolute(call->path) && call->path[0] != '/'))
@@ -409,294 +480,460 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
                          (unsigned char)call->path[bad]);
 
     /* the URL: the client's base (parsed once per client) + the path */
-    char url_small[512];
-    dbx__buf urlb;
-    dbx__buf_init_fixed(&urlb, url_small, sizeof url_small);
-    dbx__origin target;
     if (is_absolute(call->path)) {
-        dbx__buf_puts(&urlb, call->path);
+        dbx__buf_puts(&f->urlb, call->path);
     } else {
         if (!p->have_home)
             return dbx__fail(owner, DBX_ECONFIG, "the client has no valid host");
-        dbx__buf_puts(&urlb, p->cfg.host);
-        dbx__buf_puts(&urlb, call->path);
+        dbx__buf_puts(&f->urlb, p->cfg.host);
+        dbx__buf_puts(&f->urlb, call->path);
     }
-    if (urlb.oom)
+    if (f->urlb.oom)
         return dbx__fail(owner, DBX_ENOMEM, "out of memory");
     if (is_absolute(call->path)) {
-        if (dbx__origin_parse(urlb.ptr, &target) != 0) {
-            dbx__buf_dispose(&urlb);
+        if (dbx__origin_parse(f->urlb.ptr, &f->target) != 0)
             return dbx__fail(owner, DBX_EINVAL, "malformed URL");
-        }
     } else {
-        target = p->home;
-        target.path = urlb.ptr + strlen(p->cfg.host);
+        f->target = p->home;
+        f->target.path = f->urlb.ptr + strlen(p->cfg.host);
     }
     /* Credentials only ever go to the workspace origin. */
-    int send_auth = !call->no_auth && p->auth && p->have_home && dbx__origin_same(&p->home, &target);
-    if (!call->no_auth && p->auth && !send_auth) {
-        dbx__buf_dispose(&urlb);
+    f->send_auth = !call->no_auth && p->auth && p->have_home && dbx__origin_same(&p->home, &f->target);
+    if (!call->no_auth && p->auth && !f->send_auth)
         return dbx__fail(owner, DBX_EINVAL, "refusing to send credentials to another host: "
                                             "use no_auth for absolute URLs");
-    }
-    int cross_origin = 0; /* after a redirect to another origin */
-    const char *method = call->method;
-    int with_body = call->body != NULL || call->upload != NULL;
-    /* a streamed body: the state of the attempt in flight (on the stack:
-     * the in-memory path pays nothing) */
-    dbx__upload up;
-    memset(&up, 0, sizeof up);
+    f->cross_origin = 0; /* after a redirect to another origin */
+    f->method = call->method;
+    f->with_body = call->body != NULL || call->upload != NULL;
+    /* a streamed body: the state of the attempt in flight */
+    memset(&f->up, 0, sizeof f->up);
     if (call->upload) {
-        up.src = call->upload;
-        up.len = call->upload->size >= 0 ? call->upload->size : -1;
+        f->up.src = call->upload;
+        f->up.len = call->upload->size >= 0 ? call->upload->size : -1;
     }
-    int idempotent = call->idempotent > 0 ||
-                     (call->idempotent == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0));
-    long timeout = call->timeout_ms > 0 ? call->timeout_ms : p->cfg.http_timeout_ms;
-    int max_attempts = p->cfg.max_attempts > 0 ? p->cfg.max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
-    if (call->max_attempts > 0 && call->max_attempts < max_attempts)
-        max_attempts = call->max_attempts;
+    f->idempotent = call->idempotent > 0 ||
+                    (call->idempotent == 0 && (strcmp(f->method, "GET") == 0 || strcmp(f->method, "HEAD") == 0));
+    f->timeout = call->timeout_ms > 0 ? call->timeout_ms : p->cfg.http_timeout_ms;
+    f->max_attempts = p->cfg.max_attempts > 0 ? p->cfg.max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
+    if (call->max_attempts > 0 && call->max_attempts < f->max_attempts)
+        f->max_attempts = call->max_attempts;
 
-    /* the Authorization line in stack storage: a PAT or an OAuth token fits;
-     * only an unusually long token moves it to the heap */
-    char auth_small[2560];
-    dbx__buf auth_line, ct_line = DBX__BUF_INIT;
-    dbx__buf_init_fixed(&auth_line, auth_small, sizeof auth_small);
-    char code_s[128], msg_s[1024], rid_s[128], lp_s[256];
-    dbx__buf code, msg, rid, log_path;
-    dbx__buf_init_fixed(&code, code_s, sizeof code_s);
-    dbx__buf_init_fixed(&msg, msg_s, sizeof msg_s);
-    dbx__buf_init_fixed(&rid, rid_s, sizeof rid_s);
-    dbx__buf_init_fixed(&log_path, lp_s, sizeof lp_s);
-    const char *ct = "Content-Type: application/json";
+    f->ct = "Content-Type: application/json";
     if (call->content_type) {
-        dbx__buf_printf(&ct_line, "Content-Type: %s", call->content_type);
-        ct = ct_line.ptr;
+        dbx__buf_printf(&f->ct_line, "Content-Type: %s", call->content_type);
+        f->ct = f->ct_line.ptr;
     }
-    const int debug = DBX__LOG_ENABLED(&p->log, DBX_LOG_DEBUG);
-    resp->max_body = call->write_fn ? 0 : p->cfg.max_response_bytes;
+    f->debug = DBX__LOG_ENABLED(&p->log, DBX_LOG_DEBUG);
+    f->resp->max_body = call->write_fn ? 0 : p->cfg.max_response_bytes;
 
-    int64_t start = dbx__now_ms();
-    int64_t deadline = start + (p->cfg.retry_timeout_ms > 0 ? p->cfg.retry_timeout_ms : 300000);
-    if (call->deadline_ms > 0 && call->deadline_ms < deadline)
-        deadline = call->deadline_ms;
-    int attempt = 0, redirects = 0;
-    long retry_after = -1, waited = 0;
-    dbx_status st = DBX_OK;
+    f->start = dbx__now_ms();
+    f->deadline = f->start + (p->cfg.retry_timeout_ms > 0 ? p->cfg.retry_timeout_ms : 300000);
+    if (call->deadline_ms > 0 && call->deadline_ms < f->deadline)
+        f->deadline = call->deadline_ms;
+    f->attempt = f->redirects = 0;
+    f->retry_after = -1;
+    f->waited = 0;
+    return DBX_OK;
+}
 
-    for (;;) {
-        attempt++;
-        dbx__resp_reset(resp);
-        if (call->upload && with_body && up.sent > 0) {
-            /* a resend (retry or redirect): the source must start over */
-            if (!up.src->rewind || up.src->rewind(up.src->payload) != 0) {
-                if (log_path.len == 0)
-                    make_log_path(&log_path, urlb.ptr, &target, p);
-                st = dbx__fail(owner, DBX_ETRANSPORT, "the request body could not be re-read "
-                               "(the source %s): not resent", up.src->rewind ? "failed to rewind"
-                                                                               : "cannot rewind");
-                goto fail_detail;
-            }
-            up.sent = 0;
-        }
-        up.refused = up.bad = up.rewind_failed = 0;
-        if (debug && log_path.len == 0)
-            make_log_path(&log_path, urlb.ptr, &target, p);
+/* The failure's detail: request, HTTP answer, attempts (after dbx__fail). */
+static dbx_status fail_detail(flight *f)
+{
+    dbx__error_set_request(f->method, f->log_path.ptr);
+    dbx__error_set_http(f->resp->status, f->code.ptr, f->rid.ptr);
+    dbx__error_set_attempts(f->attempt, f->retry_after);
+    dbx__error_set_waited(f->waited);
+    return f->st;
+}
 
-        const char *headers[MAX_HEADERS];
-        size_t nh = 0;
-        if (send_auth) {
-            dbx__buf_clear(&auth_line);
-            st = dbx__auth_header(p->auth, p, deadline, &auth_line);
-            if (st != DBX_OK)
-                goto out; /* the auth layer recorded why */
-            headers[nh++] = auth_line.ptr;
+/* Get the next attempt ready in f->req. DBX_OK, or the failure (recorded). */
+static dbx_status flight_prepare(flight *f)
+{
+    dbx__pipeline *p = f->p;
+    const dbx__call *call = f->call;
+    const void *owner = f->owner;
+    f->attempt++;
+    dbx__resp_reset(f->resp);
+    if (call->upload && f->with_body && f->up.sent > 0) {
+        /* a resend (retry or redirect): the source must start over */
+        if (!f->up.src->rewind || f->up.src->rewind(f->up.src->payload) != 0) {
+            if (f->log_path.len == 0)
+                make_log_path(&f->log_path, f->urlb.ptr, &f->target, p);
+            f->st = dbx__fail(owner, DBX_ETRANSPORT, "the request body could not be re-read "
+                              "(the source %s): not resent", f->up.src->rewind ? "failed to rewind"
+                                                                                : "cannot rewind");
+            return fail_detail(f);
         }
-        headers[nh++] = p->cfg.user_agent_header;
-        headers[nh++] = "Accept: application/json";
-        if (with_body)
-            headers[nh++] = ct;
-        for (size_t i = 0; call->headers && call->headers[i] && nh < MAX_HEADERS; i++)
-            if (!cross_origin || !header_is_secret(call->headers[i]))
-                headers[nh++] = call->headers[i];
-        if (ct_line.oom || log_path.oom) {
-            st = dbx__fail(owner, DBX_ENOMEM, "out of memory");
-            goto out;
-        }
+        f->up.sent = 0;
+    }
+    f->up.refused = f->up.bad = f->up.rewind_failed = 0;
+    if (f->debug && f->log_path.len == 0)
+        make_log_path(&f->log_path, f->urlb.ptr, &f->target, p);
 
-        long attempt_timeout = timeout;
-        if (call->deadline_ms > 0) {
-            /* a nested call (a token fetch) ends by its caller's deadline,
-             * the attempt in flight included; an attempt made is given
-             * enough time to be worth making, so the call ends at most
-             * DBX__MIN_ATTEMPT_MS past the deadline */
-            int64_t left = deadline - dbx__now_ms();
-            if (left < attempt_timeout)
-                attempt_timeout = left > DBX__MIN_ATTEMPT_MS ? (long)left : DBX__MIN_ATTEMPT_MS;
-        }
-        dbx__http_req req = {method, urlb.ptr, headers, nh,
-                             with_body ? call->body : NULL, with_body ? call->body_len : 0,
-                             attempt_timeout, p->cfg.connect_timeout_ms, call->write_fn, call->write_payload,
-                             call->accept_gzip, call->upload && with_body ? &up : NULL, call->idle_timeout,
-                             !idempotent};
-        log_request(p, method, urlb.ptr, headers, nh, call, with_body, attempt);
-        dbx__tx_result tr;
-        int64_t t0 = debug ? dbx__now_ms() : 0;
-        p->tx->send(p->tx, &req, resp, &tr);
-        if (tr.kind == DBX__TX_OK && (resp->body.oom || resp->hdr.oom)) {
-            tr.kind = DBX__TX_NOMEM; /* a response missing bytes is never a success */
-            snprintf(tr.message, sizeof tr.message, "out of memory while receiving the response");
-        }
-        double ms = debug ? (double)(dbx__now_ms() - t0) : 0;
+    size_t nh = 0;
+    if (f->send_auth) {
+        dbx__buf_clear(&f->auth_line);
+        dbx_status st = dbx__auth_header(p->auth, p, f->deadline, &f->auth_line);
+        if (st != DBX_OK)
+            return f->st = st; /* the auth layer recorded why */
+        f->headers[nh++] = f->auth_line.ptr;
+    }
+    f->headers[nh++] = p->cfg.user_agent_header;
+    f->headers[nh++] = "Accept: application/json";
+    if (f->with_body)
+        f->headers[nh++] = f->ct;
+    for (size_t i = 0; call->headers && call->headers[i] && nh < MAX_HEADERS; i++)
+        if (!f->cross_origin || !header_is_secret(call->headers[i]))
+            f->headers[nh++] = call->headers[i];
+    if (f->ct_line.oom || f->log_path.oom)
+        return f->st = dbx__fail(owner, DBX_ENOMEM, "out of memory");
 
-        int retriable = 0;
-        retry_after = -1;
-        dbx__buf_clear(&code);
-        dbx__buf_clear(&msg);
-        dbx__buf_clear(&rid);
-        if (tr.kind != DBX__TX_OK || (resp->status < 200 || resp->status >= 300)) {
-            if (log_path.len == 0)
-                make_log_path(&log_path, urlb.ptr, &target, p);
+    long attempt_timeout = f->timeout;
+    if (call->deadline_ms > 0) {
+        /* a nested call (a token fetch) ends by its caller's deadline,
+         * the attempt in flight included; an attempt made is given
+         * enough time to be worth making, so the call ends at most
+         * DBX__MIN_ATTEMPT_MS past the deadline */
+        int64_t left = f->deadline - dbx__now_ms();
+        if (left < attempt_timeout)
+            attempt_timeout = left > DBX__MIN_ATTEMPT_MS ? (long)left : DBX__MIN_ATTEMPT_MS;
+    }
+    dbx__http_req req = {f->method, f->urlb.ptr, f->headers, nh,
+                         f->with_body ? call->body : NULL, f->with_body ? call->body_len : 0,
+                         attempt_timeout, p->cfg.connect_timeout_ms, call->write_fn, call->write_payload,
+                         call->accept_gzip, call->upload && f->with_body ? &f->up : NULL, call->idle_timeout,
+                         !f->idempotent};
+    f->req = req;
+    log_request(p, f->method, f->urlb.ptr, f->headers, nh, call, f->with_body, f->attempt);
+    f->t0 = f->debug ? dbx__now_ms() : 0;
+    memset(&f->tr, 0, sizeof f->tr);
+    return DBX_OK;
+}
+
+/* Judge the attempt the transport just ended (f->tr, f->resp): F_DONE
+ * (f->st is the outcome, a failure recorded), F_AGAIN (a redirect: send at
+ * once) or F_RETRY (send again after *delay ms). */
+static int flight_judge(flight *f, long *delay_out)
+{
+    dbx__pipeline *p = f->p;
+    const dbx__call *call = f->call;
+    const void *owner = f->owner;
+    dbx__http_resp *resp = f->resp;
+    dbx__tx_result *tr = &f->tr;
+    if (tr->kind == DBX__TX_OK && (resp->body.oom || resp->hdr.oom)) {
+        tr->kind = DBX__TX_NOMEM; /* a response missing bytes is never a success */
+        snprintf(tr->message, sizeof tr->message, "out of memory while receiving the response");
+    }
+    double ms = f->debug ? (double)(dbx__now_ms() - f->t0) : 0;
+
+    int retriable = 0;
+    f->retry_after = -1;
+    dbx__buf_clear(&f->code);
+    dbx__buf_clear(&f->msg);
+    dbx__buf_clear(&f->rid);
+    if (tr->kind != DBX__TX_OK || (resp->status < 200 || resp->status >= 300)) {
+        if (f->log_path.len == 0)
+            make_log_path(&f->log_path, f->urlb.ptr, &f->target, p);
+    }
+    if (tr->kind != DBX__TX_OK) {
+        f->st = tx_status(tr->kind);
+        retriable = (tr->kind == DBX__TX_NOT_SENT) || (tr->kind == DBX__TX_FAILED && f->idempotent);
+        dbx__buf_puts(&f->msg, tr->message);
+        dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_HTTP_RESPONSE, "< %s %s failed: %s (attempt %d)",
+                 f->method, f->log_path.ptr, tr->message, f->attempt);
+    } else {
+        log_response(p, f->method, f->log_path.ptr, resp, ms, f->attempt);
+        int s = resp->status;
+        if ((s >= 200 && s < 300) || (s >= 300 && s < 400 && call->redirect_ok)) {
+            f->st = DBX_OK;
+            return F_DONE;
         }
-        if (tr.kind != DBX__TX_OK) {
-            st = tx_status(tr.kind);
-            retriable = (tr.kind == DBX__TX_NOT_SENT) || (tr.kind == DBX__TX_FAILED && idempotent);
-            dbx__buf_puts(&msg, tr.message);
-            dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_HTTP_RESPONSE, "< %s %s failed: %s (attempt %d)",
-                     method, log_path.ptr, tr.message, attempt);
-        } else {
-            log_response(p, method, log_path.ptr, resp, ms, attempt);
-            int s = resp->status;
-            if ((s >= 200 && s < 300) || (s >= 300 && s < 400 && call->redirect_ok)) {
-                st = DBX_OK;
-                goto out;
-            }
-            const char *location = dbx__resp_header(resp, "Location");
-            if (s >= 300 && s < 400 && call->follow_redirects && location) {
-                char *next = resolve_location(urlb.ptr, location);
-                dbx__origin nto;
-                if (!next || dbx__origin_parse(next, &nto) != 0 || bad_url_byte(next) >= 0) {
-                    dbx__free(next);
-                    st = dbx__fail(owner, DBX_EBADRESPONSE, "redirect to an invalid location");
-                    goto fail_detail;
-                }
-                if (strcmp(target.scheme, "https") == 0 && strcmp(nto.scheme, "http") == 0) {
-                    dbx__free(next);
-                    st = dbx__fail(owner, DBX_ETRANSPORT, "refusing a redirect from https to http");
-                    goto fail_detail;
-                }
-                if (++redirects > MAX_REDIRECTS) {
-                    dbx__free(next);
-                    st = dbx__fail(owner, DBX_EBADRESPONSE, "too many redirects");
-                    goto fail_detail;
-                }
-                int to_get = s == 303 || ((s == 301 || s == 302) && strcmp(method, "POST") == 0);
-                int other = !p->have_home || !dbx__origin_same(&nto, &p->home);
-                if (other && with_body && !to_get) {
-                    /* 307/308 (or a PUT/PATCH/DELETE) would resend the body:
-                     * a request body never goes to another origin */
-                    dbx__free(next);
-                    st = dbx__fail(owner, DBX_ETRANSPORT,
-                                   "refusing to resend the request body to another host (HTTP %d redirect)", s);
-                    goto fail_detail;
-                }
-                if (other) {
-                    cross_origin = 1;
-                    if (send_auth) {
-                        send_auth = 0; /* never hand credentials to another host */
-                        dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_HTTP_REQUEST,
-                                 "redirected to another host (%s): credentials dropped", nto.host);
-                    }
-                }
-                if (to_get) {
-                    method = "GET";
-                    with_body = 0;
-                }
-                dbx__buf_clear(&urlb);
-                dbx__buf_puts(&urlb, next);
+        const char *location = dbx__resp_header(resp, "Location");
+        if (s >= 300 && s < 400 && call->follow_redirects && location) {
+            char *next = resolve_location(f->urlb.ptr, location);
+            dbx__origin nto;
+            if (!next || dbx__origin_parse(next, &nto) != 0 || bad_url_byte(next) >= 0) {
                 dbx__free(next);
-                if (urlb.oom) {
-                    st = dbx__fail(owner, DBX_ENOMEM, "out of memory");
-                    goto out;
+                f->st = dbx__fail(owner, DBX_EBADRESPONSE, "redirect to an invalid location");
+                fail_detail(f);
+                return F_DONE;
+            }
+            if (strcmp(f->target.scheme, "https") == 0 && strcmp(nto.scheme, "http") == 0) {
+                dbx__free(next);
+                f->st = dbx__fail(owner, DBX_ETRANSPORT, "refusing a redirect from https to http");
+                fail_detail(f);
+                return F_DONE;
+            }
+            if (++f->redirects > MAX_REDIRECTS) {
+                dbx__free(next);
+                f->st = dbx__fail(owner, DBX_EBADRESPONSE, "too many redirects");
+                fail_detail(f);
+                return F_DONE;
+            }
+            int to_get = s == 303 || ((s == 301 || s == 302) && strcmp(f->method, "POST") == 0);
+            int other = !p->have_home || !dbx__origin_same(&nto, &p->home);
+            if (other && f->with_body && !to_get) {
+                /* 307/308 (or a PUT/PATCH/DELETE) would resend the body:
+                 * a request body never goes to another origin */
+                dbx__free(next);
+                f->st = dbx__fail(owner, DBX_ETRANSPORT,
+                                  "refusing to resend the request body to another host (HTTP %d redirect)", s);
+                fail_detail(f);
+                return F_DONE;
+            }
+            if (other) {
+                f->cross_origin = 1;
+                if (f->send_auth) {
+                    f->send_auth = 0; /* never hand credentials to another host */
+                    dbx__log(&p->log, DBX_LOG_DEBUG, DBX_LOGCAT_HTTP_REQUEST,
+                             "redirected to another host (%s): credentials dropped", nto.host);
                 }
-                dbx__origin_parse(urlb.ptr, &target);
-                dbx__buf_clear(&log_path);
-                attempt--; /* a redirect is not a retry */
-                continue;
             }
-            if (s >= 300 && s < 400) {
-                st = dbx__fail(owner, DBX_EBADRESPONSE,
-                               "unexpected redirect (HTTP %d)%s; not followed", s,
-                               location ? " to another location" : "");
-                goto fail_detail;
+            if (to_get) {
+                f->method = "GET";
+                f->with_body = 0;
             }
-            if (dbx__parse_error_body(resp, &code, &msg, &rid) != 0) {
-                st = dbx__fail(owner, DBX_ENOMEM, "out of memory while reading an HTTP %d answer", s);
-                goto fail_detail;
+            dbx__buf_clear(&f->urlb);
+            dbx__buf_puts(&f->urlb, next);
+            dbx__free(next);
+            if (f->urlb.oom) {
+                f->st = dbx__fail(owner, DBX_ENOMEM, "out of memory");
+                return F_DONE;
             }
-            st = dbx__status_from_http(s, code.ptr, method, log_path.ptr, msg.ptr);
-            if (st == DBX_OK)
-                st = DBX_ERROR;
-            retriable = s == 429 || s == 503 || ((s == 500 || s == 502 || s == 504) && idempotent) ||
-                        dbx__is_transient_message(msg.ptr);
-            retry_after = dbx__parse_retry_after(dbx__resp_header(resp, "Retry-After"), dbx__wall_ms());
+            dbx__origin_parse(f->urlb.ptr, &f->target);
+            dbx__buf_clear(&f->log_path);
+            f->attempt--; /* a redirect is not a retry */
+            return F_AGAIN;
         }
+        if (s >= 300 && s < 400) {
+            f->st = dbx__fail(owner, DBX_EBADRESPONSE, "unexpected redirect (HTTP %d)%s; not followed", s,
+                              location ? " to another location" : "");
+            fail_detail(f);
+            return F_DONE;
+        }
+        if (dbx__parse_error_body(resp, &f->code, &f->msg, &f->rid) != 0) {
+            f->st = dbx__fail(owner, DBX_ENOMEM, "out of memory while reading an HTTP %d answer", s);
+            fail_detail(f);
+            return F_DONE;
+        }
+        f->st = dbx__status_from_http(s, f->code.ptr, f->method, f->log_path.ptr, f->msg.ptr);
+        if (f->st == DBX_OK)
+            f->st = DBX_ERROR;
+        retriable = s == 429 || s == 503 || ((s == 500 || s == 502 || s == 504) && f->idempotent) ||
+                    dbx__is_transient_message(f->msg.ptr);
+        f->retry_after = dbx__parse_retry_after(dbx__resp_header(resp, "Retry-After"), dbx__wall_ms());
+    }
 
-        const char *why = NULL;
-        if (retriable && resp->delivered == 0) {
-            if (call->upload && up.sent > 0 && !up.src->rewind) {
-                /* never resend a body that was consumed: the server would
-                 * get a short or empty file */
-                why = "the request body could not be re-read (the source cannot rewind)";
-            } else if (attempt >= max_attempts) {
-                why = "attempt limit reached";
-            } else {
-                long delay = dbx__retry_delay_ms(attempt, p->cfg.retry_initial_delay_ms,
-                                                 p->cfg.retry_max_delay_ms, retry_after);
-                int64_t now = dbx__now_ms();
-                if (now + delay <= deadline) {
-                    dbx__log(&p->log, DBX_LOG_INFO, DBX_LOGCAT_RETRY,
-                             "retrying %s %s in %ld ms (attempt %d failed: %s%s%s)", method, log_path.ptr,
-                             delay, attempt, code.len ? code.ptr : "", code.len ? " " : "",
-                             msg.ptr ? msg.ptr : "");
-                    dbx__sleep_ms(delay);
-                    waited += delay;
+    const char *why = NULL;
+    if (retriable && resp->delivered == 0) {
+        if (call->upload && f->up.sent > 0 && !f->up.src->rewind) {
+            /* never resend a body that was consumed: the server would
+             * get a short or empty file */
+            why = "the request body could not be re-read (the source cannot rewind)";
+        } else if (f->attempt >= f->max_attempts) {
+            why = "attempt limit reached";
+        } else {
+            long delay = dbx__retry_delay_ms(f->attempt, p->cfg.retry_initial_delay_ms, p->cfg.retry_max_delay_ms,
+                                             f->retry_after);
+            int64_t now = dbx__now_ms();
+            if (now + delay <= f->deadline) {
+                dbx__log(&p->log, DBX_LOG_INFO, DBX_LOGCAT_RETRY, "retrying %s %s in %ld ms (attempt %d failed: %s%s%s)",
+                         f->method, f->log_path.ptr, delay, f->attempt, f->code.len ? f->code.ptr : "",
+                         f->code.len ? " " : "", f->msg.ptr ? f->msg.ptr : "");
+                *delay_out = delay;
+                return F_RETRY;
+            }
+            why = f->retry_after > 0 && now + f->retry_after > f->deadline
+                      ? "retry budget exhausted: the server's Retry-After ends past it"
+                      : "retry budget exhausted";
+        }
+    }
+
+    /* final failure: the last error, and what retrying cost */
+    if (f->attempt > 1 || why) {
+        if (resp->status)
+            dbx__buf_printf(&f->msg, " (HTTP %d; %d attempt%s over %.1f s; %s)", resp->status, f->attempt,
+                            f->attempt == 1 ? "" : "s", (double)(dbx__now_ms() - f->start) / 1000.0,
+                            why ? why : "not retried further");
+        else
+            dbx__buf_printf(&f->msg, " (%d attempt%s over %.1f s; %s)", f->attempt, f->attempt == 1 ? "" : "s",
+                            (double)(dbx__now_ms() - f->start) / 1000.0, why ? why : "not retried further");
+    }
+    dbx__fail(owner, f->st, "%s", f->msg.len ? f->msg.ptr : dbx_status_str(f->st));
+    if (tr->kind != DBX__TX_OK)
+        dbx__error_set_transport(tr->code);
+    fail_detail(f);
+    return F_DONE;
+}
+
+dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http_resp *resp)
+{
+    flight f;
+    flight_init(&f, p, call, resp);
+    dbx_status st = flight_begin(&f);
+    while (st == DBX_OK) {
+        st = flight_prepare(&f);
+        if (st != DBX_OK)
+            break;
+        p->tx->send(p->tx, &f.req, resp, &f.tr);
+        long delay = 0;
+        int j = flight_judge(&f, &delay);
+        if (j == F_DONE) {
+            st = f.st;
+            break;
+        }
+        if (j == F_RETRY) {
+            dbx__sleep_ms(delay);
+            f.waited += delay;
+        }
+    }
+    flight_end(&f);
+    return st;
+}
+
+/* ---- many calls in flight ---------------------------------------------------------- */
+
+typedef struct slotf {
+    flight f;
+    size_t item;    /* index in items */
+    int state;      /* S_FREE, S_READY (send at ready_at), S_FLYING */
+    int64_t ready_at;
+} slotf;
+
+enum { S_FREE, S_READY, S_FLYING };
+
+/* An item is over: keep its outcome and, for a failure, its error record. */
+static void item_done(dbx__batch_item *it, dbx_status st)
+{
+    it->status = st;
+    it->error = NULL;
+    if (st != DBX_OK)
+        it->error = dbx__error_save(); /* NULL on OOM: the status stays */
+}
+
+static void slot_judged(slotf *s, dbx__batch_item *items, size_t *done)
+{
+    long delay = 0;
+    int j = flight_judge(&s->f, &delay);
+    if (j == F_DONE) {
+        item_done(&items[s->item], s->f.st);
+        flight_end(&s->f);
+        s->state = S_FREE;
+        (*done)++;
+    } else {
+        s->state = S_READY;
+        s->ready_at = dbx__now_ms() + (j == F_RETRY ? delay : 0);
+        if (j == F_RETRY)
+            s->f.waited += delay;
+    }
+}
+
+dbx_status dbx__pipeline_send_many(dbx__pipeline *p, dbx__batch_item *items, size_t n, int max_parallel)
+{
+    const void *owner = p->owner;
+    if (n == 0)
+        return DBX_OK;
+    if (max_parallel <= 0)
+        max_parallel = DBX__BATCH_DEFAULT_PARALLEL;
+    size_t ns = n < (size_t)max_parallel ? n : (size_t)max_parallel;
+    for (size_t i = 0; i < n; i++) {
+        items[i].status = DBX_ERROR;
+        items[i].error = NULL;
+    }
+    slotf *slots = dbx__calloc(ns, sizeof *slots);
+    if (!slots)
+        return dbx__fail(owner, DBX_ENOMEM, "out of memory");
+    dbx__tx_multi *m = p->tx->multi_new ? p->tx->multi_new(p->tx) : NULL;
+    size_t next = 0, done = 0;
+    int flying = 0;
+    while (done < n) {
+        int64_t now = dbx__now_ms();
+        int64_t earliest = -1;
+        for (size_t k = 0; k < ns; k++) {
+            slotf *s = &slots[k];
+            if (s->state == S_FREE && next < n) {
+                s->item = next++;
+                flight_init(&s->f, p, items[s->item].call, items[s->item].resp);
+                dbx_status st = flight_begin(&s->f);
+                if (st != DBX_OK) {
+                    item_done(&items[s->item], st);
+                    flight_end(&s->f);
+                    done++;
                     continue;
                 }
-                why = retry_after > 0 && now + retry_after > deadline
-                          ? "retry budget exhausted: the server's Retry-After ends past it"
-                          : "retry budget exhausted";
+                s->state = S_READY;
+                s->ready_at = now;
+            }
+            if (s->state != S_READY)
+                continue;
+            if (s->ready_at > now) {
+                if (earliest < 0 || s->ready_at < earliest)
+                    earliest = s->ready_at;
+                continue;
+            }
+            dbx_status st = flight_prepare(&s->f);
+            if (st != DBX_OK) {
+                item_done(&items[s->item], st);
+                flight_end(&s->f);
+                s->state = S_FREE;
+                done++;
+                continue;
+            }
+            if (m && p->tx->multi_add(m, &s->f.req, s->f.resp, &s->f.tr, s) == 0) {
+                s->state = S_FLYING;
+                flying++;
+            } else {
+                /* no multi transport (or it could not take the transfer):
+                 * this attempt runs to its end here, as a single send */
+                if (!m)
+                    p->tx->send(p->tx, &s->f.req, s->f.resp, &s->f.tr);
+                slot_judged(s, items, &done);
+                k--; /* the slot may take the next item or be ready again */
+                now = dbx__now_ms();
             }
         }
-
-        /* final failure: the last error, and what retrying cost */
-        if (attempt > 1 || why) {
-            if (resp->status)
-                dbx__buf_printf(&msg, " (HTTP %d; %d attempt%s over %.1f s; %s)", resp->status, attempt,
-                                attempt == 1 ? "" : "s", (double)(dbx__now_ms() - start) / 1000.0,
-                                why ? why : "not retried further");
-            else
-                dbx__buf_printf(&msg, " (%d attempt%s over %.1f s; %s)", attempt, attempt == 1 ? "" : "s",
-                                (double)(dbx__now_ms() - start) / 1000.0, why ? why : "not retried further");
+        if (done >= n)
+            break;
+        if (flying > 0) {
+            long wait = 1000;
+            if (earliest >= 0) {
+                int64_t d = earliest - dbx__now_ms();
+                wait = d < 0 ? 0 : d < wait ? (long)d : wait;
+            }
+            void *tag = p->tx->multi_run(m, wait);
+            while (tag) {
+                slotf *s = tag;
+                flying--;
+                slot_judged(s, items, &done);
+                tag = p->tx->multi_run(m, 0);
+            }
+        } else if (earliest >= 0) {
+            int64_t d = earliest - dbx__now_ms();
+            if (d > 0)
+                dbx__sleep_ms((long)d);
         }
-        dbx__fail(owner, st, "%s", msg.len ? msg.ptr : dbx_status_str(st));
-        if (tr.kind != DBX__TX_OK)
-            dbx__error_set_transport(tr.code);
-    fail_detail:
-        dbx__error_set_request(method, log_path.ptr);
-        dbx__error_set_http(resp->status, code.ptr, rid.ptr);
-        dbx__error_set_attempts(attempt, retry_after);
-        dbx__error_set_waited(waited);
-        goto out;
     }
-out:
-    dbx__buf_dispose(&urlb);
-    memset(auth_line.ptr, 0, auth_line.len); /* the credential does not outlive the call */
-    dbx__buf_dispose(&auth_line);
-    dbx__buf_dispose(&ct_line);
-    dbx__buf_dispose(&code);
-    dbx__buf_dispose(&msg);
-    dbx__buf_dispose(&rid);
-    dbx__buf_dispose(&log_path);
-    return st;
+    if (m)
+        p->tx->multi_free(m);
+    dbx__free(slots);
+    /* the thread's record: the first failure in the items' order */
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].status != DBX_OK) {
+            if (items[i].error)
+                dbx__error_restore(items[i].error);
+            else
+                dbx__fail(owner, items[i].status, "%s", dbx_status_str(items[i].status));
+            return items[i].status;
+        }
+    }
+    dbx__error_clear(owner);
+    return DBX_OK;
+}
+
+void dbx__batch_dispose(dbx__batch_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        dbx__errsave_free(items[i].error);
+        items[i].error = NULL;
+    }
 }

@@ -18,6 +18,7 @@
 #include "http.h"
 
 #define DEFAULT_MAX_IDLE 32
+#define MAX_IDLE_MULTI 4
 
 typedef struct xfer {
     const dbx__http_req *req;
@@ -55,6 +56,8 @@ typedef struct curl_tx {
     int n_idle, max_idle;
     CURLSH *share;
     pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+    CURLM *idle_multi[MAX_IDLE_MULTI]; /* kept between batches, with their connections */
+    int n_idle_multi;
     char *ca_bundle;
     char *proxy_https, *proxy_http, *noproxy; /* never NULL once made ("" = none) */
     int insecure;
@@ -439,26 +442,13 @@ static dbx__tx_kind classify(CURLcode rc)
 
 #define MAX_REQ_HEADERS 40
 
-static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_resp *resp,
-                    dbx__tx_result *res)
+/* Set a handle up for one transfer. `nodes` (MAX_REQ_HEADERS + 2 of them)
+ * hold the header list: libcurl only reads it during the transfer, so no
+ * list node needs an allocation. */
+static void tx_setup(curl_tx *t, hnd *hx, const dbx__http_req *req, dbx__http_resp *resp,
+                     struct curl_slist *nodes)
 {
-    curl_tx *t = (curl_tx *)base;
-    memset(res, 0, sizeof *res);
-    if (req->n_headers >= MAX_REQ_HEADERS) {
-        res->kind = DBX__TX_LOCAL;
-        snprintf(res->message, sizeof res->message, "too many request headers");
-        return;
-    }
-    hnd *hx = acquire(t);
-    if (!hx) {
-        res->kind = DBX__TX_NOMEM;
-        snprintf(res->message, sizeof res->message, "cannot create a libcurl handle");
-        return;
-    }
     CURL *h = hx->h;
-    /* The header list is built on the stack: libcurl only reads it during
-     * the transfer, so no list node needs an allocation. */
-    struct curl_slist nodes[MAX_REQ_HEADERS + 2];
     size_t nn = 0;
     for (size_t i = 0; i < req->n_headers; i++)
         nodes[nn++].data = (char *)req->headers[i];
@@ -476,8 +466,7 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
     xp->req = req;
     xp->resp = resp;
     xp->content_length = -1;
-    char *errbuf = hx->errbuf;
-    errbuf[0] = '\0';
+    hx->errbuf[0] = '\0';
 
     /* per call: everything a previous call on this handle may have set */
     curl_easy_setopt(h, CURLOPT_URL, req->url);
@@ -540,8 +529,16 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         }
         hx->mode = 3;
     }
+}
 
-    CURLcode rc = curl_easy_perform(h);
+/* The outcome of a transfer that libcurl ended with `rc`; gives the handle
+ * back to the pool (or drops it: it may hold a broken connection). */
+static void tx_finish(curl_tx *t, hnd *hx, const dbx__http_req *req, dbx__http_resp *resp,
+                      dbx__tx_result *res, CURLcode rc)
+{
+    CURL *h = hx->h;
+    xfer *xp = &hx->x;
+    char *errbuf = hx->errbuf;
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
@@ -594,11 +591,201 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         if (rc != CURLE_OK)
             snprintf(res->message, sizeof res->message, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
     }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL); /* the list was on this stack frame */
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL); /* the list was the caller's */
     if (rc == CURLE_OK)
         release(t, hx);
     else
         free_handle(hx); /* a failed handle may hold a broken connection */
+}
+
+static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_resp *resp,
+                    dbx__tx_result *res)
+{
+    curl_tx *t = (curl_tx *)base;
+    memset(res, 0, sizeof *res);
+    if (req->n_headers >= MAX_REQ_HEADERS) {
+        res->kind = DBX__TX_LOCAL;
+        snprintf(res->message, sizeof res->message, "too many request headers");
+        return;
+    }
+    hnd *hx = acquire(t);
+    if (!hx) {
+        res->kind = DBX__TX_NOMEM;
+        snprintf(res->message, sizeof res->message, "cannot create a libcurl handle");
+        return;
+    }
+    struct curl_slist nodes[MAX_REQ_HEADERS + 2]; /* on this stack frame */
+    tx_setup(t, hx, req, resp, nodes);
+    CURLcode rc = curl_easy_perform(hx->h);
+    tx_finish(t, hx, req, resp, res, rc);
+}
+
+/* ---- many transfers at once (libcurl multi) -------------------------------------- */
+
+typedef struct mxfer {
+    hnd *hx;
+    const dbx__http_req *req;
+    dbx__http_resp *resp;
+    dbx__tx_result *res;
+    void *tag;
+    struct mxfer *next;
+    struct curl_slist nodes[MAX_REQ_HEADERS + 2];
+} mxfer;
+
+struct dbx__tx_multi {
+    curl_tx *t;
+    CURLM *m;
+    mxfer *active;           /* transfers in libcurl's hands */
+    mxfer *done, *done_tail; /* ended, not yet handed back */
+};
+
+static dbx__tx_multi *mx_new(dbx__transport *base)
+{
+    curl_tx *t = (curl_tx *)base;
+    dbx__tx_multi *m = dbx__calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->t = t;
+    pthread_mutex_lock(&t->mu);
+    if (t->n_idle_multi > 0)
+        m->m = t->idle_multi[--t->n_idle_multi];
+    pthread_mutex_unlock(&t->mu);
+    if (!m->m)
+        m->m = curl_multi_init();
+    if (!m->m) {
+        dbx__free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static int mx_add(dbx__tx_multi *m, const dbx__http_req *req, dbx__http_resp *resp, dbx__tx_result *res,
+                  void *tag)
+{
+    memset(res, 0, sizeof *res);
+    if (req->n_headers >= MAX_REQ_HEADERS) {
+        res->kind = DBX__TX_LOCAL;
+        snprintf(res->message, sizeof res->message, "too many request headers");
+        return -1;
+    }
+    mxfer *x = dbx__calloc(1, sizeof *x);
+    hnd *hx = x ? acquire(m->t) : NULL;
+    if (!hx) {
+        dbx__free(x);
+        res->kind = DBX__TX_NOMEM;
+        snprintf(res->message, sizeof res->message, "cannot create a libcurl handle");
+        return -1;
+    }
+    x->hx = hx;
+    x->req = req;
+    x->resp = resp;
+    x->res = res;
+    x->tag = tag;
+    tx_setup(m->t, hx, req, resp, x->nodes);
+    curl_easy_setopt(hx->h, CURLOPT_PRIVATE, (void *)x);
+    CURLMcode mc = curl_multi_add_handle(m->m, hx->h);
+    if (mc != CURLM_OK) {
+        curl_easy_setopt(hx->h, CURLOPT_HTTPHEADER, NULL);
+        free_handle(hx);
+        dbx__free(x);
+        res->kind = mc == CURLM_OUT_OF_MEMORY ? DBX__TX_NOMEM : DBX__TX_LOCAL;
+        snprintf(res->message, sizeof res->message, "cannot start the transfer: %s", curl_multi_strerror(mc));
+        return -1;
+    }
+    x->next = m->active;
+    m->active = x;
+    return 0;
+}
+
+/* Move the transfers libcurl ended to the done queue. */
+static void mx_collect(dbx__tx_multi *m)
+{
+    CURLMsg *msg;
+    int left = 0;
+    while ((msg = curl_multi_info_read(m->m, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *h = msg->easy_handle;
+        CURLcode rc = msg->data.result;
+        void *priv = NULL;
+        curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&priv);
+        mxfer *x = priv;
+        curl_multi_remove_handle(m->m, h);
+        for (mxfer **pp = &m->active; *pp; pp = &(*pp)->next) {
+            if (*pp == x) {
+                *pp = x->next;
+                break;
+            }
+        }
+        tx_finish(m->t, x->hx, x->req, x->resp, x->res, rc);
+        x->hx = NULL;
+        x->next = NULL;
+        if (m->done_tail)
+            m->done_tail->next = x;
+        else
+            m->done = x;
+        m->done_tail = x;
+    }
+}
+
+static void *mx_pop(dbx__tx_multi *m)
+{
+    mxfer *x = m->done;
+    if (!x)
+        return NULL;
+    m->done = x->next;
+    if (!m->done)
+        m->done_tail = NULL;
+    void *tag = x->tag;
+    dbx__free(x);
+    return tag;
+}
+
+static void *mx_run(dbx__tx_multi *m, long timeout_ms)
+{
+    if (m->done)
+        return mx_pop(m);
+    int running = 0;
+    curl_multi_perform(m->m, &running);
+    mx_collect(m);
+    if (!m->done && running && timeout_ms > 0) {
+        int ms = timeout_ms > INT_MAX ? INT_MAX : (int)timeout_ms;
+#if LIBCURL_VERSION_NUM >= 0x074200
+        curl_multi_poll(m->m, NULL, 0, ms, NULL);
+#else
+        curl_multi_wait(m->m, NULL, 0, ms, NULL);
+#endif
+        curl_multi_perform(m->m, &running);
+        mx_collect(m);
+    }
+    return mx_pop(m);
+}
+
+static void mx_free(dbx__tx_multi *m)
+{
+    if (!m)
+        return;
+    while (m->active) {
+        mxfer *x = m->active;
+        m->active = x->next;
+        curl_multi_remove_handle(m->m, x->hx->h);
+        curl_easy_setopt(x->hx->h, CURLOPT_HTTPHEADER, NULL);
+        free_handle(x->hx); /* abandoned mid-transfer */
+        dbx__free(x);
+    }
+    while (m->done)
+        mx_pop(m);
+    curl_tx *t = m->t;
+    CURLM *keep = m->m;
+    pthread_mutex_lock(&t->mu);
+    if (t->n_idle_multi < MAX_IDLE_MULTI) {
+        t->idle_multi[t->n_idle_multi++] = keep; /* with its live connections */
+        keep = NULL;
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (keep)
+        curl_multi_cleanup(keep);
+    dbx__free(m);
 }
 
 static void tx_destroy(dbx__transport *base)
@@ -608,6 +795,8 @@ static void tx_destroy(dbx__transport *base)
         return;
     for (int i = 0; i < t->n_idle; i++)
         free_handle(t->idle[i]);
+    for (int i = 0; i < t->n_idle_multi; i++)
+        curl_multi_cleanup(t->idle_multi[i]);
     if (t->share)
         curl_share_cleanup(t->share);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -630,6 +819,10 @@ dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, s
     }
     t->base.send = tx_send;
     t->base.destroy = tx_destroy;
+    t->base.multi_new = mx_new;
+    t->base.multi_add = mx_add;
+    t->base.multi_run = mx_run;
+    t->base.multi_free = mx_free;
     pthread_mutex_init(&t->mu, NULL);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&t->share_mu[i], NULL);

@@ -1147,6 +1147,92 @@ static void upload_refused_is_cancelled(void **state)
     assert_int_equal(m.rewinds, 0);
 }
 
+/* ---- many calls at once (the batch path, here without a multi transport) ---------------- */
+
+static void batch_same_rules_per_call(void **state)
+{
+    (void)state;
+    HTTP(503, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"busy\"}"); /* call 0 */
+    HTTP(404, "{\"error_code\":\"NOT_FOUND\",\"message\":\"no such chunk\"}");     /* call 1 */
+    HTTP(200, "two");                                                                 /* call 2 */
+    HTTP(200, "zero");                                                                /* call 0 again */
+    const char *hdrs[] = {"x-amz-server-side-encryption-customer-key: k3y", NULL};
+    dbx__call c[3];
+    dbx__http_resp r[3];
+    dbx__batch_item it[3];
+    memset(c, 0, sizeof c);
+    for (int i = 0; i < 3; i++) {
+        c[i].method = "GET";
+        dbx__resp_init(&r[i]);
+        it[i].call = &c[i];
+        it[i].resp = &r[i];
+    }
+    c[0].path = "/api/2.0/sql/statements/s/result/chunks/0";
+    c[1].path = "/api/2.0/sql/statements/s/result/chunks/1";
+    c[2].path = "https://bucket.example.net/chunk2?X-Amz-Signature=abc";
+    c[2].no_auth = 1;
+    c[2].headers = hdrs;
+    assert_int_equal(dbx__pipeline_send_many(&P, it, 3, 3), DBX_ENOTFOUND);
+    assert_int_equal(it[0].status, DBX_OK);
+    assert_int_equal(it[1].status, DBX_ENOTFOUND);
+    assert_int_equal(it[2].status, DBX_OK);
+    assert_null(it[0].error);
+    assert_non_null(it[1].error);
+    assert_string_equal(dbx__errsave_record(it[1].error)->error_code, "NOT_FOUND");
+    /* the thread's record is the first failure's */
+    assert_int_equal(err()->status, DBX_ENOTFOUND);
+    assert_string_equal(err()->error_code, "NOT_FOUND");
+    assert_string_equal(err()->path, "/api/2.0/sql/statements/s/result/chunks/1");
+    assert_string_equal(r[0].body.ptr, "zero");
+    assert_string_equal(r[2].body.ptr, "two");
+    assert_int_equal(TX.n_rec, 4);
+    assert_string_equal(TX.rec[3].url, HOST "/api/2.0/sql/statements/s/result/chunks/0");
+    /* the presigned request: its own header, never the workspace's credentials */
+    assert_null(rec_header(&TX.rec[2], "Authorization"));
+    assert_string_equal(rec_header(&TX.rec[2], "x-amz-server-side-encryption-customer-key"), "k3y");
+    assert_string_equal(rec_header(&TX.rec[0], "Authorization"), "Bearer " TOKEN);
+    /* the retry waited its backoff, once */
+    long sl[4];
+    assert_int_equal(sleeps(sl, 4), 1);
+    assert_between(sl[0], 500, 1000);
+    dbx__batch_dispose(it, 3);
+    for (int i = 0; i < 3; i++)
+        dbx__resp_dispose(&r[i]);
+}
+
+static void batch_all_ok_and_bad_call(void **state)
+{
+    (void)state;
+    HTTP(200, "a");
+    HTTP(200, "b");
+    dbx__call c[3];
+    dbx__http_resp r[3];
+    dbx__batch_item it[3];
+    memset(c, 0, sizeof c);
+    for (int i = 0; i < 3; i++) {
+        c[i].method = "GET";
+        c[i].path = "/api/2.0/x";
+        dbx__resp_init(&r[i]);
+        it[i].call = &c[i];
+        it[i].resp = &r[i];
+    }
+    assert_int_equal(dbx__pipeline_send_many(&P, it, 2, 0), DBX_OK);
+    assert_int_equal(err()->status, DBX_OK);
+    dbx__batch_dispose(it, 2);
+    /* a call refused before any I/O fails alone; the others are sent */
+    HTTP(200, "c");
+    c[1].path = "/api/2.0/bad path";
+    c[1].no_auth = 0;
+    assert_int_equal(dbx__pipeline_send_many(&P, it, 2, 1), DBX_EINVAL);
+    assert_int_equal(it[0].status, DBX_OK);
+    assert_int_equal(it[1].status, DBX_EINVAL);
+    assert_int_equal(TX.n_rec, 3);
+    dbx__batch_dispose(it, 2);
+    assert_int_equal(dbx__pipeline_send_many(&P, it, 0, 1), DBX_OK);
+    for (int i = 0; i < 3; i++)
+        dbx__resp_dispose(&r[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1183,6 +1269,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(absolute_url_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(error_path_has_no_query, setup, teardown),
         cmocka_unit_test_setup_teardown(log_never_shows_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(batch_same_rules_per_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(batch_all_ok_and_bad_call, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
