@@ -15,5 +15,6 @@
 #include "files.h"
 #include "jobs.h"
 #include "sql.h"
+#include "delta.h"
 
 #endif /* DBX_DBX_H */

@@ -157,3 +157,19 @@ int dbx_hygiene_init_macros_jobs_c(void)
     static const dbx_jobs_repair_options s_rep = DBX_JOBS_REPAIR_OPTIONS_INIT;
     return (int)(s_jl.version + s_rl.version + s_rn.version + s_sub.version + s_rep.version);
 }
+
+/* Delta helpers (include/dbx/delta.h). */
+_Static_assert(offsetof(dbx_delta_options, version) == 0, "dbx_delta_options.version first");
+_Static_assert(offsetof(dbx_delta_load_options, version) == 0, "dbx_delta_load_options.version first");
+_Static_assert(offsetof(dbx_delta_read_options, version) == 0, "dbx_delta_read_options.version first");
+
+int dbx_hygiene_init_macros_delta_c(void);
+
+int dbx_hygiene_init_macros_delta_c(void)
+{
+    static const dbx_delta_options s_o = DBX_DELTA_OPTIONS_INIT;
+    static const dbx_delta_load_options s_l = DBX_DELTA_LOAD_OPTIONS_INIT;
+    static const dbx_delta_read_options s_r = DBX_DELTA_READ_OPTIONS_INIT;
+    dbx_delta_options o = DBX_DELTA_OPTIONS_INIT;
+    return (int)(s_o.version + s_l.version + s_r.version + o.version);
+}
