@@ -100,6 +100,17 @@ static void put_lit(dbx__buf *b, const char *s)
     dbx__delta_put_literal(b, s, strlen(s));
 }
 
+/* The buffer's text, or NULL when an allocation failed on the way
+ * (dbx__buf_detach alone would hand back "" after a failed first write). */
+static char *detach(dbx__buf *b)
+{
+    if (b->oom) {
+        dbx__buf_dispose(b);
+        return NULL;
+    }
+    return dbx__buf_detach(b);
+}
+
 /* The thread's error record, kept across a clean-up call that would
  * clear it (deleting a staged file after COPY INTO failed). */
 typedef struct saved_error {
@@ -239,7 +250,7 @@ dbx_status dbx_delta_quote_name(char **out, const char *name)
         dbx__buf_dispose(&b);
         return rc;
     }
-    *out = dbx__buf_detach(&b);
+    *out = detach(&b);
     return *out ? DBX_OK : dbx__fail(NULL, DBX_ENOMEM, "%s: out of memory", __func__);
 }
 
@@ -256,7 +267,7 @@ dbx_status dbx_delta_quote_column(char **out, const char *column)
         return dbx__fail(NULL, DBX_EINVAL, "%s: column is not a valid column name: %s", __func__, why);
     dbx__buf b = DBX__BUF_INIT;
     put_col(&b, column);
-    *out = dbx__buf_detach(&b);
+    *out = detach(&b);
     return *out ? DBX_OK : dbx__fail(NULL, DBX_ENOMEM, "%s: out of memory", __func__);
 }
 
@@ -271,7 +282,7 @@ dbx_status dbx_delta_quote_literal(char **out, const char *text)
         return rc;
     dbx__buf b = DBX__BUF_INIT;
     put_lit(&b, text);
-    *out = dbx__buf_detach(&b);
+    *out = detach(&b);
     return *out ? DBX_OK : dbx__fail(NULL, DBX_ENOMEM, "%s: out of memory", __func__);
 }
 
@@ -532,7 +543,7 @@ dbx_status dbx_delta_table_spec_to_sql(char **out, const dbx_delta_table_spec *s
         dbx__buf_dispose(&b);
         return rc;
     }
-    *out = dbx__buf_detach(&b);
+    *out = detach(&b);
     return *out ? DBX_OK : dbx__fail(NULL, DBX_ENOMEM, "%s: out of memory", __func__);
 }
 
@@ -1179,6 +1190,10 @@ dbx_status dbx_delta_read(dbx_sql_rows **out, dbx_client *c, const char *warehou
             return rc;
     if (read->limit < 0)
         return dbx__fail(c, DBX_EINVAL, "%s: read->limit is negative", __func__);
+    if (read->execute && read->execute->format != DBX_SQL_FORMAT_DEFAULT &&
+        read->execute->format != DBX_SQL_FORMAT_JSON_ARRAY)
+        return dbx__fail(c, DBX_EINVAL, "%s: read->execute->format must be JSON_ARRAY (rows are read as JSON)",
+                         __func__);
     switch (read->as_of) {
     case DBX_DELTA_AS_OF_LATEST: break;
     case DBX_DELTA_AS_OF_VERSION:
@@ -1227,6 +1242,12 @@ dbx_status dbx_delta_read(dbx_sql_rows **out, dbx_client *c, const char *warehou
         ro.version = DBX_SQL_ROWS_OPTIONS_VERSION;
         ro.close_statement = 1;
         rc = dbx_sql_rows_open(out, c, st, &ro);
+        if (rc != DBX_OK) { /* no iterator to close it: close the statement here */
+            saved_error e;
+            error_save(&e);
+            (void)dbx_sql_close(c, dbx_sql_statement_id(st));
+            rc = error_restore(c, &e, rc);
+        }
     }
     dbx_sql_statement_free(st);
     dbx__buf_dispose(&sql);
@@ -1299,6 +1320,12 @@ dbx_status dbx_delta_describe_history(dbx_delta_history **out, dbx_client *c, co
     dbx_sql_rows_options ro = DBX_SQL_ROWS_OPTIONS_INIT;
     ro.close_statement = 1;
     rc = dbx_sql_rows_open(&rows, c, st, &ro);
+    if (rc != DBX_OK) { /* no iterator to close it: close the statement here */
+        saved_error e;
+        error_save(&e);
+        (void)dbx_sql_close(c, dbx_sql_statement_id(st));
+        rc = error_restore(c, &e, rc);
+    }
     dbx_sql_statement_free(st);
     if (rc != DBX_OK)
         return rc;
