@@ -20,6 +20,8 @@ RESET_HOOKS = []
 
 # modules loaded by load_all(); add new API areas here
 MODULES = ("auth", "clusters", "control", "workspace", "dbfs", "files", "jobs")
+# issue 7 (h/sql-emu): statement execution and Unity Catalog
+MODULES += ("sql", "unity_catalog")
 
 # Handlers for the second listener (127.0.0.2: presigned storage URLs). Each returns
 # (status, headers, body), or None when the request is not its business.
