@@ -1633,3 +1633,51 @@ DBX_API dbx_status dbx_sql_chunks_to_file(dbx_client *c, const dbx_sql_statement
     }
     return dbx__file_sink_commit(&fs, c, "dbx_sql_chunks_to_file");
 }
+
+/* ---- for the fuzz target ------------------------------------------------------------- */
+
+long dbx__sql_chunk_walk(const char *json, size_t len, int ncols)
+{
+    char *text = dbx__strndup(json, len);
+    if (!text)
+        return -1;
+    dbx__jdoc doc;
+    if (dbx__jdoc_parse(&doc, text, len, 1, NULL) != DBX_OK) {
+        dbx__free(text);
+        return -1;
+    }
+    dbx__jv root = dbx__jdoc_root(&doc);
+    dbx__jv rows = dbx__jv_is_object(root) ? dbx__jv_get(root, "data_array") : root;
+    long n = 0;
+    dbx__jit ri;
+    dbx__jv row;
+    dbx__jv_iter(rows, &ri);
+    while (n >= 0 && dbx__jit_next(&ri, &row, NULL)) {
+        if (dbx__jv_type(row) != DBX__J_ARRAY) {
+            n = -1;
+            break;
+        }
+        dbx__jit ci;
+        dbx__jv v;
+        int k = 0;
+        dbx__jv_iter(row, &ci);
+        while (k < ncols && dbx__jit_next(&ci, &v, NULL)) {
+            k++;
+            if (dbx__jv_type(v) != DBX__J_STRING)
+                continue;
+            const char *s = dbx__jv_str(v, "");
+            size_t sl = dbx__jv_strlen(v);
+            int64_t i64;
+            double d;
+            int b;
+            (void)parse_i64(s, sl, &i64);
+            (void)parse_double(s, sl, &d);
+            (void)parse_bool(s, sl, &b);
+            if (strlen(s) == sl)
+                (void)dbx__sql_parse_time(s, &i64);
+        }
+        n++;
+    }
+    dbx__jdoc_dispose(&doc);
+    return n;
+}
