@@ -200,8 +200,12 @@ DBX_API void dbx_delta_load_options_init(dbx_delta_load_options *o);
  * `staged_path` (may be NULL) receives the staged file's path (caller
  * frees with dbx_free(); set as soon as the upload succeeded, so that a
  * kept file can be found after a failure).
+ * Once COPY INTO succeeded the call succeeds: a staged file that cannot be
+ * deleted then is left behind with a warning in the log (failing would
+ * invite a retry that loads the rows twice).
  * Errors: DBX_EINVAL (bad path, format, options), the Files API's errors
- * (a missing local file is DBX_ENOTFOUND), DBX_ESTATE (COPY INTO failed).
+ * (a missing local file is DBX_ENOTFOUND), DBX_ESTATE (COPY INTO failed;
+ * the staged file is deleted all the same unless keep_staged_file).
  */
 DBX_API dbx_status dbx_delta_load_file(int64_t *rows_loaded, char **staged_path, dbx_client *c,
                                        const char *warehouse_id, const char *table, const char *local_path,

@@ -708,7 +708,13 @@ dbx_status dbx_delta_load_file(int64_t *rows_loaded, char **staged_path, dbx_cli
     }
     if (!load->keep_staged_file) {
         if (rc == DBX_OK) {
-            rc = dbx_files_delete(c, path.ptr);
+            /* The rows are in the table: a file left behind must not fail
+             * the call (a caller retrying would load the rows twice). */
+            if (dbx_files_delete(c, path.ptr) != DBX_OK)
+                dbx__log(&c->pipe.log, DBX_LOG_WARN, DBX_LOGCAT_GENERAL,
+                         "%s: the rows are loaded, but the staged file could not be deleted: %s", __func__,
+                         dbx_client_last_error(c)->message);
+            dbx__error_clear(c);
         } else {
             saved_error e;
             error_save(&e);

@@ -1070,6 +1070,19 @@ static void test_load_file(void **state)
                      DBX_ENOTFOUND);
     assert_int_equal(emu_count(emu_get(), STMTS), 0);
 
+    /* the rows are loaded but the staged file cannot be deleted: the call
+     * succeeds (a retry would load the rows twice), the file stays */
+    emu_fault(emu_get(), "{\"method\": \"DELETE\", \"path_prefix\": \"/api/2.0/fs/files" VOL "/\", "
+                         "\"action\": \"status\", \"status\": 403}");
+    OK(dbx_delta_load_file(&loaded, &staged, C, WH, T, csv, VOL, &lo, NULL));
+    assert_int_equal(loaded, 3);
+    OK(dbx_files_get_metadata(&info, C, staged));
+    dbx_file_info_free(info);
+    dbx_free(staged);
+    got = query("SELECT COUNT(*) FROM " T);
+    assert_string_equal(got, "8\n"); /* 3 + 2 + 3 */
+    free(got);
+
     /* hostile option values are literals */
     dbx_delta_kv hk[] = {{"header", "true"}, {"comment", "'); DROP TABLE t; --"}};
     lo.format_options = hk;
