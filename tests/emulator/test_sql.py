@@ -15,7 +15,7 @@ import pytest
 from test_emulator import Emu, start_emulator, stop_emulator
 
 S = "/api/2.0/sql/statements"
-WH = "wh-1"
+WH = "5eedc0ffee000001"  # the warehouses module's seed warehouse (any id works without it)
 
 
 @pytest.fixture(scope="module")
@@ -379,7 +379,7 @@ def test_merge(emu):
 
 def test_time_travel_history_optimize_vacuum(emu):
     ok(emu, "CREATE TABLE h (id INT, v STRING)")
-    t0 = emu.advance(1000)
+    emu.advance(1000)
     ok(emu, "INSERT INTO h VALUES (1, 'a')")
     emu.advance(1000)
     ok(emu, "INSERT INTO h VALUES (2, 'b')")
@@ -389,9 +389,10 @@ def test_time_travel_history_optimize_vacuum(emu):
     assert rows(emu, "SELECT * FROM h VERSION AS OF 2 ORDER BY id") == [["1", "a"], ["2", "b"]]
     assert rows(emu, "SELECT * FROM h ORDER BY id") == [["1", "z"], ["2", "b"]]
     assert rows(emu, "SELECT count(*) FROM h VERSION AS OF 0") == [["0"]]
-    ts = __import__("datetime").datetime.fromtimestamp((t0 + 500) / 1000.0, __import__("datetime").timezone.utc)
+    # the commit time of version 1, read from the history (no real-time assumption)
+    v1 = [r for r in rows(emu, "DESCRIBE HISTORY h") if r[0] == "1"][0][1]
     assert rows(emu, "SELECT * FROM h TIMESTAMP AS OF :ts",
-                parameters=[{"name": "ts", "value": ts.strftime("%Y-%m-%d %H:%M:%S.%f")}]) == [["1", "a"]]
+                parameters=[{"name": "ts", "value": v1}]) == [["1", "a"]]
     failed(emu, "SELECT * FROM h VERSION AS OF 9", "22003", "DELTA_VERSION_NOT_FOUND")
     failed(emu, "SELECT * FROM h TIMESTAMP AS OF '2000-01-01'", "42816")
     b = ok(emu, "DESCRIBE HISTORY h")
@@ -515,3 +516,217 @@ def test_literal_types(emu):
                                               "BOOLEAN", "VOID"]
     assert [c["type_name"] for c in cols][-1] == "NULL"
     assert b["result"]["data_array"] == [["1", "10000000000", "1.50", "100.0", "x", "true", None]]
+
+
+def test_inline_tables_with_column_aliases(emu):
+    assert rows(emu, "SELECT b, a FROM VALUES (1, 'x'), (2, 'y') AS t(a, b) ORDER BY a") == [
+        ["x", "1"], ["y", "2"]]
+    assert rows(emu, "SELECT t.a + 1 FROM (VALUES (:v)) t(a)",
+                parameters=[{"name": "v", "value": "41", "type": "INT"}]) == [["42"]]
+    assert rows(emu, "SELECT q.n FROM (SELECT 5 AS x) AS q(n)") == [["5"]]
+    ok(emu, "CREATE TABLE kv (k STRING, v INT)")
+    ok(emu, "INSERT INTO kv VALUES ('a', 1)")
+    b = ok(emu, "MERGE INTO kv USING (VALUES (:k0, :v0), (:k1, :v1)) AS s(k, v) ON kv.k = s.k "
+                "WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v)",
+           parameters=[{"name": "k0", "value": "a"}, {"name": "v0", "value": "10", "type": "INT"},
+                       {"name": "k1", "value": "b"}, {"name": "v1", "value": "20", "type": "INT"}])
+    assert b["result"]["data_array"] == [["2", "1", "0", "1"]]
+    assert rows(emu, "SELECT * FROM kv ORDER BY k") == [["a", "10"], ["b", "20"]]
+
+
+# ---- ARROW_STREAM: a minimal Arrow IPC reader (FlatBuffers by hand) to check the chunks ----
+
+def _fb_table(buf, pos):
+    """(position, field offsets) of the table at pos."""
+    import struct
+    vt = pos - struct.unpack_from("<i", buf, pos)[0]
+    vsize = struct.unpack_from("<H", buf, vt)[0]
+    return pos, [struct.unpack_from("<H", buf, vt + 4 + 2 * i)[0] for i in range((vsize - 4) // 2)]
+
+
+def _fb_field(buf, tbl, i, fmt):
+    import struct
+    pos, offs = tbl
+    if i >= len(offs) or offs[i] == 0:
+        return None
+    if fmt == "off":
+        at = pos + offs[i]
+        return at + struct.unpack_from("<I", buf, at)[0]
+    return struct.unpack_from(fmt, buf, pos + offs[i])[0]
+
+
+def _read_arrow(data):
+    """[(name, type id)], [rows as Python values] for int64 / utf8 / float64 / bool columns."""
+    import struct
+    pos, fields, rows = 0, None, []
+    while True:
+        cont, size = struct.unpack_from("<Ii", data, pos)
+        assert cont == 0xFFFFFFFF
+        pos += 8
+        if size == 0:
+            assert pos == len(data)
+            return fields, rows
+        meta = data[pos:pos + size]
+        pos += size
+        msg = _fb_table(meta, struct.unpack_from("<I", meta, 0)[0])
+        assert _fb_field(meta, msg, 0, "<h") == 4  # V5
+        htype = _fb_field(meta, msg, 1, "<B")
+        header = _fb_table(meta, _fb_field(meta, msg, 2, "off"))
+        body_len = _fb_field(meta, msg, 3, "<q") or 0
+        body = data[pos:pos + body_len]
+        pos += body_len
+        if htype == 1:
+            vec = _fb_field(meta, header, 1, "off")
+            n = struct.unpack_from("<I", meta, vec)[0]
+            fields = []
+            for k in range(n):
+                at = vec + 4 + 4 * k
+                f = _fb_table(meta, at + struct.unpack_from("<I", meta, at)[0])
+                s = _fb_field(meta, f, 0, "off")
+                name = meta[s + 4:s + 4 + struct.unpack_from("<I", meta, s)[0]].decode()
+                fields.append((name, _fb_field(meta, f, 2, "<B")))
+            continue
+        assert htype == 3
+        length = _fb_field(meta, header, 0, "<q")
+        nodes = _fb_field(meta, header, 1, "off")
+        bufs = _fb_field(meta, header, 2, "off")
+        bl = [struct.unpack_from("<qq", meta, bufs + 4 + 16 * k)
+              for k in range(struct.unpack_from("<I", meta, bufs)[0])]
+        cols, b = [], 0
+        for k, (name, tid) in enumerate(fields):
+            nulls = struct.unpack_from("<qq", meta, nodes + 4 + 16 * k)[1]
+            (vo, vl) = bl[b]
+            valid = [True] * length if vl == 0 else [
+                bool(body[vo + i // 8] >> (i % 8) & 1) for i in range(length)]
+            assert nulls == valid.count(False)
+            do, dl = bl[b + 1]
+            if tid == 5:  # utf8
+                offs = struct.unpack_from("<%di" % (length + 1), body, do)
+                so = bl[b + 2][0]
+                vals = [body[so + offs[i]:so + offs[i + 1]].decode() for i in range(length)]
+                b += 3
+            elif tid == 6:
+                vals = [bool(body[do + i // 8] >> (i % 8) & 1) for i in range(length)]
+                b += 2
+            else:
+                code = "q" if tid == 2 else "d"
+                vals = list(struct.unpack_from("<%d%s" % (length, code), body, do))
+                b += 2
+            cols.append([v if ok_ else None for v, ok_ in zip(vals, valid)])
+        rows.extend(zip(*cols))
+
+
+def test_arrow_stream_chunks(emu):
+    emu.ctl("POST", "config", {"sql_chunk_rows": 40})
+    b = ok(emu, "SELECT id, CASE WHEN id % 3 = 0 THEN NULL ELSE concat('v', id) END AS s, id / 2.0 AS d, "
+                "CAST(id % 2 = 0 AS BOOLEAN) AS even FROM range(100)", disposition="EXTERNAL_LINKS", format="ARROW_STREAM")
+    m = b["manifest"]
+    assert m["format"] == "ARROW_STREAM" and m["total_chunk_count"] == 3
+    got = []
+    for k in range(3):
+        st, c = emu.call("GET", "%s/%s/result/chunks/%d" % (S, b["statement_id"], k))
+        link = c["external_links"][0]
+        st, h, data = _fetch_link(emu, link)
+        assert st == 200 and h["content-type"] == "application/vnd.apache.arrow.stream"
+        assert len(data) == link["byte_count"]
+        fields, rows_ = _read_arrow(data)
+        assert fields == [("id", 2), ("s", 5), ("d", 3), ("even", 6)]
+        got.extend(rows_)
+    assert len(got) == 100
+    assert got[4] == (4, "v4", 2.0, True) and got[3] == (3, None, 1.5, False)
+    st, e = emu.call("POST", S, {"statement": "SELECT 1", "warehouse_id": WH, "format": "ARROW_STREAM"})
+    assert st == 400 and e["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_warehouse_module_integration_in_process(monkeypatch):
+    """With apis/warehouses.py (h/warehouses) present: a statement on a STOPPED warehouse
+    starts it and stays PENDING until it runs; unknown ids per sql_unknown_warehouses."""
+    import sys
+    import types
+    from dbx_emulator import apis
+    from dbx_emulator.errors import ApiError
+    from dbx_emulator.state import State
+    states = {"wh-stopped": "STOPPED"}
+    calls = []
+    fake = types.ModuleType("dbx_emulator.apis.warehouses")
+    fake.known_warehouse = lambda st, wid: {"id": wid} if wid in states else None
+    fake.warehouse_state = lambda st, wid: states.get(wid)
+
+    def start(st, wid):
+        calls.append(("start", wid))
+        states[wid] = "STARTING"
+        return "STARTING"
+    fake.start_warehouse = start
+    fake.touch_warehouse = lambda st, wid: calls.append(("touch", wid))
+    monkeypatch.setitem(sys.modules, "dbx_emulator.apis.warehouses", fake)
+    from dbx_emulator.apis import sql as sqlapi
+    state = State(reset_hooks=apis.load_all())
+
+    class Req:
+        def __init__(self, body=None, params=None):
+            self.body, self.params, self.state, self.principal = body, params or {}, state, "u"
+
+        def json_obj(self):
+            return self.body
+
+    def answer(r):
+        st, _, body = r
+        assert st == 200
+        return json.loads(body) if isinstance(body, bytes) else body
+    try:
+        b = answer(sqlapi.execute(Req({"statement": "SELECT 1 AS x", "warehouse_id": "wh-stopped"})))
+        assert b["status"]["state"] == "PENDING"
+        assert ("start", "wh-stopped") in calls and ("touch", "wh-stopped") in calls
+        g = answer(sqlapi.get_statement(Req(params={"statement_id": b["statement_id"]})))
+        assert g["status"]["state"] == "PENDING"
+        states["wh-stopped"] = "RUNNING"
+        g = answer(sqlapi.get_statement(Req(params={"statement_id": b["statement_id"]})))
+        assert g["status"]["state"] == "SUCCEEDED" and g["result"]["data_array"] == [["1"]]
+        b = answer(sqlapi.execute(Req({"statement": "SELECT 2", "warehouse_id": "unknown-id"})))
+        assert b["status"]["state"] == "SUCCEEDED"
+        for wid, cfg in (("missing-x", "running"), ("unknown-id", "reject")):
+            state.update_config({"sql_unknown_warehouses": cfg})
+            with pytest.raises(ApiError) as e:
+                sqlapi.execute(Req({"statement": "SELECT 2", "warehouse_id": wid}))
+            assert e.value.status == 404 and e.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+    finally:
+        state.uc.close()
+
+
+def test_random_statements_fail_cleanly():
+    """Random token soup through the tokenizer, translator and sqlite: every failure is a
+    SqlError (a FAILED statement), never another exception (a 500 or a dropped connection)."""
+    import random
+    from dbx_emulator import apis
+    from dbx_emulator.sql_exec import run_statement
+    from dbx_emulator.sql_lexer import SqlError
+    from dbx_emulator.state import State
+    state = State(reset_hooks=apis.load_all())
+    eng = state.uc
+    frags = ["SELECT", "*", "FROM", "t", "WHERE", "id", "=", ":p", "'x'", "`s`", "(", ")", ",", "MERGE",
+             "INTO", "USING", "ON", "WHEN", "MATCHED", "THEN", "UPDATE", "SET", "INSERT", "VALUES", "AS",
+             "OF", "VERSION", "TIMESTAMP", "1", "--", "/*", "*/", "range(3)", "JOIN", "GROUP", "BY",
+             "ORDER", "LIMIT", ";", "COPY", "DESCRIBE", "HISTORY", "CREATE", "TABLE", "DROP", "OPTIMIZE",
+             "VACUUM", "DELETE", "CAST", "INT", "DECIMAL(5,2)", "NULL", "count(*)", "OVER", "\"", "'",
+             "`", "\\", ":", "::", "<=>", "WITH", "main.default.t", "VALUES (1, 2) AS v(a, b)", "SHOW",
+             "TABLES", "IF", "NOT", "EXISTS", "TRUNCATE", "FILEFORMAT", "CSV", "?", "\x00", "é"]
+    rnd = random.Random(7)
+    try:
+        run_statement(eng, "CREATE TABLE t (id BIGINT, s STRING)", {}, None, None, "u", state.now_ms())
+        for _ in range(1500):
+            sql = " ".join(rnd.choice(frags) for _ in range(rnd.randint(1, 12)))
+            try:
+                r = run_statement(eng, sql, {"p": ("v", None)}, None, None, "u", state.now_ms())
+                if r.table:
+                    eng.db.execute('DROP TABLE "%s"' % r.table)
+            except SqlError as e:
+                assert e.sql_state and e.error_class != "INTERNAL_ERROR", (sql, e.message)
+    finally:
+        eng.close()
+
+
+def test_division_and_arity(emu):
+    assert rows(emu, "SELECT 7 / 2, 1 + 6 / 4 * 2, 10 % 4, 1 / 0") == [["3.5", "4.0", "2", None]]
+    ok(emu, "CREATE TABLE ar (a INT, b INT)")
+    failed(emu, "INSERT INTO ar VALUES (1)", "21S01")
+    failed(emu, "INSERT INTO ar (a) VALUES (1, 2)", "21S01")

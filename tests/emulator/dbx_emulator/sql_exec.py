@@ -237,6 +237,11 @@ class Exec:
                 if t.kind in ("ident", "qident") and not t.is_kw(*_NOT_TABLE_START):
                     i = self._table_ref(toks, i, out)
                     continue
+                if t.is_kw("VALUES") or (t.kind == "op" and t.value == "("):
+                    j = self._derived_with_columns(toks, i, out)
+                    if j is not None:
+                        i = j
+                        continue
             k = t.kind
             if k == "op":
                 v = t.value
@@ -252,6 +257,11 @@ class Exec:
                     expect_table = True
                 elif v == "<=>":
                     out.append("IS")
+                    i += 1
+                    continue
+                elif v == "/":
+                    # Spark's / always divides as a fraction (7 / 2 = 3.5), sqlite's does not
+                    out.append("* 1.0 /")
                     i += 1
                     continue
                 elif v in ("::", "->", "[", "]", "{", "}", "&", "|", "^", "~"):
@@ -308,6 +318,38 @@ class Exec:
                     out.append(t.text)
             i += 1
         return join_sql(out)
+
+    def _derived_with_columns(self, toks, i, out):
+        """`(query) [AS] a(c1, c2)` and `VALUES (..), (..) [AS] a(c1, c2)` in a FROM clause:
+        sqlite has no column aliases on derived tables, so they become a CTE inside a
+        subquery. Returns the index after them, or None when this is not that form."""
+        p = Parser(toks[i:] + [tokenize("")[-1]])
+        if p.at("VALUES"):
+            p.next()
+            start = p.i
+            while p.at_op("("):
+                p.balanced()
+                if not p.accept_op(","):
+                    break
+            inner = [tokenize("VALUES")[0]] + p.t[start:p.i]
+        else:
+            inner = p.balanced()
+        p.accept("AS")
+        if not (p.peek().kind in ("ident", "qident") and not p.peek().is_kw(*_NOT_ALIAS)
+                and p.peek(1).kind == "op" and p.peek(1).value == "("):
+            return None
+        alias = p.ident()
+        names = [x.value if x.kind == "qident" else x.text for x in p.balanced()
+                 if x.kind in ("ident", "qident")]
+        self.nrange += 1
+        cte = "__derived%d" % self.nrange
+        sub = Exec(self.eng, self.catalog, self.schema, self.params, self.principal, self.now)
+        sub.binds, sub.ctes, sub.tables_read, sub.nrange = self.binds, set(self.ctes), self.tables_read, self.nrange + 100
+        body = sub.translate(inner)
+        out.append("(WITH %s(%s) AS (%s) SELECT * FROM %s) AS %s" % (
+            quote_ident(cte), ", ".join(quote_ident(n) for n in names), body, quote_ident(cte),
+            quote_ident(alias)))
+        return i + p.i
 
     def _scan_ctes(self, toks):
         for k, t in enumerate(toks):
@@ -1048,9 +1090,16 @@ class Exec:
         if p.accept("AS") or (p.peek().kind in ("ident", "qident") and not p.at("USING")):
             talias = p.ident()
         p.expect("USING")
-        if p.at_op("("):
-            src_sql = "(%s)" % self.translate(p.balanced())
-            salias = "__source"
+        if p.at_op("(") or p.at("VALUES"):
+            out = []
+            j = self._derived_with_columns(p.t, p.i, out)
+            if j is not None:  # (VALUES ...) AS s(a, b): already aliased
+                p.i = j
+                src_sql, _, alias = out[0].rpartition(" AS ")
+                salias = alias[1:-1].replace('""', '"')
+            else:
+                src_sql = "(%s)" % self.translate(p.balanced())
+                salias = "__source"
         else:
             salias = Parser(p.t[p.i:]).qname()[-1]
             out = []
@@ -1527,7 +1576,10 @@ def _coerce_json(v, c):
 def map_sqlite_error(e, sql):
     msg = str(e)
     low = msg.lower()
-    if "syntax error" in low or "incomplete input" in low:
+    if low.startswith("no tables specified"):
+        return SqlError("INVALID_USAGE_OF_STAR_OR_REGEX", "42000",
+                        "Invalid usage of '*' in Project.")
+    if "syntax error" in low or "incomplete input" in low or "unrecognized token" in low:
         near = None
         if "near \"" in msg:
             near = msg.split('near "', 1)[1].rsplit('"', 1)[0]
@@ -1554,7 +1606,8 @@ def map_sqlite_error(e, sql):
                         "A value cannot be cast to the type of its target column because it is "
                         "malformed or out of range. Correct the value as per the syntax, or change "
                         "its target type.")
-    if "has" in low and "columns but" in low and "values were supplied" in low:
+    if ("has" in low and "columns but" in low and "values were supplied" in low) or \
+            ("values for" in low and "columns" in low):
         return SqlError("INSERT_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS", "21S01",
                         "Cannot write to the table: not enough (or too many) data columns.")
     if "ambiguous column name" in low:

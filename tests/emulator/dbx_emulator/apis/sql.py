@@ -24,6 +24,7 @@ from urllib.parse import quote
 from . import on_reset, other_host_route, route
 from ..errors import ApiError, invalid_param
 from ..server import FileBody
+from .. import sql_arrow
 from ..sql_engine import Engine
 from ..sql_exec import run_statement
 from ..sql_lexer import MAX_STATEMENT, SqlError, quote_ident
@@ -42,7 +43,12 @@ register_config("sql_result_ttl_s", 3600, (int, float), 1)
 register_config("sql_inline_max_bytes", 25 * 1024 * 1024, (int,), 1)
 # VACUUM ... RETAIN below 168 hours fails unless this is false (the real check is a Spark conf)
 register_config("sql_vacuum_retention_check", True)
+# "running": an id the warehouses module does not know acts as a RUNNING warehouse (except ids
+# starting with "missing"); "reject": 404 as the real service
+register_config("sql_unknown_warehouses", "running", (str,), None)
 
+_EXT = {"JSON_ARRAY": "json", "CSV": "csv", "ARROW_STREAM": "arrow"}
+_CTYPE = {"json": "application/json", "csv": "text/csv", "arrow": "application/vnd.apache.arrow.stream"}
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "CLOSED")
 FORGET_MS = 12 * 3600 * 1000
 _SECRET = os.urandom(16)
@@ -96,11 +102,6 @@ def _parse_request(body):
     if disp == "INLINE" and fmt != "JSON_ARRAY":
         raise invalid_param("The %s format is not supported with the INLINE disposition; use "
                             "EXTERNAL_LINKS" % fmt)
-    if fmt == "ARROW_STREAM":
-        # The emulator does not write Arrow IPC (no pyarrow in the standard library).
-        raise ApiError(501, "NOT_IMPLEMENTED",
-                       "ARROW_STREAM results are not implemented by the emulator; use JSON_ARRAY "
-                       "or CSV")
     wait = body.get("wait_timeout", "10s")
     m = _WAIT_RX.match(wait) if isinstance(wait, str) else None
     if not m or not (int(m.group(1)) == 0 or 5 <= int(m.group(1)) <= 50):
@@ -156,26 +157,31 @@ def _typed_params(raw):
 # ---- warehouses ------------------------------------------------------------------------------
 
 def _warehouse_state(state, wid):
-    """RUNNING / STOPPED / ... through apis/warehouses.py when it is there (h/warehouses);
-    until then any id is a RUNNING warehouse except ids starting with 'missing'."""
+    """RUNNING / STOPPED / ... through apis/warehouses.py (h/warehouses) when it is there: a
+    statement on a STOPPED warehouse starts it (start_warehouse) and stays PENDING meanwhile;
+    every statement counts as activity (touch_warehouse). Unknown ids: 404 when they start with
+    'missing' or config sql_unknown_warehouses is "reject" (as the real service); otherwise
+    (default "running", so that suites written before the warehouses module keep working) a
+    RUNNING warehouse."""
     try:
         from . import warehouses as wh
     except ImportError:
         wh = None
+    strict = state.config.get("sql_unknown_warehouses") == "reject"
     if wh is not None and hasattr(wh, "known_warehouse"):
-        info = wh.known_warehouse(state, wid)
-        if info is None:
-            raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", "Warehouse %s does not exist." % wid)
-        st = wh.warehouse_state(state, wid)
-        if st in ("DELETED", "DELETING"):
-            raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", "Warehouse %s does not exist." % wid)
-        if st in ("STOPPED", "STOPPING"):
-            for fn in ("auto_start", "start_warehouse", "ensure_started"):
-                if hasattr(wh, fn):  # a statement on a stopped warehouse starts it
-                    getattr(wh, fn)(state, wid)
-                    break
-        return st
-    if wid.startswith("missing"):
+        if wh.known_warehouse(state, wid) is not None:
+            st = wh.warehouse_state(state, wid)
+            if st in ("STOPPED", "STOPPING") and hasattr(wh, "start_warehouse"):
+                wh.start_warehouse(state, wid)
+                st = wh.warehouse_state(state, wid)
+            if hasattr(wh, "touch_warehouse"):
+                wh.touch_warehouse(state, wid)
+            return st
+        strict = True if wid.startswith("missing") else strict
+    elif wid.startswith("missing"):
+        strict = True
+    if strict:
+        # (unclear: the real code / message for an unknown warehouse in statement execution)
         raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", "Warehouse %s does not exist." % wid)
     return "RUNNING"
 
@@ -192,8 +198,12 @@ def _advance(state, st, now):
         if st.start_ms is None:
             try:
                 wst = _warehouse_state(state, st.req["warehouse_id"])
-            except ApiError:
-                wst = "RUNNING"
+            except ApiError:  # deleted while the statement waited
+                st.state = "FAILED"
+                st.error = ("NOT_FOUND", "Warehouse %s does not exist."
+                            % st.req["warehouse_id"], None)
+                st.done_ms = now
+                return
             if wst != "RUNNING":
                 return
             st.start_ms = now
@@ -273,12 +283,13 @@ def _serialize(state, st, res):
         total, st.truncated = row_limit, True
     per = state.config["sql_chunk_rows"]
     fmt = req["format"]
-    path = os.path.join(eng.dir, "result-%s.%s" % (st.id, "csv" if fmt == "CSV" else "json"))
+    path = os.path.join(eng.dir, "result-%s.%s" % (st.id, _EXT[fmt]))
     st.file = path
     exprs, tbl = _out_select(res)
     if not cols:
         total = 0
     budget = byte_limit
+    schema = sql_arrow.schema_message(cols) if fmt == "ARROW_STREAM" else None
     offset = 0
     inline_max = state.config["sql_inline_max_bytes"]
     with open(path, "wb") as f:
@@ -286,13 +297,25 @@ def _serialize(state, st, res):
         while row < total:
             n = min(per, total - row)
             lo, hi = row + 1, row + n
-            if fmt == "CSV":
-                data = _csv_chunk(db, cols, exprs, tbl, lo, hi, header=(row == 0))
+            if fmt == "ARROW_STREAM":
+                data = _arrow_chunk(db, res, tbl, lo, hi, schema)
+                if budget is not None and len(data) > budget:
+                    keep = n
+                    while keep > 0 and len(data) > budget:  # halve until it fits
+                        keep //= 2
+                        data = _arrow_chunk(db, res, tbl, lo, lo + keep - 1, schema)
+                    st.truncated = True
+                    total = row + keep
+                    if keep == 0:
+                        break
+                    n = keep
+            elif fmt == "CSV":
+                data = _csv_chunk(db, res, tbl, lo, hi, header=(row == 0))
             else:
                 data = db.execute(
                     "SELECT json_group_array(json_array(%s)) FROM (SELECT * FROM %s WHERE rowid "
                     "BETWEEN ? AND ? ORDER BY rowid)" % (exprs, tbl), (lo, hi)).fetchone()[0].encode()
-            if budget is not None and len(data) > budget:
+            if budget is not None and len(data) > budget and fmt != "ARROW_STREAM":
                 # cut this chunk to the rows that fit
                 sizes = [r[0] for r in db.execute(
                     "SELECT length(CAST(json_array(%s) AS BLOB)) FROM %s WHERE rowid BETWEEN ? AND ? "
@@ -309,7 +332,7 @@ def _serialize(state, st, res):
                     break
                 n, hi = keep, row + keep
                 if fmt == "CSV":
-                    data = _csv_chunk(db, cols, exprs, tbl, lo, hi, header=(row == 0))
+                    data = _csv_chunk(db, res, tbl, lo, hi, header=(row == 0))
                 else:
                     data = db.execute(
                         "SELECT json_group_array(json_array(%s)) FROM (SELECT * FROM %s WHERE rowid "
@@ -330,16 +353,34 @@ def _serialize(state, st, res):
     st.total_bytes = offset
 
 
-def _csv_chunk(db, cols, exprs, tbl, lo, hi, header):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+def _arrow_chunk(db, res, tbl, lo, hi, schema):
+    rows = db.execute("SELECT %s FROM %s WHERE rowid BETWEEN ? AND ? ORDER BY rowid" % (
+        ", ".join(quote_ident(n) for n in res.sqnames), tbl), (lo, hi)).fetchall()
+    return sql_arrow.stream(res.cols, rows, schema)
+
+
+def _csv_field(expr):
+    """SQL for one CSV field (RFC 4180, QUOTE_MINIMAL; NULL as null, as the reference says)."""
+    return ("CASE WHEN (%s) IS NULL THEN 'null' WHEN instr(%s, '\"') OR instr(%s, ',') OR "
+            "instr(%s, char(10)) OR instr(%s, char(13)) THEN '\"' || replace(%s, '\"', '\"\"') "
+            "|| '\"' ELSE %s END" % ((expr,) * 7))
+
+
+def _csv_chunk(db, res, tbl, lo, hi, header):
+    """Rows formatted and joined in sqlite (one query per chunk)."""
+    fields = " || ',' || ".join(_csv_field("v%d" % k) for k in range(len(res.cols)))
+    inner = ", ".join("%s AS v%d" % (c.out_expr(quote_ident(n)), k)
+                      for k, (c, n) in enumerate(zip(res.cols, res.sqnames)))
+    # MATERIALIZED: each formatted value is computed once, not once per use in _csv_field
+    text = db.execute("WITH f AS MATERIALIZED (SELECT %s FROM %s WHERE rowid BETWEEN ? AND ? "
+                      "ORDER BY rowid) SELECT group_concat(line, char(10)) FROM (SELECT %s AS line "
+                      "FROM f)" % (inner, tbl, fields), (lo, hi)).fetchone()[0] or ""
+    out = text + "\n" if text else ""
     if header:
-        w.writerow([c.name for c in cols])
-    for r in db.execute("SELECT %s FROM %s WHERE rowid BETWEEN ? AND ? ORDER BY rowid" % (exprs, tbl),
-                        (lo, hi)):
-        # (reference: CSV chunks write NULL as null)
-        w.writerow(["null" if v is None else v for v in r])
-    return buf.getvalue().encode("utf-8")
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow([c.name for c in res.cols])
+        out = buf.getvalue() + out
+    return out.encode("utf-8")
 
 
 # ---- responses ---------------------------------------------------------------------------------
@@ -398,7 +439,7 @@ def _link(state, st, k):
     now = state.now_ms()
     ttl = int(state.config["sql_link_ttl_s"])
     sig = _sign(st.id, k, now, ttl, st.sse_key)
-    ext = "csv" if st.req["format"] == "CSV" else "json"
+    ext = _EXT[st.req["format"]]
     url = ("%s%s%s/%d.%s?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=EMULATOR%%2F%s%%2Fus-west-2"
            "%%2Fs3%%2Faws4_request&X-Amz-Date=%d&X-Amz-Expires=%d&X-Amz-SignedHeaders=host%%3B"
            "x-amz-server-side-encryption-customer-algorithm%%3Bx-amz-server-side-encryption-customer-key"
@@ -555,7 +596,7 @@ def result_link(req):
         return _s3_error(403, "AccessDenied", "Only one auth mechanism allowed; only the "
                          "X-Amz-Algorithm query parameter, Signature query string parameter or the "
                          "Authorization header should be specified")
-    m = re.match(r"^%s([0-9a-f-]+)/(\d+)\.(json|csv)$" % LINKS, req.path)
+    m = re.match(r"^%s([0-9a-f-]+)/(\d+)\.(json|csv|arrow)$" % LINKS, req.path)
     if not m:
         return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
     sid, k = m.group(1), int(m.group(2))
@@ -587,6 +628,6 @@ def result_link(req):
         if st.state != "SUCCEEDED" or st.file is None or k >= len(st.chunks):
             return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
         c = st.chunks[k]
-        ctype = "text/csv" if st.req["format"] == "CSV" else "application/json"
+        ctype = _CTYPE[_EXT[st.req["format"]]]
         return 200, {"ETag": '"%s"' % hashlib.md5(("%s/%d" % (sid, k)).encode()).hexdigest()}, \
             FileBody(st.file, c["offset"], c["byte_count"], ctype)
