@@ -618,9 +618,7 @@ DBX_API dbx_status dbx_sql_wait(dbx_sql_statement **out, dbx_client *c, const ch
     snprintf(what, sizeof what, "statement %.256s to finish", statement_id);
     dbx_status st = dbx__wait(c, statement_id, what, wait, wait_poll, &w);
     if (st == DBX_OK || st == DBX_ESTATE || st == DBX_ETIMEOUT || st == DBX_ECANCELLED) {
-        *out = w.last;
-        if (st != DBX_OK && !w.last)
-            return st;
+        *out = w.last; /* the last snapshot (NULL when no poll answered) */
         return st;
     }
     dbx_sql_statement_free(w.last);
@@ -969,7 +967,9 @@ static void set_chunk_path(dbx_sql_rows *it, int k, int index)
     stmt_path(&b, it->id, NULL);
     dbx__buf_printf(&b, "/result/chunks/%d", index);
     dbx__free(it->paths[k]);
-    it->paths[k] = dbx__buf_detach(&b);
+    /* dbx__buf_detach hands back "" (not NULL) when the first allocation failed */
+    it->paths[k] = b.oom ? NULL : dbx__buf_detach(&b);
+    dbx__buf_dispose(&b);
 }
 
 static void batch_reset(dbx_sql_rows *it, int n)
@@ -1271,6 +1271,8 @@ static dbx_status rows_new(dbx_sql_rows **out, dbx_client *c, const dbx_sql_stat
     it->total = dbx_sql_statement_total_chunk_count(st);
     it->next_chunk = dbx__jv_present(st->result) ? (int)clamp_int(dbx__jv_get_int(st->result, "chunk_index", 0), 0, INT32_MAX)
                                                   : (it->total > 0 ? 0 : -1);
+    if (it->external && it->total == 0 && !dbx__jv_count(dbx__jv_get(st->result, "external_links")))
+        it->next_chunk = -1; /* an empty result: no chunk, no link */
     it->ncols = st->ncols;
     it->row_index = -1;
     it->slots = dbx__calloc((size_t)it->window, sizeof *it->slots);

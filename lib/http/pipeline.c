@@ -841,8 +841,11 @@ dbx_status dbx__pipeline_send_many(dbx__pipeline *p, dbx__batch_item *items, siz
         items[i].error = NULL;
     }
     slotf *slots = dbx__calloc(ns, sizeof *slots);
-    if (!slots)
+    if (!slots) {
+        for (size_t i = 0; i < n; i++)
+            items[i].status = DBX_ENOMEM;
         return dbx__fail(owner, DBX_ENOMEM, "out of memory");
+    }
     dbx__tx_multi *m = p->tx->multi_new ? p->tx->multi_new(p->tx) : NULL;
     size_t next = 0, done = 0;
     int flying = 0;

@@ -120,7 +120,7 @@ static int check(tally *t, dbx_status st, const char *what)
         return 1;
     if (st != DBX_ENOMEM)
         fail_msg("%s: %s (%s) under allocation failure; only DBX_ENOMEM is acceptable", what, dbx_status_name(st),
-                 dbx_client_last_error(NULL)->message);
+                 dbx__error_current()->message);
     t->enomem++;
     return 0;
 }
@@ -771,6 +771,147 @@ static void sweep_jobs(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- SQL statements ------------------------------------------------------------------------ */
+
+typedef struct sql_world {
+    char inline_id[128], ext_id[128];
+} sql_world;
+
+static sql_world SW;
+
+static void sql_world_exec(dbx_client *c, const char *sql, const dbx_sql_execute_options *o, char *id_out)
+{
+    dbx_sql_statement *st = NULL;
+    assert_int_equal(dbx_sql_run(&st, c, "wh-sweep", sql, NULL, o, NULL), DBX_OK);
+    if (id_out)
+        snprintf(id_out, 128, "%s", dbx_sql_statement_id(st));
+    dbx_sql_statement_free(st);
+}
+
+/* A table of ten rows and two finished SELECTs of it, 3 rows per chunk:
+ * INLINE and EXTERNAL_LINKS. */
+static void build_sql_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"sql_chunk_rows\": 3}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    sql_world_exec(c, "CREATE TABLE main.default.sweep (id BIGINT, name STRING) USING DELTA", NULL, NULL);
+    sql_world_exec(c, "INSERT INTO main.default.sweep VALUES (0,'a'),(1,'b'),(2,NULL),(3,'d'),(4,'e'),(5,'f'),"
+                      "(6,'g'),(7,'h'),(8,'i'),(9,'j')", NULL, NULL);
+    dbx_sql_execute_options o = DBX_SQL_EXECUTE_OPTIONS_INIT;
+    sql_world_exec(c, "SELECT id, name FROM main.default.sweep ORDER BY id", &o, SW.inline_id);
+    o.disposition = DBX_SQL_DISPOSITION_EXTERNAL_LINKS;
+    sql_world_exec(c, "SELECT id, name FROM main.default.sweep ORDER BY id", &o, SW.ext_id);
+    dbx_client_free(c);
+}
+
+/* Every row of a finished statement, in order, whatever fails on the way
+ * (a failed next is retried: no row skipped or repeated). */
+static void sql_read_all(tally *t, dbx_client *c, const char *id)
+{
+    dbx_sql_statement *st = NULL;
+    if (!check(t, dbx_sql_get(&st, c, id), "sql_get")) {
+        assert_null(st);
+        return;
+    }
+    dbx_sql_rows_options ro = DBX_SQL_ROWS_OPTIONS_INIT;
+    ro.max_chunks = 2;
+    dbx_sql_rows *it = NULL;
+    if (check(t, dbx_sql_rows_open(&it, c, st, &ro), "sql_rows_open")) {
+        int64_t want = 0;
+        int failures = 0;
+        for (;;) {
+            dbx_status rs = dbx_sql_rows_next(it);
+            if (rs == DBX_DONE)
+                break;
+            if (!check(t, rs, "sql_rows_next")) {
+                assert_true(++failures <= 20);
+                continue;
+            }
+            int64_t v = -1;
+            assert_int_equal(dbx_sql_rows_int64(&v, it, 0), DBX_OK);
+            assert_true(v == want);
+            assert_int_equal(dbx_sql_rows_is_null(it, 1), want == 2);
+            want++;
+        }
+        assert_true(want == 10);
+    }
+    dbx_sql_rows_free(it);
+    dbx_sql_statement_free(st);
+}
+
+static void sql_scenario(tally *t)
+{
+    dbx_status st;
+    dbx_sql_params *p = NULL;
+    int have_params = check(t, dbx_sql_params_new(&p), "sql_params_new") &&
+                      check(t, dbx_sql_params_add(p, "s", "x'; --", "STRING"), "sql_params_add") &&
+                      check(t, dbx_sql_params_add_int64(p, "n", 3), "sql_params_add_int64");
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        dbx_sql_params_free(p);
+        return;
+    }
+    dbx_sql_statement *s = NULL;
+    if (have_params) { /* a parameter missing would fail the statement (unbound marker) */
+        if (check(t, dbx_sql_execute(&s, c, "wh-sweep", "SELECT :s AS s, :n AS n", p, NULL), "sql_execute"))
+            assert_int_equal(dbx_sql_statement_state(s), DBX_SQL_STATE_SUCCEEDED);
+        else
+            assert_null(s);
+    }
+    dbx_sql_statement_free(s);
+    dbx_sql_params_free(p);
+    sql_read_all(t, c, SW.inline_id);
+    sql_read_all(t, c, SW.ext_id);
+    /* a FAILED statement: DBX_ESTATE with the statement, or DBX_ENOMEM */
+    s = NULL;
+    st = dbx_sql_execute(&s, c, "wh-sweep", "SELECT * FROM main.default.nope", NULL, NULL);
+    t->calls++;
+    if (st == DBX_ESTATE)
+        assert_int_equal(dbx_sql_statement_state(s), DBX_SQL_STATE_FAILED);
+    else if (st == DBX_ENOMEM)
+        t->enomem++;
+    else
+        fail_msg("failed statement: %s", dbx_status_name(st));
+    dbx_sql_statement_free(s);
+    dbx_client_free(c);
+}
+
+static void sweep_sql(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_sql_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    sql_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 50);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        sql_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (sql): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 /* ---- Delta helpers: builders, quoting and the statement-running calls ---------------------- */
 
 #define DT "main.default.sweep_t"
@@ -914,6 +1055,7 @@ int main(void)
         cmocka_unit_test(sweep),
         cmocka_unit_test(sweep_files),
         cmocka_unit_test(sweep_jobs),
+        cmocka_unit_test(sweep_sql),
         cmocka_unit_test(sweep_delta),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);

@@ -273,6 +273,17 @@ static void external_links_many_chunks(void **state)
     json_decref(all);
     assert_int_equal(other, 22);
     dbx_sql_statement_free(st);
+    /* an empty result, both ways: done at once */
+    for (int k = 0; k < 2; k++) {
+        o.disposition = k ? DBX_SQL_DISPOSITION_EXTERNAL_LINKS : DBX_SQL_DISPOSITION_INLINE;
+        st = run("SELECT id, name FROM " T " WHERE id < 0", NULL, &o);
+        assert_int_equal(dbx_sql_statement_total_row_count(st), 0);
+        dbx_sql_rows *it = NULL;
+        ok(dbx_sql_rows_open(&it, C, st, NULL));
+        assert_int_equal(dbx_sql_rows_next(it), DBX_DONE);
+        dbx_sql_rows_free(it);
+        dbx_sql_statement_free(st);
+    }
 }
 
 /* ---- links: expired (403) and close to expiry ------------------------------------------ */
