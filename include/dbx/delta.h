@@ -127,6 +127,20 @@ DBX_API void dbx_delta_table_spec_free(dbx_delta_table_spec *spec);
  */
 DBX_API dbx_status dbx_delta_table_spec_add_column(dbx_delta_table_spec *spec, const char *name,
                                                    const char *type, int not_null, const char *comment);
+/**
+ * Add columns written as text, the column-spec grammar:
+ *   "id BIGINT NOT NULL COMMENT 'the key', `first name` STRING, amount DECIMAL(10, 2)"
+ * A definition is a name (bare: ASCII letters, digits, '_' and non-ASCII
+ * characters; else in backticks, `` for a backtick), a type of the
+ * allow-list above, then NOT NULL and COMMENT '<Spark SQL string literal,
+ * backslash escapes>' in any order, each at most once; keywords in any
+ * case; definitions separated by ','. Nothing of the text is sent as
+ * written: the statement is re-written from what was parsed. All or
+ * nothing: on an error no column is added.
+ * Errors: DBX_EINVAL (the reason and the byte offset in the message;
+ * a name already in the spec), DBX_ENOMEM.
+ */
+DBX_API dbx_status dbx_delta_table_spec_add_columns(dbx_delta_table_spec *spec, const char *columns);
 /** Partition by this column (in the order of the calls); it must be one of
  *  the columns when the table is created. */
 DBX_API dbx_status dbx_delta_table_spec_add_partition_column(dbx_delta_table_spec *spec, const char *name);

@@ -288,12 +288,7 @@ dbx_status dbx_delta_quote_literal(char **out, const char *text)
 
 /* ---- table spec -------------------------------------------------------------------- */
 
-typedef struct spec_column {
-    char *name;
-    char *comment; /* or NULL */
-    char type[24]; /* canonical */
-    int not_null;
-} spec_column;
+typedef dbx__delta_coldef spec_column;
 
 struct dbx_delta_table_spec {
     spec_column *cols;
@@ -359,6 +354,8 @@ dbx_status dbx_delta_table_spec_add_column(dbx_delta_table_spec *spec, const cha
     for (size_t i = 0; i < spec->n_cols; i++)
         if (!strcmp(spec->cols[i].name, name))
             return dbx__fail(NULL, DBX_EINVAL, "%s: name: column added twice", __func__);
+    if (spec->n_cols >= DBX__DELTA_MAX_COLUMNS)
+        return dbx__fail(NULL, DBX_EINVAL, "%s: more than %d columns", __func__, DBX__DELTA_MAX_COLUMNS);
     if (comment) {
         dbx_status rc = check_text(NULL, __func__, "comment", comment);
         if (rc != DBX_OK)
@@ -385,6 +382,49 @@ dbx_status dbx_delta_table_spec_add_column(dbx_delta_table_spec *spec, const cha
         return dbx__fail(NULL, DBX_ENOMEM, "%s: out of memory", __func__);
     }
     spec->cols[spec->n_cols++] = col;
+    return DBX_OK;
+}
+
+dbx_status dbx_delta_table_spec_add_columns(dbx_delta_table_spec *spec, const char *columns)
+{
+    dbx__error_clear(NULL);
+    if (!spec)
+        return dbx__fail(NULL, DBX_EINVAL, "%s: spec is NULL", __func__);
+    if (!columns)
+        return dbx__fail(NULL, DBX_EINVAL, "%s: columns is NULL", __func__);
+    size_t len = strlen(columns);
+    if (len > (size_t)MAX_TEXT_BYTES)
+        return dbx__fail(NULL, DBX_EINVAL, "%s: columns is longer than %ld bytes", __func__, MAX_TEXT_BYTES);
+    dbx__delta_coldef *defs = NULL;
+    size_t n = 0, at = 0;
+    const char *why = NULL;
+    int prc = dbx__delta_coldefs_parse(&defs, &n, columns, len, &why, &at);
+    if (prc == -2)
+        return dbx__fail(NULL, DBX_ENOMEM, "%s: out of memory", __func__);
+    if (prc != 0)
+        return dbx__fail(NULL, DBX_EINVAL, "%s: columns: %s (at byte %zu)", __func__, why, at);
+    /* all or nothing: duplicates (with the spec and within the text) first */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < spec->n_cols; j++)
+            if (!strcmp(defs[i].name, spec->cols[j].name)) {
+                dbx__delta_coldefs_free(defs, n);
+                return dbx__fail(NULL, DBX_EINVAL, "%s: columns: column %zu is already in the spec", __func__, i);
+            }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(defs[i].name, defs[j].name)) {
+                dbx__delta_coldefs_free(defs, n);
+                return dbx__fail(NULL, DBX_EINVAL, "%s: columns: column %zu repeats column %zu", __func__, i, j);
+            }
+    }
+    if (spec->n_cols + n > DBX__DELTA_MAX_COLUMNS ||
+        grow((void **)&spec->cols, &spec->cap_cols, spec->n_cols + n, sizeof *spec->cols)) {
+        dbx__delta_coldefs_free(defs, n);
+        return dbx__fail(NULL, spec->n_cols + n > DBX__DELTA_MAX_COLUMNS ? DBX_EINVAL : DBX_ENOMEM,
+                         "%s: too many columns or out of memory", __func__);
+    }
+    memcpy(spec->cols + spec->n_cols, defs, n * sizeof *defs);
+    spec->n_cols += n;
+    dbx__free(defs); /* the strings moved to the spec */
     return DBX_OK;
 }
 
@@ -490,18 +530,9 @@ static dbx_status spec_sql(const void *owner, const char *fn, dbx__buf *b, const
         return rc;
     dbx__buf_puts(b, " (");
     for (size_t i = 0; i < spec->n_cols; i++) {
-        const spec_column *col = &spec->cols[i];
         if (i)
             dbx__buf_puts(b, ", ");
-        put_col(b, col->name);
-        dbx__buf_putc(b, ' ');
-        dbx__buf_puts(b, col->type);
-        if (col->not_null)
-            dbx__buf_puts(b, " NOT NULL");
-        if (col->comment) {
-            dbx__buf_puts(b, " COMMENT ");
-            put_lit(b, col->comment);
-        }
+        dbx__delta_put_coldef(b, &spec->cols[i]);
     }
     dbx__buf_puts(b, ") USING DELTA");
     if (spec->n_parts) {

@@ -84,6 +84,34 @@ size_t dbx__delta_literal_read(dbx__buf *out, const char *s, size_t len);
  * 0; -1 invalid (*why set, nothing appended), -2 OOM. */
 int dbx__delta_type_canon(dbx__buf *b, const char *type, const char **why);
 
+/* One column definition: the raw name, the canonical type, NOT NULL, and
+ * the comment (raw text, or NULL). */
+typedef struct dbx__delta_coldef {
+    char *name;
+    char *comment;
+    char type[24];
+    int not_null;
+} dbx__delta_coldef;
+
+#define DBX__DELTA_MAX_COLUMNS 4096
+
+/* Parse column definitions from text (the column-spec grammar):
+ *   spec    := coldef ( ',' coldef )*
+ *   coldef  := name type ( NOT NULL | COMMENT literal )*   (each at most once)
+ *   name    := bare | backtick-quoted          (as one part of a table name)
+ *   type    := the allow-list of dbx__delta_type_canon
+ *   literal := a Spark SQL string literal '...' with backslash escapes
+ * Keywords are case-insensitive; blanks, tabs and line breaks separate
+ * tokens. Names are checked with dbx__delta_part_problem, comments must
+ * decode to valid UTF-8 without NUL; at most DBX__DELTA_MAX_COLUMNS.
+ * Returns 0 (*out: n definitions, free with dbx__delta_coldefs_free), -1
+ * invalid (*why a static reason, *at the byte offset), -2 OOM. */
+int dbx__delta_coldefs_parse(dbx__delta_coldef **out, size_t *n, const char *s, size_t len, const char **why,
+                             size_t *at);
+void dbx__delta_coldefs_free(dbx__delta_coldef *defs, size_t n);
+/* Append `name` TYPE[ NOT NULL][ COMMENT '...'] (what the parser reads back). */
+int dbx__delta_put_coldef(dbx__buf *b, const dbx__delta_coldef *d);
+
 /* A timestamp literal accepted for TIMESTAMP AS OF: a date, or a date and
  * time ("YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS[.fff]" or with a 'T', then an
  * optional "Z" or "+HH:MM"/"-HH:MM"). 1 when acceptable. */

@@ -421,3 +421,278 @@ int dbx__delta_timestamp_ok(const char *s)
         return digits(p + 1, 2) && p[3] == ':' && digits(p + 4, 2) && p[6] == '\0';
     return *p == '\0';
 }
+
+/* ---- column definitions --------------------------------------------------------------- */
+
+static int utf8_ok(const char *p, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)p, *end = s + len;
+    while (s < end) {
+        size_t n = 0;
+        if (utf8_next(s, end, &n) < 0)
+            return 0;
+        s += n;
+    }
+    return 1;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t skip_ws(const char *s, size_t len, size_t i)
+{
+    while (i < len && is_space(s[i]))
+        i++;
+    return i;
+}
+
+/* A keyword at i (case-insensitive, not followed by an identifier byte). */
+static int keyword_at(const char *s, size_t len, size_t i, const char *kw)
+{
+    size_t k = strlen(kw);
+    if (len - i < k)
+        return 0;
+    for (size_t j = 0; j < k; j++) {
+        char c = s[i + j];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        if (c != kw[j])
+            return 0;
+    }
+    return i + k == len || !bare_byte((unsigned char)s[i + k]);
+}
+
+void dbx__delta_coldefs_free(dbx__delta_coldef *defs, size_t n)
+{
+    if (!defs)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        dbx__free(defs[i].name);
+        dbx__free(defs[i].comment);
+    }
+    dbx__free(defs);
+}
+
+int dbx__delta_put_coldef(dbx__buf *b, const dbx__delta_coldef *d)
+{
+    dbx__delta_put_part(b, d->name, strlen(d->name));
+    dbx__buf_putc(b, ' ');
+    dbx__buf_puts(b, d->type);
+    if (d->not_null)
+        dbx__buf_puts(b, " NOT NULL");
+    if (d->comment) {
+        dbx__buf_puts(b, " COMMENT ");
+        dbx__delta_put_literal(b, d->comment, strlen(d->comment));
+    }
+    return b->oom ? -1 : 0;
+}
+
+int dbx__delta_coldefs_parse(dbx__delta_coldef **out, size_t *n, const char *s, size_t len, const char **why,
+                             size_t *at)
+{
+    *out = NULL;
+    *n = 0;
+    dbx__delta_coldef *defs = NULL;
+    size_t count = 0, cap = 0, i = 0, where = 0;
+    const char *w = NULL;
+    int rc = -1;
+    dbx__buf tmp = DBX__BUF_INIT;
+    if (!s) {
+        w = "no column definitions";
+        goto fail;
+    }
+    i = skip_ws(s, len, 0);
+    if (i == len) {
+        w = "no column definitions";
+        goto fail;
+    }
+    for (;;) {
+        if (count == DBX__DELTA_MAX_COLUMNS) {
+            w = "more than 4096 columns";
+            where = i;
+            goto fail;
+        }
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            dbx__delta_coldef *nd = dbx__realloc(defs, ncap * sizeof *nd);
+            if (!nd) {
+                rc = -2;
+                goto fail;
+            }
+            defs = nd;
+            cap = ncap;
+        }
+        dbx__delta_coldef *d = &defs[count];
+        memset(d, 0, sizeof *d);
+        count++;
+        /* name */
+        size_t start = i;
+        dbx__buf_clear(&tmp);
+        if (i < len && s[i] == '`') {
+            i++;
+            for (;;) {
+                if (i >= len) {
+                    w = "an unterminated backtick";
+                    where = start;
+                    goto fail;
+                }
+                if (s[i] == '`') {
+                    if (i + 1 < len && s[i + 1] == '`') {
+                        dbx__buf_putc(&tmp, '`');
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                dbx__buf_putc(&tmp, s[i++]);
+            }
+        } else {
+            while (i < len && bare_byte((unsigned char)s[i]))
+                dbx__buf_putc(&tmp, s[i++]);
+            if (i == start) {
+                w = "expected a column name (bare, or in backticks)";
+                where = i;
+                goto fail;
+            }
+        }
+        if (tmp.oom) {
+            rc = -2;
+            goto fail;
+        }
+        const char *problem = dbx__delta_part_problem(tmp.ptr, tmp.len);
+        if (problem) {
+            w = problem;
+            where = start;
+            goto fail;
+        }
+        if (!(d->name = dbx__buf_detach(&tmp))) {
+            rc = -2;
+            goto fail;
+        }
+        /* type: a word, and for DECIMAL an optional (...) */
+        i = skip_ws(s, len, i);
+        start = i;
+        while (i < len && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_'))
+            i++;
+        size_t j = skip_ws(s, len, i);
+        if (i > start && j < len && s[j] == '(') {
+            const char *close = memchr(s + j, ')', len - j);
+            if (!close || (size_t)(close - s) - start > 40) {
+                w = "a type with an unclosed or overlong '('";
+                where = j;
+                goto fail;
+            }
+            i = (size_t)(close - s) + 1;
+        }
+        char type[48];
+        if (i == start || i - start >= sizeof type) {
+            w = "expected a SQL type";
+            where = start;
+            goto fail;
+        }
+        memcpy(type, s + start, i - start);
+        type[i - start] = '\0';
+        dbx__buf t;
+        dbx__buf_init_fixed(&t, d->type, sizeof d->type);
+        int trc = dbx__delta_type_canon(&t, type, &problem);
+        if (trc == -1) {
+            w = problem;
+            where = start;
+            goto fail;
+        }
+        if (trc != 0 || t.ptr != d->type) {
+            dbx__buf_dispose(&t);
+            rc = -2;
+            goto fail;
+        }
+        /* options */
+        for (;;) {
+            size_t k = skip_ws(s, len, i);
+            if (k == i && k < len && s[k] != ',') {
+                w = "expected a blank, ',' or the end after the type";
+                where = k;
+                goto fail;
+            }
+            i = k;
+            if (keyword_at(s, len, i, "NOT")) {
+                size_t k2 = skip_ws(s, len, i + 3);
+                if (k2 == i + 3 || !keyword_at(s, len, k2, "NULL")) {
+                    w = "expected NULL after NOT";
+                    where = k2;
+                    goto fail;
+                }
+                if (d->not_null) {
+                    w = "NOT NULL given twice";
+                    where = i;
+                    goto fail;
+                }
+                d->not_null = 1;
+                i = k2 + 4;
+            } else if (keyword_at(s, len, i, "COMMENT")) {
+                size_t k2 = skip_ws(s, len, i + 7);
+                if (d->comment) {
+                    w = "COMMENT given twice";
+                    where = i;
+                    goto fail;
+                }
+                if (k2 == len || s[k2] != '\'') {
+                    w = "expected a '...' string after COMMENT";
+                    where = k2;
+                    goto fail;
+                }
+                dbx__buf_clear(&tmp);
+                size_t used = dbx__delta_literal_read(&tmp, s + k2, len - k2);
+                if (tmp.oom) {
+                    rc = -2;
+                    goto fail;
+                }
+                if (!used) {
+                    w = "an unterminated or malformed string literal";
+                    where = k2;
+                    goto fail;
+                }
+                if (memchr(tmp.ptr ? tmp.ptr : "", 0, tmp.len) || (tmp.ptr && !utf8_ok(tmp.ptr, tmp.len))) {
+                    w = "a comment that is not valid UTF-8 or holds NUL";
+                    where = k2;
+                    goto fail;
+                }
+                if (!(d->comment = dbx__buf_detach(&tmp))) {
+                    rc = -2;
+                    goto fail;
+                }
+                i = k2 + used;
+            } else {
+                break;
+            }
+        }
+        i = skip_ws(s, len, i);
+        if (i == len)
+            break;
+        if (s[i] != ',') {
+            w = "unexpected text (expected ',', NOT NULL, COMMENT or the end)";
+            where = i;
+            goto fail;
+        }
+        i = skip_ws(s, len, i + 1);
+        if (i == len) {
+            w = "a ',' with no column after it";
+            where = i;
+            goto fail;
+        }
+    }
+    dbx__buf_dispose(&tmp);
+    *out = defs;
+    *n = count;
+    return 0;
+fail:
+    dbx__buf_dispose(&tmp);
+    dbx__delta_coldefs_free(defs, count);
+    if (why)
+        *why = w ? w : "out of memory";
+    if (at)
+        *at = where;
+    return rc;
+}

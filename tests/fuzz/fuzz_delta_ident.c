@@ -8,7 +8,8 @@
  *   3    a raw identifier part (a column name) quoted with dbx__delta_put_part;
  *   4    a string literal (dbx__delta_put_literal);
  *   5    a SQL type for the allow-list grammar (dbx__delta_type_canon);
- *   6    a TIMESTAMP AS OF literal check (dbx__delta_timestamp_ok).
+ *   6    a TIMESTAMP AS OF literal check (dbx__delta_timestamp_ok);
+ *   7    column definitions in the column-spec grammar (dbx__delta_coldefs_parse).
  *
  * Oracles: no crash / UB / leak. Quoted names: outside backticks only '.'
  * between parts (so no quote, semicolon, comment marker, blank or newline
@@ -16,7 +17,9 @@
  * back to exactly the same parts. Literals: Spark's unescaping of the
  * literal ends at its last byte and gives back the input. Types: the
  * output is a canonical spelling, accepted again unchanged. Accepted
- * timestamps hold only digits and "-:T .Z+".
+ * timestamps hold only digits and "-:T .Z+". Column definitions: every
+ * accepted one is re-written (dbx__delta_put_coldef) as text holding no
+ * control character, which parses back to the same definitions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,11 +156,54 @@ static void type_mode(const char *s)
     dbx__buf_dispose(&t2);
 }
 
+static void coldefs_mode(const char *s, size_t n)
+{
+    dbx__delta_coldef *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0, at = 0;
+    const char *why = NULL;
+    int rc = dbx__delta_coldefs_parse(&a, &na, s, n, &why, &at);
+    if (rc == -1 && (!why || !*why || at > n || a))
+        abort();
+    if (rc != 0)
+        return;
+    if (na < 1 || na > DBX__DELTA_MAX_COLUMNS)
+        abort();
+    dbx__buf t = DBX__BUF_INIT;
+    for (size_t i = 0; i < na; i++) {
+        if (i)
+            dbx__buf_puts(&t, ", ");
+        dbx__delta_put_coldef(&t, &a[i]);
+        if (dbx__delta_part_problem(a[i].name, strlen(a[i].name)))
+            abort();
+    }
+    if (!t.oom) {
+        for (size_t i = 0; i < t.len; i++) {
+            unsigned char c = (unsigned char)t.ptr[i];
+            if (c < 0x20 || c == 0x7F)
+                abort();
+        }
+        if (dbx__delta_coldefs_parse(&b, &nb, t.ptr, t.len, NULL, NULL) == 0) {
+            if (nb != na)
+                abort();
+            for (size_t i = 0; i < na; i++) {
+                if (strcmp(a[i].name, b[i].name) || strcmp(a[i].type, b[i].type) || a[i].not_null != b[i].not_null ||
+                    !a[i].comment != !b[i].comment || (a[i].comment && strcmp(a[i].comment, b[i].comment)))
+                    abort();
+            }
+            dbx__delta_coldefs_free(b, nb);
+        } else {
+            abort(); /* what was written must parse (OOM aside, which the replay never sees) */
+        }
+    }
+    dbx__buf_dispose(&t);
+    dbx__delta_coldefs_free(a, na);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 4096)
         return 0;
-    int mode = data[0] % 7;
+    int mode = data[0] % 8;
     char *text = fuzz_text(data + 1, size - 1);
     if (!text)
         return 0;
@@ -169,6 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3: part_mode(text, n); break;
     case 4: literal_mode(text, n); break;
     case 5: type_mode(text); break;
+    case 7: coldefs_mode(text, n); break;
     default:
         if (dbx__delta_timestamp_ok(text) && text[strspn(text, "0123456789-:T .Z+")] != '\0')
             abort();

@@ -958,9 +958,11 @@ static void delta_scenario(tally *t)
                  check(t, dbx_delta_table_spec_add_column(spec, "d", "decimal(5,2)", 0, NULL), "spec_add_column") &&
                  check(t, dbx_delta_table_spec_add_partition_column(spec, "d"), "spec_add_partition") &&
                  check(t, dbx_delta_table_spec_set_comment(spec, "c"), "spec_set_comment") &&
-                 check(t, dbx_delta_table_spec_set_property(spec, "k", "v"), "spec_set_property");
+                 check(t, dbx_delta_table_spec_set_property(spec, "k", "v"), "spec_set_property") &&
+                 check(t, dbx_delta_table_spec_add_columns(spec, "e string comment 'x', f INT"), "spec_add_columns");
         if (ok && check(t, dbx_delta_table_spec_to_sql(&q, spec, "x.y.z"), "spec_to_sql")) {
-            assert_string_equal(q, "CREATE TABLE `x`.`y`.`z` (`id` BIGINT NOT NULL COMMENT 'k', `d` DECIMAL(5,2)) "
+            assert_string_equal(q, "CREATE TABLE `x`.`y`.`z` (`id` BIGINT NOT NULL COMMENT 'k', `d` DECIMAL(5,2), "
+                                   "`e` STRING COMMENT 'x', `f` INT) "
                                    "USING DELTA PARTITIONED BY (`d`) COMMENT 'c' TBLPROPERTIES ('k' = 'v')");
             dbx_free(q);
         }

@@ -1362,6 +1362,38 @@ static void test_history_chunks(void **state)
     dbx_sql_rows_free(rows);
 }
 
+/* The column-spec grammar: text in, a re-written statement out. */
+static void test_create_from_text(void **state)
+{
+    (void)state;
+    dbx_delta_table_spec *spec = NULL;
+    OKN(dbx_delta_table_spec_new(&spec));
+    OKN(dbx_delta_table_spec_add_columns(spec, "id bigint not null comment 'the key',\n"
+                                               "  `first name` STRING COMMENT 'it\\'s; -- fine',\n"
+                                               "  amount decimal(10, 2)"));
+    OKN(dbx_delta_table_spec_add_column(spec, "day", "DATE", 0, NULL));
+    /* all or nothing */
+    assert_int_equal(dbx_delta_table_spec_add_columns(spec, "x INT, y VARCHAR(3)"), DBX_EINVAL);
+    assert_non_null(strstr(dbx_client_last_error(NULL)->message, "at byte 9"));
+    assert_int_equal(dbx_delta_table_spec_add_columns(spec, "x INT, id INT"), DBX_EINVAL);
+    assert_int_equal(dbx_delta_table_spec_add_columns(spec, "x INT, x INT"), DBX_EINVAL);
+    assert_int_equal(dbx_delta_table_spec_add_columns(spec, "x INT); DROP TABLE t; --"), DBX_EINVAL);
+    assert_int_equal(dbx_delta_table_spec_add_columns(spec, NULL), DBX_EINVAL);
+    assert_int_equal(dbx_delta_table_spec_add_columns(NULL, "x INT"), DBX_EINVAL);
+    OK(dbx_delta_create_table(C, WH, T, spec, NULL));
+    json_t *req = last_stmt();
+    assert_string_equal(stmt_text(req), "CREATE TABLE " TQ " (`id` BIGINT NOT NULL COMMENT 'the key', "
+                                        "`first name` STRING COMMENT 'it\\'s; -- fine', `amount` DECIMAL(10,2), "
+                                        "`day` DATE) USING DELTA");
+    json_decref(req);
+    dbx_delta_table_spec_free(spec);
+    /* the server read the columns and the comment as meant */
+    char *got = query("DESCRIBE TABLE " T);
+    assert_non_null(strstr(got, "first name|string|it's; -- fine\n"));
+    assert_non_null(strstr(got, "amount|decimal(10,2)|"));
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1383,6 +1415,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_parquet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_from_text, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     emu_stop_all();

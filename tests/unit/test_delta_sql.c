@@ -240,12 +240,106 @@ static void timestamps(void **state)
         assert_false(dbx__delta_timestamp_ok(bad[i]));
 }
 
+static char *coldefs_text(const char *spec, const char **why, size_t *at)
+{
+    dbx__delta_coldef *d = NULL;
+    size_t n = 0;
+    if (dbx__delta_coldefs_parse(&d, &n, spec, strlen(spec), why, at) != 0)
+        return NULL;
+    dbx__buf b = DBX__BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            dbx__buf_puts(&b, ", ");
+        assert_int_equal(dbx__delta_put_coldef(&b, &d[i]), 0);
+    }
+    dbx__delta_coldefs_free(d, n);
+    return dbx__buf_detach(&b);
+}
+
+static void column_specs(void **state)
+{
+    (void)state;
+    static const char *const ok[][2] = {
+        {"id bigint", "`id` BIGINT"},
+        {"id BIGINT NOT NULL, name string", "`id` BIGINT NOT NULL, `name` STRING"},
+        {"  a int not null comment 'k' ,b decimal( 10 , 2 )comment'x'", NULL}, /* no blank before comment: error */
+        {"a INT COMMENT 'it\\'s' NOT NULL", "`a` INT NOT NULL COMMENT 'it\\'s'"},
+        {"`first name` STRING COMMENT 'a, b'", "`first name` STRING COMMENT 'a, b'"},
+        {"`a``b` DATE,\n\tc TIMESTAMP_NTZ\n", "`a``b` DATE, `c` TIMESTAMP_NTZ"},
+        {"`x; DROP TABLE t; --` BOOLEAN", "`x; DROP TABLE t; --` BOOLEAN"},
+        {"d DECIMAL(38,0), e dec, f numeric(5)", "`d` DECIMAL(38,0), `e` DECIMAL(10,0), `f` DECIMAL(5,0)"},
+        {"caf\xc3\xa9 STRING COMMENT 'line\\nbreak \\u0041'", "`caf\xc3\xa9` STRING COMMENT 'line\\nbreak A'"},
+        {"n NOT NULL", NULL}, /* NOT is not a type */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        const char *why = NULL;
+        size_t at = 0;
+        char *t = coldefs_text(ok[i][0], &why, &at);
+        if (!ok[i][1]) {
+            if (t)
+                fail_msg("case %zu accepted as %s", i, t);
+            continue;
+        }
+        if (!t)
+            fail_msg("case %zu rejected: %s at %zu", i, why, at);
+        assert_string_equal(t, ok[i][1]);
+        /* what is written parses back to the same text */
+        char *t2 = coldefs_text(t, &why, &at);
+        assert_non_null(t2);
+        assert_string_equal(t2, t);
+        dbx__free(t);
+        dbx__free(t2);
+    }
+    static const char *const bad[] = {
+        "",
+        "   ",
+        "id",
+        "id ,",
+        "id INT,",
+        ",id INT",
+        "id INT,,b INT",
+        "id INT; DROP TABLE t",
+        "id INT -- comment",
+        "id INT /* c */",
+        "id VARCHAR(10)",
+        "id INT NOT",
+        "id INT NOT NULL NOT NULL",
+        "id INT NULL",
+        "id INT COMMENT",
+        "id INT COMMENT x",
+        "id INT COMMENT \"x\"",
+        "id INT COMMENT 'unterminated",
+        "id INT COMMENT 'a' COMMENT 'b'",
+        "id INT COMMENT 'it''s'", /* Spark does not read '' as a quote */
+        "id INT COMMENT '\\u0000'",
+        "id INT COMMENT '\\uD800'",
+        "`id INT",
+        "`` INT",
+        "`a\nb` INT",
+        "a-b INT",
+        "id DECIMAL(10,2",
+        "id DECIMAL(39)",
+        "id INT DEFAULT 1",
+        "id INT GENERATED ALWAYS AS (1)",
+        "id ARRAY<INT>",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *why = NULL;
+        size_t at = 99999;
+        char *t = coldefs_text(bad[i], &why, &at);
+        if (t)
+            fail_msg("bad case %zu (%s) accepted as %s", i, bad[i], t);
+        assert_non_null(why);
+        assert_true(at <= strlen(bad[i]));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_quote),        cmocka_unit_test(names_rejected), cmocka_unit_test(length_bounds),
         cmocka_unit_test(raw_parts_round_trip), cmocka_unit_test(literals),     cmocka_unit_test(types),
-        cmocka_unit_test(timestamps),
+        cmocka_unit_test(timestamps),           cmocka_unit_test(column_specs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
