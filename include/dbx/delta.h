@@ -289,9 +289,9 @@ DBX_API dbx_status dbx_delta_append(int64_t *rows_written, dbx_client *c, const 
  *                                                  out when every column is a key)
  *   WHEN NOT MATCHED THEN INSERT (`a`, `b`) VALUES (s.`a`, s.`b`)
  * `keys` (n_keys >= 1) must be columns of the set. A NULL key never
- * matches (the row is inserted). Keys must be unique within a batch (the
- * service fails a MERGE where two source rows match one target row); a
- * later batch overrides an earlier one.
+ * matches (the row is inserted). Two rows with the same key values (as
+ * text) are refused with DBX_EINVAL before anything is sent: the service
+ * fails a MERGE where two source rows match one target row.
  * *rows_affected (may be NULL): the sum of the batches' num_affected_rows
  * (-1 when the server reports none).
  */

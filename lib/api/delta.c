@@ -1125,6 +1125,66 @@ dbx_status dbx_delta_append(int64_t *rows_written, dbx_client *c, const char *wa
     return rc;
 }
 
+/* Key values of row r equal those of row q (texts; a NULL key never equals). */
+static int same_keys(const dbx_delta_rowset *rs, const char *is_key, size_t r, size_t q)
+{
+    for (size_t j = 0; j < rs->n_cols; j++) {
+        if (!is_key[j])
+            continue;
+        const char *a = rs->vals[r * rs->n_cols + j].text, *b = rs->vals[q * rs->n_cols + j].text;
+        if (!a || !b || strcmp(a, b) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Two rows with the same key would make the service fail the MERGE of
+ * their batch (or, in two batches, apply in an order the caller may not
+ * expect): refused before anything is sent. A hash set of row indices. */
+static dbx_status check_unique_keys(dbx_client *c, const char *fn, const dbx_delta_rowset *rs, const char *is_key)
+{
+    if (rs->n_rows < 2)
+        return DBX_OK;
+    size_t cap = 16;
+    while (cap < rs->n_rows * 2)
+        cap *= 2;
+    size_t *slot = dbx__calloc(cap, sizeof *slot); /* row index + 1; 0: empty */
+    if (!slot)
+        return dbx__fail(c, DBX_ENOMEM, "%s: out of memory", fn);
+    dbx_status rc = DBX_OK;
+    for (size_t r = 0; r < rs->n_rows && rc == DBX_OK; r++) {
+        uint64_t h = 1469598103934665603ULL;
+        int has_null = 0;
+        for (size_t j = 0; j < rs->n_cols; j++) {
+            if (!is_key[j])
+                continue;
+            const char *v = rs->vals[r * rs->n_cols + j].text;
+            if (!v) {
+                has_null = 1;
+                break;
+            }
+            for (const unsigned char *p = (const unsigned char *)v;; p++) {
+                h = (h ^ *p) * 1099511628211ULL; /* the NUL too: separates the keys */
+                if (!*p)
+                    break;
+            }
+        }
+        if (has_null)
+            continue; /* a NULL key never matches: inserted each time */
+        size_t i = (size_t)h & (cap - 1);
+        while (slot[i]) {
+            if (same_keys(rs, is_key, slot[i] - 1, r)) {
+                rc = dbx__fail(c, DBX_EINVAL, "%s: rows %zu and %zu have the same key", fn, slot[i] - 1, r);
+                break;
+            }
+            i = (i + 1) & (cap - 1);
+        }
+        slot[i] = r + 1;
+    }
+    dbx__free(slot);
+    return rc;
+}
+
 dbx_status dbx_delta_upsert(int64_t *rows_affected, dbx_client *c, const char *warehouse_id, const char *table,
                             const char *const *keys, size_t n_keys, const dbx_delta_rowset *rows,
                             const dbx_delta_options *opts)
@@ -1156,6 +1216,8 @@ dbx_status dbx_delta_upsert(int64_t *rows_affected, dbx_client *c, const char *w
         else
             is_key[j] = 1;
     }
+    if (rc == DBX_OK)
+        rc = check_unique_keys(c, __func__, rows, is_key);
     batch_sql b = {__func__, warehouse_id, rows, opts_or_default(opts), 1, DBX__BUF_INIT, DBX__BUF_INIT};
     if (rc == DBX_OK) {
         dbx__buf_puts(&b.head, "MERGE INTO ");

@@ -62,10 +62,12 @@ int dbx__delta_put_name(dbx__buf *b, const dbx__delta_name *n);
 /* Append a Databricks (Spark) SQL string literal holding exactly the `len`
  * bytes at s: '...' with \\ for a backslash, \' for a quote, \n \r \t and
  * \u00XX for the other control characters. Spark reads backslash escapes
- * in literals (unless the legacy spark.sql.parser.escapedStringLiterals is
- * on, which this library does not support); it does NOT read '' as a
- * quote, so doubling would be wrong. The caller checks UTF-8 validity.
- * -1 on OOM. */
+ * in literals and does NOT read '' as a quote, so doubling would be wrong.
+ * The literal's extent never depends on the server's settings: Spark's
+ * lexer always takes a backslash and the next character together, so
+ * with the legacy spark.sql.parser.escapedStringLiterals on, the value
+ * keeps its backslashes (a different value, not a different statement).
+ * The caller checks UTF-8 validity. -1 on OOM. */
 int dbx__delta_put_literal(dbx__buf *b, const char *s, size_t len);
 
 /* Undo dbx__delta_put_literal's escapes (Spark's rules, for tests and the

@@ -747,6 +747,28 @@ static void test_upsert(void **state)
 
     /* bad keys: no request */
     size_t before = emu_count(emu_get(), STMTS);
+    dbx_delta_rowset *dup = rows3();
+    add_row(dup, 7, "a", 1);
+    add_row(dup, 8, "b", 1);
+    add_row(dup, 7, "c", 1);
+    assert_int_equal(dbx_delta_upsert(&affected, C, WH, T, keys, 1, dup, NULL), DBX_EINVAL);
+    assert_non_null(strstr(msg(), "rows 0 and 2 have the same key"));
+    OK(dbx_delta_upsert(&affected, C, WH, T, keys2, 2, dup, NULL)); /* (id, name) differ */
+    OK(dbx_delta_upsert(&affected, C, WH, T, all, 3, dup, NULL)); /* whole rows differ */
+    dbx_delta_rowset_clear(dup);
+    for (int k = 0; k < 3; k++) { /* NULL keys never match: not duplicates */
+        OKN(dbx_delta_rowset_add_null(dup));
+        OKN(dbx_delta_rowset_add_string(dup, "n"));
+        OKN(dbx_delta_rowset_add_double(dup, 1));
+        OKN(dbx_delta_rowset_end_row(dup));
+    }
+    /* sent (not refused as duplicates); the table's NOT NULL id refuses them */
+    assert_int_equal(dbx_delta_upsert(&affected, C, WH, T, keys, 1, dup, NULL), DBX_ESTATE);
+    assert_non_null(strstr(msg(), "NOT_NULL"));
+    static const char *const namekey[] = {"name"};
+    assert_int_equal(dbx_delta_upsert(&affected, C, WH, T, namekey, 1, dup, NULL), DBX_EINVAL);
+    dbx_delta_rowset_free(dup);
+    before = emu_count(emu_get(), STMTS);
     static const char *const twice[] = {"id", "id"};
     assert_int_equal(dbx_delta_upsert(&affected, C, WH, T, twice, 2, rs, NULL), DBX_EINVAL);
     assert_int_equal(dbx_delta_upsert(&affected, C, WH, T, NULL, 0, rs, NULL), DBX_EINVAL);
