@@ -84,7 +84,7 @@ class FB:
             return pos
         # a table: the vtable first, then the table (soffset = table - vtable > 0)
         fields = obj.fields
-        layout, size = [], 4
+        size = 4
         order = sorted((i for i, f in enumerate(fields) if f is not None),
                        key=lambda i: -_SIZES[fields[i][0]])
         offs = {}

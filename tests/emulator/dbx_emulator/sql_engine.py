@@ -10,11 +10,8 @@ into a file (apis/sql.py) and the table dropped.
 """
 
 import base64
-import csv
 import datetime
-import fnmatch
 import hashlib
-import io
 import json
 import math
 import os
@@ -25,10 +22,8 @@ import tempfile
 import threading
 import uuid
 
-from .sql_lexer import (SqlError, backticked, quote_ident, quote_literal, split_statements,
-                        syntax_error, tokenize)
-from .sql_types import (CAST_TARGET, Col, bind_value, col_from_decl, fmt_double, infer_col,
-                        make_type, normalize_timestamp, parse_type_text)
+from .sql_lexer import SqlError, backticked, quote_ident
+from .sql_types import fmt_double, normalize_timestamp
 
 METASTORE_ID = "8f3e2a10-5b7c-4d1e-9a6f-0e1d2c3b4a59"
 STORAGE_ROOT = "s3://dbx-emulator-metastore/" + METASTORE_ID
@@ -67,7 +62,8 @@ _FUNCS = {"IF": "iif", "IFF": "iif", "SUBSTRING": "substr", "NVL": "ifnull", "LE
           "CURRENT_CATALOG": "dbx_current_catalog", "CURRENT_SCHEMA": "dbx_current_schema",
           "CURRENT_DATABASE": "dbx_current_schema", "BOOL_AND": "dbx_bool_and",
           "BOOL_OR": "dbx_bool_or", "EVERY": "dbx_bool_and", "ANY": "dbx_bool_or",
-          "SOME": "dbx_bool_or", "ROUND": "dbx_round", "BROUND": "dbx_round"}
+          "SOME": "dbx_bool_or", "ROUND": "dbx_round", "BROUND": "dbx_round",
+          "TRY_DIVIDE": "dbx_try_divide"}
 # niladic functions that Databricks allows without parentheses
 _BARE = {"CURRENT_DATE": "dbx_current_date()", "CURRENT_TIMESTAMP": "dbx_current_timestamp()",
          "CURRENT_USER": "dbx_current_user()"}
@@ -134,6 +130,8 @@ class Table:
         self.vacuumed = set()    # versions whose data VACUUM removed
         self.files = 0           # data "files" since the last OPTIMIZE
         self.copied = set()      # COPY INTO: files already loaded
+        self.is_view = False
+        self.view_definition = None
 
     @property
     def full_name(self):
@@ -146,6 +144,21 @@ class Table:
         return self.versions[-1]["version"] if self.versions else 0
 
     def info(self, omit_columns=False, omit_properties=False):
+        if self.is_view:
+            d = {"name": self.name, "catalog_name": self.catalog, "schema_name": self.schema,
+                 "full_name": self.full_name, "table_id": self.table_id, "table_type": "VIEW",
+                 "view_definition": self.view_definition, "owner": self.owner,
+                 "metastore_id": METASTORE_ID, "created_at": self.created_at,
+                 "created_by": self.created_by, "updated_at": self.updated_at,
+                 "updated_by": self.updated_by, "browse_only": False, "securable_type": "TABLE",
+                 "securable_kind": "TABLE_STANDARD"}
+            if self.comment is not None:
+                d["comment"] = self.comment
+            if not omit_columns:
+                d["columns"] = [uc_column(c, i) for i, c in enumerate(self.cols)]
+            if not omit_properties:
+                d["properties"] = dict(self.properties)
+            return d
         props = dict(self.properties)
         props.setdefault("delta.minReaderVersion", "1")
         props.setdefault("delta.minWriterVersion", "2")
@@ -209,6 +222,7 @@ class Engine:
         self.volumes = {}
         self.next_table = 0
         self.next_tmp = 0
+        self.udf_error = None   # a SqlError raised inside a function (sqlite only says "raised")
         self.ctx = {"catalog": "main", "schema": "default", "user": "emulator-user@example.com"}
         now = state.now_ms()
         self.create_catalog("main", "System user", now, comment="Main catalog (emulator seed)")
@@ -355,7 +369,33 @@ class Engine:
                 rounding=__import__("decimal").ROUND_HALF_UP)
             return float(q) if s > 0 or isinstance(v, float) else int(q)
 
+        def nz(v):
+            if v is not None and not isinstance(v, (str, bytes)) and v == 0:
+                self.udf_error = SqlError(
+                    "DIVIDE_BY_ZERO", "22012", "Division by zero. Use `try_divide` to tolerate "
+                    "divisor being 0 and return NULL instead. If necessary set "
+                    "\"spark.sql.ansi.enabled\" to \"false\" to bypass this error.")
+                raise ZeroDivisionError()
+            return v
+
+        def try_divide(a, b):
+            if a is None or b is None or (not isinstance(b, (str, bytes)) and b == 0):
+                return None
+            try:
+                return float(a) / float(b)
+            except (TypeError, ValueError):
+                return None
+
+        def norm_ts(v):
+            try:
+                return normalize_timestamp(str(v), ValueError)
+            except ValueError:
+                return v
+
         funcs = [
+            ("dbx_norm_ts", 1, norm_ts, True),
+            ("dbx_nz", 1, nz, True),
+            ("dbx_try_divide", 2, try_divide, True),
             ("dbx_fmt_double", 1, fmt_double, True),
             ("dbx_b64", 1, lambda v: base64.b64encode(_bytes(v)).decode(), True),
             ("dbx_rand", -1, lambda *a: random.random(), False),
@@ -578,6 +618,10 @@ class Engine:
                         obj["schema_name"] = s
 
     def drop_table(self, t):
+        if t.is_view:
+            self.db.execute("DROP VIEW IF EXISTS %s" % quote_ident(t.sq))
+            self.tables.pop(t.full_name, None)
+            return
         names = {t.sq} | {v for v in t.data.values() if v}
         for n in names:
             self.db.execute("DROP TABLE IF EXISTS %s" % quote_ident(n))
@@ -595,6 +639,7 @@ class Engine:
             t.storage_location = location
         t.data_source_format = fmt
         self.db.execute(self.ddl(t.sq, cols))
+        self.triggers(t.sq, cols)
         self.tables[t.full_name] = t
         self.commit(t, operation, op_params or {
             "isManaged": "true" if t.table_type == "MANAGED" else "false",
@@ -622,6 +667,26 @@ class Engine:
                 d += " CONSTRAINT %s CHECK (%s)" % (quote_ident("ck_%d" % i), chk)
             defs.append(d)
         return "CREATE TABLE %s (%s)" % (quote_ident(sq), ", ".join(defs))
+
+    _TS19 = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+
+    def triggers(self, sq, cols):
+        """TIMESTAMP columns are kept as canonical text 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC) so
+        that they compare in time order: a written value in another form ('...T...Z',
+        '+02:00') is rewritten by a trigger (the GLOB keeps canonical writes cheap)."""
+        for k, c in enumerate(cols):
+            if c.type_name not in ("TIMESTAMP", "TIMESTAMP_NTZ"):
+                continue
+            q = quote_ident(c.name)
+            when = ("NEW.{q} IS NOT NULL AND NOT (NEW.{q} GLOB '{p}' AND length(NEW.{q}) = 19) AND "
+                    "NOT (NEW.{q} GLOB '{p}.[0-9]*' AND substr(NEW.{q}, 21) NOT GLOB '*[^0-9]*')"
+                    .format(q=q, p=self._TS19))
+            for ev in ("INSERT", "UPDATE OF %s" % q):
+                name = quote_ident("%s_ts_%d_%s" % (sq, k, ev.split()[0].lower()))
+                self.db.execute(
+                    "CREATE TRIGGER IF NOT EXISTS %s AFTER %s ON %s FOR EACH ROW WHEN %s BEGIN UPDATE %s SET "
+                    "%s = dbx_norm_ts(NEW.%s) WHERE rowid = NEW.rowid; END"
+                    % (name, ev, quote_ident(sq), when, quote_ident(sq), q, q))
 
     # ---- Delta versions --------------------------------------------------------------------------
     def before_write(self, t, now):

@@ -19,8 +19,7 @@ from .sql_engine import (DEFAULT_RETENTION_H, RANGE_MAX, StoreError, _BARE, _CLA
                          _unsupported, parse_ts_ms)
 from .sql_lexer import SqlError, backticked, quote_ident, quote_literal, split_statements, \
     syntax_error, tokenize
-from .sql_types import CAST_TARGET, Col, bind_value, col_from_decl, infer_col, make_type, \
-    normalize_timestamp, parse_type_text
+from .sql_types import CAST_TARGET, Col, bind_value, col_from_decl, infer_col, make_type
 
 
 class Parser:
@@ -260,9 +259,17 @@ class Exec:
                     i += 1
                     continue
                 elif v == "/":
-                    # Spark's / always divides as a fraction (7 / 2 = 3.5), sqlite's does not
-                    out.append("* 1.0 /")
-                    i += 1
+                    # Spark's / always divides as a fraction (7 / 2 = 3.5), sqlite's does not;
+                    # a zero divisor fails (ANSI mode, the warehouse default) where sqlite
+                    # answers NULL: the divisor goes through dbx_nz unless it is a literal
+                    j = self._primary_end(toks, i + 1)
+                    div = toks[i + 1:j]
+                    if len(div) == 1 and div[0].kind == "num" and float(div[0].value) != 0:
+                        out.append("* 1.0 /")
+                        i += 1
+                        continue
+                    out.append("* 1.0 / dbx_nz(%s)" % self.translate(div))
+                    i = j
                     continue
                 elif v in ("::", "->", "[", "]", "{", "}", "&", "|", "^", "~"):
                     raise _unsupported("the operator '%s'" % v)
@@ -351,6 +358,56 @@ class Exec:
             quote_ident(alias)))
         return i + p.i
 
+    @staticmethod
+    def _primary_end(toks, k):
+        """Index just after the operand that starts at k (for the divisor of /)."""
+        n = len(toks)
+
+        def close(k):  # toks[k] is "(": index after its ")"
+            depth = 0
+            while k < n:
+                x = toks[k]
+                if x.kind == "op" and x.value == "(":
+                    depth += 1
+                elif x.kind == "op" and x.value == ")":
+                    depth -= 1
+                    if depth == 0:
+                        return k + 1
+                k += 1
+            return n
+        while k < n and toks[k].kind == "op" and toks[k].value in ("-", "+"):
+            k += 1
+        if k >= n:
+            return n
+        t = toks[k]
+        if t.kind == "op" and t.value == "(":
+            return close(k)
+        if t.is_kw("CASE"):
+            depth = 0
+            while k < n:
+                if toks[k].is_kw("CASE"):
+                    depth += 1
+                elif toks[k].is_kw("END"):
+                    depth -= 1
+                    if depth == 0:
+                        return k + 1
+                k += 1
+            return n
+        if t.kind in ("ident", "qident"):
+            if t.is_kw("DATE", "TIMESTAMP") and k + 1 < n and toks[k + 1].kind == "str":
+                return k + 2
+            k += 1
+            while k + 1 < n and toks[k].kind == "op" and toks[k].value == "." and \
+                    toks[k + 1].kind in ("ident", "qident"):
+                k += 2
+            if k < n and toks[k].kind == "op" and toks[k].value == "(":
+                k = close(k)
+                if k + 1 < n and toks[k].is_kw("OVER") and toks[k + 1].kind == "op" and \
+                        toks[k + 1].value == "(":
+                    k = close(k + 1)
+            return k
+        return k + 1
+
     def _scan_ctes(self, toks):
         for k, t in enumerate(toks):
             if t.is_kw("WITH"):
@@ -426,6 +483,10 @@ class Exec:
                 p.accept("FOR", "SYSTEM_TIME", "AS", "OF"):
             v = self.const_value([p.next()])
             ts = parse_ts_ms(v)
+        if (version is not None or ts is not None) and t.is_view:
+            raise SqlError("UNSUPPORTED_FEATURE.TIME_TRAVEL", "0A000",
+                           "The feature is not supported: Time travel on the relation: %s."
+                           % backticked(t.parts()))
         if version is not None or ts is not None:
             sq = self.eng.version_table(t, version, ts)
         else:
@@ -497,9 +558,12 @@ class Exec:
 
     # ---- running sqlite ----------------------------------------------------------------------
     def run(self, sql, binds=None):
+        self.eng.udf_error = None
         try:
             return self.db.execute(sql, self.sql_binds() if binds is None else binds)
         except sqlite3.Error as e:
+            if self.eng.udf_error is not None:
+                raise self.eng.udf_error
             raise map_sqlite_error(e, sql)
 
     def query_result(self, sql, hints=None):
@@ -569,6 +633,7 @@ class Exec:
 
     # ---- statements --------------------------------------------------------------------------
     def execute(self, sql):
+        self.sql_text = sql
         toks = split_statements(tokenize(sql))
         self.tables_read = []
         p = Parser(toks)
@@ -645,7 +710,6 @@ class Exec:
                         c = make_type(item[j + 1].value or "", args)
                     except SqlError:
                         return None
-                    rest = item[j:]
                     close = None
                     d2 = 1
                     for m in range(j, len(item)):
@@ -657,7 +721,6 @@ class Exec:
                             if d2 == 0:
                                 close = m
                                 break
-                    del rest
                     if close is None:
                         return None
                     tail = item[close + 1:]
@@ -697,7 +760,11 @@ class Exec:
             return self._create_volume(p, external)
         if p.accept("TABLE"):
             return self._create_table(p, replace)
-        if p.at("VIEW", "TEMPORARY", "TEMP", "FUNCTION", "MATERIALIZED", "STREAMING"):
+        if p.accept("VIEW"):
+            return self._create_view(p, replace)
+        if p.at("TEMPORARY", "TEMP"):
+            raise _unsupported("temporary views (each statement is its own session)")
+        if p.at("FUNCTION", "MATERIALIZED", "STREAMING"):
             raise _unsupported("CREATE %s" % p.peek().value)
         raise syntax_error(p.peek().text or None)
 
@@ -782,6 +849,82 @@ class Exec:
                 # (unclear: the real error class for a duplicate volume)
                 raise SqlError("RESOURCE_ALREADY_EXISTS", "42000",
                                "Volume %s already exists." % backticked(full))
+        return self.empty_result()
+
+    def _create_view(self, p, replace):
+        ine = self._if_not_exists(p)
+        parts = p.qname()
+        full = self.eng.resolve(parts, self.catalog, self.schema)
+        names, comments, comment, props = None, {}, None, {}
+        if p.at_op("("):
+            cp = Parser(p.balanced() + [tokenize("")[-1]])
+            names = []
+            while cp.peek().kind != "eof":
+                names.append(cp.ident())
+                if cp.accept("COMMENT"):
+                    comments[len(names) - 1] = cp.string()
+                if not cp.accept_op(","):
+                    break
+            cp.end()
+        while not p.at("AS"):
+            if p.accept("COMMENT"):
+                comment = p.string()
+            elif p.accept("TBLPROPERTIES"):
+                props = p.options()
+            else:
+                raise syntax_error(p.peek().text or None)
+        p.expect("AS")
+        query = p.rest()
+        if not query:
+            raise syntax_error(None)
+        if any(x.kind == "param" for x in query):
+            raise SqlError("UNSUPPORTED_FEATURE.PARAMETER_MARKER_IN_UNEXPECTED_STATEMENT", "0A000",
+                           "The feature is not supported: Parameter markers are not allowed in "
+                           "the query of a view.")
+        try:
+            self.eng.need_schema(full[0], full[1])
+        except StoreError as e:
+            raise _err_catalog(full[0]) if e.what == "catalog" else _err_schema(full[:2])
+        key = ".".join(full)
+        old = self.eng.tables.get(key)
+        if old is not None or key in self.eng.volumes:
+            if old is not None and not old.is_view and replace:
+                raise SqlError("EXPECT_VIEW_NOT_TABLE.NO_ALTERNATIVE", "42809",
+                               "The statement expects a view but %s is a table." % backticked(full))
+            if not replace:
+                if ine:
+                    return self.empty_result()
+                raise SqlError("TABLE_OR_VIEW_ALREADY_EXISTS", "42P07",
+                               "Cannot create view %s because it already exists. Choose a "
+                               "different name, drop or replace the existing object, or add the "
+                               "IF NOT EXISTS clause to tolerate pre-existing objects."
+                               % backticked(full))
+        sql = self.translate(query)
+        from .sql_engine import Table
+        t = Table(self.eng, full[0], full[1], full[2], [], self.principal, self.now)
+        t.is_view = True
+        t.view_definition = self.sql_text[query[0].pos:].rstrip().rstrip(";").rstrip()
+        t.comment, t.properties = comment, props
+        cols = "(%s)" % ", ".join(quote_ident(n) for n in names) if names else ""
+        self.run("CREATE VIEW %s%s AS %s" % (quote_ident(t.sq), cols, sql), {})
+        info = self.db.execute("PRAGMA table_info(%s)" % quote_ident(t.sq)).fetchall()
+        if names is not None and len(names) != len(info):
+            raise SqlError("CREATE_VIEW_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS", "21S01",
+                           "Cannot create view %s: the column list and the query differ in their "
+                           "number of columns." % backticked(full))
+        for k, r in enumerate(info):
+            c = col_from_decl(r[2]) or Col("", "")
+            c.name = r[1]
+            if not c.type_name:
+                row = self.db.execute("SELECT typeof(%s) FROM %s WHERE %s IS NOT NULL LIMIT 1" % (
+                    quote_ident(r[1]), quote_ident(t.sq), quote_ident(r[1]))).fetchone()
+                c.type_name = infer_col(row[0] if row else None).type_name
+            c.comment = comments.get(k)
+            t.cols.append(c)
+        if old is not None:
+            self.eng.drop_table(old)
+            t.created_at, t.created_by = old.created_at, old.created_by
+        self.eng.tables[key] = t
         return self.empty_result()
 
     def _parse_columns(self, toks):
@@ -886,6 +1029,7 @@ class Exec:
             self.eng.before_write(t, self.now)
             self.db.execute("DROP TABLE %s" % quote_ident(t.sq))
             self.db.execute(self.eng.ddl(t.sq, cols))
+            self.eng.triggers(t.sq, cols)
             t.cols = cols
             t.comment = comment
             t.properties = props
@@ -923,6 +1067,10 @@ class Exec:
                 if ie:
                     return self.empty_result()
                 raise _err_not_found(parts)
+            if t.is_view:
+                raise SqlError("WRONG_COMMAND_FOR_OBJECT_TYPE", "42809",
+                               "The operation DROP TABLE requires a TABLE. But %s is a view. Use "
+                               "DROP VIEW instead." % backticked(t.parts()))
             self.eng.drop_table(t)
             return self.empty_result()
         if p.accept("SCHEMA") or p.accept("DATABASE"):
@@ -971,17 +1119,35 @@ class Exec:
                 raise SqlError("VOLUME_NOT_FOUND", "42704",
                                "Volume %s cannot be found." % backticked(parts))
             return self.empty_result()
-        if p.at("VIEW", "FUNCTION"):
+        if p.accept("VIEW"):
+            ie = p.accept("IF", "EXISTS")
+            parts = p.qname()
+            p.end()
+            t = self.eng.tables.get(".".join(self.eng.resolve(parts, self.catalog, self.schema)))
+            if t is None:
+                if ie:
+                    return self.empty_result()
+                raise _err_not_found(parts)
+            if not t.is_view:
+                raise SqlError("WRONG_COMMAND_FOR_OBJECT_TYPE", "42809",
+                               "The operation DROP VIEW requires a VIEW. But %s is a table. Use "
+                               "DROP TABLE instead." % backticked(t.parts()))
+            self.eng.drop_table(t)
+            return self.empty_result()
+        if p.at("FUNCTION"):
             raise _unsupported("DROP %s" % p.peek().value)
         raise syntax_error(p.peek().text or None)
 
     # -- writes
-    def _target(self, p):
+    def _target(self, p, view_ok=False):
         parts = p.qname()
         full = self.eng.resolve(parts, self.catalog, self.schema)
         t = self.eng.tables.get(".".join(full))
         if t is None:
             raise _err_not_found(parts)
+        if t.is_view and not view_ok:
+            raise SqlError("EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE", "42809",
+                           "The statement expects a table but %s is a view." % backticked(t.parts()))
         return t, parts
 
     def _col_names(self, t, toks):
@@ -1376,11 +1542,15 @@ class Exec:
                 limit = self.const_value([p.next()])
             p.end()
             return self._history(t, limit)
+        if p.accept("DETAIL"):
+            t, parts = self._target(p)
+            p.end()
+            return self._detail(t)
         if p.at("CATALOG", "SCHEMA", "DATABASE", "VOLUME", "FUNCTION", "QUERY"):
             raise _unsupported("DESCRIBE %s" % p.peek().value)
         p.accept("TABLE")
         ext = p.accept("EXTENDED") or p.accept("FORMATTED")
-        t, parts = self._target(p)
+        t, parts = self._target(p, view_ok=True)
         p.end()
         rows = [(c.name, c.uc_type_text(), c.comment) for c in t.cols]
         if ext:
@@ -1395,6 +1565,99 @@ class Exec:
                                  Col("comment", "STRING")], rows)
 
     st_desc = st_describe
+
+    def _detail(self, t):
+        """DESCRIBE DETAIL: one row about the table (Delta's columns)."""
+        n = self.db.execute("SELECT count(*) FROM %s" % quote_ident(t.sq)).fetchone()[0]
+        from .sql_engine import _ts_text
+        props = {k: v for k, v in t.properties.items()}
+        cols = [Col("format", "STRING"), Col("id", "STRING"), Col("name", "STRING"),
+                Col("description", "STRING"), Col("location", "STRING"),
+                Col("createdAt", "TIMESTAMP"), Col("lastModified", "TIMESTAMP"),
+                Col("partitionColumns", "STRING"), Col("clusteringColumns", "STRING"),
+                Col("numFiles", "LONG"), Col("sizeInBytes", "LONG"), Col("properties", "MAP"),
+                Col("minReaderVersion", "INT"), Col("minWriterVersion", "INT"),
+                Col("tableFeatures", "STRING"), Col("statistics", "MAP")]
+        row = ("delta", t.table_id, t.full_name, t.comment, t.storage_location,
+               _ts_text(t.created_at), _ts_text(t.updated_at), "[]", "[]",
+               max(t.files, 1 if n else 0), n * 16 * len(t.cols),
+               json.dumps(props, separators=(",", ":")), 1, 2,
+               '["appendOnly","invariants"]', "{}")
+        return self.rows_result(cols, [row])
+
+    def st_alter(self, p):
+        p.expect("TABLE")
+        t, parts = self._target(p)
+        if p.accept("ADD", "COLUMNS") or p.accept("ADD", "COLUMN") or p.accept("ADD"):
+            if p.at_op("("):
+                cols = self._parse_columns(p.balanced())
+            else:
+                cols = self._parse_columns(p.rest())
+            p.end()
+            for c in cols:
+                if any(x.name.lower() == c.name.lower() for x in t.cols):
+                    raise SqlError("FIELDS_ALREADY_EXISTS", "42710",
+                                   "Cannot add column, because `%s` already exists in %s."
+                                   % (c.name, backticked(t.parts())))
+                if not c.nullable:
+                    raise SqlError("DELTA_NOT_NULL_COLUMN_NOT_FOUND_IN_STRUCT", "42K09",
+                                   "Cannot add a NOT NULL column to an existing Delta table.")
+            self.eng.before_write(t, self.now)
+            base = len(t.cols)
+            for k, c in enumerate(cols):
+                q = quote_ident(c.name)
+                d = "%s %s" % (q, c.sqlite_decl())
+                chk = c.check(q)
+                if chk:
+                    d += " CONSTRAINT %s CHECK (%s)" % (quote_ident("ck_%d" % (base + k)), chk)
+                self.run("ALTER TABLE %s ADD COLUMN %s" % (quote_ident(t.sq), d), {})
+            self.eng.triggers(t.sq, t.cols + cols)
+            t.cols = t.cols + cols
+            self.eng.commit(t, "ADD COLUMNS", {"columns": json.dumps(
+                [{"column": {"name": c.name, "type": c.uc_type_text(), "nullable": True}} for c in cols])},
+                {}, self.now, files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("SET", "TBLPROPERTIES"):
+            props = p.options()
+            p.end()
+            t.properties.update(props)
+            self.eng.commit(t, "SET TBLPROPERTIES", {"properties": json.dumps(props)}, {}, self.now,
+                            files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("UNSET", "TBLPROPERTIES"):
+            ie = p.accept("IF", "EXISTS")
+            keys = [x.value if x.kind == "str" else x.text for x in p.balanced()
+                    if x.kind in ("str", "ident", "qident")]
+            p.end()
+            for k in keys:
+                if k not in t.properties and not ie:
+                    raise SqlError("UNSET_NONEXISTENT_PROPERTIES", "42K0J",
+                                   "Attempted to unset non-existent properties [%s] in table %s."
+                                   % (k, backticked(t.parts())))
+                t.properties.pop(k, None)
+            self.eng.commit(t, "UNSET TBLPROPERTIES", {"properties": json.dumps(keys)}, {},
+                            self.now, files=0, data_changed=False)
+            return self.empty_result()
+        if p.accept("RENAME", "TO"):
+            new = self.eng.resolve(p.qname(), self.catalog, self.schema)
+            p.end()
+            if new[:2] != [t.catalog, t.schema]:
+                raise _unsupported("renaming a table into another schema")
+            key = ".".join(new)
+            if key in self.eng.tables or key in self.eng.volumes:
+                raise SqlError("TABLE_OR_VIEW_ALREADY_EXISTS", "42P07",
+                               "Cannot rename table to %s because it already exists."
+                               % backticked(new))
+            del self.eng.tables[t.full_name]
+            t.name = new[2]
+            self.eng.tables[key] = t
+            return self.empty_result()
+        if p.accept("OWNER", "TO"):
+            owner = p.ident() if p.peek().kind != "str" else p.string()
+            p.end()
+            t.owner = owner
+            return self.empty_result()
+        raise _unsupported("this ALTER TABLE form")
 
     def _history(self, t, limit):
         cols = [Col("version", "LONG"), Col("timestamp", "TIMESTAMP"), Col("userId", "STRING"),
@@ -1446,6 +1709,17 @@ class Exec:
         if p.accept("CATALOGS"):
             p.end()
             return self.rows_result([Col("catalog", "STRING")], sorted((c,) for c in self.eng.catalogs))
+        if p.accept("TBLPROPERTIES"):
+            t, parts = self._target(p, view_ok=True)
+            p.end()
+            info = t.info()["properties"]
+            return self.rows_result([Col("key", "STRING"), Col("value", "STRING")],
+                                    sorted(info.items()))
+        if p.accept("COLUMNS"):
+            p.expect("IN") if not p.accept("FROM") else None
+            t, parts = self._target(p, view_ok=True)
+            p.end()
+            return self.rows_result([Col("col_name", "STRING")], [(c.name,) for c in t.cols])
         if p.accept("VOLUMES"):
             p.end()
             rows = sorted((v["schema_name"], v["name"]) for v in self.eng.volumes.values()
@@ -1576,6 +1850,10 @@ def _coerce_json(v, c):
 def map_sqlite_error(e, sql):
     msg = str(e)
     low = msg.lower()
+    if low == "interrupted":
+        return SqlError("QUERY_EXECUTION_TIMEOUT_EXCEEDED", "57KD0",
+                        "The query was stopped because it ran longer than the emulator allows "
+                        "(config sql_max_exec_s).", error_code="DEADLINE_EXCEEDED")
     if low.startswith("no tables specified"):
         return SqlError("INVALID_USAGE_OF_STAR_OR_REGEX", "42000",
                         "Invalid usage of '*' in Project.")

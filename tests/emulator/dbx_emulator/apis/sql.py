@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import time
 import traceback
 import uuid
 from urllib.parse import quote
@@ -46,6 +47,9 @@ register_config("sql_vacuum_retention_check", True)
 # "running": an id the warehouses module does not know acts as a RUNNING warehouse (except ids
 # starting with "missing"); "reject": 404 as the real service
 register_config("sql_unknown_warehouses", "running", (str,), None)
+# a statement running longer than this (real seconds) in sqlite is stopped and FAILS, so that a
+# runaway query (a cross join of two big ranges) cannot hold the emulator
+register_config("sql_max_exec_s", 300, (int, float), 1)
 
 _EXT = {"JSON_ARRAY": "json", "CSV": "csv", "ARROW_STREAM": "arrow"}
 _CTYPE = {"json": "application/json", "csv": "text/csv", "arrow": "application/vnd.apache.arrow.stream"}
@@ -138,8 +142,11 @@ def _parse_request(body):
             raise invalid_param("Parameter '%s': type must be a string" % prm["name"])
         seen[prm["name"].lower()] = (v, t)
     tags = body.get("query_tags")
-    if tags is not None and not isinstance(tags, list):
-        raise invalid_param("query_tags must be a list")
+    if tags is not None:
+        if not isinstance(tags, list) or not all(
+                isinstance(t, dict) and isinstance(t.get("key"), str) and t["key"] and
+                (t.get("value") is None or isinstance(t.get("value"), str)) for t in tags):
+            raise invalid_param("query_tags must be a list of {key (non-empty), value} objects")
     return {"sql": sql, "warehouse_id": wid, "disposition": disp, "format": fmt,
             "wait_s": int(m.group(1)), "on_wait": on_wait, "limits": limits,
             "catalog": body.get("catalog"), "schema": body.get("schema"), "params": seen}
@@ -239,6 +246,8 @@ def _sweep(state, now):
 def _execute(state, st, now):
     eng = state.uc
     req = st.req
+    deadline = time.monotonic() + state.config["sql_max_exec_s"]
+    eng.db.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 200000)
     try:
         params = _typed_params(req["params"])
         res = run_statement(eng, req["sql"], params, req["catalog"], req["schema"],
@@ -257,6 +266,8 @@ def _execute(state, st, now):
         _free(st)
         st.state = "FAILED"
         st.error = ("INTERNAL_ERROR", "[INTERNAL_ERROR] %s: %s" % (type(e).__name__, e), "XX000")
+    finally:
+        eng.db.set_progress_handler(None, 0)
     st.done_ms = now
 
 
