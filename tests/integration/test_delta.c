@@ -605,6 +605,47 @@ static void test_hostile_values(void **state)
     dbx_delta_rowset_free(plain);
 }
 
+/* Hostile strings where SQL takes a literal (COMMENT): escaped, they reach
+ * the server as the same text, and the statement keeps its shape. */
+static void test_hostile_literals(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_HOSTILE; i++) {
+        dbx_delta_table_spec *spec = NULL;
+        OKN(dbx_delta_table_spec_new(&spec));
+        OKN(dbx_delta_table_spec_add_column(spec, "id", "BIGINT", 0, hostile[i]));
+        OKN(dbx_delta_table_spec_set_comment(spec, hostile[i]));
+        OKN(dbx_delta_table_spec_set_property(spec, hostile[i], hostile[N_HOSTILE - 1 - i]));
+        char name[32];
+        snprintf(name, sizeof name, "main.default.lit%zu", i);
+        OK(dbx_delta_create_table(C, WH, name, spec, NULL));
+        dbx_delta_table_spec_free(spec);
+        char sql[96];
+        snprintf(sql, sizeof sql, "DESCRIBE TABLE EXTENDED %s", name);
+        char *got = query(sql);
+        char want[256];
+        snprintf(want, sizeof want, "id|bigint|%s\n", hostile[i]);
+        assert_int_equal(strncmp(got, want, strlen(want)), 0);
+        snprintf(want, sizeof want, "\nComment|%s|\n", hostile[i]);
+        assert_non_null(strstr(got, want));
+        free(got);
+        snprintf(sql, sizeof sql, "SHOW TBLPROPERTIES %s", name);
+        got = query(sql);
+        snprintf(want, sizeof want, "%s|%s\n", hostile[i], hostile[N_HOSTILE - 1 - i]);
+        /* keys compared without case: the emulator lowercases them */
+        if (!strcasestr(got, want))
+            fail_msg("property %zu: want [%s] in [%s]", i, want, got);
+        free(got);
+    }
+    /* one table per string: nothing else was created or dropped */
+    char *got = query("SHOW TABLES IN main.default");
+    size_t lines = 0;
+    for (const char *p = got; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, N_HOSTILE);
+    free(got);
+}
+
 /* Hostile identifiers: rejected before any request, or quoted so that the
  * whole string is one name. */
 static void test_hostile_identifiers(void **state)
@@ -1425,6 +1466,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rowset_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_literals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_identifiers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upsert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_time_travel, setup, teardown),
