@@ -17,7 +17,9 @@
  *     control characters, NUL, invalid UTF-8 and invisible formatting
  *     characters are refused, and a part is 1..255 characters;
  *   - SQL types are parsed by an allow-list grammar and written back in
- *     the library's own spelling (see dbx_delta_table_spec_add_column);
+ *     the library's own spelling (see dbx_delta_table_spec_add_column;
+ *     column specs given as text are parsed the same way and re-written,
+ *     never sent as written);
  *   - text that SQL only takes as a literal (table and column COMMENT,
  *     TBLPROPERTIES, the COPY INTO path and options, TIMESTAMP AS OF) is
  *     escaped as a Spark SQL string literal (dbx_delta_quote_literal).
@@ -34,7 +36,9 @@
  * the options give the default catalog / schema and the wait for each
  * statement (dbx_delta_options.wait: the caller's deadline). A statement
  * that ends FAILED or CANCELED is DBX_ESTATE, the server's error code,
- * message and SQL state in the error record's message.
+ * message and SQL state in the error record's message. When the wait
+ * ends first (DBX_ETIMEOUT, or DBX_ECANCELLED from on_poll) the statement
+ * is not cancelled: it may still run on the warehouse.
  *
  * Thread-safety: functions taking a dbx_client may be called from any
  * thread. Specs, row sets and history objects are used by one thread at a
