@@ -213,7 +213,8 @@ DBX_API void dbx_delta_load_options_init(dbx_delta_load_options *o);
  * COPY INTO table FROM '<that path>' FILEFORMAT = <format>
  * [FORMAT_OPTIONS (...)] [COPY_OPTIONS (...)], then delete the staged file
  * (unless keep_staged_file). `volume_dir` is "/Volumes/<catalog>/<schema>/
- * <volume>" or a directory below it. *rows_loaded (may be NULL) gets the
+ * <volume>" or a directory below it, without glob or URI characters
+ * (* ? [ ] { } \ % #: COPY INTO reads the path as a pattern). *rows_loaded (may be NULL) gets the
  * num_affected_rows of the COPY INTO result (-1 when the result has none).
  * `staged_path` (may be NULL) receives the staged file's path (caller
  * frees with dbx_free(); set as soon as the upload succeeded, so that a

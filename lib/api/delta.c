@@ -615,6 +615,12 @@ static dbx_status check_volume_dir(dbx_client *c, const char *fn, const char *di
         while (j < len && dir[j] != '/') {
             if ((unsigned char)dir[j] < 0x20 || dir[j] == 0x7F)
                 return dbx__fail(c, DBX_EINVAL, "%s: volume_dir holds a control character", fn);
+            /* COPY INTO reads its FROM path as a Hadoop path: glob
+             * characters would widen it to other files, '%' and '#'
+             * may be decoded or cut as URI parts. */
+            if (strchr("*?[]{}\\%#", dir[j]))
+                return dbx__fail(c, DBX_EINVAL, "%s: volume_dir holds '%c' (glob and URI characters are refused)", fn,
+                                 dir[j]);
             j++;
         }
         size_t n = j - i;

@@ -1115,6 +1115,12 @@ static void test_load_file(void **state)
     assert_int_equal(dbx_delta_load_file(&loaded, NULL, C, WH, T, csv, "/tmp/x", NULL, NULL), DBX_EINVAL);
     assert_int_equal(dbx_delta_load_file(&loaded, NULL, C, WH, T, csv, VOL "/../x", NULL, NULL), DBX_EINVAL);
     assert_int_equal(dbx_delta_load_file(&loaded, NULL, C, WH, T, csv, VOL "/a\nb", NULL, NULL), DBX_EINVAL);
+    static const char *const globby[] = {VOL "/*", VOL "/a?b", "/Volumes/main/default/[l]anding", VOL "/{a,b}",
+                                         VOL "/a%2Fb", VOL "/a#b", VOL "/a\\b"};
+    for (size_t i = 0; i < sizeof globby / sizeof globby[0]; i++)
+        assert_int_equal(dbx_delta_load_file(&loaded, NULL, C, WH, T, csv, globby[i], NULL, NULL), DBX_EINVAL);
+    OK(dbx_delta_load_file(&loaded, NULL, C, WH, T, csv, VOL "/it's; -- ok", &lo, NULL)); /* escaped, and a path */
+    emu_clear_requests(emu_get());
     assert_int_equal(dbx_delta_load_file(&loaded, NULL, C, WH, T, NULL, VOL, NULL, NULL), DBX_EINVAL);
     dbx_delta_load_options lb = DBX_DELTA_LOAD_OPTIONS_INIT;
     lb.format = (dbx_delta_file_format_t)9;
@@ -1143,7 +1149,7 @@ static void test_load_file(void **state)
     dbx_file_info_free(info);
     dbx_free(staged);
     got = query("SELECT COUNT(*) FROM " T);
-    assert_string_equal(got, "8\n"); /* 3 + 2 + 3 */
+    assert_string_equal(got, "11\n"); /* 3 + 2 + 3 + 3 */
     free(got);
 
     /* hostile option values are literals */
