@@ -38,7 +38,8 @@
  * that ends FAILED or CANCELED is DBX_ESTATE, the server's error code,
  * message and SQL state in the error record's message. When the wait
  * ends first (DBX_ETIMEOUT, or DBX_ECANCELLED from on_poll) the statement
- * is not cancelled: it may still run on the warehouse.
+ * may still run on the warehouse, unless cancel_on_wait_end asks the
+ * server to cancel it.
  *
  * Thread-safety: functions taking a dbx_client may be called from any
  * thread. Specs, row sets and history objects are used by one thread at a
@@ -101,10 +102,14 @@ typedef struct dbx_delta_options {
      *  16 MiB (the service's limit), at least 4 KiB. A batch ends before
      *  the row that would pass it; a single row above it is DBX_EINVAL. */
     long max_statement_bytes;
+    /** 1: when the wait ends before the statement does (DBX_ETIMEOUT, or
+     *  DBX_ECANCELLED from on_poll), ask the server to cancel it (best
+     *  effort: it may have committed already). 0: leave it running. */
+    int cancel_on_wait_end;
 } dbx_delta_options;
 
 #define DBX_DELTA_OPTIONS_VERSION 1
-#define DBX_DELTA_OPTIONS_INIT {DBX_DELTA_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0}
+#define DBX_DELTA_OPTIONS_INIT {DBX_DELTA_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0, 0}
 DBX_API void dbx_delta_options_init(dbx_delta_options *o);
 
 /* ------------------------------------------------------------------ */

@@ -169,6 +169,13 @@ static dbx_status run_sql(dbx_sql_statement **out, dbx_client *c, const char *wh
         eo.schema = o->schema;
     dbx_sql_statement *st = NULL;
     dbx_status rc = dbx_sql_run(&st, c, wh, sql, params, &eo, o->wait);
+    if ((rc == DBX_ETIMEOUT || rc == DBX_ECANCELLED) && st && o->cancel_on_wait_end &&
+        *dbx_sql_statement_id(st)) {
+        saved_error e;
+        error_save(&e);
+        (void)dbx_sql_cancel(c, dbx_sql_statement_id(st)); /* best effort: the wait's error wins */
+        rc = error_restore(c, &e, rc);
+    }
     if (rc != DBX_OK) {
         dbx_sql_statement_free(st);
         if (out)

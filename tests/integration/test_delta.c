@@ -1331,6 +1331,47 @@ static void test_wait_options(void **state)
     assert_int_equal(written, 0);
     assert_true(fake_clock_slept_total() - slept0 >= 30000 - 11000);
     assert_true(fake_clock_slept_total() - slept0 <= 30000 + 11000);
+    /* left running: no cancel request; with cancel_on_wait_end: cancelled */
+    json_t *all = emu_requests(emu_get());
+    size_t i;
+    json_t *r;
+    json_array_foreach(all, i, r)
+        assert_null(strstr(json_string_value(json_object_get(r, "path")), "/cancel"));
+    json_decref(all);
+    o.cancel_on_wait_end = 1;
+    assert_int_equal(dbx_delta_append(&written, C, WH, T, rs, &o), DBX_ETIMEOUT);
+    assert_non_null(strstr(msg(), "statement")); /* the wait's error, not the cancel's */
+    all = emu_requests(emu_get());
+    r = json_array_get(all, json_array_size(all) - 1);
+    const char *path = json_string_value(json_object_get(r, "path"));
+    assert_int_equal(strncmp(path, STMTS "/", strlen(STMTS "/")), 0);
+    assert_non_null(strstr(path, "/cancel"));
+    json_decref(all);
+    o.cancel_on_wait_end = 0;
+    /* the two statements, from the polls: the first runs on, the second was cancelled */
+    char ids[2][128];
+    int n_ids = 0;
+    all = emu_requests(emu_get());
+    json_array_foreach(all, i, r)
+    {
+        const char *pp = json_string_value(json_object_get(r, "path"));
+        if (strncmp(pp, STMTS "/", strlen(STMTS "/")) != 0 || strchr(pp + strlen(STMTS "/"), '/'))
+            continue;
+        const char *id = pp + strlen(STMTS "/");
+        if (n_ids == 0 || (strcmp(ids[n_ids - 1], id) != 0 && n_ids < 2))
+            snprintf(ids[n_ids++], sizeof ids[0], "%s", id);
+    }
+    json_decref(all);
+    assert_int_equal(n_ids, 2);
+    emu_advance(emu_get(), 700000);
+    dbx_sql_statement *st = NULL;
+    OK(dbx_sql_get(&st, C, ids[0]));
+    assert_int_equal(dbx_sql_statement_state(st), DBX_SQL_STATE_SUCCEEDED);
+    dbx_sql_statement_free(st);
+    OK(dbx_sql_get(&st, C, ids[1]));
+    assert_int_equal(dbx_sql_statement_state(st), DBX_SQL_STATE_CANCELED);
+    dbx_sql_statement_free(st);
+    emu_config(emu_get(), "{\"sql_pending_ms\": 600000}");
     int polls = 0;
     w.on_poll = stop_polling;
     w.payload = &polls;
