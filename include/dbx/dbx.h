@@ -17,5 +17,6 @@
 #include "warehouses.h"
 #include "catalog.h"
 #include "sql.h"
+#include "delta.h"
 
 #endif /* DBX_DBX_H */

@@ -177,3 +177,19 @@ int dbx_hygiene_init_macros_catalog_c(void)
     dbx_column_def col = {0};
     return (int)(s_l.version + s_c.version + s_u.version) + col.not_null;
 }
+
+/* Delta helpers (include/dbx/delta.h). */
+_Static_assert(offsetof(dbx_delta_options, version) == 0, "dbx_delta_options.version first");
+_Static_assert(offsetof(dbx_delta_load_options, version) == 0, "dbx_delta_load_options.version first");
+_Static_assert(offsetof(dbx_delta_read_options, version) == 0, "dbx_delta_read_options.version first");
+
+int dbx_hygiene_init_macros_delta_c(void);
+
+int dbx_hygiene_init_macros_delta_c(void)
+{
+    static const dbx_delta_options s_o = DBX_DELTA_OPTIONS_INIT;
+    static const dbx_delta_load_options s_l = DBX_DELTA_LOAD_OPTIONS_INIT;
+    static const dbx_delta_read_options s_r = DBX_DELTA_READ_OPTIONS_INIT;
+    dbx_delta_options o = DBX_DELTA_OPTIONS_INIT;
+    return (int)(s_o.version + s_l.version + s_r.version + o.version);
+}

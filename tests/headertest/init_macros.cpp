@@ -101,3 +101,13 @@ int dbx_hygiene_init_macros_dbfs_cpp()
     dbx_dbfs_download_options down = DBX_DBFS_DOWNLOAD_OPTIONS_INIT;
     return static_cast<int>(up.version + down.version);
 }
+
+int dbx_hygiene_init_macros_delta_cpp();
+
+int dbx_hygiene_init_macros_delta_cpp()
+{
+    dbx_delta_options o = DBX_DELTA_OPTIONS_INIT;
+    dbx_delta_load_options l = DBX_DELTA_LOAD_OPTIONS_INIT;
+    dbx_delta_read_options r = DBX_DELTA_READ_OPTIONS_INIT;
+    return static_cast<int>(o.version + l.version + r.version);
+}

@@ -1244,6 +1244,145 @@ static void sweep_sql(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- Delta helpers: builders, quoting and the statement-running calls ---------------------- */
+
+#define DT "main.default.sweep_t"
+#define DWH "5eedc0ffee000001"
+
+/* A table with versions 0 (create), 1 (two rows), 2 (a third row). */
+static void build_delta_world(void)
+{
+    emu_reset(E);
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    static const char *const sqls[] = {
+        "CREATE TABLE " DT " (id BIGINT, name STRING) USING DELTA",
+        "INSERT INTO " DT " VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO " DT " VALUES (3, 'c')",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        dbx_sql_statement *s = NULL;
+        assert_int_equal(dbx_sql_run(&s, c, DWH, sqls[i], NULL, NULL, NULL), DBX_OK);
+        dbx_sql_statement_free(s);
+    }
+    dbx_client_free(c);
+}
+
+static void delta_scenario(tally *t)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (!check(t, st, "client_new"))
+        return;
+    char *q = NULL;
+    if (check(t, dbx_delta_quote_name(&q, "main.`a``b`.t"), "delta_quote_name")) {
+        assert_string_equal(q, "`main`.`a``b`.`t`");
+        dbx_free(q);
+    }
+    if (check(t, dbx_delta_quote_literal(&q, "it's"), "delta_quote_literal")) {
+        assert_string_equal(q, "'it\\'s'");
+        dbx_free(q);
+    }
+    dbx_delta_table_spec *spec = NULL;
+    if (check(t, dbx_delta_table_spec_new(&spec), "delta_table_spec_new")) {
+        int ok = check(t, dbx_delta_table_spec_add_column(spec, "id", "bigint", 1, "k"), "spec_add_column") &&
+                 check(t, dbx_delta_table_spec_add_column(spec, "d", "decimal(5,2)", 0, NULL), "spec_add_column") &&
+                 check(t, dbx_delta_table_spec_add_partition_column(spec, "d"), "spec_add_partition") &&
+                 check(t, dbx_delta_table_spec_set_comment(spec, "c"), "spec_set_comment") &&
+                 check(t, dbx_delta_table_spec_set_property(spec, "k", "v"), "spec_set_property") &&
+                 check(t, dbx_delta_table_spec_add_columns(spec, "e string comment 'x', f INT"), "spec_add_columns");
+        if (ok && check(t, dbx_delta_table_spec_to_sql(&q, spec, "x.y.z"), "spec_to_sql")) {
+            assert_string_equal(q, "CREATE TABLE `x`.`y`.`z` (`id` BIGINT NOT NULL COMMENT 'k', `d` DECIMAL(5,2), "
+                                   "`e` STRING COMMENT 'x', `f` INT) "
+                                   "USING DELTA PARTITIONED BY (`d`) COMMENT 'c' TBLPROPERTIES ('k' = 'v')");
+            dbx_free(q);
+        }
+        dbx_delta_table_spec_free(spec);
+    }
+    /* history: three entries, newest first */
+    dbx_delta_history *h = NULL;
+    if (check(t, dbx_delta_describe_history(&h, c, DWH, DT, 0, NULL), "delta_describe_history")) {
+        assert_int_equal(dbx_delta_history_count(h), 3);
+        assert_int_equal(dbx_delta_history_version(h, 0), 2);
+        assert_string_equal(dbx_delta_history_operation(h, 2), "CREATE TABLE");
+        dbx_delta_history_free(h);
+    }
+    /* time travel to version 1 */
+    dbx_delta_read_options ro = DBX_DELTA_READ_OPTIONS_INIT;
+    ro.as_of = DBX_DELTA_AS_OF_VERSION;
+    ro.table_version = 1;
+    dbx_sql_rows *rows = NULL;
+    if (check(t, dbx_delta_read(&rows, c, DWH, DT, &ro, NULL), "delta_read")) {
+        int n = 0;
+        for (;;) {
+            st = dbx_sql_rows_next(rows);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "sql_rows_next"))
+                continue; /* retried: continues where it was */
+            n++;
+        }
+        assert_int_equal(n, 2);
+        dbx_sql_rows_free(rows);
+    }
+    /* writes: DBX_OK or DBX_ENOMEM (the world is rebuilt for each run) */
+    static const char *const cols[] = {"id", "name"};
+    dbx_delta_rowset *rs = NULL;
+    if (check(t, dbx_delta_rowset_new(&rs, cols, 2), "delta_rowset_new")) {
+        int ok = 1;
+        for (int i = 0; i < 3 && ok; i++)
+            ok = check(t, dbx_delta_rowset_add_int64(rs, 10 + i), "rowset_add_int64") &&
+                 check(t, dbx_delta_rowset_add_string(rs, "v'; --"), "rowset_add_string") &&
+                 check(t, dbx_delta_rowset_end_row(rs), "rowset_end_row");
+        if (ok) {
+            dbx_delta_options o = DBX_DELTA_OPTIONS_INIT;
+            o.batch_rows = 2;
+            int64_t n = -1;
+            if (check(t, dbx_delta_append(&n, c, DWH, DT, rs, &o), "delta_append"))
+                assert_int_equal(n, 3);
+            static const char *const keys[] = {"id"};
+            if (check(t, dbx_delta_upsert(&n, c, DWH, DT, keys, 1, rs, &o), "delta_upsert"))
+                assert_int_equal(n, 3);
+        }
+        dbx_delta_rowset_free(rs);
+    }
+    check(t, dbx_delta_optimize(c, DWH, DT, cols, 1, NULL), "delta_optimize");
+    dbx_client_free(c);
+}
+
+static void sweep_delta(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_delta_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    delta_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 100);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        build_delta_world();
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        delta_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (delta): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1253,6 +1392,7 @@ int main(void)
         cmocka_unit_test(sweep_warehouses),
         cmocka_unit_test(sweep_catalog),
         cmocka_unit_test(sweep_sql),
+        cmocka_unit_test(sweep_delta),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }
