@@ -83,7 +83,45 @@ typedef struct param {
 struct dbx_sql_params {
     param *v;
     size_t n, cap;
+    uint32_t *slots; /* open addressing over v by name: index + 1, 0 = empty */
+    size_t nslots;   /* a power of two, > 2n; 0 until the first add */
 };
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The slot of `name`: its entry, or the empty slot where it would go. */
+static size_t slot_of(const dbx_sql_params *ps, const char *name)
+{
+    size_t mask = ps->nslots - 1, i = name_hash(name) & mask;
+    while (ps->slots[i] && strcmp(ps->v[ps->slots[i] - 1].name, name) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Keep the table above twice the entries (rebuilt when it grows). -1 on OOM. */
+static int slots_reserve(dbx_sql_params *ps, size_t n)
+{
+    if (ps->nslots > 2 * n)
+        return 0;
+    size_t ns = ps->nslots ? ps->nslots : 16;
+    while (ns <= 2 * n)
+        ns *= 2;
+    uint32_t *t = dbx__calloc(ns, sizeof *t);
+    if (!t)
+        return -1;
+    dbx__free(ps->slots);
+    ps->slots = t;
+    ps->nslots = ns;
+    for (size_t k = 0; k < ps->n; k++)
+        ps->slots[slot_of(ps, ps->v[k].name)] = (uint32_t)(k + 1);
+    return 0;
+}
 
 DBX_API dbx_status dbx_sql_params_new(dbx_sql_params **out)
 {
@@ -108,6 +146,8 @@ DBX_API void dbx_sql_params_clear(dbx_sql_params *ps)
     for (size_t i = 0; i < ps->n; i++)
         param_dispose(&ps->v[i]);
     ps->n = 0;
+    if (ps->slots)
+        memset(ps->slots, 0, ps->nslots * sizeof *ps->slots);
 }
 
 DBX_API void dbx_sql_params_free(dbx_sql_params *ps)
@@ -116,6 +156,7 @@ DBX_API void dbx_sql_params_free(dbx_sql_params *ps)
         return;
     dbx_sql_params_clear(ps);
     dbx__free(ps->v);
+    dbx__free(ps->slots);
     dbx__free(ps);
 }
 
@@ -149,12 +190,17 @@ DBX_API dbx_status dbx_sql_params_add(dbx_sql_params *ps, const char *name, cons
         param_dispose(&np);
         return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < ps->n; i++) {
-        if (strcmp(ps->v[i].name, name) == 0) {
-            param_dispose(&ps->v[i]);
-            ps->v[i] = np;
-            return DBX_OK;
-        }
+    /* by name in O(1): a batch of thousands of parameters stays linear */
+    if (ps->n >= UINT32_MAX - 1 || slots_reserve(ps, ps->n + 1) != 0) {
+        param_dispose(&np);
+        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
+    }
+    size_t slot = slot_of(ps, name);
+    if (ps->slots[slot]) {
+        param *old = &ps->v[ps->slots[slot] - 1];
+        param_dispose(old);
+        *old = np;
+        return DBX_OK;
     }
     if (ps->n == ps->cap) {
         size_t cap = ps->cap ? ps->cap * 2 : 8;
@@ -167,6 +213,7 @@ DBX_API dbx_status dbx_sql_params_add(dbx_sql_params *ps, const char *name, cons
         ps->cap = cap;
     }
     ps->v[ps->n++] = np;
+    ps->slots[slot] = (uint32_t)ps->n;
     return DBX_OK;
 }
 
