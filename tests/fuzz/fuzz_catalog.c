@@ -74,7 +74,8 @@ static void read_result(const void *r, void *ud)
         must(ct == DBX_COLUMN_TYPE_UNKNOWN || strcmp(dbx_column_type_name(ct), dbx_column_type_str(col)) == 0);
         int nl = dbx_column_nullable(col);
         must(nl == 0 || nl == 1);
-        (void)(dbx_column_precision(col) + dbx_column_scale(col) + dbx_column_position(col) +
+        /* read them all (the sum in 64 bits: each may be INT_MAX) */
+        (void)((long long)dbx_column_precision(col) + dbx_column_scale(col) + dbx_column_position(col) +
                dbx_column_partition_index(col));
     }
     must(dbx_table_column(t, nc) == NULL);
