@@ -39,7 +39,7 @@ static void read_result(const void *r, void *ud)
     must(dbx_catalog_owner(c) && dbx_catalog_storage_root(c) && dbx_catalog_storage_location(c));
     must(dbx_catalog_metastore_id(c) && dbx_catalog_isolation_mode(c) && dbx_catalog_created_by(c) &&
          dbx_catalog_updated_by(c));
-    (void)(dbx_catalog_created_at(c) + dbx_catalog_updated_at(c));
+    (void)(dbx_catalog_created_at(c) ^ dbx_catalog_updated_at(c));
     must(dbx_schema_name(s) && dbx_schema_catalog_name(s) && dbx_schema_full_name(s) && dbx_schema_id(s));
     must(dbx_volume_name(v) && dbx_volume_id(v) && dbx_volume_type_str(v) && dbx_volume_storage_location(v));
     dbx_volume_type_t vt = dbx_volume_type(v);
@@ -74,8 +74,8 @@ static void read_result(const void *r, void *ud)
         must(ct == DBX_COLUMN_TYPE_UNKNOWN || strcmp(dbx_column_type_name(ct), dbx_column_type_str(col)) == 0);
         int nl = dbx_column_nullable(col);
         must(nl == 0 || nl == 1);
-        /* read them all (the sum in 64 bits: each may be INT_MAX) */
-        (void)((long long)dbx_column_precision(col) + dbx_column_scale(col) + dbx_column_position(col) +
+        /* read them all (combined with ^: a sum could overflow) */
+        (void)(dbx_column_precision(col) ^ dbx_column_scale(col) ^ dbx_column_position(col) ^
                dbx_column_partition_index(col));
     }
     must(dbx_table_column(t, nc) == NULL);

@@ -36,9 +36,9 @@ static void read_run(const dbx_run *r)
     must(l == DBX_RUN_LIFE_CYCLE_UNKNOWN || strcmp(dbx_run_life_cycle_state_name(l), lc) == 0);
     dbx_run_result_state_t s = dbx_run_result_state(r);
     must(s == DBX_RUN_RESULT_UNKNOWN || strcmp(dbx_run_result_state_name(s), rs) == 0);
-    (void)(dbx_run_id(r) + dbx_run_job_id(r) + dbx_run_number_in_job(r) + dbx_run_start_time(r) +
-           dbx_run_end_time(r) + dbx_run_setup_duration(r) + dbx_run_execution_duration(r) +
-           dbx_run_cleanup_duration(r) + dbx_run_run_duration(r) + dbx_run_queue_duration(r));
+    (void)(dbx_run_id(r) ^ dbx_run_job_id(r) ^ dbx_run_number_in_job(r) ^ dbx_run_start_time(r) ^
+           dbx_run_end_time(r) ^ dbx_run_setup_duration(r) ^ dbx_run_execution_duration(r) ^
+           dbx_run_cleanup_duration(r) ^ dbx_run_run_duration(r) ^ dbx_run_queue_duration(r));
     size_t n = dbx_run_task_count(r);
     for (size_t i = 0; i < n && i < 64; i++) {
         (void)dbx_run_task_run_id(r, i);
@@ -61,7 +61,7 @@ static void read_run(const dbx_run *r)
 static void read_job(const dbx_job *j)
 {
     must(dbx_job_name(j) && dbx_job_creator_user_name(j) && dbx_job_run_as_user_name(j));
-    (void)(dbx_job_id(j) + dbx_job_created_time(j) + dbx_job_max_concurrent_runs(j));
+    (void)(dbx_job_id(j) ^ dbx_job_created_time(j) ^ dbx_job_max_concurrent_runs(j));
     size_t n = dbx_job_task_count(j);
     for (size_t i = 0; i < n && i < 64; i++)
         must(dbx_job_task_key(j, i) != NULL);
@@ -75,7 +75,7 @@ static void read_output(const dbx_run_output *o)
 {
     must(dbx_run_output_notebook_result(o) && dbx_run_output_logs(o) && dbx_run_output_error(o));
     must(dbx_run_output_error_trace(o) && dbx_run_output_result_state(o));
-    (void)(dbx_run_output_notebook_truncated(o) + dbx_run_output_logs_truncated(o) + dbx_run_output_run_id(o));
+    (void)(dbx_run_output_notebook_truncated(o) ^ dbx_run_output_logs_truncated(o) ^ dbx_run_output_run_id(o));
     (void)dbx_run_output_metadata_json(o);
     (void)dbx_run_output_json(o);
 }

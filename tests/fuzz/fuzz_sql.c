@@ -48,7 +48,7 @@ static void read_statement(const dbx_sql_statement *st)
             must(k >= 0 && k <= i && strcmp(dbx_sql_statement_column_name(st, k), name) == 0);
         }
     }
-    (void)(dbx_sql_statement_total_row_count(st) + dbx_sql_statement_total_byte_count(st));
+    (void)(dbx_sql_statement_total_row_count(st) ^ dbx_sql_statement_total_byte_count(st));
     must(dbx_sql_statement_total_chunk_count(st) >= 0);
     (void)dbx_sql_statement_truncated(st);
     (void)dbx_sql_statement_has_manifest(st);

@@ -43,9 +43,9 @@ static void read_warehouse(const dbx_warehouse *wh)
     must(dbx_warehouse_odbc_hostname(wh) && dbx_warehouse_odbc_path(wh) && dbx_warehouse_odbc_protocol(wh));
     int port = dbx_warehouse_odbc_port(wh);
     must(port >= 0 && port <= 65535);
-    (void)(dbx_warehouse_num_clusters(wh) + dbx_warehouse_min_num_clusters(wh) +
-           dbx_warehouse_max_num_clusters(wh) + dbx_warehouse_auto_stop_mins(wh) +
-           dbx_warehouse_enable_photon(wh) + dbx_warehouse_enable_serverless_compute(wh));
+    (void)(dbx_warehouse_num_clusters(wh) ^ dbx_warehouse_min_num_clusters(wh) ^
+           dbx_warehouse_max_num_clusters(wh) ^ dbx_warehouse_auto_stop_mins(wh) ^
+           dbx_warehouse_enable_photon(wh) ^ dbx_warehouse_enable_serverless_compute(wh));
     const char *st = dbx_warehouse_state_str(wh), *hs = dbx_warehouse_health_status_str(wh);
     must(st && hs);
     dbx_warehouse_state_t s = dbx_warehouse_state(wh);
