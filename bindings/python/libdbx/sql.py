@@ -36,7 +36,7 @@ import io
 import json
 import os
 import warnings
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _base, _native, errors
 
@@ -160,6 +160,7 @@ _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _UTC = datetime.timezone.utc
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
 _EPOCH_NAIVE = datetime.datetime(1970, 1, 1)
+_EPOCH_DATE = datetime.date(1970, 1, 1)
 
 
 class TruncatedResultWarning(UserWarning):
@@ -247,6 +248,10 @@ class Statement:
     @property
     def _ptr(self):
         return self._owner.ptr
+
+    def column_index(self, name) -> int:
+        """Index of the first column named ``name`` (exact match), or -1."""
+        return self._api._lib.dbx_sql_statement_column_index(self._ptr, _native.arg(name, "name"))
 
     @property
     def column_names(self) -> List[str]:
@@ -462,7 +467,7 @@ class Rows:
         i64, dbl, boo = c_int64(), c_double(), c_int()
         i64_ref, dbl_ref, boo_ref = ctypes.byref(i64), ctypes.byref(dbl), ctypes.byref(boo)
         f_int64, f_double, f_bool = lib.dbx_sql_rows_int64, lib.dbx_sql_rows_double, lib.dbx_sql_rows_bool
-        f_us = lib.dbx_sql_rows_epoch_us
+        f_us, f_ms = lib.dbx_sql_rows_epoch_us, lib.dbx_sql_rows_epoch_ms
         is_null = lib.dbx_sql_rows_is_null
         bad = self._bad
         timedelta = datetime.timedelta
@@ -512,8 +517,10 @@ class Rows:
                 return bool(boo.value)
             return bad(i)
 
+        get_decimal = lib.dbx_sql_rows_decimal
+
         def dec(i):
-            b = get(it, i)
+            b = get_decimal(it, i)
             if b is None:
                 return None
             try:
@@ -528,7 +535,13 @@ class Rows:
             try:
                 return fromisoformat(b.decode("ascii"))
             except (ValueError, UnicodeDecodeError):
-                return b.decode("utf-8", "replace")  # outside datetime.date's years: the text
+                pass
+            if f_ms(i64_ref, it, i) != 0:  # another spelling libdbx reads ("2024-01-31T00:00:00Z")
+                return bad(i)
+            try:
+                return _EPOCH_DATE + timedelta(days=i64.value // 86400000)
+            except OverflowError:  # outside datetime.date's years: the text
+                return b.decode("utf-8", "replace")
 
         def stamp(epoch):
             def conv(i):
@@ -587,6 +600,10 @@ class Rows:
         if st == -22:  # DBX_ETOOLARGE: truncated_is_error
             self.close()
         raise exc
+
+    def column_index(self, name) -> int:
+        """Index of the first column named ``name``, or -1."""
+        return self._lib.dbx_sql_rows_column_index(self._it.value, _native.arg(name, "name")) if self._it else -1
 
     @property
     def row_index(self) -> int:

@@ -6,14 +6,13 @@ truncation, raw CSV / Arrow chunks, and pandas only when installed."""
 import datetime
 import decimal
 import io
-import os
 import sys
 import warnings
 
 import pytest
 
 import libdbx
-from libdbx.sql import Column, Row, Rows, Statement, TruncatedResultWarning
+from libdbx.sql import Column, Row, Statement, TruncatedResultWarning
 
 WH = "5eedc0ffee000001"  # the emulator's seed warehouse
 API = "/api/2.0/sql/statements"
@@ -69,6 +68,7 @@ def test_execute_request_manifest_and_get(client, emu):
     assert st.columns[0] == Column("id", "LONG", st.columns[0].type_text, 0, 0)
     assert st.columns[1].type_name == "STRING"
     assert st.description[0][:2] == ("id", "LONG")
+    assert st.column_index("name") == 1 and st.column_index("nope") == -1
     assert st.total_row_count == 10 and st.total_chunk_count == 2
     assert st.truncated is False
     assert st.error_code is None and st.sql_state is None
@@ -88,7 +88,11 @@ def test_rows_follow_every_inline_chunk(client, emu):
     make_numbers(client, 110)  # 22 chunks
     st = client.sql.execute(WH, "SELECT id, name FROM %s ORDER BY id" % T)
     assert st.total_chunk_count == 22
-    rows = list(st.rows(max_chunks=4))
+    it = st.rows(max_chunks=4)
+    assert it.column_index("name") == 1 and it.row_index == -1
+    first = next(it)
+    assert first == (0, "n0") and it.row_index == 0
+    rows = [first] + list(it)
     check_numbers(rows, 110)
     # chunk 0 came with the statement; every other chunk was fetched once
     assert emu.requests(chunk_path(st.statement_id, 0)) == []
