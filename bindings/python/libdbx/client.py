@@ -234,3 +234,16 @@ class Client:
         """The Jobs API 2.2 (:class:`libdbx.jobs.JobsAPI`)."""
         from .jobs import JobsAPI
         return self._area("jobs", JobsAPI)
+
+    @property
+    def catalog(self):
+        """Unity Catalog (:class:`libdbx.catalog.CatalogAPI`): ``.catalogs``, ``.schemas``,
+        ``.tables``, ``.volumes``."""
+        from .catalog import CatalogAPI
+        return self._area("catalog", CatalogAPI)
+
+    @property
+    def warehouses(self):
+        """SQL warehouses (:class:`libdbx.warehouses.WarehousesAPI`)."""
+        from .warehouses import WarehousesAPI
+        return self._area("warehouses", WarehousesAPI)
