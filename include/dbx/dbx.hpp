@@ -215,5 +215,7 @@ private:
 #include "cpp/workspace.hpp"
 #include "cpp/dbfs.hpp"
 #include "cpp/jobs.hpp"
+#include "cpp/catalog.hpp"
+#include "cpp/warehouses.hpp"
 
 #endif /* DBX_DBX_HPP */
