@@ -216,5 +216,7 @@ private:
 #include "cpp/dbfs.hpp"
 #include "cpp/jobs.hpp"
 #include "cpp/sql.hpp"
+#include "cpp/catalog.hpp"
+#include "cpp/warehouses.hpp"
 
 #endif /* DBX_DBX_HPP */

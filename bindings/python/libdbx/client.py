@@ -240,3 +240,16 @@ class Client:
         """SQL statement execution (:class:`libdbx.sql.SqlAPI`)."""
         from .sql import SqlAPI
         return self._area("sql", SqlAPI)
+
+    @property
+    def catalog(self):
+        """Unity Catalog (:class:`libdbx.catalog.CatalogAPI`): ``.catalogs``, ``.schemas``,
+        ``.tables``, ``.volumes``."""
+        from .catalog import CatalogAPI
+        return self._area("catalog", CatalogAPI)
+
+    @property
+    def warehouses(self):
+        """SQL warehouses (:class:`libdbx.warehouses.WarehousesAPI`)."""
+        from .warehouses import WarehousesAPI
+        return self._area("warehouses", WarehousesAPI)
