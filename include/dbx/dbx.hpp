@@ -215,5 +215,6 @@ private:
 #include "cpp/workspace.hpp"
 #include "cpp/dbfs.hpp"
 #include "cpp/jobs.hpp"
+#include "cpp/sql.hpp"
 
 #endif /* DBX_DBX_HPP */

@@ -234,3 +234,9 @@ class Client:
         """The Jobs API 2.2 (:class:`libdbx.jobs.JobsAPI`)."""
         from .jobs import JobsAPI
         return self._area("jobs", JobsAPI)
+
+    @property
+    def sql(self):
+        """SQL statement execution (:class:`libdbx.sql.SqlAPI`)."""
+        from .sql import SqlAPI
+        return self._area("sql", SqlAPI)

@@ -10,6 +10,7 @@ extern const R_CallMethodDef dbx_r_calls_files[];
 extern const R_CallMethodDef dbx_r_calls_workspace[];
 extern const R_CallMethodDef dbx_r_calls_dbfs[];
 extern const R_CallMethodDef dbx_r_calls_jobs[];
+extern const R_CallMethodDef dbx_r_calls_sql[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -19,6 +20,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_workspace,
     dbx_r_calls_dbfs,
     dbx_r_calls_jobs,
+    dbx_r_calls_sql,
 };
 
 void R_init_libdbx(DllInfo *dll)
