@@ -240,3 +240,9 @@ class Client:
         """SQL statement execution (:class:`libdbx.sql.SqlAPI`)."""
         from .sql import SqlAPI
         return self._area("sql", SqlAPI)
+
+    @property
+    def delta(self):
+        """Delta table helpers over SQL statements (:class:`libdbx.delta.DeltaAPI`)."""
+        from .delta import DeltaAPI
+        return self._area("delta", DeltaAPI)
