@@ -11,6 +11,7 @@ extern const R_CallMethodDef dbx_r_calls_workspace[];
 extern const R_CallMethodDef dbx_r_calls_dbfs[];
 extern const R_CallMethodDef dbx_r_calls_jobs[];
 extern const R_CallMethodDef dbx_r_calls_sql[];
+extern const R_CallMethodDef dbx_r_calls_delta[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -21,6 +22,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_dbfs,
     dbx_r_calls_jobs,
     dbx_r_calls_sql,
+    dbx_r_calls_delta,
 };
 
 void R_init_libdbx(DllInfo *dll)
