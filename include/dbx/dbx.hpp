@@ -216,5 +216,6 @@ private:
 #include "cpp/dbfs.hpp"
 #include "cpp/jobs.hpp"
 #include "cpp/sql.hpp"
+#include "cpp/delta.hpp"
 
 #endif /* DBX_DBX_HPP */
