@@ -218,5 +218,6 @@ private:
 #include "cpp/sql.hpp"
 #include "cpp/catalog.hpp"
 #include "cpp/warehouses.hpp"
+#include "cpp/delta.hpp"
 
 #endif /* DBX_DBX_HPP */

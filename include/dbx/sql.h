@@ -352,6 +352,14 @@ DBX_API int64_t dbx_sql_rows_row_index(const dbx_sql_rows *rows);
 DBX_API int dbx_sql_rows_truncated(const dbx_sql_rows *rows);
 /** 1 after rows_next failed because the result expired on the server. */
 DBX_API int dbx_sql_rows_result_expired(const dbx_sql_rows *rows);
+/**
+ * The statement the iterator reads (its manifest: column names and types;
+ * see the dbx_sql_statement_column_* accessors), borrowed: valid until
+ * dbx_sql_rows_free (the iterator holds a reference on it). For iterators
+ * handed back without their statement, such as dbx_delta_read's. NULL for
+ * a NULL iterator.
+ */
+DBX_API const dbx_sql_statement *dbx_sql_rows_statement(const dbx_sql_rows *rows);
 
 /* Values of the current row. `col` is 0-based. Pointers are borrowed and
  * valid until the next dbx_sql_rows_next or dbx_sql_rows_free. */

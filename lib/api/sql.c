@@ -1461,6 +1461,7 @@ DBX_API int dbx_sql_rows_column_index(const dbx_sql_rows *it, const char *name)
 DBX_API int64_t dbx_sql_rows_row_index(const dbx_sql_rows *it) { return it ? it->row_index : -1; }
 DBX_API int dbx_sql_rows_truncated(const dbx_sql_rows *it) { return it ? dbx_sql_statement_truncated(it->st) : 0; }
 DBX_API int dbx_sql_rows_result_expired(const dbx_sql_rows *it) { return it ? it->expired : 0; }
+DBX_API const dbx_sql_statement *dbx_sql_rows_statement(const dbx_sql_rows *it) { return it ? it->st : NULL; }
 
 static const dbx__jv *val_at(const dbx_sql_rows *it, int col)
 {

@@ -837,6 +837,14 @@ static void test_read_time_travel(void **state)
     json_t *req = last_stmt();
     assert_string_equal(stmt_text(req), "SELECT * FROM " TQ);
     json_decref(req);
+    /* the iterator's statement: the columns' names and types of a SELECT * */
+    const dbx_sql_statement *rst = dbx_sql_rows_statement(rows);
+    assert_non_null(rst);
+    assert_int_equal(dbx_sql_statement_column_count(rst), 3);
+    assert_string_equal(dbx_sql_statement_column_name(rst, 1), "name");
+    assert_int_equal(dbx_sql_statement_column_type(rst, 0), DBX_SQL_TYPE_LONG);
+    assert_int_equal(dbx_sql_statement_column_type(rst, 2), DBX_SQL_TYPE_DOUBLE);
+    assert_null(dbx_sql_rows_statement(NULL));
     char *got = read_rows(rows);
     assert_true(!strcmp(got, "1|a|1.0\n2|b|2.0\n") || !strcmp(got, "2|b|2.0\n1|a|1.0\n"));
     free(got);

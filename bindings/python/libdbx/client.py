@@ -253,3 +253,9 @@ class Client:
         """SQL warehouses (:class:`libdbx.warehouses.WarehousesAPI`)."""
         from .warehouses import WarehousesAPI
         return self._area("warehouses", WarehousesAPI)
+
+    @property
+    def delta(self):
+        """Delta table helpers over SQL statements (:class:`libdbx.delta.DeltaAPI`)."""
+        from .delta import DeltaAPI
+        return self._area("delta", DeltaAPI)

@@ -13,6 +13,7 @@ extern const R_CallMethodDef dbx_r_calls_jobs[];
 extern const R_CallMethodDef dbx_r_calls_sql[];
 extern const R_CallMethodDef dbx_r_calls_catalog[];
 extern const R_CallMethodDef dbx_r_calls_warehouses[];
+extern const R_CallMethodDef dbx_r_calls_delta[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -25,6 +26,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_sql,
     dbx_r_calls_catalog,
     dbx_r_calls_warehouses,
+    dbx_r_calls_delta,
 };
 
 void R_init_libdbx(DllInfo *dll)
