@@ -26,7 +26,7 @@
 }
 
 # A named list / character vector as list(keys, values).
-.dbx_kv <- function(x, what) {
+.dbx_delta_kv <- function(x, what) {
   if (length(x) == 0) return(list(NULL, NULL))
   if (is.null(names(x)) || any(!nzchar(names(x)))) stop(what, " must be named")
   list(enc2utf8(names(x)), vapply(x, .dbx_kv_text, "", USE.NAMES = FALSE))
@@ -68,7 +68,7 @@ dbx_delta_quote_literal <- function(text) .dbx_check(.Call(r_dbx_delta_quote, "l
     stop("columns must be column-spec text, a named character vector (name = type) or a ",
          "data.frame with name and type")
   }
-  props <- .dbx_kv(properties, "properties")
+  props <- .dbx_delta_kv(properties, "properties")
   list(text, enc2utf8(nm), enc2utf8(ty), nn, enc2utf8(cm),
        if (length(partitioned_by)) enc2utf8(as.character(partitioned_by)) else NULL,
        if (is.null(comment)) NULL else .dbx_chr1(comment, "comment"), props[[1]], props[[2]],
@@ -100,8 +100,8 @@ dbx_delta_load_file <- function(client, warehouse_id, table, local_path, volume_
                                 progress = NULL, cancel_on_wait_end = FALSE) {
   fmt <- match(toupper(.dbx_chr1(file_format, "file_format")), c("CSV", "JSON", "PARQUET"))
   if (is.na(fmt)) stop("unknown file_format '", file_format, "' (one of CSV, JSON, PARQUET)")
-  fo <- .dbx_kv(format_options, "format_options")
-  co <- .dbx_kv(copy_options, "copy_options")
+  fo <- .dbx_delta_kv(format_options, "format_options")
+  co <- .dbx_delta_kv(copy_options, "copy_options")
   res <- .dbx_delta_result(.Call(r_dbx_delta_load, client$ptr, .dbx_wh(warehouse_id), .dbx_chr1(table, "table"),
                                 .dbx_chr1(local_path, "local_path"), .dbx_chr1(volume_dir, "volume_dir"),
                                 list(fmt, fo[[1]], fo[[2]], co[[1]], co[[2]], isTRUE(keep_staged_file)),
