@@ -45,4 +45,12 @@ SEXP dbx_r_wait_answer(dbx_client *c, dbx_status st, SEXP snapshot, const dbx_r_
     if (!c)                                                                                \
         return dbx_r_failure(NULL, DBX_EINVAL)
 
+/* SQL values into R columns (src/sql.c; also used by src/delta.c, so that both give the
+ * same column types): the column kind of a SQL type, its R vector type, and one value of
+ * the iterator's current row into column vector `v` at `n`. */
+enum { DBX_R_K_LGL, DBX_R_K_INT, DBX_R_K_I64, DBX_R_K_DBL, DBX_R_K_DATE, DBX_R_K_TIME, DBX_R_K_STR };
+int dbx_r_sql_kind(dbx_sql_type_t t);
+SEXPTYPE dbx_r_sql_sexptype(int k);
+dbx_status dbx_r_sql_put_value(SEXP v, R_xlen_t n, int k, const dbx_sql_rows *r, int i);
+
 #endif

@@ -423,87 +423,6 @@ SEXP r_dbx_delta_write(SEXP x, SEXP mode, SEXP warehouse_id, SEXP table, SEXP co
 
 /* ---- read ------------------------------------------------------------------------------------ */
 
-enum { K_LGL, K_INT, K_I64, K_DBL, K_DATE, K_TIME, K_STR };
-
-/* As src/sql.c (dbx_sql_fetch), so that delta reads give the same column types. */
-static int kind_of(dbx_sql_type_t t)
-{
-    switch (t) {
-    case DBX_SQL_TYPE_BOOLEAN:
-        return K_LGL;
-    case DBX_SQL_TYPE_BYTE:
-    case DBX_SQL_TYPE_SHORT:
-    case DBX_SQL_TYPE_INT:
-        return K_INT;
-    case DBX_SQL_TYPE_LONG:
-        return K_I64;
-    case DBX_SQL_TYPE_FLOAT:
-    case DBX_SQL_TYPE_DOUBLE:
-    case DBX_SQL_TYPE_DECIMAL:
-        return K_DBL;
-    case DBX_SQL_TYPE_DATE:
-        return K_DATE;
-    case DBX_SQL_TYPE_TIMESTAMP:
-    case DBX_SQL_TYPE_TIMESTAMP_NTZ:
-        return K_TIME;
-    default:
-        return K_STR;
-    }
-}
-
-static SEXPTYPE sexp_of(int k)
-{
-    return k == K_LGL ? LGLSXP : k == K_INT ? INTSXP : k == K_STR ? STRSXP : REALSXP;
-}
-
-static dbx_status put_value(SEXP v, R_xlen_t n, int k, const dbx_sql_rows *r, int i)
-{
-    if (dbx_sql_rows_is_null(r, i) == 1) {
-        switch (k) {
-        case K_LGL: LOGICAL(v)[n] = NA_LOGICAL; break;
-        case K_INT: INTEGER(v)[n] = NA_INTEGER; break;
-        case K_STR: SET_STRING_ELT(v, n, NA_STRING); break;
-        default: REAL(v)[n] = NA_REAL; break;
-        }
-        return DBX_OK;
-    }
-    dbx_status st = DBX_OK;
-    int64_t i64 = 0;
-    double d = 0;
-    int b = 0;
-    switch (k) {
-    case K_LGL:
-        st = dbx_sql_rows_bool(&b, r, i);
-        LOGICAL(v)[n] = b ? 1 : 0;
-        break;
-    case K_INT:
-        st = dbx_sql_rows_int64(&i64, r, i);
-        if (st == DBX_OK && (i64 > INT32_MAX || i64 <= INT32_MIN))
-            st = DBX_EBADRESPONSE;
-        INTEGER(v)[n] = (int)i64;
-        break;
-    case K_I64:
-        st = dbx_sql_rows_int64(&i64, r, i);
-        REAL(v)[n] = (double)i64;
-        break;
-    case K_DBL:
-        st = dbx_sql_rows_double(&d, r, i);
-        REAL(v)[n] = d;
-        break;
-    case K_DATE:
-        st = dbx_sql_rows_epoch_ms(&i64, r, i);
-        REAL(v)[n] = floor((double)i64 / 86400000.0);
-        break;
-    case K_TIME:
-        st = dbx_sql_rows_epoch_us(&i64, r, i);
-        REAL(v)[n] = (double)i64 / 1e6;
-        break;
-    default:
-        SET_STRING_ELT(v, n, mkutf8(dbx_sql_rows_str(r, i)));
-        break;
-    }
-    return st;
-}
 
 /*
  * read: list(as_of, version, timestamp, columns, limit, row_limit, byte_limit, max_chunks,
@@ -550,14 +469,14 @@ SEXP r_dbx_delta_read(SEXP x, SEXP warehouse_id, SEXP table, SEXP read, SEXP opt
     int *kinds = (int *)R_alloc(ncol ? (size_t)ncol : 1, sizeof *kinds);
     SEXP nm = PROTECT(Rf_allocVector(STRSXP, ncol)), tn = PROTECT(Rf_allocVector(STRSXP, ncol));
     for (int i = 0; i < ncol; i++) {
-        kinds[i] = kind_of(dbx_sql_statement_column_type(stmt, i));
+        kinds[i] = dbx_r_sql_kind(dbx_sql_statement_column_type(stmt, i));
         SET_STRING_ELT(nm, i, mkutf8(dbx_sql_statement_column_name(stmt, i)));
         SET_STRING_ELT(tn, i, mkutf8(dbx_sql_statement_column_type_name(stmt, i)));
     }
     R_xlen_t cap = 1024, n = 0;
     SEXP cols = PROTECT(Rf_allocVector(VECSXP, ncol));
     for (int i = 0; i < ncol; i++)
-        SET_VECTOR_ELT(cols, i, Rf_allocVector(sexp_of(kinds[i]), cap));
+        SET_VECTOR_ELT(cols, i, Rf_allocVector(dbx_r_sql_sexptype(kinds[i]), cap));
     while ((st = dbx_sql_rows_next(rows)) == DBX_OK) {
         if (n == cap) {
             cap *= 2;
@@ -565,7 +484,7 @@ SEXP r_dbx_delta_read(SEXP x, SEXP warehouse_id, SEXP table, SEXP read, SEXP opt
                 SET_VECTOR_ELT(cols, i, Rf_lengthgets(VECTOR_ELT(cols, i), cap));
         }
         for (int i = 0; i < ncol && st == DBX_OK; i++)
-            st = put_value(VECTOR_ELT(cols, i), n, kinds[i], rows, i);
+            st = dbx_r_sql_put_value(VECTOR_ELT(cols, i), n, kinds[i], rows, i);
         if (st != DBX_OK)
             break;
         n++;

@@ -278,36 +278,35 @@ SEXP r_dbx_sql_action(SEXP x, SEXP action, SEXP id)
 
 /* ---- rows -> typed columns --------------------------------------------------------------- */
 
-enum { K_LGL, K_INT, K_I64, K_DBL, K_DATE, K_TIME, K_STR };
 
-static int kind_of(dbx_sql_type_t t)
+int dbx_r_sql_kind(dbx_sql_type_t t)
 {
     switch (t) {
     case DBX_SQL_TYPE_BOOLEAN:
-        return K_LGL;
+        return DBX_R_K_LGL;
     case DBX_SQL_TYPE_BYTE:
     case DBX_SQL_TYPE_SHORT:
     case DBX_SQL_TYPE_INT:
-        return K_INT;
+        return DBX_R_K_INT;
     case DBX_SQL_TYPE_LONG:
-        return K_I64;
+        return DBX_R_K_I64;
     case DBX_SQL_TYPE_FLOAT:
     case DBX_SQL_TYPE_DOUBLE:
     case DBX_SQL_TYPE_DECIMAL:
-        return K_DBL;
+        return DBX_R_K_DBL;
     case DBX_SQL_TYPE_DATE:
-        return K_DATE;
+        return DBX_R_K_DATE;
     case DBX_SQL_TYPE_TIMESTAMP:
     case DBX_SQL_TYPE_TIMESTAMP_NTZ:
-        return K_TIME;
+        return DBX_R_K_TIME;
     default:
-        return K_STR;
+        return DBX_R_K_STR;
     }
 }
 
-static SEXPTYPE sexp_of(int k)
+SEXPTYPE dbx_r_sql_sexptype(int k)
 {
-    return k == K_LGL ? LGLSXP : k == K_INT ? INTSXP : k == K_STR ? STRSXP : REALSXP;
+    return k == DBX_R_K_LGL ? LGLSXP : k == DBX_R_K_INT ? INTSXP : k == DBX_R_K_STR ? STRSXP : REALSXP;
 }
 
 static void check_interrupt(void *unused)
@@ -317,13 +316,13 @@ static void check_interrupt(void *unused)
 }
 
 /* One value of the current row into column vector `v` at `n`; a status on a bad value. */
-static dbx_status put_value(SEXP v, R_xlen_t n, int k, const dbx_sql_rows *r, int i)
+dbx_status dbx_r_sql_put_value(SEXP v, R_xlen_t n, int k, const dbx_sql_rows *r, int i)
 {
     if (dbx_sql_rows_is_null(r, i) == 1) {
         switch (k) {
-        case K_LGL: LOGICAL(v)[n] = NA_LOGICAL; break;
-        case K_INT: INTEGER(v)[n] = NA_INTEGER; break;
-        case K_STR: SET_STRING_ELT(v, n, NA_STRING); break;
+        case DBX_R_K_LGL: LOGICAL(v)[n] = NA_LOGICAL; break;
+        case DBX_R_K_INT: INTEGER(v)[n] = NA_INTEGER; break;
+        case DBX_R_K_STR: SET_STRING_ELT(v, n, NA_STRING); break;
         default: REAL(v)[n] = NA_REAL; break;
         }
         return DBX_OK;
@@ -333,29 +332,29 @@ static dbx_status put_value(SEXP v, R_xlen_t n, int k, const dbx_sql_rows *r, in
     double d = 0;
     int b = 0;
     switch (k) {
-    case K_LGL:
+    case DBX_R_K_LGL:
         st = dbx_sql_rows_bool(&b, r, i);
         LOGICAL(v)[n] = b ? 1 : 0;
         break;
-    case K_INT:
+    case DBX_R_K_INT:
         st = dbx_sql_rows_int64(&i64, r, i);
         if (st == DBX_OK && (i64 > INT32_MAX || i64 <= INT32_MIN)) /* INT32_MIN is NA in R */
             st = DBX_EBADRESPONSE;
         INTEGER(v)[n] = (int)i64;
         break;
-    case K_I64:
+    case DBX_R_K_I64:
         st = dbx_sql_rows_int64(&i64, r, i);
         REAL(v)[n] = (double)i64;
         break;
-    case K_DBL:
+    case DBX_R_K_DBL:
         st = dbx_sql_rows_double(&d, r, i);
         REAL(v)[n] = d;
         break;
-    case K_DATE:
+    case DBX_R_K_DATE:
         st = dbx_sql_rows_epoch_ms(&i64, r, i);
         REAL(v)[n] = floor((double)i64 / 86400000.0);
         break;
-    case K_TIME:
+    case DBX_R_K_TIME:
         st = dbx_sql_rows_epoch_us(&i64, r, i);
         REAL(v)[n] = (double)i64 / 1e6;
         break;
@@ -381,11 +380,11 @@ SEXP r_dbx_sql_fetch(SEXP x, SEXP sth, SEXP max_chunks, SEXP truncated_is_error,
     int ncol = dbx_sql_statement_column_count(stmt);
     int *kinds = (int *)R_alloc(ncol ? (size_t)ncol : 1, sizeof *kinds);
     for (int i = 0; i < ncol; i++)
-        kinds[i] = kind_of(dbx_sql_statement_column_type(stmt, i));
+        kinds[i] = dbx_r_sql_kind(dbx_sql_statement_column_type(stmt, i));
     R_xlen_t cap = 1024, n = 0;
     SEXP cols = PROTECT(Rf_allocVector(VECSXP, ncol));
     for (int i = 0; i < ncol; i++)
-        SET_VECTOR_ELT(cols, i, Rf_allocVector(sexp_of(kinds[i]), cap));
+        SET_VECTOR_ELT(cols, i, Rf_allocVector(dbx_r_sql_sexptype(kinds[i]), cap));
     dbx_sql_rows_options ro = DBX_SQL_ROWS_OPTIONS_INIT;
     ro.max_chunks = int_or(max_chunks, 0);
     ro.truncated_is_error = Rf_asLogical(truncated_is_error) == 1;
@@ -405,7 +404,7 @@ SEXP r_dbx_sql_fetch(SEXP x, SEXP sth, SEXP max_chunks, SEXP truncated_is_error,
                 SET_VECTOR_ELT(cols, i, Rf_lengthgets(VECTOR_ELT(cols, i), cap));
         }
         for (int i = 0; i < ncol && st == DBX_OK; i++)
-            st = put_value(VECTOR_ELT(cols, i), n, kinds[i], rows, i);
+            st = dbx_r_sql_put_value(VECTOR_ELT(cols, i), n, kinds[i], rows, i);
         if (st != DBX_OK)
             break;
         n++;
