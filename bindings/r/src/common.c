@@ -408,3 +408,27 @@ const R_CallMethodDef dbx_r_calls_common[] = {
     {"r_dbx_request", (DL_FUNC)&r_dbx_request, 4},
     {"r_dbx_json_parse", (DL_FUNC)&r_dbx_json_parse, 1},
     {NULL, NULL, 0}};
+
+/* ---- pieces the area files share ---------------------------------------------------- */
+
+void dbx_r_rows_finalize(SEXP h)
+{
+    dbx_sql_rows *r = R_ExternalPtrAddr(h);
+    if (r) {
+        dbx_sql_rows_free(r);
+        R_ClearExternalPtr(h);
+    }
+}
+
+SEXP dbx_r_holder(const char *tag, R_CFinalizer_t fin)
+{
+    SEXP h = PROTECT(R_MakeExternalPtr(NULL, Rf_install(tag), R_NilValue));
+    R_RegisterCFinalizerEx(h, fin, TRUE);
+    UNPROTECT(1);
+    return h;
+}
+
+SEXP dbx_r_mkutf8(const char *s)
+{
+    return Rf_mkCharCE(s ? s : "", CE_UTF8);
+}

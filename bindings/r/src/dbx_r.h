@@ -45,6 +45,14 @@ SEXP dbx_r_wait_answer(dbx_client *c, dbx_status st, SEXP snapshot, const dbx_r_
     if (!c)                                                                                \
         return dbx_r_failure(NULL, DBX_EINVAL)
 
+/* An empty external pointer with a finaliser, for a C object made after it, so that
+ * the object is freed whatever happens next (the caller protects it). */
+SEXP dbx_r_holder(const char *tag, R_CFinalizer_t fin);
+/* The finaliser of a holder of a dbx_sql_rows (SQL and Delta reads). */
+void dbx_r_rows_finalize(SEXP h);
+/* A CHARSXP in UTF-8 ("" for NULL). */
+SEXP dbx_r_mkutf8(const char *s);
+
 /* SQL values into R columns (src/sql.c; also used by src/delta.c, so that both give the
  * same column types): the column kind of a SQL type, its R vector type, and one value of
  * the iterator's current row into column vector `v` at `n`. */

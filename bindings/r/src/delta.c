@@ -40,15 +40,6 @@ static void rowset_finalize(SEXP h)
     }
 }
 
-static void rows_finalize(SEXP h)
-{
-    dbx_sql_rows *p = R_ExternalPtrAddr(h);
-    if (p) {
-        dbx_sql_rows_free(p);
-        R_ClearExternalPtr(h);
-    }
-}
-
 static void history_finalize(SEXP h)
 {
     dbx_delta_history *p = R_ExternalPtrAddr(h);
@@ -56,19 +47,6 @@ static void history_finalize(SEXP h)
         dbx_delta_history_free(p);
         R_ClearExternalPtr(h);
     }
-}
-
-static SEXP holder(const char *tag, R_CFinalizer_t fin)
-{
-    SEXP h = PROTECT(R_MakeExternalPtr(NULL, Rf_install(tag), R_NilValue));
-    R_RegisterCFinalizerEx(h, fin, TRUE);
-    UNPROTECT(1);
-    return h;
-}
-
-static SEXP mkutf8(const char *s)
-{
-    return Rf_mkCharCE(s ? s : "", CE_UTF8);
 }
 
 static const char *chr_at(SEXP v, R_xlen_t i)
@@ -134,7 +112,7 @@ static void chars_finalize(SEXP h)
 static SEXP take_chars(SEXP h, char *s)
 {
     R_SetExternalPtrAddr(h, s);
-    SEXP v = PROTECT(Rf_ScalarString(mkutf8(s)));
+    SEXP v = PROTECT(Rf_ScalarString(dbx_r_mkutf8(s)));
     chars_finalize(h);
     UNPROTECT(1);
     return v;
@@ -142,7 +120,7 @@ static SEXP take_chars(SEXP h, char *s)
 
 SEXP r_dbx_delta_quote(SEXP kind, SEXP text)
 {
-    SEXP h = PROTECT(holder("dbx_chars", chars_finalize));
+    SEXP h = PROTECT(dbx_r_holder("dbx_chars", chars_finalize));
     const char *k = dbx_r_str(kind), *t = chr_at(text, 0);
     char *out = NULL;
     dbx_status st;
@@ -205,8 +183,8 @@ static dbx_status build_spec(SEXP h, SEXP spec)
 
 SEXP r_dbx_delta_spec_sql(SEXP table, SEXP spec)
 {
-    SEXP h = PROTECT(holder("dbx_delta_table_spec", spec_finalize));
-    SEXP ch = PROTECT(holder("dbx_chars", chars_finalize));
+    SEXP h = PROTECT(dbx_r_holder("dbx_delta_table_spec", spec_finalize));
+    SEXP ch = PROTECT(dbx_r_holder("dbx_chars", chars_finalize));
     const char *t = chr_at(table, 0);
     dbx_status st = build_spec(h, spec);
     char *out = NULL;
@@ -222,7 +200,7 @@ SEXP r_dbx_delta_create(SEXP x, SEXP warehouse_id, SEXP table, SEXP spec, SEXP o
                         SEXP poll_interval, SEXP progress)
 {
     DBX_R_NEED_CLIENT(c, x);
-    SEXP h = PROTECT(holder("dbx_delta_table_spec", spec_finalize));
+    SEXP h = PROTECT(dbx_r_holder("dbx_delta_table_spec", spec_finalize));
     const char *wh = chr_at(warehouse_id, 0), *t = chr_at(table, 0);
     dbx_wait_options wo;
     dbx_r_wait w = {0};
@@ -296,7 +274,7 @@ SEXP r_dbx_delta_load(SEXP x, SEXP warehouse_id, SEXP table, SEXP local_path, SE
     snprintf(buf, sizeof buf, "%s", staged ? staged : "");
     int has_path = staged != NULL;
     dbx_free(staged);
-    SET_STRING_ELT(path, 0, has_path ? mkutf8(buf) : NA_STRING);
+    SET_STRING_ELT(path, 0, has_path ? dbx_r_mkutf8(buf) : NA_STRING);
     SET_VECTOR_ELT(res, 0, Rf_ScalarReal((double)loaded));
     SET_VECTOR_ELT(res, 1, path);
     SEXP ans = dbx_r_wait_answer(c, st, res, &w);
@@ -364,7 +342,7 @@ SEXP r_dbx_delta_write(SEXP x, SEXP mode, SEXP warehouse_id, SEXP table, SEXP co
                        SEXP keys, SEXP opts, SEXP timeout, SEXP poll_interval, SEXP progress)
 {
     DBX_R_NEED_CLIENT(c, x);
-    SEXP h = PROTECT(holder("dbx_delta_rowset", rowset_finalize));
+    SEXP h = PROTECT(dbx_r_holder("dbx_delta_rowset", rowset_finalize));
     int upsert = !strcmp(dbx_r_str(mode) ? dbx_r_str(mode) : "", "upsert");
     const char *wh = chr_at(warehouse_id, 0), *t = chr_at(table, 0);
     size_t ncol = 0, nkeys = 0, ntypes = 0;
@@ -433,7 +411,7 @@ SEXP r_dbx_delta_read(SEXP x, SEXP warehouse_id, SEXP table, SEXP read, SEXP opt
                       SEXP poll_interval, SEXP progress)
 {
     DBX_R_NEED_CLIENT(c, x);
-    SEXP rh = PROTECT(holder("dbx_sql_rows", rows_finalize));
+    SEXP rh = PROTECT(dbx_r_holder("dbx_sql_rows", dbx_r_rows_finalize));
     const char *wh = chr_at(warehouse_id, 0), *t = chr_at(table, 0);
     dbx_delta_read_options ro;
     dbx_delta_read_options_init(&ro);
@@ -470,8 +448,8 @@ SEXP r_dbx_delta_read(SEXP x, SEXP warehouse_id, SEXP table, SEXP read, SEXP opt
     SEXP nm = PROTECT(Rf_allocVector(STRSXP, ncol)), tn = PROTECT(Rf_allocVector(STRSXP, ncol));
     for (int i = 0; i < ncol; i++) {
         kinds[i] = dbx_r_sql_kind(dbx_sql_statement_column_type(stmt, i));
-        SET_STRING_ELT(nm, i, mkutf8(dbx_sql_statement_column_name(stmt, i)));
-        SET_STRING_ELT(tn, i, mkutf8(dbx_sql_statement_column_type_name(stmt, i)));
+        SET_STRING_ELT(nm, i, dbx_r_mkutf8(dbx_sql_statement_column_name(stmt, i)));
+        SET_STRING_ELT(tn, i, dbx_r_mkutf8(dbx_sql_statement_column_type_name(stmt, i)));
     }
     R_xlen_t cap = 1024, n = 0;
     SEXP cols = PROTECT(Rf_allocVector(VECSXP, ncol));
@@ -497,11 +475,11 @@ SEXP r_dbx_delta_read(SEXP x, SEXP warehouse_id, SEXP table, SEXP read, SEXP opt
     int truncated = dbx_sql_rows_truncated(rows);
     if (st != DBX_DONE) {
         SEXP ans = PROTECT(dbx_r_wait_answer(c, st, R_NilValue, &w));
-        rows_finalize(rh); /* closes the statement */
+        dbx_r_rows_finalize(rh); /* closes the statement */
         UNPROTECT(5);
         return ans;
     }
-    rows_finalize(rh);
+    dbx_r_rows_finalize(rh);
     for (int i = 0; i < ncol; i++)
         SET_VECTOR_ELT(cols, i, Rf_lengthgets(VECTOR_ELT(cols, i), n));
     const char *rn[] = {"columns", "names", "type_names", "truncated", ""};
@@ -521,7 +499,7 @@ SEXP r_dbx_delta_history(SEXP x, SEXP warehouse_id, SEXP table, SEXP limit, SEXP
                          SEXP poll_interval, SEXP progress)
 {
     DBX_R_NEED_CLIENT(c, x);
-    SEXP hh = PROTECT(holder("dbx_delta_history", history_finalize));
+    SEXP hh = PROTECT(dbx_r_holder("dbx_delta_history", history_finalize));
     const char *wh = chr_at(warehouse_id, 0), *t = chr_at(table, 0);
     dbx_wait_options wo;
     dbx_r_wait w = {0};
@@ -551,11 +529,11 @@ SEXP r_dbx_delta_history(SEXP x, SEXP warehouse_id, SEXP table, SEXP limit, SEXP
         REAL(ver)[i] = (double)dbx_delta_history_version(h, ix);
         int64_t m = dbx_delta_history_timestamp_ms(h, ix);
         REAL(ms)[i] = m < 0 ? NA_REAL : (double)m;
-        SET_STRING_ELT(VECTOR_ELT(res, 2), i, mkutf8(dbx_delta_history_timestamp(h, ix)));
-        SET_STRING_ELT(VECTOR_ELT(res, 3), i, mkutf8(dbx_delta_history_operation(h, ix)));
-        SET_STRING_ELT(VECTOR_ELT(res, 4), i, mkutf8(dbx_delta_history_user(h, ix)));
-        SET_STRING_ELT(VECTOR_ELT(res, 5), i, mkutf8(dbx_delta_history_operation_parameters(h, ix)));
-        SET_STRING_ELT(VECTOR_ELT(res, 6), i, mkutf8(dbx_delta_history_operation_metrics(h, ix)));
+        SET_STRING_ELT(VECTOR_ELT(res, 2), i, dbx_r_mkutf8(dbx_delta_history_timestamp(h, ix)));
+        SET_STRING_ELT(VECTOR_ELT(res, 3), i, dbx_r_mkutf8(dbx_delta_history_operation(h, ix)));
+        SET_STRING_ELT(VECTOR_ELT(res, 4), i, dbx_r_mkutf8(dbx_delta_history_user(h, ix)));
+        SET_STRING_ELT(VECTOR_ELT(res, 5), i, dbx_r_mkutf8(dbx_delta_history_operation_parameters(h, ix)));
+        SET_STRING_ELT(VECTOR_ELT(res, 6), i, dbx_r_mkutf8(dbx_delta_history_operation_metrics(h, ix)));
     }
     history_finalize(hh);
     SEXP ans = dbx_r_wait_answer(c, DBX_OK, res, &w);

@@ -45,32 +45,9 @@ static void params_finalize(SEXP h)
     }
 }
 
-static void rows_finalize(SEXP h)
-{
-    dbx_sql_rows *r = R_ExternalPtrAddr(h);
-    if (r) {
-        dbx_sql_rows_free(r);
-        R_ClearExternalPtr(h);
-    }
-}
-
-/* An empty holder with a finaliser (protected by the caller). */
-static SEXP holder(const char *tag, R_CFinalizer_t fin)
-{
-    SEXP h = PROTECT(R_MakeExternalPtr(NULL, Rf_install(tag), R_NilValue));
-    R_RegisterCFinalizerEx(h, fin, TRUE);
-    UNPROTECT(1);
-    return h;
-}
-
-static SEXP mkutf8(const char *s)
-{
-    return Rf_mkCharCE(s ? s : "", CE_UTF8);
-}
-
 static SEXP str1(const char *s)
 {
-    return s && *s ? Rf_ScalarString(mkutf8(s)) : Rf_ScalarString(NA_STRING);
+    return s && *s ? Rf_ScalarString(dbx_r_mkutf8(s)) : Rf_ScalarString(NA_STRING);
 }
 
 /* The statement in `h` (owned by it) as an R list; R_NilValue when `h` holds none. */
@@ -102,9 +79,9 @@ static SEXP stmt_value(SEXP h)
     SEXP tt = PROTECT(Rf_allocVector(STRSXP, n)), pr = PROTECT(Rf_allocVector(INTSXP, n));
     SEXP sc = PROTECT(Rf_allocVector(INTSXP, n));
     for (int i = 0; i < n; i++) {
-        SET_STRING_ELT(nm, i, mkutf8(dbx_sql_statement_column_name(st, i)));
-        SET_STRING_ELT(tn, i, mkutf8(dbx_sql_statement_column_type_name(st, i)));
-        SET_STRING_ELT(tt, i, mkutf8(dbx_sql_statement_column_type_text(st, i)));
+        SET_STRING_ELT(nm, i, dbx_r_mkutf8(dbx_sql_statement_column_name(st, i)));
+        SET_STRING_ELT(tn, i, dbx_r_mkutf8(dbx_sql_statement_column_type_name(st, i)));
+        SET_STRING_ELT(tt, i, dbx_r_mkutf8(dbx_sql_statement_column_type_text(st, i)));
         INTEGER(pr)[i] = dbx_sql_statement_column_precision(st, i);
         INTEGER(sc)[i] = dbx_sql_statement_column_scale(st, i);
     }
@@ -165,8 +142,8 @@ SEXP r_dbx_sql_execute(SEXP x, SEXP warehouse_id, SEXP statement, SEXP params, S
 {
     DBX_R_NEED_CLIENT(c, x);
     /* every R allocation and translation before the first libdbx resource */
-    SEXP sth = PROTECT(holder("dbx_sql_statement", stmt_finalize));
-    SEXP ph = PROTECT(holder("dbx_sql_params", params_finalize));
+    SEXP sth = PROTECT(dbx_r_holder("dbx_sql_statement", stmt_finalize));
+    SEXP ph = PROTECT(dbx_r_holder("dbx_sql_params", params_finalize));
     dbx_sql_execute_options o = DBX_SQL_EXECUTE_OPTIONS_INIT;
     o.catalog = chr_at(VECTOR_ELT(opts, 0), 0);
     o.schema = chr_at(VECTOR_ELT(opts, 1), 0);
@@ -230,7 +207,7 @@ SEXP r_dbx_sql_execute(SEXP x, SEXP warehouse_id, SEXP statement, SEXP params, S
 SEXP r_dbx_sql_get(SEXP x, SEXP id)
 {
     DBX_R_NEED_CLIENT(c, x);
-    SEXP sth = PROTECT(holder("dbx_sql_statement", stmt_finalize));
+    SEXP sth = PROTECT(dbx_r_holder("dbx_sql_statement", stmt_finalize));
     dbx_sql_statement *out = NULL;
     dbx_status st = dbx_sql_get(&out, c, dbx_r_str(id));
     if (st != DBX_OK) {
@@ -246,7 +223,7 @@ SEXP r_dbx_sql_get(SEXP x, SEXP id)
 SEXP r_dbx_sql_wait(SEXP x, SEXP id, SEXP timeout, SEXP poll_interval, SEXP progress)
 {
     DBX_R_NEED_CLIENT(c, x);
-    SEXP sth = PROTECT(holder("dbx_sql_statement", stmt_finalize));
+    SEXP sth = PROTECT(dbx_r_holder("dbx_sql_statement", stmt_finalize));
     const char *sid = dbx_r_str(id);
     dbx_wait_options wo;
     dbx_r_wait w = {0};
@@ -360,7 +337,7 @@ dbx_status dbx_r_sql_put_value(SEXP v, R_xlen_t n, int k, const dbx_sql_rows *r,
         break;
     default: {
         const char *s = dbx_sql_rows_str(r, i);
-        SET_STRING_ELT(v, n, mkutf8(s)); /* a value holding U+0000 ends there */
+        SET_STRING_ELT(v, n, dbx_r_mkutf8(s)); /* a value holding U+0000 ends there */
         break;
     }
     }
@@ -376,7 +353,7 @@ SEXP r_dbx_sql_fetch(SEXP x, SEXP sth, SEXP max_chunks, SEXP truncated_is_error,
     if (!stmt)
         return dbx_r_failure(NULL, DBX_EINVAL);
     dbx_r_wait w = {0};
-    SEXP rh = PROTECT(holder("dbx_sql_rows", rows_finalize));
+    SEXP rh = PROTECT(dbx_r_holder("dbx_sql_rows", dbx_r_rows_finalize));
     int ncol = dbx_sql_statement_column_count(stmt);
     int *kinds = (int *)R_alloc(ncol ? (size_t)ncol : 1, sizeof *kinds);
     for (int i = 0; i < ncol; i++)
@@ -418,11 +395,11 @@ SEXP r_dbx_sql_fetch(SEXP x, SEXP sth, SEXP max_chunks, SEXP truncated_is_error,
     if (st != DBX_DONE) {
         /* the failure record first: freeing the iterator may close the statement */
         SEXP ans = PROTECT(dbx_r_wait_answer(c, st, R_NilValue, &w));
-        rows_finalize(rh);
+        dbx_r_rows_finalize(rh);
         UNPROTECT(3);
         return ans;
     }
-    rows_finalize(rh);
+    dbx_r_rows_finalize(rh);
     for (int i = 0; i < ncol; i++)
         SET_VECTOR_ELT(cols, i, Rf_lengthgets(VECTOR_ELT(cols, i), n));
     Rf_setAttrib(cols, Rf_install("truncated"), Rf_ScalarLogical(truncated));
@@ -531,7 +508,7 @@ SEXP r_dbx_sql_stream(SEXP x, SEXP sth, SEXP destination, SEXP overwrite, SEXP m
     ro.close_statement = Rf_asLogical(close_statement) == 1;
     dbx_status st;
     if (Rf_isNull(destination)) {
-        SEXP mh = PROTECT(holder("dbx_membuf", membuf_finalize));
+        SEXP mh = PROTECT(dbx_r_holder("dbx_membuf", membuf_finalize));
         membuf *m = calloc(1, sizeof *m);
         if (!m) {
             UNPROTECT(1);
