@@ -18,5 +18,6 @@
 #include "catalog.h"
 #include "sql.h"
 #include "delta.h"
+#include "mlflow.h"
 
 #endif /* DBX_DBX_H */
