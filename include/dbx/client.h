@@ -34,6 +34,7 @@
  *   proxy                  (https_proxy, http_proxy, all_proxy, no_proxy: read once)
  *   product                -                             "name/version" for User-Agent
  *   log_level              DBX_LOG                       error, warn, info, debug, trace
+ *   registry_uri           MLFLOW_REGISTRY_URI           MLflow registry: databricks, databricks-uc
  *
  * Authentication: `auth_type` forces one method; otherwise the first whose
  * attributes are present wins, in the SDKs' order: pat (token), oauth-m2m
@@ -102,6 +103,17 @@ typedef enum dbx_log_category {
  */
 typedef void (*dbx_log_fn)(dbx_log_level level, dbx_log_category category, const char *msg,
                            void *payload);
+
+/**
+ * Throttle callback: the server answered 429 (Too Many Requests) to
+ * `method` `path` (the path without its query string), and the call will be
+ * retried after `delay_ms` (Retry-After honoured); `attempt` is the number
+ * of the attempt that was refused (1 = the first). Called on the thread
+ * that made the request, before it sleeps; must be reentrant and quick.
+ * For metrics and back-pressure (slow down a producer).
+ */
+typedef void (*dbx_throttle_fn)(const char *method, const char *path, int attempt, long delay_ms,
+                                void *payload);
 
 /* ------------------------------------------------------------------ */
 /* Client options                                                       */
@@ -172,6 +184,25 @@ typedef struct dbx_client_options {
     /** Non-zero: accept an http:// host that is not loopback (credentials
      *  then cross the network in clear). Off: such a host is DBX_ECONFIG. */
     int insecure_allow_http;
+
+    /* version 3 */
+    /** MLflow model registry to use by default: "databricks" (the workspace
+     *  registry) or "databricks-uc" (Unity Catalog), as MLflow's
+     *  MLFLOW_REGISTRY_URI. NULL: from MLFLOW_REGISTRY_URI, the config
+     *  file key registry_uri, else chosen by the model name's shape. */
+    const char *registry_uri;
+    /** Retry budget of one MLflow call (/api/2.0/mlflow/ *), for 429 and
+     *  503 answers and the other retryable failures; default 900000
+     *  (15 min: MLflow endpoints are rate-limited per workspace). */
+    long mlflow_retry_timeout_ms;
+    /** First backoff of MLflow calls; default 2000 (doubling, with jitter). */
+    long mlflow_retry_initial_delay_ms;
+    /** Longest backoff of MLflow calls; default 60000 (a longer Retry-After is honoured). */
+    long mlflow_retry_max_delay_ms;
+    /** Called before each retry after a 429 (any call; see dbx_throttle_fn).
+     *  Set with dbx_client_options_set_throttle(). */
+    dbx_throttle_fn throttle_fn;
+    void *throttle_payload;
 } dbx_client_options;
 
 #define DBX_DEFAULT_MAX_RESPONSE_BYTES (64LL << 20)
@@ -179,11 +210,11 @@ typedef struct dbx_client_options {
 /** Attempts per call when max_attempts is 0 (retries included). */
 #define DBX_DEFAULT_MAX_ATTEMPTS 10
 
-#define DBX_CLIENT_OPTIONS_VERSION 2
+#define DBX_CLIENT_OPTIONS_VERSION 3
 #define DBX_CLIENT_OPTIONS_INIT                                                        \
     {DBX_CLIENT_OPTIONS_VERSION, NULL, DBX_AUTH_AUTO, NULL, NULL, NULL, NULL, NULL, NULL, \
      NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL,           \
-     DBX_LOG_OFF, 0, 0, NULL, 0, 0}
+     DBX_LOG_OFF, 0, 0, NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL}
 
 /**
  * Initialise `opts` to defaults for the given DBX_CLIENT_OPTIONS_VERSION.
@@ -195,7 +226,9 @@ DBX_API dbx_status dbx_client_options_init(dbx_client_options *opts, unsigned in
  * Set one option by its key (the table above, plus "http_timeout_ms",
  * "connect_timeout_ms", "retry_timeout_ms", "max_attempts",
  * "retry_initial_delay_ms", "retry_max_delay_ms", "no_env",
- * "no_config_file"). Numbers and booleans are given as text ("30", "true").
+ * "no_config_file", and with version 3 "registry_uri",
+ * "mlflow_retry_timeout_ms", "mlflow_retry_initial_delay_ms",
+ * "mlflow_retry_max_delay_ms"). Numbers and booleans are given as text ("30", "true").
  * This is how bindings configure a client without mirroring the struct.
  *
  * Ownership: `value` is copied into storage owned by `opts`; release it with
@@ -229,6 +262,14 @@ DBX_API void dbx_client_options_free(dbx_client_options *opts);
  * is called on. Errors: DBX_EINVAL for NULL or uninitialised opts.
  */
 DBX_API dbx_status dbx_client_options_set_log(dbx_client_options *opts, dbx_log_fn fn, void *payload);
+
+/**
+ * Set the throttle callback (see dbx_throttle_fn) and its payload. `fn`
+ * NULL removes it. Needs options version 3.
+ * Errors: DBX_EINVAL for NULL, uninitialised or older opts.
+ */
+DBX_API dbx_status dbx_client_options_set_throttle(dbx_client_options *opts, dbx_throttle_fn fn,
+                                                   void *payload);
 
 /* ------------------------------------------------------------------ */
 /* Client                                                               */

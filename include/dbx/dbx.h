@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "sql.h"
 #include "delta.h"
+#include "mlflow.h"
 #include "registry.h"
 
 #endif /* DBX_DBX_H */

@@ -62,6 +62,13 @@ dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, co
 dbx_status dbx__api_call_text(dbx_client *c, const char *method, const char *path, const char *body,
                               size_t body_len, int flags, dbx__jdoc *out);
 
+/* dbx__api_call_text under a per-call retry policy (NULL: the client's
+ * defaults); the MLflow areas use it through dbx__mlflow_call. */
+dbx_status dbx__api_call_text_retry(dbx_client *c, const char *method, const char *path, const char *body,
+                                    size_t body_len, int flags, const dbx__retry_policy *retry, dbx__jdoc *out);
+dbx_status dbx__api_call_retry(dbx_client *c, const char *method, const char *path, const json_t *body,
+                               int flags, const dbx__retry_policy *retry, dbx__jdoc *out);
+
 /* Append "?k=v" (or "&k=v" once the buffer holds a '?'), URL-encoded.
  * Both return -1 once the buffer is out of memory (sticky). */
 int dbx__query_add(dbx__buf *q, const char *key, const char *value);
@@ -93,6 +100,7 @@ typedef struct dbx__pager {
     long offset;
     int started;
     int last;
+    const dbx__retry_policy *retry; /* NULL: the client's defaults (set after init) */
 } dbx__pager;
 
 /* Takes ownership of `body` (may be NULL). Returns 0, or -1 on OOM. */

@@ -23,6 +23,12 @@ int dbx__query_add_int(dbx__buf *q, const char *key, long long value)
 dbx_status dbx__api_call_text(dbx_client *c, const char *method, const char *path, const char *body,
                               size_t body_len, int flags, dbx__jdoc *out)
 {
+    return dbx__api_call_text_retry(c, method, path, body, body_len, flags, NULL, out);
+}
+
+dbx_status dbx__api_call_text_retry(dbx_client *c, const char *method, const char *path, const char *body,
+                                    size_t body_len, int flags, const dbx__retry_policy *retry, dbx__jdoc *out)
+{
     if (out)
         memset(out, 0, sizeof *out);
     dbx__call call = {0};
@@ -32,6 +38,7 @@ dbx_status dbx__api_call_text(dbx_client *c, const char *method, const char *pat
     call.body_len = body ? body_len : 0;
     call.idempotent = (flags & DBX__CALL_IDEMPOTENT) ? 1 : 0;
     call.accept_gzip = (flags & DBX__CALL_LARGE) != 0;
+    call.retry = retry;
     dbx__http_resp resp;
     dbx__resp_init(&resp);
     dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);
@@ -51,13 +58,19 @@ dbx_status dbx__api_call_text(dbx_client *c, const char *method, const char *pat
 dbx_status dbx__api_call(dbx_client *c, const char *method, const char *path, const json_t *body,
                          int flags, dbx__jdoc *out)
 {
+    return dbx__api_call_retry(c, method, path, body, flags, NULL, out);
+}
+
+dbx_status dbx__api_call_retry(dbx_client *c, const char *method, const char *path, const json_t *body,
+                               int flags, const dbx__retry_policy *retry, dbx__jdoc *out)
+{
     char *text = NULL;
     if (body && !(text = dbx__json_dump(body))) {
         if (out)
             memset(out, 0, sizeof *out);
         return dbx__fail(c, DBX_ENOMEM, "out of memory while writing the request body");
     }
-    dbx_status st = dbx__api_call_text(c, method, path, text, text ? strlen(text) : 0, flags, out);
+    dbx_status st = dbx__api_call_text_retry(c, method, path, text, text ? strlen(text) : 0, flags, retry, out);
     dbx__free(text);
     return st;
 }

@@ -91,7 +91,8 @@ static dbx_status fetch(dbx__pager *pg)
     dbx__jdoc page;
     /* listing is read-only even when it is a POST (clusters/events); pages
      * are the large answers that compression pays for */
-    st = dbx__api_call(c, pg->method, path.ptr, body, DBX__CALL_IDEMPOTENT | DBX__CALL_LARGE, &page);
+    st = dbx__api_call_retry(c, pg->method, path.ptr, body, DBX__CALL_IDEMPOTENT | DBX__CALL_LARGE, pg->retry,
+                             &page);
     dbx__buf_dispose(&path);
     dbx__json_decref_deep(body);
     if (st != DBX_OK)

@@ -82,7 +82,9 @@ DBX_API dbx_status dbx_client_options_init(dbx_client_options *opts, unsigned in
                                            "(built against newer headers?)", version, DBX_VERSION);
     /* clear only the fields of that version: a caller built against older
      * headers has a smaller struct */
-    memset(opts, 0, version >= 2 ? sizeof *opts : offsetof(dbx_client_options, max_response_bytes));
+    memset(opts, 0, version >= 3   ? sizeof *opts
+                    : version == 2 ? offsetof(dbx_client_options, registry_uri)
+                                   : offsetof(dbx_client_options, max_response_bytes));
     opts->version = version;
     return DBX_OK;
 }
@@ -139,6 +141,11 @@ static const opt_key opt_keys[] = {
     {"no_config_file", K_BOOL, OFF(no_config_file)},
     {"max_response_bytes", K_SIZE, OFF(max_response_bytes)},
     {"insecure_allow_http", K_BOOL, OFF(insecure_allow_http)},
+    /* version 3 */
+    {"registry_uri", K_STR, OFF(registry_uri)},
+    {"mlflow_retry_timeout_ms", K_LONG, OFF(mlflow_retry_timeout_ms)},
+    {"mlflow_retry_initial_delay_ms", K_LONG, OFF(mlflow_retry_initial_delay_ms)},
+    {"mlflow_retry_max_delay_ms", K_LONG, OFF(mlflow_retry_max_delay_ms)},
 };
 #define N_OPT_KEYS (sizeof opt_keys / sizeof *opt_keys)
 
@@ -165,6 +172,8 @@ DBX_API dbx_status dbx_client_options_set(dbx_client_options *o, const char *key
     /* a field the caller's struct does not have must never be written */
     if (k->off >= OFF(max_response_bytes) && o->version < 2)
         return dbx__fail(NULL, DBX_EINVAL, "client option '%s' needs dbx_client_options version 2", key);
+    if (k->off >= OFF(registry_uri) && o->version < 3)
+        return dbx__fail(NULL, DBX_EINVAL, "client option '%s' needs dbx_client_options version 3", key);
     switch (k->k) {
     case K_STR: {
         owned_strings *own = o->_owned;
@@ -299,7 +308,25 @@ DBX_API dbx_status dbx_client_options_set_log(dbx_client_options *opts, dbx_log_
     return DBX_OK;
 }
 
+DBX_API dbx_status dbx_client_options_set_throttle(dbx_client_options *opts, dbx_throttle_fn fn,
+                                                   void *payload)
+{
+    dbx__error_clear(NULL);
+    if (!opts || opts->version == 0 || opts->version > DBX_CLIENT_OPTIONS_VERSION)
+        return dbx__fail(NULL, DBX_EINVAL, "opts is NULL or not initialised (use dbx_client_options_init)");
+    if (opts->version < 3)
+        return dbx__fail(NULL, DBX_EINVAL, "the throttle callback needs dbx_client_options version 3");
+    opts->throttle_fn = fn;
+    opts->throttle_payload = fn ? payload : NULL;
+    return DBX_OK;
+}
+
 /* ---- client ------------------------------------------------------------------ */
+
+const char *dbx__client_registry_uri(const dbx_client *c)
+{
+    return c && !dbx__empty(c->vals[A_REGISTRY_URI]) ? c->vals[A_REGISTRY_URI] : NULL;
+}
 
 dbx_client *dbx__client_ref(dbx_client *c)
 {
@@ -417,6 +444,18 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
     pc->retry_initial_delay_ms = o && o->retry_initial_delay_ms > 0 ? o->retry_initial_delay_ms : 1000;
     pc->retry_max_delay_ms = o && o->retry_max_delay_ms > 0 ? o->retry_max_delay_ms : 10000;
     pc->max_attempts = o && o->max_attempts > 0 ? o->max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
+    /* MLflow endpoints are rate-limited per workspace (7 qps for experiment
+     * management and runs/search): their calls wait 429s out longer */
+    int v3 = o && o->version >= 3;
+    c->mlflow_retry.timeout_ms = v3 && o->mlflow_retry_timeout_ms > 0 ? o->mlflow_retry_timeout_ms : 900000;
+    c->mlflow_retry.initial_delay_ms =
+        v3 && o->mlflow_retry_initial_delay_ms > 0 ? o->mlflow_retry_initial_delay_ms : 2000;
+    c->mlflow_retry.max_delay_ms = v3 && o->mlflow_retry_max_delay_ms > 0 ? o->mlflow_retry_max_delay_ms : 60000;
+    /* the budget bounds the attempts; an explicit max_attempts still rules */
+    c->mlflow_retry.max_attempts = o && o->max_attempts > 0 ? o->max_attempts : 1000;
+    c->mlflow_retry.warn_throttle = 1;
+    pc->throttle_fn = v3 ? o->throttle_fn : NULL;
+    pc->throttle_payload = v3 ? o->throttle_payload : NULL;
     long long mrb = o && o->version >= 2 ? o->max_response_bytes : 0;
     if (mrb < 0 || mrb > DBX_MAX_RESPONSE_BYTES_LIMIT) {
         st = dbx__fail(NULL, DBX_EINVAL, "max_response_bytes must be 0 (default) to %lld",

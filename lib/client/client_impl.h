@@ -26,6 +26,7 @@ enum {
     A_PROXY,
     A_PRODUCT,
     A_LOG_LEVEL,
+    A_REGISTRY_URI,
     A_COUNT
 };
 
@@ -43,11 +44,16 @@ struct dbx_client {
     const char *src[A_COUNT]; /* "option", "env", "config", "default" */
     dbx_auth_type auth_type;
     dbx__pipeline pipe;
+    dbx__retry_policy mlflow_retry; /* every /api/2.0/mlflow/ call (dbx__mlflow_call) */
 };
 
 /* Iterators and other long-lived children hold a reference. */
 dbx_client *dbx__client_ref(dbx_client *c);
 void dbx__client_unref(dbx_client *c);
+
+/* The MLflow registry_uri option as resolved ("databricks",
+ * "databricks-uc", ...), or NULL when unset. Borrowed from the client. */
+const char *dbx__client_registry_uri(const dbx_client *c);
 
 /* Resolve configuration into c->vals/src (client.c / config.c). */
 dbx_status dbx__config_resolve(dbx_client *c, const dbx_client_options *o);

@@ -29,6 +29,7 @@ const dbx__attr dbx__attrs[A_COUNT] = {
     [A_PROXY] = {"proxy", NULL, 0},
     [A_PRODUCT] = {"product", NULL, 0},
     [A_LOG_LEVEL] = {"log_level", "DBX_LOG", 0},
+    [A_REGISTRY_URI] = {"registry_uri", "MLFLOW_REGISTRY_URI", 0},
 };
 
 static const char *explicit_value(const dbx_client_options *o, int a)
@@ -52,6 +53,7 @@ static const char *explicit_value(const dbx_client_options *o, int a)
     case A_CA_BUNDLE: return o->ca_bundle;
     case A_PROXY: return o->proxy;
     case A_PRODUCT: return o->product;
+    case A_REGISTRY_URI: return o->version >= 3 ? o->registry_uri : NULL;
     default: return NULL;
     }
 }

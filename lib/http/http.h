@@ -229,6 +229,18 @@ typedef struct dbx__origin {
 int dbx__origin_parse(const char *url, dbx__origin *o);
 int dbx__origin_same(const dbx__origin *a, const dbx__origin *b);
 
+/* A per-call retry policy (dbx__call.retry; NULL: the pipeline's own
+ * settings). Used by the MLflow calls, whose endpoints are rate-limited
+ * per workspace and get a longer budget and backoff. Zero fields take the
+ * pipeline's value. */
+typedef struct dbx__retry_policy {
+    long timeout_ms;        /* retry budget of one call */
+    long initial_delay_ms;  /* first backoff (doubling, equal jitter) */
+    long max_delay_ms;      /* longest backoff (a longer Retry-After is honoured) */
+    int max_attempts;       /* attempts per call (instead of the pipeline's) */
+    int warn_throttle;      /* log each 429 at WARN (else INFO, as other retries) */
+} dbx__retry_policy;
+
 typedef struct dbx__pipeline_config {
     char *host;       /* "https://example.net" (no trailing slash) */
     char *user_agent_header; /* "User-Agent: libdbx/..." (built once per client) */
@@ -239,6 +251,8 @@ typedef struct dbx__pipeline_config {
     long retry_max_delay_ms;
     int max_attempts;        /* >= 1 */
     size_t max_response_bytes; /* buffered 2xx bodies; 0: no limit */
+    dbx_throttle_fn throttle_fn; /* called before each retry after a 429, or NULL */
+    void *throttle_payload;
 } dbx__pipeline_config;
 
 struct dbx__pipeline {
@@ -282,6 +296,7 @@ typedef struct dbx__call {
     int max_attempts;          /* > 0: at most this many (below the pipeline's own limit) */
     int secret_headers;        /* the values of `headers` are secret (a presigned link's
                                   http_headers): TRACE logs show their names only */
+    const dbx__retry_policy *retry; /* NULL: the pipeline's budget, backoff and attempts */
 } dbx__call;
 
 /* Per-client work done once, after cfg is set: parse the home origin. */

@@ -515,6 +515,8 @@ static dbx_status flight_begin(flight *f)
                     (call->idempotent == 0 && (strcmp(f->method, "GET") == 0 || strcmp(f->method, "HEAD") == 0));
     f->timeout = call->timeout_ms > 0 ? call->timeout_ms : p->cfg.http_timeout_ms;
     f->max_attempts = p->cfg.max_attempts > 0 ? p->cfg.max_attempts : DBX_DEFAULT_MAX_ATTEMPTS;
+    if (call->retry && call->retry->max_attempts > 0)
+        f->max_attempts = call->retry->max_attempts;
     if (call->max_attempts > 0 && call->max_attempts < f->max_attempts)
         f->max_attempts = call->max_attempts;
 
@@ -527,7 +529,10 @@ static dbx_status flight_begin(flight *f)
     f->resp->max_body = call->write_fn ? 0 : p->cfg.max_response_bytes;
 
     f->start = dbx__now_ms();
-    f->deadline = f->start + (p->cfg.retry_timeout_ms > 0 ? p->cfg.retry_timeout_ms : 300000);
+    long budget = p->cfg.retry_timeout_ms > 0 ? p->cfg.retry_timeout_ms : 300000;
+    if (call->retry && call->retry->timeout_ms > 0)
+        budget = call->retry->timeout_ms;
+    f->deadline = f->start + budget;
     if (call->deadline_ms > 0 && call->deadline_ms < f->deadline)
         f->deadline = call->deadline_ms;
     f->attempt = f->redirects = 0;
@@ -733,10 +738,24 @@ static int flight_judge(flight *f, long *delay_out)
         } else if (f->attempt >= f->max_attempts) {
             why = "attempt limit reached";
         } else {
-            long delay = dbx__retry_delay_ms(f->attempt, p->cfg.retry_initial_delay_ms, p->cfg.retry_max_delay_ms,
-                                             f->retry_after);
+            const dbx__retry_policy *rp = call->retry;
+            long initial = rp && rp->initial_delay_ms > 0 ? rp->initial_delay_ms : p->cfg.retry_initial_delay_ms;
+            long maxd = rp && rp->max_delay_ms > 0 ? rp->max_delay_ms : p->cfg.retry_max_delay_ms;
+            long delay = dbx__retry_delay_ms(f->attempt, initial, maxd, f->retry_after);
             int64_t now = dbx__now_ms();
             if (now + delay <= f->deadline) {
+                if (resp->status == 429) {
+                    /* throttled: tell the caller (metrics, back-pressure); no query string, no secret */
+                    if (f->log_path.len == 0)
+                        make_log_path(&f->log_path, f->urlb.ptr, &f->target, p);
+                    if (rp && rp->warn_throttle)
+                        dbx__log(&p->log, DBX_LOG_WARN, DBX_LOGCAT_RETRY,
+                                 "rate limited (HTTP 429) on %s %s: attempt %d, retrying in %ld ms", f->method,
+                                 f->log_path.ptr ? f->log_path.ptr : "", f->attempt, delay);
+                    if (p->cfg.throttle_fn)
+                        p->cfg.throttle_fn(f->method, f->log_path.ptr ? f->log_path.ptr : "", f->attempt, delay,
+                                           p->cfg.throttle_payload);
+                }
                 dbx__log(&p->log, DBX_LOG_INFO, DBX_LOGCAT_RETRY, "retrying %s %s in %ld ms (attempt %d failed: %s%s%s)",
                          f->method, f->log_path.ptr, delay, f->attempt, f->code.len ? f->code.ptr : "",
                          f->code.len ? " " : "", f->msg.ptr ? f->msg.ptr : "");
