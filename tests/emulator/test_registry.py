@@ -371,3 +371,240 @@ def test_search_versions(emu):
     got, pages = _all_pages(emu, "/model-versions/search", "model_versions", {"max_results": 2})
     assert len(got) == 5 and pages == 3
     err(emu, "GET", "/model-versions/search", query={"filter": "name = a"})
+
+
+# ---- Unity Catalog models ------------------------------------------------------------------------
+
+UC = "/api/2.1/unity-catalog"
+L = "/api/2.0/mlflow/unity-catalog"
+FILES = "/api/2.0/fs/files"
+
+
+def uc(emu, method, path, body=None, query=None):
+    if query:
+        path += "?" + urllib.parse.urlencode(query, doseq=True)
+    return emu.call(method, UC + path, body)
+
+
+def uc_ok(emu, method, path, body=None, query=None):
+    st, b = uc(emu, method, path, body, query)
+    assert st == 200, (st, b)
+    return b
+
+
+def leg_ok(emu, method, op, body=None, query=None):
+    return ok(emu, method, op, body, query, base=L)
+
+
+def leg_version(emu, name, v):
+    return leg_ok(emu, "GET", "/model-versions/get", query={"name": name,
+                                                            "version": v})["model_version"]
+
+
+def register(emu, name, files, finalize=True):
+    """The MLflow UC flow: create the version, upload files, finalize. Returns the version."""
+    v = leg_ok(emu, "POST", "/model-versions/create", {"name": name, "source": "runs:/abc/model",
+                                                       "run_id": "abc"})["model_version"]
+    root = "/Models/" + name.replace(".", "/") + "/" + v["version"]
+    for rel, data in files.items():
+        st, _, body = emu.raw("PUT", FILES + root + "/" + rel, data,
+                              headers={"Content-Type": "application/octet-stream"})
+        assert st == 204, body
+    if finalize:
+        f = leg_ok(emu, "POST", "/model-versions/finalize", {"name": name,
+                                                             "version": v["version"]})
+        assert f["model_version"]["status"] == "PENDING_REGISTRATION"
+    return v
+
+
+def test_uc_models_native_crud(emu):
+    m = uc_ok(emu, "POST", "/models", {"catalog_name": "main", "schema_name": "default",
+                                       "name": "Churn", "comment": "c"})
+    assert m["full_name"] == "main.default.churn" and m["comment"] == "c"
+    assert m["storage_location"].startswith("s3://") and m["metastore_id"]
+    assert isinstance(m["created_at"], int) and m["owner"]
+    st, b = uc(emu, "POST", "/models", {"catalog_name": "main", "schema_name": "default",
+                                        "name": "churn"})
+    assert (st, b["error_code"]) == (409, "RESOURCE_ALREADY_EXISTS")
+    st, b = uc(emu, "POST", "/models", {"catalog_name": "main", "schema_name": "nope",
+                                        "name": "x"})
+    assert (st, b["error_code"]) == (404, "SCHEMA_DOES_NOT_EXIST")
+    st, b = uc(emu, "POST", "/models", {"catalog_name": "zz", "schema_name": "default",
+                                        "name": "x"})
+    assert (st, b["error_code"]) == (404, "CATALOG_DOES_NOT_EXIST")
+    assert uc_ok(emu, "GET", "/models/main.default.churn") == m
+    st, b = uc(emu, "GET", "/models/main.default.nope")
+    assert (st, b["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
+    for i in range(6):
+        uc_ok(emu, "POST", "/models", {"catalog_name": "main", "schema_name": "default",
+                                       "name": "m%d" % i})
+    b = uc_ok(emu, "GET", "/models", query={"catalog_name": "main", "schema_name": "default"})
+    assert len(b["registered_models"]) == 5 and b["next_page_token"]  # page_size_uc = 5
+    b2 = uc_ok(emu, "GET", "/models", query={"catalog_name": "main", "schema_name": "default",
+                                             "page_token": b["next_page_token"]})
+    assert [x["name"] for x in b["registered_models"] + b2["registered_models"]] == [
+        "churn", "m0", "m1", "m2", "m3", "m4", "m5"] and "next_page_token" not in b2
+    st, _ = uc(emu, "GET", "/models", query={"catalog_name": "main"})
+    assert st == 400
+    u = uc_ok(emu, "PATCH", "/models/main.default.churn", {"new_name": "churn2", "comment": "d"})
+    assert u["full_name"] == "main.default.churn2" and u["comment"] == "d"
+    uc_ok(emu, "DELETE", "/models/main.default.churn2")
+    st, _ = uc(emu, "GET", "/models/main.default.churn2")
+    assert st == 404
+
+
+def test_uc_registration_end_to_end(emu):
+    leg_ok(emu, "POST", "/registered-models/create", {"name": "main.default.fraud",
+                                                      "description": "d"})
+    assert leg_ok(emu, "GET", "/registered-models:is-databricks-sdk-models-artifact-repository-"
+                  "enabled") == {"is_databricks_sdk_models_artifact_repository_enabled": True}
+    v = register(emu, "main.default.fraud", {"MLmodel": MLMODEL, "data/w.bin": b"\x00" * 100},
+                 finalize=False)
+    assert v["version"] == "1" and v["status"] == "PENDING_REGISTRATION"
+    assert v["storage_location"].startswith("s3://") and v["source"] == "runs:/abc/model"
+    c = leg_ok(emu, "POST", "/model-versions/generate-temporary-credentials",
+               {"name": "main.default.fraud", "version": "1",
+                "operation": "MODEL_VERSION_OPERATION_READ_WRITE"})
+    assert c["credentials"]["storage_mode"] == "DEFAULT_STORAGE"
+    # the files are readable and listable through the Files API
+    st, _, body = emu.raw("GET", FILES + "/Models/main/default/fraud/1/data/w.bin")
+    assert st == 200 and body == b"\x00" * 100
+    st, d = emu.call("GET", "/api/2.0/fs/directories/Models/main/default/fraud/1")
+    assert st == 200 and [e["name"] for e in d["contents"]] == ["MLmodel", "data"]
+    leg_ok(emu, "POST", "/model-versions/finalize", {"name": "main.default.fraud", "version": "1"})
+    # no writes after finalize
+    st, _, body = emu.raw("PUT", FILES + "/Models/main/default/fraud/1/late", b"x")
+    assert st == 403 and json.loads(body)["error_code"] == "PERMISSION_DENIED"
+    got = leg_version(emu, "main.default.fraud", "1")
+    assert got["status"] == "READY"
+    n = uc_ok(emu, "GET", "/models/main.default.fraud/versions/1")
+    assert n["version"] == 1 and n["status"] == "READY" and n["model_name"] == "fraud"
+    assert n["run_id"] == "abc" and n["storage_location"] == got["storage_location"]
+    st, files = emu.call("GET", "/__emulator/registry/files?full_name=main.default.fraud&"
+                         "version=1", token=None)
+    assert st == 200 and sorted(files["files"]) == ["MLmodel", "data/w.bin"]
+    u = leg_ok(emu, "GET", "/model-versions/get-download-uri", {"name": "main.default.fraud",
+                                                               "version": "1"})
+    assert u["artifact_uri"] == got["storage_location"]
+    st, b = emu.call("POST", L + "/model-versions/finalize", {"name": "main.default.fraud",
+                                                              "version": "1"})
+    assert (st, b["error_code"]) == (400, "INVALID_STATE")
+    # unknown model / version in the Files API
+    st, _, _ = emu.raw("GET", FILES + "/Models/main/default/fraud/9/MLmodel")
+    assert st == 404
+    st, _, _ = emu.raw("PUT", FILES + "/Models/main/default/nope/1/MLmodel", b"x")
+    assert st == 404
+    st, _, _ = emu.raw("PUT", FILES + "/Models/main/default/fraud", b"x")
+    assert st == 400
+
+
+def test_uc_registration_failures(emu):
+    leg_ok(emu, "POST", "/registered-models/create", {"name": "main.default.m"})
+    register(emu, "main.default.m", {"MLmodel": b"flavors: {}\n"})
+    v = leg_version(emu, "main.default.m", "1")
+    assert v["status"] == "FAILED_REGISTRATION" and "signature" in v["status_message"]
+    register(emu, "main.default.m", {"model.pkl": b"x"})
+    v = leg_version(emu, "main.default.m", "2")
+    assert v["status"] == "FAILED_REGISTRATION" and "MLmodel" in v["status_message"]
+    n = uc_ok(emu, "GET", "/models/main.default.m/versions/2")
+    assert n["status"] == "FAILED_REGISTRATION" and "MLmodel" in n["status_message"]
+    # inputs without outputs
+    register(emu, "main.default.m", {"MLmodel": b"signature:\n  inputs: '[]'\nflavors: {}\n"})
+    assert leg_version(emu, "main.default.m", "3")["status"] == "FAILED_REGISTRATION"
+
+
+def test_uc_pending_clock_and_limit(emu):
+    emu.ctl("POST", "config", {"registry_pending_ms": 3000, "uc_max_pending_versions": 3})
+    leg_ok(emu, "POST", "/registered-models/create", {"name": "main.default.m"})
+    register(emu, "main.default.m", {"MLmodel": MLMODEL})
+    emu.advance(2000)
+    assert leg_version(emu, "main.default.m", "1")["status"] == "PENDING_REGISTRATION"
+    register(emu, "main.default.m", {}, finalize=False)
+    register(emu, "main.default.m", {}, finalize=False)
+    st, b = emu.call("POST", L + "/model-versions/create", {"name": "main.default.m",
+                                                            "source": "x"})
+    assert (st, b["error_code"]) == (429, "RESOURCE_EXHAUSTED")
+    emu.advance(1000)
+    assert leg_version(emu, "main.default.m", "1")["status"] == "READY"
+    leg_ok(emu, "POST", "/model-versions/create", {"name": "main.default.m", "source": "x"})
+
+
+def test_uc_aliases_tags_versions(emu):
+    uc_ok(emu, "POST", "/models", {"catalog_name": "main", "schema_name": "default",
+                                   "name": "m"})
+    for _ in range(3):
+        register(emu, "main.default.m", {"MLmodel": MLMODEL})
+    a = uc_ok(emu, "PUT", "/models/main.default.m/aliases/Champion", {"version_num": 1})
+    assert a["alias_name"] == "champion" and a["version_num"] == 1
+    uc_ok(emu, "PUT", "/models/main.default.m/aliases/champion", {"version_num": 2})
+    got = uc_ok(emu, "GET", "/models/main.default.m/aliases/champion",
+                query={"include_aliases": "true"})
+    assert got["version"] == 2 and [x["alias_name"] for x in got["aliases"]] == ["champion"]
+    m = uc_ok(emu, "GET", "/models/main.default.m", query={"include_aliases": "true"})
+    assert [(x["alias_name"], x["version_num"]) for x in m["aliases"]] == [("champion", 2)]
+    assert "aliases" not in uc_ok(emu, "GET", "/models/main.default.m")
+    st, b = uc(emu, "PUT", "/models/main.default.m/aliases/latest", {"version_num": 1})
+    assert (st, b["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    st, b = uc(emu, "PUT", "/models/main.default.m/aliases/x", {"version_num": 9})
+    assert (st, b["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
+    # the legacy path shares the store: same alias, versions as strings
+    lm = leg_ok(emu, "GET", "/registered-models/get", {"name": "main.default.m"})
+    assert lm["registered_model"]["aliases"] == [{"alias": "champion", "version": "2"}]
+    leg_ok(emu, "POST", "/registered-models/alias", {"name": "main.default.m", "alias": "chall",
+                                                     "version": "3"})
+    v = leg_ok(emu, "GET", "/registered-models/alias", {"name": "main.default.m",
+                                                        "alias": "chall"})["model_version"]
+    assert v["version"] == "3"
+    leg_ok(emu, "DELETE", "/registered-models/alias", {"name": "main.default.m", "alias": "chall"})
+    st, b = emu.call("DELETE", L + "/registered-models/alias?name=main.default.m&alias=chall")
+    assert st == 404
+    # tags
+    leg_ok(emu, "POST", "/model-versions/set-tag", {"name": "main.default.m", "version": "1",
+                                                    "key": "k", "value": "v"})
+    assert leg_version(emu, "main.default.m", "1")["tags"] == [{"key": "k", "value": "v"}]
+    leg_ok(emu, "DELETE", "/model-versions/delete-tag", {"name": "main.default.m",
+                                                        "version": "1", "key": "k"})
+    leg_ok(emu, "POST", "/registered-models/set-tag", {"name": "main.default.m", "key": "t",
+                                                       "value": "1"})
+    # versions: list paged newest first, update, delete drops the alias and the files
+    b = uc_ok(emu, "GET", "/models/main.default.m/versions", query={"max_results": 2})
+    assert [x["version"] for x in b["model_versions"]] == [3, 2] and b["next_page_token"]
+    u = uc_ok(emu, "PATCH", "/models/main.default.m/versions/2", {"comment": "two"})
+    assert u["comment"] == "two"
+    s = leg_ok(emu, "GET", "/model-versions/search", {"filter": "name='main.default.m'"})
+    assert [x["version"] for x in s["model_versions"]] == ["3", "2", "1"]
+    uc_ok(emu, "DELETE", "/models/main.default.m/versions/2")
+    st, _ = uc(emu, "GET", "/models/main.default.m/aliases/champion")
+    assert st == 404
+    st, _, _ = emu.raw("GET", FILES + "/Models/main/default/m/2/MLmodel")
+    assert st == 404
+    # deleting the model deletes its versions and files
+    uc_ok(emu, "DELETE", "/models/main.default.m")
+    st, _ = uc(emu, "GET", "/models/main.default.m/versions/1")
+    assert st == 404
+    st, _, _ = emu.raw("GET", FILES + "/Models/main/default/m/1/MLmodel")
+    assert st == 404
+
+
+def test_uc_native_create_finalize_and_schema_delete(emu):
+    uc_ok(emu, "POST", "/catalogs", {"name": "ml"})
+    uc_ok(emu, "POST", "/schemas", {"catalog_name": "ml", "name": "s"})
+    uc_ok(emu, "POST", "/models", {"catalog_name": "ml", "schema_name": "s", "name": "m"})
+    v = uc_ok(emu, "POST", "/models/versions", {"catalog_name": "ml", "schema_name": "s",
+                                                "model_name": "m", "source": "runs:/r/model"})
+    assert v["version"] == 1 and v["status"] == "PENDING_REGISTRATION"
+    files_put(emu, "/Models/ml/s/m/1/MLmodel", MLMODEL)
+    f = uc_ok(emu, "PATCH", "/models/ml.s.m/versions/1/finalize")
+    assert f["status"] == "PENDING_REGISTRATION"
+    assert uc_ok(emu, "GET", "/models/ml.s.m/versions/1")["status"] == "READY"
+    # a schema holding a model is not empty
+    st, b = uc(emu, "DELETE", "/schemas/ml.s")
+    assert (st, b["error_code"]) == (400, "SCHEMA_NOT_EMPTY")
+    # renaming the schema carries the model and its files
+    uc_ok(emu, "PATCH", "/schemas/ml.s", {"new_name": "t"})
+    assert uc_ok(emu, "GET", "/models/ml.t.m")["schema_name"] == "t"
+    st, _, body = emu.raw("GET", FILES + "/Models/ml/t/m/1/MLmodel")
+    assert st == 200 and body == MLMODEL
+    uc_ok(emu, "DELETE", "/schemas/ml.t", query={"force": "true"})
+    st, _ = uc(emu, "GET", "/models/ml.t.m")
+    assert st == 404
