@@ -110,6 +110,8 @@ def lookup(method, path):
 
 # SQL warehouses (h/warehouses); kept on its own line, away from other areas' additions
 MODULES += ("warehouses",)
+# issue 8 (h/emu-mlflow): MLflow tracking and run artifacts
+MODULES += ("mlflow",)
 
 _loaded = False
 
