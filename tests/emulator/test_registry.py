@@ -228,6 +228,48 @@ def test_version_numbers_update_delete_tags(emu):
         code="RESOURCE_DOES_NOT_EXIST")
 
 
+def _run_with_model(emu):
+    """A run whose artifacts hold model/MLmodel and model/data/w.bin, uploaded the MLflow way
+    (credentials-for-write, then PUT to the signed URL without the workspace token)."""
+    eid = ok(emu, "POST", "/experiments/create", {"name": "/Users/u@example.com/reg"})
+    eid = eid["experiment_id"]
+    run = ok(emu, "POST", "/runs/create", {"experiment_id": eid})["run"]["info"]
+    files = {"model/MLmodel": MLMODEL, "model/data/w.bin": b"\x01" * 64}
+    infos = ok(emu, "POST", "/artifacts/credentials-for-write",
+               {"run_id": run["run_id"], "path": list(files)})["credential_infos"]
+    for info in infos:
+        u = urllib.parse.urlsplit(info["signed_uri"])
+        st, _, body = emu.raw("PUT", u.path + "?" + u.query, files[info["path"]], token=None,
+                              server="other")
+        assert st == 200, body
+    return run
+
+
+def test_version_from_run_artifacts(emu):
+    run = _run_with_model(emu)
+    rid = run["run_id"]
+    ok(emu, "POST", "/registered-models/create", {"name": "m"})
+    r = ok(emu, "POST", "/model-versions/create",
+           {"name": "m", "source": "runs:/%s/model" % rid, "run_id": rid})["model_version"]
+    assert r["status"] == "PENDING_REGISTRATION"
+    assert mv(emu, "m", "1")["status"] == "READY"
+    u = ok(emu, "GET", "/model-versions/get-download-uri", query={"name": "m", "version": "1"})
+    assert u["artifact_uri"] == run["artifact_uri"] + "/model"
+    assert u["artifact_uri"].startswith("dbfs:/databricks/mlflow-tracking/")
+    st, files = emu.call("GET", "/__emulator/registry/files?name=m&version=1", token=None)
+    assert st == 200 and sorted(files["files"]) == ["MLmodel", "data/w.bin"]
+    # the artifact URI form of the same source
+    ok(emu, "POST", "/model-versions/create",
+       {"name": "m", "source": run["artifact_uri"] + "/model"})
+    assert mv(emu, "m", "2")["status"] == "READY"
+    # a path with no artifacts under it fails
+    ok(emu, "POST", "/model-versions/create", {"name": "m", "source": "runs:/%s/nothing" % rid})
+    v = mv(emu, "m", "3")
+    assert v["status"] == "FAILED_REGISTRATION" and "runs:/%s/nothing" % rid in v["status_message"]
+    ok(emu, "POST", "/model-versions/create", {"name": "m", "source": "runs:/%s/model" % ("0" * 32)})
+    assert mv(emu, "m", "4")["status"] == "FAILED_REGISTRATION"
+
+
 # ---- stages --------------------------------------------------------------------------------------
 
 def _ready_versions(emu, name, n):
