@@ -661,6 +661,9 @@ def test_warehouse_module_integration_in_process(monkeypatch):
     monkeypatch.setitem(sys.modules, "dbx_emulator.apis.warehouses", fake)
     from dbx_emulator.apis import sql as sqlapi
     state = State(reset_hooks=apis.load_all())
+    # "from . import warehouses" prefers the package attribute, which an earlier in-process
+    # load_all() (another test file) has set to the real module
+    monkeypatch.setattr(apis, "warehouses", fake, raising=False)
 
     class Req:
         def __init__(self, body=None, params=None):

@@ -94,6 +94,13 @@ def _unsupported(what):
                     "The feature is not supported by the emulator: %s." % what)
 
 
+# UC securables kept outside the engine (registered models: apis/uc_models.py) plug in here, so
+# that schema deletes and catalog/schema renames see them. Each hook has children(state,
+# schema_full) -> [full names], drop(state, full_name) (ignores names it does not own) and
+# rename(state, old_prefix, new_prefix). Called with the engine lock held.
+SECURABLE_HOOKS = []
+
+
 class StoreError(Exception):
     """UC store failure: kind in not_found / exists / not_empty / invalid."""
 
@@ -570,7 +577,10 @@ class Engine:
 
     def schema_children(self, full):
         pre = full + "."
-        return [k for k in list(self.tables) + list(self.volumes) if k.startswith(pre)]
+        kids = [k for k in list(self.tables) + list(self.volumes) if k.startswith(pre)]
+        for h in SECURABLE_HOOKS:
+            kids += h.children(self.state, full)
+        return kids
 
     def delete_schema(self, full, force):
         if full not in self.schemas:
@@ -578,13 +588,17 @@ class Engine:
         kids = self.schema_children(full)
         if kids and not force:
             raise StoreError("not_empty", "schema", full,
-                             "Schema '%s' is not empty. The schema has %d tables(s), 0 functions(s), "
+                             "Schema '%s' is not empty. The schema has %d tables(s), %d functions(s), "
                              "%d volumes(s)" % (full, sum(1 for k in kids if k in self.tables),
+                                                sum(1 for k in kids if k not in self.tables and
+                                                    k not in self.volumes),
                                                 sum(1 for k in kids if k in self.volumes)))
         for k in kids:
             if k in self.tables:
                 self.drop_table(self.tables[k])
             self.volumes.pop(k, None)
+            for h in SECURABLE_HOOKS:
+                h.drop(self.state, k)
         del self.schemas[full]
 
     def delete_catalog(self, name, force):
@@ -603,6 +617,8 @@ class Engine:
 
     def rename_prefix(self, old, new):
         """A catalog or schema renamed: re-key everything below it."""
+        for h in SECURABLE_HOOKS:
+            h.rename(self.state, old, new)
         for store in (self.schemas, self.tables, self.volumes):
             for k in [k for k in store if k.startswith(old + ".")]:
                 obj = store.pop(k)

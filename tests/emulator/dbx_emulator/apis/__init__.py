@@ -22,6 +22,8 @@ RESET_HOOKS = []
 MODULES = ("auth", "clusters", "control", "workspace", "dbfs", "files", "jobs")
 # issue 7 (h/sql-emu): statement execution and Unity Catalog
 MODULES += ("sql", "unity_catalog")
+# issue 8 (h/emu-registry): workspace model registry and Unity Catalog models
+MODULES += ("registry", "uc_models")
 
 # Handlers for the second listener (127.0.0.2: presigned storage URLs). Each returns
 # (status, headers, body), or None when the request is not its business.

@@ -84,7 +84,8 @@ def _store(req):
 # ---- paths ---------------------------------------------------------------------------------
 
 def _check_path(path, what="path"):
-    """Absolute, normalised, inside a UC volume (/Volumes/<c>/<s>/<v>/...) or the workspace tree.
+    """Absolute, normalised, inside a UC volume (/Volumes/<c>/<s>/<v>/...), the workspace tree or a
+    registered area (PATH_AREAS).
     Volumes exist implicitly (unclear: the real service answers 404 for a missing volume)."""
     if not path.startswith("/") or "//" in path or "\x00" in path:
         raise invalid_param("Invalid %s: %s" % (what, path))
@@ -95,6 +96,10 @@ def _check_path(path, what="path"):
         if len(segs) < 4:
             raise invalid_param("Invalid %s: %s (expected /Volumes/<catalog>/<schema>/<volume>/...)"
                                 % (what, path))
+    elif segs and segs[0] in PATH_AREAS:
+        if len(segs) < PATH_AREAS[segs[0]][0]:
+            raise invalid_param("Invalid %s: %s (expected %s/...)" % (what, path,
+                                                                      PATH_AREAS[segs[0]][2]))
     elif not segs or segs[0] != "Workspace":
         raise invalid_param("Invalid %s: %s (only /Volumes/... and /Workspace/... paths)"
                             % (what, path))
@@ -103,7 +108,70 @@ def _check_path(path, what="path"):
 
 def _volume_root(path):
     segs = path.split("/")
+    if segs[1] in PATH_AREAS:
+        return "/".join(segs[:PATH_AREAS[segs[1]][0] + 1])
     return "/".join(segs[:5]) if segs[1] == "Volumes" else "/Workspace"
+
+
+# ---- other path areas ----------------------------------------------------------------------
+# Trees besides /Volumes and /Workspace that other modules serve through this API (e.g.
+# /Models/<catalog>/<schema>/<model>/<version>/... for Unity Catalog model versions,
+# apis/uc_models.py): first segment -> (segments in the area's root directory, guard, shape).
+# guard(state, path, op) raises an ApiError to refuse op ("read" or "write") on path; it is
+# called before any lock of this module is taken.
+PATH_AREAS = {}
+
+
+def register_area(first_segment, root_segments, guard, shape):
+    PATH_AREAS[first_segment] = (root_segments, guard, shape)
+
+
+def _path(req, raw, op):
+    """_check_path, then the guard of the path's area (if any) for op."""
+    path = _check_path(raw)
+    area = PATH_AREAS.get(path.split("/")[1])
+    if area is not None:
+        area[1](req.state, path, op)
+    return path
+
+
+def read_tree(state, root):
+    """{relpath: bytes} of every file under directory root (for other modules)."""
+    store = state.files_store
+    pre = root.rstrip("/") + "/"
+    with state.lock:
+        blobs = [(p[len(pre):], f["blob"]) for p, f in store.files.items() if p.startswith(pre)]
+    out = {}
+    for rel, blob in blobs:
+        with open(blob, "rb") as fh:
+            out[rel] = fh.read()
+    return out
+
+
+def remove_tree(state, root):
+    """Drop directory root and everything under it (for other modules)."""
+    store = state.files_store
+    pre = root.rstrip("/") + "/"
+    with state.lock:
+        gone = [p for p in store.files if p.startswith(pre)]
+        blobs = [store.files.pop(p)["blob"] for p in gone]
+        store.dirs = {d for d in store.dirs if d != root and not d.startswith(pre)}
+    for b in blobs:
+        try:
+            os.unlink(b)
+        except OSError:
+            pass
+
+
+def move_tree(state, old, new):
+    """Re-key directory old (and everything under it) as new (for other modules' renames)."""
+    store = state.files_store
+    pre = old.rstrip("/") + "/"
+    with state.lock:
+        for p in [p for p in store.files if p.startswith(pre)]:
+            store.files[new + p[len(old):]] = store.files.pop(p)
+        store.dirs = {(new + d[len(old):]) if d == old or d.startswith(pre) else d
+                      for d in store.dirs}
 
 
 def _parents(path):
@@ -172,7 +240,7 @@ def _commit(state, store, path, blob, size, overwrite):
 @route("PUT", FILES + "{rest:path}")
 def upload(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "write")
     overwrite = _bool_query(req, "overwrite")
     blob = store.blob()
     if req.body_file is not None:
@@ -193,7 +261,7 @@ def upload(req):
 
 def _get_file(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "read")
     with req.state.lock:
         f = store.files.get(path)
         f = dict(f) if f else None
@@ -245,7 +313,7 @@ def metadata(req):
 @route("DELETE", FILES + "{rest:path}")
 def delete_file(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "write")
     with req.state.lock:
         f = store.files.pop(path, None)
     if f is None:
@@ -271,7 +339,7 @@ def file_action(req):
 
 def _initiate(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "write")
     overwrite = _bool_query(req, "overwrite")
     if not req.state.config["files_presigned_urls"]:
         # (unclear) what a workspace without presigned URLs answers exactly; clients fall back
@@ -295,7 +363,7 @@ def _session(req, path, token):
 
 def _complete(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "write")
     if req.query.get("upload_type", [""])[0] != "multipart":
         raise invalid_param("upload_type must be multipart")
     token = req.query.get("session_token", [""])[0]
@@ -366,7 +434,7 @@ _SSE = [{"name": "x-amz-server-side-encryption", "value": "AES256"}]
 @route("POST", "/api/2.0/fs/create-upload-part-urls")
 def part_urls(req):
     body = req.json_obj()
-    path = _check_path(body.get("path") or "")
+    path = _path(req, body.get("path") or "", "write")
     first, count = body.get("start_part_number"), body.get("count")
     if not isinstance(first, int) or first < 1 or not isinstance(count, int) or not 1 <= count <= 100:
         raise invalid_param("start_part_number must be >= 1 and count 1..100")
@@ -382,7 +450,7 @@ def part_urls(req):
 @route("POST", "/api/2.0/fs/create-abort-upload-url")
 def abort_url(req):
     body = req.json_obj()
-    path = _check_path(body.get("path") or "")
+    path = _path(req, body.get("path") or "", "write")
     with req.state.lock:
         _session(req, path, body.get("session_token"))
     return 200, None, {"abort_upload_url": {"url": _presigned(req, "abort", body["session_token"], 0, path),
@@ -481,7 +549,7 @@ def storage(req):
 @route("PUT", DIRS + "{rest:path}")
 def mkdirs(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "write")
     with req.state.lock:
         for d in [path] + _parents(path):
             if d in store.files:
@@ -507,7 +575,7 @@ def _children(store, path):
 @route("GET", DIRS + "{rest:path}")
 def list_dir(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "read")
     size = req.query.get("page_size", [None])[0]
     limit = req.state.config["page_size_files"]
     if size is not None:
@@ -550,7 +618,7 @@ def list_dir(req):
 @route("HEAD", DIRS + "{rest:path}")
 def dir_metadata(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "read")
     with req.state.lock:
         ok = _is_dir(store, path)
     if not ok:
@@ -561,7 +629,7 @@ def dir_metadata(req):
 @route("DELETE", DIRS + "{rest:path}")
 def rmdir(req):
     store = _store(req)
-    path = _check_path(req.params["rest"])
+    path = _path(req, req.params["rest"], "write")
     with req.state.lock:
         if path not in store.dirs:
             raise _not_found("Directory", path)
