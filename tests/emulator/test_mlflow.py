@@ -317,6 +317,12 @@ def test_log_batch_and_limits(emu):
         {"key": "x", "value": 2, "timestamp": 5}, {"key": "x", "value": 1, "timestamp": 6}]}))
     hist = ok(get(emu, "metrics/get-history", run_id=rid, metric_key="x"))["metrics"]
     assert [m["value"] for m in hist] == [2.0, 1.0]
+    # a retried batch (identical metrics) does not duplicate the history
+    ok(post(emu, "runs/log-batch", {"run_id": rid, "metrics": [
+        {"key": "x", "value": 2, "timestamp": 5}, {"key": "x", "value": 1, "timestamp": 6},
+        {"key": "x", "value": 1, "timestamp": 6, "step": 1}]}))
+    hist = ok(get(emu, "metrics/get-history", run_id=rid, metric_key="x"))["metrics"]
+    assert [(m["value"], m["step"]) for m in hist] == [(2.0, 0), (1.0, 0), (1.0, 1)]
     msg = err(post(emu, "runs/log-batch", {"run_id": rid, "metrics": _metrics(900),
                                            "params": _kv(50, "q"), "tags": _kv(51, "u")}),
               400, "INVALID_PARAMETER_VALUE")
