@@ -198,8 +198,8 @@ DBX_API dbx_status dbx_registry_model_create(dbx_registered_model **out, dbx_cli
                                              dbx_registry_t reg, const char *name,
                                              const dbx_registry_model_create_options *opts);
 
-/** Get a model. Workspace: GET /api/2.0/mlflow/databricks/registered-models/get
- *  (the Databricks variant, with permission_level; _json shows it). UC:
+/** Get a model. Workspace: GET registered-models/get (the MLflow shape,
+ *  which carries aliases; latest_versions are in _json). UC:
  *  GET /api/2.1/unity-catalog/models/{full_name}?include_aliases=true.
  *  Caller frees *out with dbx_registered_model_free(). */
 DBX_API dbx_status dbx_registry_model_get(dbx_registered_model **out, dbx_client *c,
