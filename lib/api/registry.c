@@ -264,7 +264,7 @@ static dbx_status version_from_doc(dbx_model_version **out, dbx_client *c, dbx_r
     struct dbx_model_version *mv = dbx__view_new(sizeof *mv, doc);
     if (!mv)
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    mv->v.v = v;
+    mv->v.v = member(&mv->v.own, key); /* values refer to the document by address: look again */
     mv->reg = reg;
     if (version_index(mv) != 0) {
         dbx__view_free(mv);
@@ -286,7 +286,7 @@ static dbx_status model_from_doc(dbx_registered_model **out, dbx_client *c, dbx_
     struct dbx_registered_model *m = dbx__view_new(sizeof *m, doc);
     if (!m)
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    m->v.v = v;
+    m->v.v = member(&m->v.own, key); /* values refer to the document by address: look again */
     m->reg = reg;
     *out = m;
     return DBX_OK;
