@@ -193,3 +193,15 @@ int dbx_hygiene_init_macros_delta_c(void)
     dbx_delta_options o = DBX_DELTA_OPTIONS_INIT;
     return (int)(s_o.version + s_l.version + s_r.version + o.version);
 }
+
+int dbx_hygiene_init_macros_registry(void);
+
+int dbx_hygiene_init_macros_registry(void)
+{
+    static const dbx_registry_model_create_options s_mc = DBX_REGISTRY_MODEL_CREATE_OPTIONS_INIT;
+    static const dbx_registry_models_search_options s_ms = DBX_REGISTRY_MODELS_SEARCH_OPTIONS_INIT;
+    static const dbx_registry_version_create_options s_vc = DBX_REGISTRY_VERSION_CREATE_OPTIONS_INIT;
+    static const dbx_registry_versions_search_options s_vs = DBX_REGISTRY_VERSIONS_SEARCH_OPTIONS_INIT;
+    dbx_registry_register_options r = DBX_REGISTRY_REGISTER_OPTIONS_INIT;
+    return (int)(s_mc.version + s_ms.version + s_vc.version + s_vs.version + r.version);
+}

@@ -111,3 +111,15 @@ int dbx_hygiene_init_macros_delta_cpp()
     dbx_delta_read_options r = DBX_DELTA_READ_OPTIONS_INIT;
     return static_cast<int>(o.version + l.version + r.version);
 }
+
+int dbx_hygiene_init_macros_registry_cpp();
+
+int dbx_hygiene_init_macros_registry_cpp()
+{
+    dbx_registry_model_create_options mc = DBX_REGISTRY_MODEL_CREATE_OPTIONS_INIT;
+    dbx_registry_models_search_options ms = DBX_REGISTRY_MODELS_SEARCH_OPTIONS_INIT;
+    dbx_registry_version_create_options vc = DBX_REGISTRY_VERSION_CREATE_OPTIONS_INIT;
+    dbx_registry_versions_search_options vs = DBX_REGISTRY_VERSIONS_SEARCH_OPTIONS_INIT;
+    dbx_registry_register_options r = DBX_REGISTRY_REGISTER_OPTIONS_INIT;
+    return static_cast<int>(mc.version + ms.version + vc.version + vs.version + r.version);
+}
