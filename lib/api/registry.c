@@ -765,6 +765,7 @@ struct dbx_registered_models_iter {
 struct dbx_model_versions_iter {
     dbx__iter *base;
     struct dbx_model_version cur;
+    int pending; /* cur holds an item whose full name could not be built yet (OOM) */
 };
 
 static int add_order_by(dbx__buf *q, const char *const *order_by)
@@ -1034,20 +1035,27 @@ DBX_API dbx_status dbx_model_versions_iter_next(const dbx_model_version **item, 
         *item = NULL;
     if (!item || !it)
         return dbx__fail(NULL, DBX_EINVAL, "item and iterator are required");
-    dbx__view_clear(&it->cur.v);
-    dbx__free(it->cur.full);
-    it->cur.full = NULL;
-    const dbx__view *v;
-    dbx_status st = dbx__iter_next(it->base, &v);
-    if (st != DBX_OK)
-        return st;
     dbx_client *c = it->base->pg.client;
-    if (!dbx__jv_is_object(v->v) || version_of(v->v) < 1)
-        return dbx__fail_answer(c, DBX_EBADRESPONSE,
-                                "model registry: a listed model version's 'version' is missing or not a positive integer");
-    it->cur.v.v = v->v;
-    if (version_index(&it->cur) != 0)
+    if (!it->pending) {
+        dbx__view_clear(&it->cur.v);
+        dbx__free(it->cur.full);
+        it->cur.full = NULL;
+        const dbx__view *v;
+        dbx_status st = dbx__iter_next(it->base, &v);
+        if (st != DBX_OK)
+            return st;
+        if (!dbx__jv_is_object(v->v) || version_of(v->v) < 1)
+            return dbx__fail_answer(c, DBX_EBADRESPONSE, "model registry: a listed model version's 'version' is "
+                                                         "missing or not a positive integer");
+        it->cur.v.v = v->v;
+    } else {
+        dbx__error_clear(c);
+    }
+    if (version_index(&it->cur) != 0) {
+        it->pending = 1; /* the next call indexes the same item again: none skipped */
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    it->pending = 0;
     *item = &it->cur;
     return DBX_OK;
 }

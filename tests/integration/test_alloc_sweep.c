@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "dbx/sys/json.h"
@@ -1383,6 +1384,166 @@ static void sweep_delta(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- model registry (issue 8) ------------------------------------------------------------------ */
+
+static const char REG_MLMODEL[] = "signature:\n  inputs: '[1]'\n  outputs: '[2]'\n";
+
+/* Workspace model "swm" with versions 1..3 READY, alias champ -> 2; UC
+ * model swr.s1.m with version 1 READY (registered from a local directory). */
+static void build_registry_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"registry_page_size\":1}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    assert_int_equal(dbx_files_upload_buffer(c, "/Volumes/swr/s1/v/m/MLmodel", REG_MLMODEL, strlen(REG_MLMODEL), NULL),
+                     DBX_OK);
+    assert_int_equal(dbx_registry_model_create(NULL, c, DBX_REGISTRY_WORKSPACE, "swm", NULL), DBX_OK);
+    for (int v = 1; v <= 3; v++) {
+        assert_int_equal(dbx_registry_version_create(NULL, c, DBX_REGISTRY_WORKSPACE, "swm", "dbfs:/Volumes/swr/s1/v/m",
+                                                     NULL),
+                         DBX_OK);
+        assert_int_equal(dbx_registry_version_wait_ready(NULL, c, DBX_REGISTRY_WORKSPACE, "swm", v, NULL), DBX_OK);
+    }
+    assert_int_equal(dbx_registry_alias_set(c, DBX_REGISTRY_WORKSPACE, "swm", "champ", 2), DBX_OK);
+    assert_int_equal(dbx_catalogs_create(NULL, c, "swr", NULL), DBX_OK);
+    assert_int_equal(dbx_schemas_create(NULL, c, "swr", "s1", NULL), DBX_OK);
+    char dir[] = "/tmp/dbx-sweep-reg-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char p[64];
+    snprintf(p, sizeof p, "%s/MLmodel", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(REG_MLMODEL, f);
+    fclose(f);
+    dbx_registry_register_options ro = DBX_REGISTRY_REGISTER_OPTIONS_INIT;
+    ro.create_model = 1;
+    assert_int_equal(dbx_registry_register_uc_version(NULL, NULL, c, "swr.s1.m", dir, &ro), DBX_OK);
+    unlink(p);
+    rmdir(dir);
+    dbx_client_free(c);
+}
+
+static void registry_scenario(tally *t)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        return;
+    }
+    dbx_registered_model *m = NULL;
+    if (check(t, dbx_registry_model_get(&m, c, DBX_REGISTRY_WORKSPACE, "swm"), "registry_model_get")) {
+        assert_string_equal(dbx_registered_model_name(m), "swm");
+        assert_int_equal(dbx_registered_model_alias_count(m), 1);
+        const char *j = dbx_registered_model_json(m);
+        if (j)
+            assert_non_null(strstr(j, "swm"));
+    } else {
+        assert_null(m);
+    }
+    dbx_registered_model_free(m);
+    dbx_model_version *mv = NULL;
+    if (check(t, dbx_registry_version_get_by_alias(&mv, c, DBX_REGISTRY_WORKSPACE, "swm", "champ"), "get_by_alias"))
+        assert_int_equal(dbx_model_version_version(mv), 2);
+    dbx_model_version_free(mv);
+    mv = NULL;
+    if (check(t, dbx_registry_version_get(&mv, c, DBX_REGISTRY_UC, "swr.s1.m", 1), "uc version_get")) {
+        assert_string_equal(dbx_model_version_name(mv), "swr.s1.m");
+        assert_int_equal(dbx_model_version_status(mv), DBX_MODEL_VERSION_STATUS_READY);
+    }
+    dbx_model_version_free(mv);
+    /* versions of swm, one per page: 1, 2, 3 exactly once each */
+    dbx_model_versions_iter *it = NULL;
+    if (check(t, dbx_registry_versions_search(&it, c, DBX_REGISTRY_WORKSPACE, "swm", NULL), "versions_search")) {
+        int seen = 0, n = 0;
+        const dbx_model_version *item;
+        for (int tries = 0; tries < 200; tries++) {
+            st = dbx_model_versions_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "versions_iter_next"))
+                continue;
+            int64_t v = dbx_model_version_version(item);
+            assert_true(v >= 1 && v <= 3 && !(seen & (1 << v)));
+            seen |= 1 << (int)v;
+            n++;
+        }
+        assert_int_equal(st, DBX_DONE);
+        assert_int_equal(n, 3);
+    }
+    dbx_model_versions_iter_free(it);
+    /* UC versions (native shape: the full name is built per item) */
+    it = NULL;
+    if (check(t, dbx_registry_versions_search(&it, c, DBX_REGISTRY_UC, "swr.s1.m", NULL), "uc versions_search")) {
+        int n = 0;
+        const dbx_model_version *item;
+        for (int tries = 0; tries < 200; tries++) {
+            st = dbx_model_versions_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "uc versions_iter_next"))
+                continue;
+            assert_string_equal(dbx_model_version_name(item), "swr.s1.m");
+            n++;
+        }
+        assert_int_equal(st, DBX_DONE);
+        assert_int_equal(n, 1);
+    }
+    dbx_model_versions_iter_free(it);
+    dbx_registered_models_iter *mit = NULL;
+    if (check(t, dbx_registry_models_search(&mit, c, DBX_REGISTRY_WORKSPACE, NULL), "models_search")) {
+        int n = 0;
+        const dbx_registered_model *item;
+        for (int tries = 0; tries < 200; tries++) {
+            st = dbx_registered_models_iter_next(&item, mit);
+            if (st == DBX_DONE)
+                break;
+            if (check(t, st, "models_iter_next"))
+                n++;
+        }
+        assert_int_equal(st, DBX_DONE);
+        assert_int_equal(n, 1);
+    }
+    dbx_registered_models_iter_free(mit);
+    check(t, dbx_registry_version_set_tag(c, DBX_REGISTRY_WORKSPACE, "swm", 1, "k", "v"), "version_set_tag");
+    dbx_client_free(c);
+}
+
+static void sweep_registry(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_registry_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    registry_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 50);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    /* the scenario only reads (and sets one tag idempotently): one world serves every run */
+    for (long n = 1; n <= total + 1; n += stride) {
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        registry_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (registry): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1393,6 +1554,7 @@ int main(void)
         cmocka_unit_test(sweep_catalog),
         cmocka_unit_test(sweep_sql),
         cmocka_unit_test(sweep_delta),
+        cmocka_unit_test(sweep_registry),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }
