@@ -858,6 +858,7 @@ DBX_API dbx_status dbx_registry_models_search(dbx_registered_models_iter **out, 
         dbx__free(it);
         return DBX_ENOMEM;
     }
+    it->base->pg.retry = dbx__mlflow_retry_policy(c); /* pages too go by the MLflow retry policy */
     atomic_init(&it->cur.v.text[0], NULL);
     atomic_init(&it->cur.v.text[1], NULL);
     atomic_init(&it->cur.v.jansson, NULL);
@@ -907,6 +908,7 @@ static dbx_status versions_iter(dbx_model_versions_iter **out, dbx_client *c, db
         dbx__free(it);
         return DBX_ENOMEM;
     }
+    it->base->pg.retry = dbx__mlflow_retry_policy(c); /* pages too go by the MLflow retry policy */
     atomic_init(&it->cur.v.text[0], NULL);
     atomic_init(&it->cur.v.text[1], NULL);
     atomic_init(&it->cur.v.jansson, NULL);

@@ -1057,6 +1057,45 @@ static void test_uc_register_failures(void **state)
     rm_model_dir(dir);
 }
 
+/* Every registry request, pages included, goes by the MLflow retry policy:
+ * 429s for 3 minutes of Retry-After outlast the harness client's general
+ * budget (60 s) but not MLflow's (15 min). */
+static void test_mlflow_retry_policy(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    uc_schema("ml", "prod");
+    assert_int_equal(dbx_registry_model_create(NULL, C, DBX_REGISTRY_WORKSPACE, "r", NULL), DBX_OK);
+    assert_int_equal(dbx_registry_model_create(NULL, C, DBX_REGISTRY_UC, "ml.prod.r", NULL), DBX_OK);
+    const char *paths[] = {WS "/registered-models/get", WS "/registered-models/search", UCN "/ml.prod.r"};
+    for (int i = 0; i < 3; i++) {
+        char rule[256];
+        snprintf(rule, sizeof rule,
+                 "{\"path\":\"%s\",\"times\":3,\"action\":\"status\",\"status\":429,"
+                 "\"headers\":{\"Retry-After\":\"60\"}}",
+                 paths[i]);
+        emu_fault(e, rule);
+    }
+    fake_clock_reset_sleeps();
+    dbx_registered_model *m = NULL;
+    assert_int_equal(dbx_registry_model_get(&m, C, DBX_REGISTRY_WORKSPACE, "r"), DBX_OK);
+    dbx_registered_model_free(m);
+    assert_int_equal(dbx_registry_model_get(&m, C, DBX_REGISTRY_UC, "ml.prod.r"), DBX_OK);
+    dbx_registered_model_free(m);
+    dbx_registered_models_iter *it = NULL;
+    assert_int_equal(dbx_registry_models_search(&it, C, DBX_REGISTRY_WORKSPACE, NULL), DBX_OK);
+    const dbx_registered_model *item;
+    assert_int_equal(dbx_registered_models_iter_next(&item, it), DBX_OK);
+    assert_string_equal(dbx_registered_model_name(item), "r");
+    dbx_registered_models_iter_free(it);
+    long sleeps[16];
+    assert_int_equal(fake_clock_sleeps(sleeps, 16), 9);
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(sleeps[i], 60000);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(emu_count(e, paths[i]), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1073,6 +1112,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uc_register, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uc_register_local_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uc_register_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mlflow_retry_policy, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     emu_stop_all();
