@@ -1484,6 +1484,39 @@ static void test_artifacts_azure_and_volume(void **state)
     assert_int_equal(mb.len, strlen("flavors: {}\n"));
     dbx_mlflow_run_free(run);
     dbx_free(exp);
+
+    /* an experiment on a UC volume: its runs' artifacts go through the Files API */
+    char *vexp = NULL;
+    assert_int_equal(dbx_mlflow_experiment_create(&vexp, C, "/Shared/on-volume", "dbfs:/Volumes/main/default/vol/mlruns",
+                                                  NULL, 0), DBX_OK);
+    json_t *req = last("experiments/create");
+    assert_string_equal(jstr(req, "artifact_location"), "dbfs:/Volumes/main/default/vol/mlruns");
+    json_decref(req);
+    run = make_run(vexp);
+    rid = dbx_mlflow_run_id(run);
+    char files_path[256];
+    snprintf(files_path, sizeof files_path, "/api/2.0/fs/files/Volumes/main/default/vol/mlruns/%s/artifacts/model/MLmodel",
+             rid);
+    emu_clear_requests(e);
+    dbx_status st = dbx_mlflow_artifact_upload_file(C, rid, "model/MLmodel", path);
+    if (st != DBX_OK)
+        fail_msg("volume upload: %s", dbx_client_last_error(C)->message);
+    assert_int_equal(emu_count(e, API "/artifacts/credentials-for-write"), 0);
+    assert_int_equal(emu_count(e, files_path), 1);
+    req = emu_last_request(e, files_path);
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "PUT");
+    json_decref(req);
+    mb.len = 0;
+    assert_int_equal(dbx_mlflow_artifact_download(C, rid, "model/MLmodel", mem_sink, &mb), DBX_OK);
+    assert_int_equal(mb.len, strlen("flavors: {}\n"));
+    dbx_mlflow_artifacts_iter *it = NULL;
+    const dbx_mlflow_artifact *a;
+    assert_int_equal(dbx_mlflow_artifacts_list(&it, C, rid, "model"), DBX_OK);
+    assert_int_equal(dbx_mlflow_artifacts_iter_next(&a, it), DBX_OK);
+    assert_string_equal(dbx_mlflow_artifact_path(a), "model/MLmodel");
+    dbx_mlflow_artifacts_iter_free(it);
+    dbx_mlflow_run_free(run);
+    dbx_free(vexp);
 }
 
 int main(void)
