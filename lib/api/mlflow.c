@@ -1979,3 +1979,35 @@ DBX_API dbx_status dbx_mlflow_artifact_download_dir(dbx_client *c, const char *r
     dbx__free(root.files);
     return st;
 }
+
+/* ---- for the fuzz target (mlflow_internal.h) ---------------------------------------------- */
+
+void *dbx__mlflow_result_from_text(int kind, const char *text, size_t len)
+{
+    static const char *const keys[] = {"experiment", "run", NULL, NULL};
+    static const size_t sizes[] = {sizeof(dbx_mlflow_experiment), sizeof(dbx_mlflow_run), sizeof(dbx_mlflow_metric),
+                                   sizeof(dbx_mlflow_artifact)};
+    if (kind < 0 || kind > 3)
+        return NULL;
+    char *copy = dbx__malloc(len + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    dbx__jdoc doc;
+    dbx__jerr err;
+    if (dbx__jdoc_parse(&doc, copy, len, 1, &err) != DBX_OK) {
+        dbx__free(copy);
+        return NULL;
+    }
+    if (!dbx__jv_is_object(dbx__jdoc_root(&doc)) || (keys[kind] && !dbx__jv_is_object(dbx__jv_get(dbx__jdoc_root(&doc), keys[kind])))) {
+        dbx__jdoc_dispose(&doc);
+        return NULL;
+    }
+    dbx__view *v = dbx__view_new(sizes[kind], &doc);
+    if (v && keys[kind])
+        v->v = dbx__jv_get(v->v, keys[kind]);
+    return v;
+}
+
+const char *dbx__mlflow_name_problem(const char *name) { return name_problem(name); }
