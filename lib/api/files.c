@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "files_internal.h"
 #include "dbx/files.h"
 
 #define FILES "/api/2.0/fs/files"
@@ -747,6 +748,14 @@ static int is_expired(const dbx__http_resp *r)
     return (strstr(b, "AccessDenied") && strstr(b, "Request has expired")) ||
            (strstr(b, "AuthenticationFailed") && strstr(b, "Signature not valid in the specified time frame"));
 }
+
+/* Shared with other areas that PUT/GET at presigned URLs (files_internal.h). */
+int dbx__presigned_headers(dbx__jv arr, dbx__buf *buf, const char **lines, size_t *n, const char **ctype)
+{
+    return header_lines(arr, buf, lines, n, ctype);
+}
+
+int dbx__presigned_expired(const dbx__http_resp *r) { return is_expired(r); }
 
 /* PUT one part (n, bytes in buf) to presigned URLs, with a fresh URL for
  * each retry after an expired URL or a cloud error. DBX_OK appends its

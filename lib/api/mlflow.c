@@ -1,12 +1,18 @@
 /* libdbx: MLflow tracking (/api/2.0/mlflow/ *): experiments, runs, metric
  * history, the logging buffer and run artifacts. */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
+#include "dbx/files.h"
 #include "dbx/mlflow.h"
+#include "files_internal.h"
 #include "mlflow_internal.h"
 
 #define BASE "/api/2.0/mlflow"
@@ -1420,103 +1426,588 @@ DBX_API dbx_status dbx_mlflow_logger_add_tag(dbx_mlflow_logger *lg, const char *
 
 /* ---- artifacts ---------------------------------------------------------------------------- */
 
-DBX_API const char * dbx_mlflow_artifact_path(const dbx_mlflow_artifact *a)
-{
-    (void)a;
-    return NULL;
-}
+struct dbx_mlflow_artifact {
+    dbx__view v;
+};
 
-DBX_API int dbx_mlflow_artifact_is_dir(const dbx_mlflow_artifact *a)
-{
-    (void)a;
-    return 0;
-}
-
+DBX_API const char *dbx_mlflow_artifact_path(const dbx_mlflow_artifact *a) { return a ? dbx__jv_get_str(a->v.v, "path", "") : ""; }
+DBX_API int dbx_mlflow_artifact_is_dir(const dbx_mlflow_artifact *a) { return a ? dbx__jv_get_bool(a->v.v, "is_dir", 0) : 0; }
 DBX_API int64_t dbx_mlflow_artifact_file_size(const dbx_mlflow_artifact *a)
 {
-    (void)a;
-    return 0;
+    return a && !dbx_mlflow_artifact_is_dir(a) ? dbx__jv_get_int(a->v.v, "file_size", -1) : -1;
+}
+DBX_API const char *dbx_mlflow_artifact_json(const dbx_mlflow_artifact *a) { return a ? dbx__view_text(&a->v, 0, a->v.v) : NULL; }
+
+struct dbx_mlflow_artifacts_iter {
+    dbx__iter base;
+};
+
+/* A relative artifact path: no leading '/', no empty, "." or ".." component,
+ * no control character or backslash. `empty_ok` for a directory (the root). */
+static dbx_status check_relpath(dbx_client *c, const char *fn, const char *what, const char *p, int empty_ok)
+{
+    if (!p || !*p)
+        return empty_ok ? DBX_OK : dbx__fail(c, DBX_EINVAL, "%s: %s is required", fn, what);
+    if (!dbx__utf8_valid(p))
+        return dbx__fail(c, DBX_EINVAL, "%s: %s is not valid UTF-8", fn, what);
+    if (strlen(p) > 4096)
+        return dbx__fail(c, DBX_EINVAL, "%s: %s is longer than 4096 bytes", fn, what);
+    for (const char *q = p;;) {
+        size_t n = strcspn(q, "/");
+        if (n == 0 || (n == 1 && q[0] == '.') || (n == 2 && q[0] == '.' && q[1] == '.'))
+            return dbx__fail(c, DBX_EINVAL, "%s: %s must be a relative path without empty, '.' or '..' parts", fn,
+                             what);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)q[i] < 0x20 || q[i] == 0x7f || q[i] == '\\')
+                return dbx__fail(c, DBX_EINVAL, "%s: %s has a control character or a backslash", fn, what);
+        if (!q[n])
+            break;
+        q += n + 1;
+    }
+    return DBX_OK;
 }
 
-DBX_API const char * dbx_mlflow_artifact_json(const dbx_mlflow_artifact *a)
+DBX_API dbx_status dbx_mlflow_artifacts_list(dbx_mlflow_artifacts_iter **out, dbx_client *c, const char *run_id,
+                                             const char *path)
 {
-    (void)a;
-    return NULL;
-}
-
-DBX_API dbx_status dbx_mlflow_artifacts_list(dbx_mlflow_artifacts_iter **out, dbx_client *c, const char *run_id, const char *path)
-{
-    (void)out;
-    (void)c;
-    (void)run_id;
-    (void)path;
-    return dbx__fail(NULL, DBX_ENOTIMPLEMENTED, "dbx_mlflow_artifacts_list: not implemented yet");
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    RUN_ID(c, run_id);
+    CHECK(check_relpath(c, __func__, "path", path, 1));
+    char small[512];
+    dbx__buf q;
+    dbx__buf_init_fixed(&q, small, sizeof small);
+    dbx__buf_puts(&q, BASE "/artifacts/list");
+    dbx__query_add(&q, "run_id", run_id);
+    if (!dbx__empty(path))
+        dbx__query_add(&q, "path", path);
+    if (q.oom) {
+        dbx__buf_dispose(&q);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    *out = (dbx_mlflow_artifacts_iter *)mlflow_iter(c, DBX__PAGE_TOKEN_QUERY, "GET", q.ptr, NULL, "files", NULL, 0, 0);
+    dbx__buf_dispose(&q);
+    return *out ? DBX_OK : DBX_ENOMEM;
 }
 
 DBX_API dbx_status dbx_mlflow_artifacts_iter_next(const dbx_mlflow_artifact **item, dbx_mlflow_artifacts_iter *it)
 {
-    (void)item;
-    (void)it;
-    return dbx__fail(NULL, DBX_ENOTIMPLEMENTED, "dbx_mlflow_artifacts_iter_next: not implemented yet");
+    return dbx__iter_next(it ? &it->base : NULL, (const dbx__view **)item);
 }
 
-DBX_API void dbx_mlflow_artifacts_iter_free(dbx_mlflow_artifacts_iter *it)
+DBX_API void dbx_mlflow_artifacts_iter_free(dbx_mlflow_artifacts_iter *it) { dbx__iter_free(it ? &it->base : NULL); }
+
+/* Where a run keeps its artifacts. */
+typedef struct art_root {
+    int volume;   /* 1: the Files API under `files` ("/Volumes/c/s/v/.../artifacts") */
+    char *files;
+} art_root;
+
+#define TRACKING_PREFIX "dbfs:/databricks/mlflow-tracking/"
+#define VOLUMES_PREFIX "dbfs:/Volumes/"
+
+static dbx_status art_root_get(dbx_client *c, const char *run_id, art_root *root)
 {
-    (void)it;
-
+    memset(root, 0, sizeof *root);
+    dbx_mlflow_run *r = NULL;
+    dbx_status st = dbx_mlflow_run_get(&r, c, run_id);
+    if (st != DBX_OK)
+        return st;
+    const char *uri = dbx_mlflow_run_artifact_uri(r);
+    if (strncmp(uri, TRACKING_PREFIX, strlen(TRACKING_PREFIX)) == 0) {
+        root->volume = 0;
+    } else if (strncmp(uri, VOLUMES_PREFIX, strlen(VOLUMES_PREFIX)) == 0) {
+        root->volume = 1;
+        size_t n = strlen(uri + 5);
+        while (n > 1 && uri[5 + n - 1] == '/')
+            n--;
+        if (!(root->files = dbx__malloc(n + 1)))
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        else {
+            memcpy(root->files, uri + 5, n);
+            root->files[n] = '\0';
+        }
+    } else {
+        st = dbx__fail(c, DBX_ENOTIMPLEMENTED, "run %s: artifact_uri scheme not supported (dbfs:/databricks/"
+                                               "mlflow-tracking/ and dbfs:/Volumes/ are)", run_id);
+    }
+    dbx_mlflow_run_free(r);
+    return st;
 }
 
-DBX_API dbx_status dbx_mlflow_artifact_upload(dbx_client *c, const char *run_id, const char *artifact_path, const dbx_source *src)
+static char *volume_path(const art_root *root, const char *rel)
 {
-    (void)c;
-    (void)run_id;
-    (void)artifact_path;
-    (void)src;
-    return dbx__fail(NULL, DBX_ENOTIMPLEMENTED, "dbx_mlflow_artifact_upload: not implemented yet");
+    return dbx__sprintf("%s/%s", root->files, rel);
 }
 
-DBX_API dbx_status dbx_mlflow_artifact_upload_file(dbx_client *c, const char *run_id, const char *artifact_path, const char *local_path)
+/* credentials-for-write / -read for one path: the answer (caller disposes)
+ * and its first credential info in *info. */
+static dbx_status credential(dbx_client *c, const char *op, const char *run_id, const char *rel, dbx__jdoc *doc,
+                             dbx__jv *info)
 {
-    (void)c;
-    (void)run_id;
-    (void)artifact_path;
-    (void)local_path;
-    return dbx__fail(NULL, DBX_ENOTIMPLEMENTED, "dbx_mlflow_artifact_upload_file: not implemented yet");
+    json_t *body = obj_str(1, "run_id", run_id);
+    json_t *paths = json_array();
+    if (!body || !paths || json_object_set_new(body, "path", paths) != 0 ||
+        json_array_append_new(paths, json_string(rel)) != 0) {
+        if (!body)
+            dbx__json_decref_deep(paths);
+        dbx__json_decref_deep(body);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    char path[96];
+    snprintf(path, sizeof path, BASE "/artifacts/%s", op);
+    /* read-only for the server: asking again is harmless */
+    dbx_status st = dbx__mlflow_call(c, "POST", path, body, DBX__CALL_IDEMPOTENT, doc);
+    dbx__json_decref_deep(body);
+    if (st != DBX_OK)
+        return st;
+    dbx__jit it;
+    dbx__jv v;
+    *info = DBX__JV_ABSENT;
+    dbx__jv_iter(dbx__jv_get(dbx__jdoc_root(doc), "credential_infos"), &it);
+    while (dbx__jit_next(&it, &v, NULL)) {
+        const char *p = dbx__jv_get_str(v, "path", NULL);
+        if (!p || strcmp(p, rel) == 0) {
+            *info = v;
+            break;
+        }
+    }
+    const char *url = dbx__jv_get_str(*info, "signed_uri", "");
+    dbx__origin o;
+    if (!dbx__jv_present(*info) || dbx__origin_parse(url, &o) != 0 || strpbrk(url, " \r\n")) {
+        dbx__jdoc_dispose(doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "artifacts/%s: no usable signed_uri for the path", op);
+    }
+    return DBX_OK;
 }
 
-DBX_API dbx_status dbx_mlflow_artifact_upload_dir(dbx_client *c, const char *run_id, const char *artifact_dir, const char *local_dir)
+typedef struct sink_adapter {
+    dbx_sink_fn sink;
+    void *payload;
+    int refused;
+} sink_adapter;
+
+static size_t sink_write(const char *data, size_t len, void *payload)
 {
-    (void)c;
-    (void)run_id;
-    (void)artifact_dir;
-    (void)local_dir;
-    return dbx__fail(NULL, DBX_ENOTIMPLEMENTED, "dbx_mlflow_artifact_upload_dir: not implemented yet");
+    sink_adapter *s = payload;
+    if (s->sink(s->payload, data, len) != 0) {
+        s->refused = 1;
+        return 0;
+    }
+    return len;
 }
 
-DBX_API dbx_status dbx_mlflow_artifact_download(dbx_client *c, const char *run_id, const char *artifact_path, dbx_sink_fn sink, void *payload)
+/* One PUT or GET at a signed URL with its headers, never the workspace
+ * credentials; after an expired URL (403) a fresh credential, once. */
+static dbx_status signed_transfer(dbx_client *c, const char *run_id, const char *rel, const dbx_source *src,
+                                  sink_adapter *sink)
 {
-    (void)c;
-    (void)run_id;
-    (void)artifact_path;
-    (void)sink;
-    (void)payload;
-    return dbx__fail(NULL, DBX_ENOTIMPLEMENTED, "dbx_mlflow_artifact_download: not implemented yet");
+    const char *op = src ? "credentials-for-write" : "credentials-for-read";
+    dbx_status st = DBX_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        dbx__jdoc doc;
+        dbx__jv info;
+        st = credential(c, op, run_id, rel, &doc, &info);
+        if (st != DBX_OK)
+            return st;
+        char hsmall[512];
+        dbx__buf hb;
+        dbx__buf_init_fixed(&hb, hsmall, sizeof hsmall);
+        const char *lines[DBX__PRESIGNED_MAX_HEADERS + 1];
+        size_t nl;
+        const char *ctype = "application/octet-stream";
+        int hr = dbx__presigned_headers(dbx__jv_get(info, "headers"), &hb, lines, &nl, &ctype);
+        if (hr != 0) {
+            dbx__buf_dispose(&hb);
+            dbx__jdoc_dispose(&doc);
+            return hr == -2 ? dbx__fail(c, DBX_ENOMEM, "out of memory")
+                            : dbx__fail_answer(c, DBX_EBADRESPONSE, "artifacts/%s: a header is unusable", op);
+        }
+        dbx__call call = {0};
+        call.method = src ? "PUT" : "GET";
+        call.path = dbx__jv_get_str(info, "signed_uri", "");
+        call.no_auth = 1; /* the URL is the credential: ours never goes along */
+        call.headers = lines;
+        call.secret_headers = 1;
+        call.idempotent = 1; /* a PUT of the whole object, or a GET */
+        call.idle_timeout = 1;
+        call.retry = &c->mlflow_retry;
+        if (src) {
+            call.upload = src;
+            call.content_type = ctype;
+        } else {
+            call.write_fn = sink_write;
+            call.write_payload = sink;
+        }
+        dbx__http_resp resp;
+        dbx__resp_init(&resp);
+        st = dbx__pipeline_send(&c->pipe, &call, &resp);
+        int expired = st != DBX_OK && dbx__presigned_expired(&resp) && resp.delivered == 0;
+        dbx__resp_dispose(&resp);
+        dbx__buf_dispose(&hb);
+        dbx__jdoc_dispose(&doc);
+        if (st == DBX_OK || !expired)
+            break;
+        if (src && src->rewind == NULL)
+            break; /* a consumed body cannot be sent again */
+        if (src && src->rewind(src->payload) != 0)
+            break;
+        dbx__log(&c->pipe.log, DBX_LOG_INFO, DBX_LOGCAT_RETRY, "artifact %s: the signed URL expired; asking for a "
+                                                               "fresh one", rel);
+    }
+    if (st != DBX_OK) {
+        if (sink && sink->refused)
+            st = dbx__fail(c, DBX_ECANCELLED, "artifact download: the sink stopped it");
+        else
+            dbx__error_prefix("artifact %s: ", rel); /* never the signed URL */
+    }
+    return st;
 }
 
-DBX_API dbx_status dbx_mlflow_artifact_download_file(dbx_client *c, const char *run_id, const char *artifact_path, const char *local_path)
+static dbx_status upload_one(dbx_client *c, const char *run_id, const art_root *root, const char *rel,
+                             const dbx_source *src)
 {
-    (void)c;
-    (void)run_id;
-    (void)artifact_path;
-    (void)local_path;
-    return dbx__fail(NULL, DBX_ENOTIMPLEMENTED, "dbx_mlflow_artifact_download_file: not implemented yet");
+    if (!root->volume)
+        return signed_transfer(c, run_id, rel, src, NULL);
+    char *p = volume_path(root, rel);
+    if (!p)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    dbx_files_upload_options fo = DBX_FILES_UPLOAD_OPTIONS_INIT;
+    fo.overwrite = 1;
+    dbx_status st = dbx_files_upload(c, p, src, &fo);
+    dbx__free(p);
+    return st;
 }
 
-DBX_API dbx_status dbx_mlflow_artifact_download_dir(dbx_client *c, const char *run_id, const char *artifact_dir, const char *local_dir)
+static dbx_status download_one(dbx_client *c, const char *run_id, const art_root *root, const char *rel,
+                               dbx_sink_fn sink, void *payload)
 {
-    (void)c;
-    (void)run_id;
-    (void)artifact_dir;
-    (void)local_dir;
-    return dbx__fail(NULL, DBX_ENOTIMPLEMENTED, "dbx_mlflow_artifact_download_dir: not implemented yet");
+    if (!root->volume) {
+        sink_adapter sa = {sink, payload, 0};
+        return signed_transfer(c, run_id, rel, NULL, &sa);
+    }
+    char *p = volume_path(root, rel);
+    if (!p)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    dbx_status st = dbx_files_download(c, p, sink, payload, NULL);
+    dbx__free(p);
+    return st;
 }
+
+DBX_API dbx_status dbx_mlflow_artifact_upload(dbx_client *c, const char *run_id, const char *artifact_path,
+                                              const dbx_source *src)
+{
+    DBX__ENTER(c);
+    RUN_ID(c, run_id);
+    CHECK(check_relpath(c, __func__, "artifact_path", artifact_path, 0));
+    CHECK(dbx__source_check(c, __func__, src));
+    art_root root;
+    dbx_status st = art_root_get(c, run_id, &root);
+    if (st == DBX_OK)
+        st = upload_one(c, run_id, &root, artifact_path, src);
+    dbx__free(root.files);
+    return st;
+}
+
+static dbx_status upload_file(dbx_client *c, const char *fn, const char *run_id, const art_root *root,
+                              const char *rel, const char *local_path)
+{
+    dbx__file_source fs;
+    dbx_status st = dbx__file_source_open(&fs, c, fn, local_path);
+    if (st != DBX_OK)
+        return st;
+    st = upload_one(c, run_id, root, rel, &fs.src);
+    dbx__file_source_close(&fs);
+    return st;
+}
+
+DBX_API dbx_status dbx_mlflow_artifact_upload_file(dbx_client *c, const char *run_id, const char *artifact_path,
+                                                   const char *local_path)
+{
+    DBX__ENTER(c);
+    RUN_ID(c, run_id);
+    CHECK(check_relpath(c, __func__, "artifact_path", artifact_path, 0));
+    DBX__REQUIRE_STR(c, local_path);
+    art_root root;
+    dbx_status st = art_root_get(c, run_id, &root);
+    if (st == DBX_OK)
+        st = upload_file(c, __func__, run_id, &root, artifact_path, local_path);
+    dbx__free(root.files);
+    return st;
+}
+
+DBX_API dbx_status dbx_mlflow_artifact_download(dbx_client *c, const char *run_id, const char *artifact_path,
+                                                dbx_sink_fn sink, void *payload)
+{
+    DBX__ENTER(c);
+    RUN_ID(c, run_id);
+    CHECK(check_relpath(c, __func__, "artifact_path", artifact_path, 0));
+    DBX__REQUIRE_PTR(c, sink);
+    art_root root;
+    dbx_status st = art_root_get(c, run_id, &root);
+    if (st == DBX_OK)
+        st = download_one(c, run_id, &root, artifact_path, sink, payload);
+    dbx__free(root.files);
+    return st;
+}
+
+static dbx_status download_file(dbx_client *c, const char *fn, const char *run_id, const art_root *root,
+                                const char *rel, const char *local_path)
+{
+    dbx__file_sink fs;
+    dbx_status st = dbx__file_sink_open(&fs, c, fn, local_path, 1);
+    if (st != DBX_OK)
+        return st;
+    st = download_one(c, run_id, root, rel, dbx__file_sink_write, &fs);
+    if (st == DBX_OK)
+        st = dbx__file_sink_commit(&fs, c, fn);
+    dbx__file_sink_abort(&fs);
+    return st;
+}
+
+DBX_API dbx_status dbx_mlflow_artifact_download_file(dbx_client *c, const char *run_id, const char *artifact_path,
+                                                     const char *local_path)
+{
+    DBX__ENTER(c);
+    RUN_ID(c, run_id);
+    CHECK(check_relpath(c, __func__, "artifact_path", artifact_path, 0));
+    DBX__REQUIRE_STR(c, local_path);
+    art_root root;
+    dbx_status st = art_root_get(c, run_id, &root);
+    if (st == DBX_OK)
+        st = download_file(c, __func__, run_id, &root, artifact_path, local_path);
+    dbx__free(root.files);
+    return st;
+}
+
+/* A list of owned strings (a work stack). */
+typedef struct strlist {
+    char **v;
+    size_t n, cap;
+} strlist;
+
+static int strlist_push(strlist *l, char *s)
+{
+    if (!s)
+        return -1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **nv = dbx__realloc(l->v, cap * sizeof *nv);
+        if (!nv) {
+            dbx__free(s);
+            return -1;
+        }
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = s;
+    return 0;
+}
+
+static void strlist_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        dbx__free(l->v[i]);
+    dbx__free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* "a" + "/" + "b", or "b" when a is empty. */
+static char *join(const char *a, const char *b) { return *a ? dbx__sprintf("%s/%s", a, b) : dbx__strdup(b); }
+
+DBX_API dbx_status dbx_mlflow_artifact_upload_dir(dbx_client *c, const char *run_id, const char *artifact_dir,
+                                                  const char *local_dir)
+{
+    DBX__ENTER(c);
+    RUN_ID(c, run_id);
+    CHECK(check_relpath(c, __func__, "artifact_dir", artifact_dir, 1));
+    DBX__REQUIRE_STR(c, local_dir);
+    struct stat sb;
+    if (stat(local_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return dbx__fail(c, DBX_EINVAL, "%s: local_dir is not a readable directory", __func__);
+    art_root root;
+    dbx_status st = art_root_get(c, run_id, &root);
+    if (st != DBX_OK)
+        return st;
+    /* depth-first walk with an explicit stack of relative directories ("" = local_dir) */
+    strlist stack = {0};
+    if (strlist_push(&stack, dbx__strdup("")) != 0)
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    const char *base = artifact_dir ? artifact_dir : "";
+    while (st == DBX_OK && stack.n > 0) {
+        char *rel = stack.v[--stack.n];
+        char *dir = *rel ? dbx__sprintf("%s/%s", local_dir, rel) : dbx__strdup(local_dir);
+        DIR *d = dir ? opendir(dir) : NULL;
+        if (!dir)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        else if (!d)
+            st = dbx__fail(c, DBX_EINVAL, "%s: cannot open the directory %s", __func__, dir);
+        struct dirent *de;
+        while (st == DBX_OK && d && (de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char *full = dbx__sprintf("%s/%s", dir, de->d_name);
+            char *child = join(rel, de->d_name);
+            if (!full || !child) {
+                dbx__free(full);
+                dbx__free(child);
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                break;
+            }
+            struct stat cs;
+            if (lstat(full, &cs) == 0 && S_ISDIR(cs.st_mode)) {
+                if (strlist_push(&stack, child) != 0)
+                    st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                child = NULL;
+            } else if (lstat(full, &cs) == 0 && S_ISREG(cs.st_mode)) {
+                char *target = join(base, child);
+                if (!target)
+                    st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                else if ((st = check_relpath(c, __func__, "a file name under local_dir", target, 0)) == DBX_OK)
+                    st = upload_file(c, __func__, run_id, &root, target, full);
+                dbx__free(target);
+            } /* symbolic links and special files are not followed */
+            dbx__free(full);
+            dbx__free(child);
+        }
+        if (d)
+            closedir(d);
+        dbx__free(dir);
+        dbx__free(rel);
+    }
+    strlist_free(&stack);
+    dbx__free(root.files);
+    return st;
+}
+
+/* mkdir -p of `rel` (checked safe components) under `base`. */
+static int make_dirs(const char *base, const char *rel)
+{
+    char *p = dbx__sprintf("%s/%s", base, rel);
+    if (!p)
+        return -1;
+    size_t bl = strlen(base);
+    for (char *q = p + bl + 1;; q++) {
+        if (*q == '/' || *q == '\0') {
+            char save = *q;
+            *q = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                dbx__free(p);
+                return -1;
+            }
+            *q = save;
+            if (!save)
+                break;
+        }
+    }
+    dbx__free(p);
+    return 0;
+}
+
+/* Every component of a listed path is a safe local name. */
+static int listed_path_safe(const char *rel)
+{
+    for (const char *q = rel;;) {
+        size_t n = strcspn(q, "/");
+        if (!dbx__local_name_safe(q, n))
+            return 0;
+        if (!q[n])
+            return 1;
+        q += n + 1;
+    }
+}
+
+DBX_API dbx_status dbx_mlflow_artifact_download_dir(dbx_client *c, const char *run_id, const char *artifact_dir,
+                                                    const char *local_dir)
+{
+    DBX__ENTER(c);
+    RUN_ID(c, run_id);
+    CHECK(check_relpath(c, __func__, "artifact_dir", artifact_dir, 1));
+    DBX__REQUIRE_STR(c, local_dir);
+    if (mkdir(local_dir, 0777) != 0 && errno != EEXIST)
+        return dbx__fail(c, DBX_EINVAL, "%s: cannot create local_dir", __func__);
+    art_root root;
+    dbx_status st = art_root_get(c, run_id, &root);
+    if (st != DBX_OK)
+        return st;
+    const char *base = artifact_dir ? artifact_dir : "";
+    size_t bl = strlen(base);
+    strlist stack = {0};
+    if (strlist_push(&stack, dbx__strdup(base)) != 0)
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    size_t entries = 0;
+    while (st == DBX_OK && stack.n > 0) {
+        char *dir = stack.v[--stack.n];
+        dbx_mlflow_artifacts_iter *it = NULL;
+        st = dbx_mlflow_artifacts_list(&it, c, run_id, dir);
+        const dbx_mlflow_artifact *a;
+        while (st == DBX_OK && (st = dbx_mlflow_artifacts_iter_next(&a, it)) == DBX_OK) {
+            const char *p = dbx_mlflow_artifact_path(a);
+            /* a listed path lies under the directory listed, one level down, and is safe locally */
+            size_t dl = strlen(dir);
+            const char *rest = p + (dl ? dl + 1 : 0);
+            if ((dl && (strncmp(p, dir, dl) != 0 || p[dl] != '/')) || !*rest || strchr(rest, '/') ||
+                !listed_path_safe(p + (bl ? bl + 1 : 0)) || ++entries > 1000000) {
+                st = dbx__fail_answer(c, DBX_EBADRESPONSE, "artifacts/list: a listed path is not safe to write "
+                                                           "locally (outside the directory listed, '..', "
+                                                           "control characters)");
+                break;
+            }
+            const char *local_rel = p + (bl ? bl + 1 : 0);
+            if (dbx_mlflow_artifact_is_dir(a)) {
+                if (make_dirs(local_dir, local_rel) != 0)
+                    st = dbx__fail(c, DBX_EINVAL, "%s: cannot create a directory under local_dir", __func__);
+                else if (strlist_push(&stack, dbx__strdup(p)) != 0)
+                    st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            } else {
+                char *lp = dbx__sprintf("%s/%s", local_dir, local_rel);
+                if (!lp)
+                    st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                else
+                    st = download_file(c, __func__, run_id, &root, p, lp);
+                dbx__free(lp);
+            }
+        }
+        if (st == DBX_DONE)
+            st = DBX_OK;
+        dbx_mlflow_artifacts_iter_free(it);
+        dbx__free(dir);
+    }
+    strlist_free(&stack);
+    dbx__free(root.files);
+    return st;
+}
+
+/* ---- for the fuzz target (mlflow_internal.h) ---------------------------------------------- */
+
+void *dbx__mlflow_result_from_text(int kind, const char *text, size_t len)
+{
+    static const char *const keys[] = {"experiment", "run", NULL, NULL};
+    static const size_t sizes[] = {sizeof(dbx_mlflow_experiment), sizeof(dbx_mlflow_run), sizeof(dbx_mlflow_metric),
+                                   sizeof(dbx_mlflow_artifact)};
+    if (kind < 0 || kind > 3)
+        return NULL;
+    char *copy = dbx__malloc(len + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    dbx__jdoc doc;
+    dbx__jerr err;
+    if (dbx__jdoc_parse(&doc, copy, len, 1, &err) != DBX_OK) {
+        dbx__free(copy);
+        return NULL;
+    }
+    if (!dbx__jv_is_object(dbx__jdoc_root(&doc)) || (keys[kind] && !dbx__jv_is_object(dbx__jv_get(dbx__jdoc_root(&doc), keys[kind])))) {
+        dbx__jdoc_dispose(&doc);
+        return NULL;
+    }
+    dbx__view *v = dbx__view_new(sizes[kind], &doc);
+    if (v && keys[kind])
+        v->v = dbx__jv_get(v->v, keys[kind]);
+    return v;
+}
+
+const char *dbx__mlflow_name_problem(const char *name) { return name_problem(name); }

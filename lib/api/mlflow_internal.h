@@ -31,4 +31,13 @@ const dbx__retry_policy *dbx__mlflow_retry_policy(const dbx_client *c);
  * "databricks-uc"), or NULL when unset (declared in client_impl.h). */
 const char *dbx__client_registry_uri(const dbx_client *c);
 
+/* For the fuzz target: a result read from an answer's text, as the calls
+ * build it: kind 0 an experiment ({"experiment": {...}}), 1 a run
+ * ({"run": {...}}), 2 a metric and 3 an artifact entry (the object itself).
+ * NULL when the text is not such an answer (or on OOM). Free with the
+ * matching public _free (dbx__view_free for metrics and entries). */
+void *dbx__mlflow_result_from_text(int kind, const char *text, size_t len);
+/* NULL when `name` passes MLflow's metric / param / tag key rule, else why not. */
+const char *dbx__mlflow_name_problem(const char *name);
+
 #endif

@@ -1384,6 +1384,160 @@ static void sweep_delta(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- MLflow tracking: the same sweep over its main calls ---------------------------------- */
+
+typedef struct ml_world {
+    char exp[64];
+    char runs[2][40]; /* in runs/search order (start_time DESC: runs[1] first) */
+} ml_world;
+
+static ml_world MW;
+
+/* Experiment /Shared/swml with two runs; runs[0] has param lr=0.1 and 5 values of loss. */
+static void build_mlflow_world(void)
+{
+    emu_reset(E);
+    emu_config(E, "{\"page_size_mlflow_search\": 1, \"page_size_mlflow_history\": 2}");
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    char *id = NULL;
+    assert_int_equal(dbx_mlflow_experiment_create(&id, c, "/Shared/swml", NULL, NULL, 0), DBX_OK);
+    snprintf(MW.exp, sizeof MW.exp, "%s", id);
+    dbx_free(id);
+    for (int i = 0; i < 2; i++) {
+        dbx_mlflow_run_create_options o = DBX_MLFLOW_RUN_CREATE_OPTIONS_INIT;
+        o.start_time = 1000 + i;
+        dbx_mlflow_run *r = NULL;
+        assert_int_equal(dbx_mlflow_run_create(&r, c, MW.exp, &o), DBX_OK);
+        snprintf(MW.runs[i], sizeof MW.runs[i], "%s", dbx_mlflow_run_id(r));
+        dbx_mlflow_run_free(r);
+    }
+    assert_int_equal(dbx_mlflow_run_log_param(c, MW.runs[0], "lr", "0.1"), DBX_OK);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(dbx_mlflow_run_log_metric(c, MW.runs[0], "loss", 5 - i, 100 + i, i), DBX_OK);
+    dbx_client_free(c);
+}
+
+static void mlflow_scenario(tally *t)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (st != DBX_OK) {
+        assert_int_equal(st, DBX_ENOMEM);
+        t->enomem++;
+        return;
+    }
+    dbx_mlflow_run *r = NULL;
+    if (check(t, dbx_mlflow_run_get(&r, c, MW.runs[0]), "mlflow_run_get")) {
+        assert_string_equal(dbx_mlflow_run_id(r), MW.runs[0]);
+        assert_string_equal(dbx_mlflow_run_param(r, "lr"), "0.1");
+        double v = 0;
+        assert_int_equal(dbx_mlflow_run_metric(r, "loss", &v), 1);
+        assert_true(v == 1.0);
+    } else {
+        assert_null(r);
+    }
+    dbx_mlflow_run_free(r);
+    dbx_mlflow_experiment *x = NULL;
+    if (check(t, dbx_mlflow_experiment_get_by_name(&x, c, "/Shared/swml"), "mlflow_experiment_get_by_name"))
+        assert_string_equal(dbx_mlflow_experiment_id(x), MW.exp);
+    dbx_mlflow_experiment_free(x);
+    /* runs/search, one per page: runs[1] then runs[0] */
+    const char *exps[] = {MW.exp, NULL};
+    dbx_mlflow_runs_iter *it = NULL;
+    if (check(t, dbx_mlflow_runs_search(&it, c, exps, NULL), "mlflow_runs_search")) {
+        int got = 0, failures = 0;
+        const dbx_mlflow_run *item;
+        for (;;) {
+            st = dbx_mlflow_runs_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "mlflow_runs_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            assert_true(got < 2);
+            assert_string_equal(dbx_mlflow_run_id(item), MW.runs[1 - got]);
+            got++;
+        }
+        assert_int_equal(got, 2);
+    }
+    dbx_mlflow_runs_iter_free(it);
+    /* metric history, two per page: 5, 4, 3, 2, 1 */
+    dbx_mlflow_metrics_iter *mi = NULL;
+    if (check(t, dbx_mlflow_metric_history(&mi, c, MW.runs[0], "loss", 0, 0), "mlflow_metric_history")) {
+        int got = 0, failures = 0;
+        const dbx_mlflow_metric *m;
+        for (;;) {
+            st = dbx_mlflow_metrics_iter_next(&m, mi);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "mlflow_metrics_iter_next")) {
+                assert_true(++failures <= 2);
+                continue;
+            }
+            assert_true(dbx_mlflow_metric_value(m) == 5.0 - got);
+            got++;
+        }
+        assert_int_equal(got, 5);
+    }
+    dbx_mlflow_metrics_iter_free(mi);
+    /* the logging buffer: adds and a flush either work or fail with ENOMEM */
+    dbx_mlflow_logger *lg = NULL;
+    if (check(t, dbx_mlflow_logger_new(&lg, c, MW.runs[1], NULL), "mlflow_logger_new")) {
+        for (int i = 0; i < 3; i++)
+            check(t, dbx_mlflow_logger_add_metric(lg, "acc", 0.5 + i, 10 + i, i), "mlflow_logger_add_metric");
+        check(t, dbx_mlflow_logger_add_param(lg, "depth", "3"), "mlflow_logger_add_param");
+        check(t, dbx_mlflow_logger_add_tag(lg, "phase", "train"), "mlflow_logger_add_tag");
+        size_t pending = dbx_mlflow_logger_pending(lg);
+        assert_true(pending <= 5);
+        if (check(t, dbx_mlflow_logger_flush(lg), "mlflow_logger_flush"))
+            assert_int_equal(dbx_mlflow_logger_pending(lg), 0);
+        else
+            assert_int_equal(dbx_mlflow_logger_pending(lg), pending); /* nothing lost */
+    } else {
+        assert_null(lg);
+    }
+    dbx_mlflow_logger_free(lg);
+    dbx_mlflow_metric_point mp[] = {{"f1", 0.25, 1, 0}};
+    dbx_mlflow_tag tg[] = {{"k", "v"}};
+    check(t, dbx_mlflow_run_log_batch(c, MW.runs[1], mp, 1, NULL, 0, tg, 1), "mlflow_run_log_batch");
+    dbx_client_free(c);
+}
+
+static void sweep_mlflow(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_mlflow_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    mlflow_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 30);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        build_mlflow_world();
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        mlflow_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (mlflow): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 /* ---- model registry (issue 8) ------------------------------------------------------------------ */
 
 static const char REG_MLMODEL[] = "signature:\n  inputs: '[1]'\n  outputs: '[2]'\n";
@@ -1544,6 +1698,7 @@ static void sweep_registry(void **state)
     assert_true(failed_calls > 0);
 }
 
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1554,6 +1709,7 @@ int main(void)
         cmocka_unit_test(sweep_catalog),
         cmocka_unit_test(sweep_sql),
         cmocka_unit_test(sweep_delta),
+        cmocka_unit_test(sweep_mlflow),
         cmocka_unit_test(sweep_registry),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -1210,6 +1211,314 @@ static void test_logger_auto_flush(void **state)
     dbx_free(exp);
 }
 
+/* ---- artifacts ------------------------------------------------------------------------------ */
+
+typedef struct membuf {
+    char data[4096];
+    size_t len;
+} membuf;
+
+static int mem_sink(void *payload, const char *data, size_t len)
+{
+    membuf *m = payload;
+    if (m->len + len > sizeof m->data)
+        return 1;
+    memcpy(m->data + m->len, data, len);
+    m->len += len;
+    return 0;
+}
+
+typedef struct src_state {
+    const char *p;
+    size_t len, pos;
+} src_state;
+
+static int src_read(void *payload, char *buf, size_t cap, size_t *n)
+{
+    src_state *s = payload;
+    size_t k = s->len - s->pos < cap ? s->len - s->pos : cap;
+    memcpy(buf, s->p + s->pos, k);
+    s->pos += k;
+    *n = k;
+    return 0;
+}
+
+static int src_rewind(void *payload)
+{
+    ((src_state *)payload)->pos = 0;
+    return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static const char *tmpdir(const char *tag)
+{
+    static char dirs[8][400]; /* a few live at once */
+    static int next;
+    char *dir = dirs[next++ % 8];
+    snprintf(dir, sizeof dirs[0], "%.300s/mlflow-%.20s-XXXXXX", emu_get()->dir, tag);
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+/* Every request to the storage host went without the workspace credentials. */
+static void expect_storage_requests_unauthenticated(size_t at_least)
+{
+    json_t *reqs = emu_requests(emu_get());
+    size_t n = 0, i;
+    json_t *r;
+    json_array_foreach(reqs, i, r)
+    {
+        const char *srv = json_string_value(json_object_get(r, "server"));
+        if (srv && strcmp(srv, "other") == 0) {
+            assert_null(emu_req_header(r, "authorization"));
+            n++;
+        }
+    }
+    json_decref(reqs);
+    assert_true(n >= at_least);
+}
+
+static void test_artifacts_signed_urls(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    char *exp = make_experiment("/Shared/artifacts");
+    dbx_mlflow_run *run = make_run(exp);
+    const char *rid = dbx_mlflow_run_id(run);
+
+    /* a model directory: MLmodel, a nested file */
+    const char *dir = tmpdir("model");
+    char path[512];
+    snprintf(path, sizeof path, "%s/MLmodel", dir);
+    write_file(path, "artifact_path: model\nflavors:\n  python_function: {}\n");
+    snprintf(path, sizeof path, "%s/data", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/data/model.pkl", dir);
+    write_file(path, "PICKLE-BYTES");
+    emu_clear_requests(e);
+    assert_int_equal(dbx_mlflow_artifact_upload_dir(C, rid, "model", dir), DBX_OK);
+    json_t *req = last("artifacts/credentials-for-write");
+    assert_string_equal(jstr(req, "run_id"), rid);
+    assert_int_equal(json_array_size(emu_req_json(req, "path")), 1);
+    json_decref(req);
+    assert_int_equal(emu_count(e, API "/artifacts/credentials-for-write"), 2);
+    assert_int_equal(emu_count_requests(e, NULL, "other"), 2);
+    expect_storage_requests_unauthenticated(2);
+
+    /* one file from a caller's source, one from a local file */
+    const char *text = "hello artifacts";
+    src_state ss = {text, strlen(text), 0};
+    dbx_source src = DBX_SOURCE_INIT;
+    src.read = src_read;
+    src.rewind = src_rewind;
+    src.payload = &ss;
+    src.size = (int64_t)strlen(text);
+    assert_int_equal(dbx_mlflow_artifact_upload(C, rid, "from-source.txt", &src), DBX_OK);
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    write_file(path, text);
+    assert_int_equal(dbx_mlflow_artifact_upload_file(C, rid, "notes.txt", path), DBX_OK);
+
+    /* list: one level, sorted, relative to the root */
+    dbx_mlflow_artifacts_iter *it = NULL;
+    assert_int_equal(dbx_mlflow_artifacts_list(&it, C, rid, NULL), DBX_OK);
+    const dbx_mlflow_artifact *a;
+    assert_int_equal(dbx_mlflow_artifacts_iter_next(&a, it), DBX_OK);
+    assert_string_equal(dbx_mlflow_artifact_path(a), "from-source.txt");
+    assert_int_equal(dbx_mlflow_artifact_file_size(a), (int64_t)strlen(text));
+    assert_int_equal(dbx_mlflow_artifacts_iter_next(&a, it), DBX_OK);
+    assert_string_equal(dbx_mlflow_artifact_path(a), "model");
+    assert_true(dbx_mlflow_artifact_is_dir(a));
+    assert_int_equal(dbx_mlflow_artifact_file_size(a), -1);
+    assert_int_equal(dbx_mlflow_artifacts_iter_next(&a, it), DBX_OK);
+    assert_string_equal(dbx_mlflow_artifact_path(a), "notes.txt");
+    assert_false(dbx_mlflow_artifact_is_dir(a));
+    assert_int_equal(dbx_mlflow_artifact_file_size(a), (int64_t)strlen(text));
+    assert_non_null(strstr(dbx_mlflow_artifact_json(a), "notes.txt"));
+    assert_int_equal(dbx_mlflow_artifacts_iter_next(&a, it), DBX_DONE);
+    dbx_mlflow_artifacts_iter_free(it);
+    req = last("artifacts/list");
+    assert_string_equal(emu_req_query(req, "run_id"), rid);
+    assert_null(emu_req_query(req, "path"));
+    json_decref(req);
+    assert_int_equal(dbx_mlflow_artifacts_list(&it, C, rid, "model"), DBX_OK);
+    assert_int_equal(dbx_mlflow_artifacts_iter_next(&a, it), DBX_OK);
+    assert_string_equal(dbx_mlflow_artifact_path(a), "model/MLmodel");
+    dbx_mlflow_artifacts_iter_free(it);
+    req = last("artifacts/list");
+    assert_string_equal(emu_req_query(req, "path"), "model");
+    json_decref(req);
+
+    /* download to a sink, a file, a directory */
+    membuf mb = {{0}, 0};
+    emu_clear_requests(e);
+    assert_int_equal(dbx_mlflow_artifact_download(C, rid, "model/data/model.pkl", mem_sink, &mb), DBX_OK);
+    assert_int_equal(mb.len, 12);
+    assert_memory_equal(mb.data, "PICKLE-BYTES", 12);
+    req = last("artifacts/credentials-for-read");
+    assert_string_equal(json_string_value(json_array_get(emu_req_json(req, "path"), 0)), "model/data/model.pkl");
+    json_decref(req);
+    expect_storage_requests_unauthenticated(1);
+    const char *out = tmpdir("out");
+    snprintf(path, sizeof path, "%s/notes-copy.txt", out);
+    assert_int_equal(dbx_mlflow_artifact_download_file(C, rid, "notes.txt", path), DBX_OK);
+    assert_string_equal(read_file(path), text);
+    assert_int_equal(dbx_mlflow_artifact_download_dir(C, rid, "model", out), DBX_OK);
+    snprintf(path, sizeof path, "%s/MLmodel", out);
+    assert_non_null(strstr(read_file(path), "python_function"));
+    snprintf(path, sizeof path, "%s/data/model.pkl", out);
+    assert_string_equal(read_file(path), "PICKLE-BYTES");
+    /* the whole tree (root) */
+    const char *all = tmpdir("all");
+    assert_int_equal(dbx_mlflow_artifact_download_dir(C, rid, NULL, all), DBX_OK);
+    snprintf(path, sizeof path, "%s/model/data/model.pkl", all);
+    assert_string_equal(read_file(path), "PICKLE-BYTES");
+
+    /* missing artifact: the store's 404 */
+    mb.len = 0;
+    assert_int_equal(dbx_mlflow_artifact_download(C, rid, "none.txt", mem_sink, &mb), DBX_ENOTFOUND);
+    assert_null(strstr(dbx_client_last_error(C)->message, "X-Amz-Signature"));
+
+    /* an expired URL (403): a fresh credential, once */
+    emu_fault(e, "{\"server\":\"other\",\"path_prefix\":\"/mlflow-store/\",\"times\":1,\"action\":\"status\",\"status\":403,"
+                 "\"headers\":{\"Content-Type\":\"application/xml\"},"
+                 "\"body\":\"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>\"}");
+    emu_clear_requests(e);
+    mb.len = 0;
+    assert_int_equal(dbx_mlflow_artifact_download(C, rid, "notes.txt", mem_sink, &mb), DBX_OK);
+    assert_int_equal(mb.len, strlen(text));
+    assert_int_equal(emu_count(e, API "/artifacts/credentials-for-read"), 2);
+    /* the same for an upload (a rewindable file source) */
+    emu_fault(e, "{\"server\":\"other\",\"path_prefix\":\"/mlflow-store/\",\"times\":1,\"action\":\"status\",\"status\":403,"
+                 "\"body\":\"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>\"}");
+    emu_clear_requests(e);
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    assert_int_equal(dbx_mlflow_artifact_upload_file(C, rid, "again.txt", path), DBX_OK);
+    assert_int_equal(emu_count(e, API "/artifacts/credentials-for-write"), 2);
+    /* a 403 that is not an expiry is not retried */
+    emu_fault(e, "{\"server\":\"other\",\"path_prefix\":\"/mlflow-store/\",\"times\":1,\"action\":\"status\",\"status\":403,"
+                 "\"body\":\"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>\"}");
+    emu_clear_requests(e);
+    assert_int_equal(dbx_mlflow_artifact_upload_file(C, rid, "again.txt", path), DBX_EPERMISSION);
+    assert_int_equal(emu_count(e, API "/artifacts/credentials-for-write"), 1);
+    emu_clear_faults(e);
+
+    /* a hostile listing: "../x" is refused before anything is written */
+    emu_fault(e, "{\"path\":\"" API "/artifacts/list\",\"times\":1,\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"root_uri\":\"x\",\"files\":[{\"path\":\"../evil\",\"is_dir\":false,\"file_size\":3}]}}");
+    const char *hostile = tmpdir("hostile");
+    emu_clear_requests(e);
+    assert_int_equal(dbx_mlflow_artifact_download_dir(C, rid, NULL, hostile), DBX_EBADRESPONSE);
+    assert_int_equal(emu_count(e, API "/artifacts/credentials-for-read"), 0);
+    snprintf(path, sizeof path, "%s/../evil", hostile);
+    assert_null(read_file(path));
+    emu_fault(e, "{\"path\":\"" API "/artifacts/list\",\"times\":1,\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"files\":[{\"path\":\"other/x\",\"is_dir\":false,\"file_size\":3}]}}");
+    assert_int_equal(dbx_mlflow_artifact_download_dir(C, rid, "model", hostile), DBX_EBADRESPONSE);
+
+    /* local checks */
+    emu_clear_requests(e);
+    expect_local_einval(dbx_mlflow_artifact_upload_file(C, rid, "../x", path), C, "artifact_path");
+    expect_local_einval(dbx_mlflow_artifact_upload_file(C, rid, "/abs", path), C, "artifact_path");
+    expect_local_einval(dbx_mlflow_artifact_upload_file(C, rid, "a//b", path), C, "artifact_path");
+    expect_local_einval(dbx_mlflow_artifact_upload_file(C, rid, "ok", NULL), C, "local_path");
+    expect_local_einval(dbx_mlflow_artifact_upload(C, rid, "ok", NULL), C, "");
+    expect_local_einval(dbx_mlflow_artifact_download(C, rid, "ok", NULL, NULL), C, "sink");
+    expect_local_einval(dbx_mlflow_artifact_download_dir(C, rid, "..", hostile), C, "artifact_dir");
+    expect_local_einval(dbx_mlflow_artifacts_list(&it, C, rid, "a/../b"), C, "path");
+    expect_local_einval(dbx_mlflow_artifact_upload_dir(C, rid, NULL, "/nonexistent-dir-xyz"), C, "local_dir");
+    dbx_mlflow_run_free(run);
+    dbx_free(exp);
+}
+
+static void test_artifacts_azure_and_volume(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    emu_config(e, "{\"mlflow_artifact_credential_type\": \"AZURE_SAS_URI\"}");
+    char *exp = make_experiment("/Shared/azure");
+    dbx_mlflow_run *run = make_run(exp);
+    const char *rid = dbx_mlflow_run_id(run);
+    const char *dir = tmpdir("az");
+    char path[512];
+    snprintf(path, sizeof path, "%s/MLmodel", dir);
+    write_file(path, "flavors: {}\n");
+    emu_clear_requests(e);
+    assert_int_equal(dbx_mlflow_artifact_upload_file(C, rid, "model/MLmodel", path), DBX_OK);
+    json_t *reqs = emu_requests(e);
+    size_t i;
+    json_t *r;
+    int puts = 0;
+    json_array_foreach(reqs, i, r)
+    {
+        const char *srv = json_string_value(json_object_get(r, "server"));
+        if (srv && strcmp(srv, "other") == 0) {
+            assert_string_equal(json_string_value(json_object_get(r, "method")), "PUT");
+            assert_string_equal(emu_req_header(r, "x-ms-blob-type"), "BlockBlob");
+            assert_null(emu_req_header(r, "authorization"));
+            puts++;
+        }
+    }
+    json_decref(reqs);
+    assert_int_equal(puts, 1);
+    membuf mb = {{0}, 0};
+    assert_int_equal(dbx_mlflow_artifact_download(C, rid, "model/MLmodel", mem_sink, &mb), DBX_OK);
+    assert_int_equal(mb.len, strlen("flavors: {}\n"));
+    dbx_mlflow_run_free(run);
+    dbx_free(exp);
+
+    /* an experiment on a UC volume: its runs' artifacts go through the Files API */
+    char *vexp = NULL;
+    assert_int_equal(dbx_mlflow_experiment_create(&vexp, C, "/Shared/on-volume", "dbfs:/Volumes/main/default/vol/mlruns",
+                                                  NULL, 0), DBX_OK);
+    json_t *req = last("experiments/create");
+    assert_string_equal(jstr(req, "artifact_location"), "dbfs:/Volumes/main/default/vol/mlruns");
+    json_decref(req);
+    run = make_run(vexp);
+    rid = dbx_mlflow_run_id(run);
+    char files_path[256];
+    snprintf(files_path, sizeof files_path, "/api/2.0/fs/files/Volumes/main/default/vol/mlruns/%s/artifacts/model/MLmodel",
+             rid);
+    emu_clear_requests(e);
+    dbx_status st = dbx_mlflow_artifact_upload_file(C, rid, "model/MLmodel", path);
+    if (st != DBX_OK)
+        fail_msg("volume upload: %s", dbx_client_last_error(C)->message);
+    assert_int_equal(emu_count(e, API "/artifacts/credentials-for-write"), 0);
+    assert_int_equal(emu_count(e, files_path), 1);
+    req = emu_last_request(e, files_path);
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "PUT");
+    json_decref(req);
+    mb.len = 0;
+    assert_int_equal(dbx_mlflow_artifact_download(C, rid, "model/MLmodel", mem_sink, &mb), DBX_OK);
+    assert_int_equal(mb.len, strlen("flavors: {}\n"));
+    dbx_mlflow_artifacts_iter *it = NULL;
+    const dbx_mlflow_artifact *a;
+    assert_int_equal(dbx_mlflow_artifacts_list(&it, C, rid, "model"), DBX_OK);
+    assert_int_equal(dbx_mlflow_artifacts_iter_next(&a, it), DBX_OK);
+    assert_string_equal(dbx_mlflow_artifact_path(a), "model/MLmodel");
+    dbx_mlflow_artifacts_iter_free(it);
+    dbx_mlflow_run_free(run);
+    dbx_free(vexp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1226,6 +1535,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_logger_params_and_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logger_failure_and_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logger_auto_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_signed_urls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_artifacts_azure_and_volume, setup, teardown),
     };
     return cmocka_run_group_tests_name("mlflow", tests, NULL, NULL);
 }
