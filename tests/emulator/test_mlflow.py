@@ -743,8 +743,20 @@ def test_artifacts_uc_volume(emu):
 
 
 def test_cross_module_functions():
-    """run_get / artifact_read / artifact_files / resolve_artifact_source, in process (the
-    registry module calls them with the State)."""
+    """run_get / artifact_read / artifact_files / resolve_artifact_source, called with the State
+    like the registry module does. In a child process: loading every API module here would change
+    what other test files' in-process tests import (test_sql fakes apis.warehouses)."""
+    import os
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PYTHONPATH=here + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    res = subprocess.run([sys.executable, "-c", "import test_mlflow; test_mlflow._cross_module()"],
+                         cwd=here, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def _cross_module():
     import threading
     from dbx_emulator import apis, server
     from dbx_emulator.apis import mlflow
