@@ -317,6 +317,12 @@ def test_log_batch_and_limits(emu):
         {"key": "x", "value": 2, "timestamp": 5}, {"key": "x", "value": 1, "timestamp": 6}]}))
     hist = ok(get(emu, "metrics/get-history", run_id=rid, metric_key="x"))["metrics"]
     assert [m["value"] for m in hist] == [2.0, 1.0]
+    # a retried batch (identical metrics) does not duplicate the history
+    ok(post(emu, "runs/log-batch", {"run_id": rid, "metrics": [
+        {"key": "x", "value": 2, "timestamp": 5}, {"key": "x", "value": 1, "timestamp": 6},
+        {"key": "x", "value": 1, "timestamp": 6, "step": 1}]}))
+    hist = ok(get(emu, "metrics/get-history", run_id=rid, metric_key="x"))["metrics"]
+    assert [(m["value"], m["step"]) for m in hist] == [(2.0, 0), (1.0, 0), (1.0, 1)]
     msg = err(post(emu, "runs/log-batch", {"run_id": rid, "metrics": _metrics(900),
                                            "params": _kv(50, "q"), "tags": _kv(51, "u")}),
               400, "INVALID_PARAMETER_VALUE")
@@ -576,3 +582,227 @@ def test_bulk_delete_restore_runs(emu):
     err(post(emu, "databricks/runs/delete-runs", {"experiment_id": eid, "max_timestamp_millis": 1,
                                                   "max_runs": 10001}), 400,
         "INVALID_PARAMETER_VALUE")
+
+
+# ---- artifacts -----------------------------------------------------------------------------------
+
+def _split(url):
+    u = urllib.parse.urlsplit(url)
+    return u, u.path + "?" + u.query
+
+
+def _storage(emu, method, url, data=None, headers=None):
+    """A request to a signed URL on the second host, without the workspace token."""
+    u, target = _split(url)
+    assert u.hostname == "127.0.0.2" and u.port == emu.info["other_port"], url
+    return emu.raw(method, target, data, token=None, headers=headers, server="other")
+
+
+def _creds(emu, mode, rid, paths, **kw):
+    return post(emu, "artifacts/credentials-for-" + mode, dict(run_id=rid, path=paths, **kw))
+
+
+FILES = {"model/MLmodel": b"flavors:\n  python_function: {}\n", "model/data/w.bin": bytes(range(256)),
+         "metrics.json": b'{"a": 1}'}
+
+
+def test_artifacts_aws_presigned(emu):
+    eid = new_exp(emu)
+    rid = new_run(emu, eid)["info"]["run_id"]
+    infos = ok(_creds(emu, "write", rid, list(FILES)))["credential_infos"]
+    assert [i["path"] for i in infos] == list(FILES)
+    for info in infos:
+        assert info["run_id"] == rid and info["type"] == "AWS_PRESIGNED_URL"
+        assert "headers" not in info
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(info["signed_uri"]).query)
+        for k in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+                  "X-Amz-Signature"):
+            assert k in q, info
+        assert q["X-Amz-Expires"] == ["900"]
+        st, h, body = _storage(emu, "PUT", info["signed_uri"], FILES[info["path"]])
+        assert st == 200 and h["etag"].startswith('"'), body
+    # the log keeps a placeholder for streamed bodies
+    puts = [r for r in emu.requests() if r["server"] == "other" and r["method"] == "PUT"]
+    assert puts[0]["body"].startswith("<") and "authorization" not in puts[0]["headers"]
+    # the workspace token never goes to the storage host
+    st, _, body = emu.raw("PUT", _split(infos[0]["signed_uri"])[1], b"x", server="other")
+    assert st == 403 and b"<Code>AccessDenied</Code>" in body
+    # a write URL is not a read URL
+    st, _, body = _storage(emu, "GET", infos[0]["signed_uri"])
+    assert st == 403 and b"SignatureDoesNotMatch" in body
+    # list: one level, sorted, sizes for files
+    lst = ok(get(emu, "artifacts/list", run_id=rid))
+    assert lst["root_uri"] == "dbfs:/databricks/mlflow-tracking/%s/%s/artifacts" % (eid, rid)
+    assert lst["files"] == [{"path": "metrics.json", "is_dir": False, "file_size": 8},
+                            {"path": "model", "is_dir": True}]
+    lst = ok(get(emu, "artifacts/list", run_id=rid, path="model"))
+    assert lst["files"] == [{"path": "model/MLmodel", "is_dir": False,
+                             "file_size": len(FILES["model/MLmodel"])},
+                            {"path": "model/data", "is_dir": True}]
+    assert "files" not in ok(get(emu, "artifacts/list", run_id=rid, path="nope"))
+    # read back, whole and ranged
+    rinfos = ok(_creds(emu, "read", rid, ["model/data/w.bin", "absent.txt"]))["credential_infos"]
+    st, h, body = _storage(emu, "GET", rinfos[0]["signed_uri"])
+    assert st == 200 and body == FILES["model/data/w.bin"] and h["content-length"] == "256"
+    st, h, body = _storage(emu, "GET", rinfos[0]["signed_uri"], headers={"Range": "bytes=10-19"})
+    assert st == 206 and body == bytes(range(10, 20)) and h["content-range"] == "bytes 10-19/256"
+    st, _, body = _storage(emu, "GET", rinfos[0]["signed_uri"], headers={"Range": "bytes=300-"})
+    assert st == 416
+    st, _, body = _storage(emu, "GET", rinfos[1]["signed_uri"])
+    assert st == 404 and b"<Code>NoSuchKey</Code>" in body
+    # overwrite
+    st, _, _ = _storage(emu, "PUT", infos[2]["signed_uri"], b"{}")
+    assert st == 200
+    st, _, body = _storage(emu, "GET", ok(_creds(emu, "read", rid, ["metrics.json"]))
+                           ["credential_infos"][0]["signed_uri"])
+    assert body == b"{}"
+    # expiry on the virtual clock
+    emu.advance(901 * 1000)
+    st, _, body = _storage(emu, "GET", rinfos[0]["signed_uri"])
+    assert st == 403 and b"Request has expired" in body
+    st, _, body = _storage(emu, "PUT", infos[0]["signed_uri"], b"late")
+    assert st == 403 and b"Request has expired" in body
+
+
+def test_artifacts_paging_and_errors(emu):
+    eid = new_exp(emu)
+    rid = new_run(emu, eid)["info"]["run_id"]
+    emu.ctl("POST", "config", {"mlflow_credentials_page": 2, "mlflow_artifacts_page": 2})
+    paths = ["a", "b/c", "d"]
+    page = ok(_creds(emu, "write", rid, paths))
+    assert [i["path"] for i in page["credential_infos"]] == ["a", "b/c"]
+    page2 = ok(_creds(emu, "write", rid, paths, page_token=page["next_page_token"]))
+    assert [i["path"] for i in page2["credential_infos"]] == ["d"]
+    assert "next_page_token" not in page2
+    for info in page["credential_infos"] + page2["credential_infos"]:
+        assert _storage(emu, "PUT", info["signed_uri"], b"1")[0] == 200
+    lst = ok(get(emu, "artifacts/list", run_id=rid))
+    assert [f["path"] for f in lst["files"]] == ["a", "b"]
+    lst = ok(get(emu, "artifacts/list", run_id=rid, page_token=lst["next_page_token"]))
+    assert [f["path"] for f in lst["files"]] == ["d"] and "next_page_token" not in lst
+    err(_creds(emu, "write", "c" * 32, ["a"]), 404, "RESOURCE_DOES_NOT_EXIST")
+    err(_creds(emu, "write", rid, []), 400, "INVALID_PARAMETER_VALUE", "'path'")
+    err(_creds(emu, "read", rid, ["../x"]), 400, "INVALID_PARAMETER_VALUE", "Invalid path")
+    err(_creds(emu, "read", rid, ["/abs"]), 400, "INVALID_PARAMETER_VALUE", "Invalid path")
+    err(get(emu, "artifacts/list", run_id=rid, path="a/../.."), 400, "INVALID_PARAMETER_VALUE")
+    err(get(emu, "artifacts/list", run_id="c" * 32), 404, "RESOURCE_DOES_NOT_EXIST")
+    ok(post(emu, "runs/delete", {"run_id": rid}))
+    err(_creds(emu, "write", rid, ["a"]), 400, "INVALID_PARAMETER_VALUE", "'active'")
+    assert ok(_creds(emu, "read", rid, ["a"]))["credential_infos"][0]["path"] == "a"
+    # a forged signature
+    url = page["credential_infos"][0]["signed_uri"].replace("X-Amz-Signature=", "X-Amz-Signature=0")
+    st, _, body = _storage(emu, "PUT", url, b"1")
+    assert st == 403 and b"SignatureDoesNotMatch" in body
+
+
+def test_artifacts_azure_sas(emu):
+    emu.ctl("POST", "config", {"mlflow_artifact_credential_type": "AZURE_SAS_URI"})
+    rid = new_run(emu, new_exp(emu))["info"]["run_id"]
+    w = ok(_creds(emu, "write", rid, ["model/MLmodel"]))["credential_infos"][0]
+    assert w["type"] == "AZURE_SAS_URI"
+    assert w["headers"] == [{"name": "x-ms-blob-type", "value": "BlockBlob"}]
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(w["signed_uri"]).query)
+    for k in ("sv", "sig", "se", "sp"):
+        assert k in q
+    st, h, body = _storage(emu, "PUT", w["signed_uri"], b"abc")
+    assert st == 400 and h["x-ms-error-code"] == "MissingRequiredHeader"
+    st, h, _ = _storage(emu, "PUT", w["signed_uri"], b"abc", headers={"x-ms-blob-type": "BlockBlob"})
+    assert st == 201 and h["etag"]
+    r = ok(_creds(emu, "read", rid, ["model/MLmodel"]))["credential_infos"][0]
+    assert "headers" not in r
+    st, _, body = _storage(emu, "GET", r["signed_uri"])
+    assert st == 200 and body == b"abc"
+    st, _, body = emu.raw("GET", _split(r["signed_uri"])[1], server="other")
+    assert st == 403 and b"AuthenticationFailed" in body
+    emu.advance(901 * 1000)
+    st, h, _ = _storage(emu, "GET", r["signed_uri"])
+    assert st == 403 and h["x-ms-error-code"] == "AuthenticationFailed"
+
+
+def test_artifacts_uc_volume(emu):
+    loc = "dbfs:/Volumes/main/default/vol/mlruns"
+    eid = new_exp(emu, artifact_location=loc + "/")
+    assert ok(get(emu, "experiments/get", experiment_id=eid))["experiment"]["artifact_location"] == loc
+    rid = new_run(emu, eid)["info"]["run_id"]
+    root = "/Volumes/main/default/vol/mlruns/%s/artifacts" % rid
+    for rel, data in FILES.items():
+        st, _, _ = emu.raw("PUT", "/api/2.0/fs/files" + root + "/" + rel, data,
+                           headers={"Content-Type": "application/octet-stream"})
+        assert st == 204
+    lst = ok(get(emu, "artifacts/list", run_id=rid))
+    assert lst["root_uri"] == "dbfs:" + root
+    assert lst["files"] == [{"path": "metrics.json", "is_dir": False, "file_size": 8},
+                            {"path": "model", "is_dir": True}]
+    assert [f["path"] for f in ok(get(emu, "artifacts/list", run_id=rid, path="model/data"))
+            ["files"]] == ["model/data/w.bin"]
+    err(_creds(emu, "write", rid, ["x"]), 400, "INVALID_PARAMETER_VALUE", "Files API")
+    err(_creds(emu, "read", rid, ["x"]), 400, "INVALID_PARAMETER_VALUE", "Files API")
+    err(post(emu, "experiments/create", {"name": "/Shared/v",
+                                         "artifact_location": "dbfs:/Volumes/main/default"}),
+        400, "INVALID_PARAMETER_VALUE", "UC volume")
+
+
+def test_cross_module_functions():
+    """run_get / artifact_read / artifact_files / resolve_artifact_source, called with the State
+    like the registry module does. In a child process: loading every API module here would change
+    what other test files' in-process tests import (test_sql fakes apis.warehouses)."""
+    import os
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PYTHONPATH=here + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    res = subprocess.run([sys.executable, "-c", "import test_mlflow; test_mlflow._cross_module()"],
+                         cwd=here, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def _cross_module():
+    import threading
+    from dbx_emulator import apis, server
+    from dbx_emulator.apis import mlflow
+    from dbx_emulator.state import State
+    state = State(reset_hooks=apis.load_all())
+    main = server.Server(("127.0.0.1", 0), state, "main", quiet=True)
+    other = server.Server(("127.0.0.2", 0), state, "other", quiet=True)
+    state.other_base = "http://127.0.0.2:%d" % other.server_address[1]
+    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+               for s in (main, other)]
+    for t in threads:
+        t.start()
+    try:
+        emu = Emu({"http_port": main.server_address[1], "other_port": other.server_address[1]})
+        eid = new_exp(emu)
+        rid = new_run(emu, eid)["info"]["run_id"]
+        for info in ok(_creds(emu, "write", rid, list(FILES)))["credential_infos"]:
+            assert _storage(emu, "PUT", info["signed_uri"], FILES[info["path"]])[0] == 200
+        vid = new_exp(emu, "/Shared/vol", artifact_location="dbfs:/Volumes/c/s/v/ml")
+        vrid = new_run(emu, vid)["info"]["run_id"]
+        vroot = "/Volumes/c/s/v/ml/%s/artifacts" % vrid
+        emu.raw("PUT", "/api/2.0/fs/files" + vroot + "/model/MLmodel", b"mm")
+
+        run = mlflow.run_get(state, rid)
+        assert run["info"]["run_id"] == rid and run["info"]["experiment_id"] == eid
+        assert mlflow.run_get(state, "0" * 32) is None and mlflow.run_get(state, None) is None
+        assert mlflow.artifact_read(state, rid, "model/MLmodel") == FILES["model/MLmodel"]
+        assert mlflow.artifact_read(state, rid, "model/nope") is None
+        assert mlflow.artifact_read(state, vrid, "model/MLmodel") == b"mm"
+        assert mlflow.artifact_files(state, rid, "model") == [
+            ("MLmodel", FILES["model/MLmodel"]), ("data/w.bin", FILES["model/data/w.bin"])]
+        assert [p for p, _ in mlflow.artifact_files(state, rid, "")] == [
+            "metrics.json", "model/MLmodel", "model/data/w.bin"]
+        assert mlflow.artifact_files(state, rid, "nope") == []
+        assert mlflow.artifact_files(state, vrid, "model") == [("MLmodel", b"mm")]
+        r = mlflow.resolve_artifact_source
+        assert r(state, "runs:/%s/model" % rid) == (rid, "model")
+        assert r(state, "runs:/%s" % rid) == (rid, "")
+        assert r(state, "dbfs:/databricks/mlflow-tracking/%s/%s/artifacts/model" % (eid, rid)) == \
+            (rid, "model")
+        assert r(state, "dbfs:/databricks/mlflow-tracking/1/%s/artifacts/model" % rid) is None
+        assert r(state, "dbfs:" + vroot + "/model") == (vrid, "model")
+        assert r(state, vroot + "/model") == (vrid, "model")
+        assert r(state, "runs:/%s/model" % ("0" * 32)) is None
+        assert r(state, "models:/m/1") is None
+    finally:
+        for s in (main, other):
+            s.shutdown()
+            s.server_close()

@@ -124,7 +124,8 @@ class Store:
 
 
 class Run:
-    __slots__ = ("info", "params", "tags", "history", "latest", "inputs", "deleted_time", "seq")
+    __slots__ = ("info", "params", "tags", "history", "latest", "inputs", "deleted_time", "seq",
+                 "seen")
 
     def __init__(self, info, seq):
         self.info = info          # RunInfo fields (end_time absent until set)
@@ -132,6 +133,7 @@ class Run:
         self.tags = {}            # key -> value
         self.history = {}         # metric key -> [(value, timestamp, step)] in logged order
         self.latest = {}          # metric key -> (value, timestamp, step)
+        self.seen = set()         # (key, timestamp, step, value) already in the history
         self.inputs = []          # DatasetInput dicts
         self.deleted_time = None
         self.seq = seq
@@ -1058,10 +1060,17 @@ def run_restore(req):
 
 
 def _log_metric(r, key, m):
+    # An identical (key, value, timestamp, step) is stored once, like MLflow's SQL store (its
+    # primary key), so a retried log-batch does not duplicate history.
+    ident = (key, m[1], m[2], "NaN" if math.isnan(m[0]) else m[0])
+    if ident in r.seen:
+        return
+    r.seen.add(ident)
     r.history.setdefault(key, []).append(m)
     old = r.latest.get(key)
-    # the latest value per key: latest timestamp, ties -> the larger value (MLflow's rule; a NaN
-    # never wins a tie)
+    # The latest value per key: latest timestamp, ties -> the larger value (the Databricks doc of
+    # runs/get, reference section 8; a NaN never wins a tie). MLflow's OSS stores compare (step,
+    # timestamp, value) instead.
     if old is None or m[1] > old[1] or (m[1] == old[1] and not math.isnan(m[0]) and
                                         (math.isnan(old[0]) or m[0] > old[0])):
         r.latest[key] = m
