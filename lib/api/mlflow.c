@@ -275,7 +275,7 @@ static const char *kv_find(dbx__jv arr, const char *key)
     const char *found = NULL;
     dbx__jv_iter(arr, &it);
     while (dbx__jit_next(&it, &v, NULL)) {
-        const char *k = dbx__jv_get_str(v, "key", NULL);
+        const char *k = dbx__jv_get_str(v, "key", "");
         if (k && strcmp(k, key) == 0)
             found = dbx__jv_get_str(v, "value", "");
     }
@@ -657,7 +657,7 @@ DBX_API int dbx_mlflow_run_metric(const dbx_mlflow_run *r, const char *key, doub
     int found = 0;
     dbx__jv_iter(run_data(r, "metrics"), &it);
     while (dbx__jit_next(&it, &m, NULL)) {
-        const char *k = dbx__jv_get_str(m, "key", NULL);
+        const char *k = dbx__jv_get_str(m, "key", "");
         if (k && strcmp(k, key) == 0) {
             found = 1;
             if (value)

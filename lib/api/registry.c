@@ -387,7 +387,7 @@ static const char *tag_lookup(dbx__jv v, const char *key)
     dbx__jv x;
     dbx__jv_iter(a, &it);
     while (dbx__jit_next(&it, &x, NULL))
-        if (dbx__jv_is_object(x) && dbx__streq(dbx__jv_get_str(x, "key", NULL), key))
+        if (dbx__jv_is_object(x) && dbx__streq(dbx__jv_get_str(x, "key", ""), key))
             return dbx__jv_get_str(x, "value", "");
     return NULL;
 }
