@@ -191,7 +191,7 @@ mlflow_get_metric_history <- function(metric_key, run_id, max_results = NULL, pa
   .dbx_mlflow_metrics_df(m)
 }
 
-dbx_mlflow_run_status_name <- function(code) .Call(r_dbx_mlflow_run_status_name, as.integer(code))
+dbx_mlflow_run_status_name <- function(status_code) .Call(r_dbx_mlflow_run_status_name, as.integer(status_code))
 
 # Start a run, call code(run_id), end it FINISHED, or FAILED when code signals an error (KILLED on
 # an interrupt), like MLflow's fluent API; returns code's value.
