@@ -548,3 +548,19 @@ def test_artifacts_uc_volume(ml, emu):
 def test_run_status_name(ml):
     assert ml.run_status_name(3) == "FINISHED"
     assert ml.run_status_name(99) == "UNKNOWN"
+
+
+def test_keyboard_interrupt_in_a_transfer_callback_stops_it(ml, emu, exp_id):
+    rid = ml.create_run(exp_id).run_id
+    ml.upload_artifact(rid, "k.bin", b"k" * 300000)
+    calls = []
+
+    def sink(piece):
+        calls.append(len(piece))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ml.download_artifact(rid, "k.bin", sink)
+    assert len(calls) == 1  # stopped at the first piece, not called again
+    # the client still works afterwards
+    assert ml.download_artifact(rid, "k.bin") == b"k" * 300000
