@@ -693,9 +693,16 @@ class MlflowAPI(_base.Area):
         finally:
             self._lib.dbx_mlflow_run_free(out)
 
-    def start_run(self, experiment_id, *, run_name=None, start_time=None, tags=None) -> ActiveRun:
-        """Create a run and return an :class:`ActiveRun`; ``with`` it to end the run FINISHED
-        (FAILED when the body raises)."""
+    def start_run(self, experiment_id=None, *, run_id=None, run_name=None, start_time=None,
+                  tags=None) -> ActiveRun:
+        """Create a run in ``experiment_id`` (or resume ``run_id``: its status goes back to
+        RUNNING, like MLflow's ``start_run(run_id=...)``) and return an :class:`ActiveRun`;
+        ``with`` it to end the run FINISHED (FAILED when the body raises)."""
+        if run_id is not None:
+            self.update_run(run_id, "RUNNING", name=run_name)
+            return ActiveRun(self, self.get_run(run_id))
+        if experiment_id is None:
+            raise _invalid("start_run needs experiment_id (or run_id to resume a run)")
         return ActiveRun(self, self.create_run(experiment_id, run_name=run_name, start_time=start_time, tags=tags))
 
     def get_run(self, run_id) -> Run:

@@ -243,6 +243,14 @@ def test_start_run_context_manager(ml, emu, exp_id):
     assert last(emu, "runs/update")["json"]["status"] == "FAILED"
     assert ml.get_run(failed.run_id).status == "FAILED"
 
+    # resuming a run: RUNNING again, then FINISHED at the end of the block
+    with ml.start_run(run_id=failed.run_id) as resumed:
+        assert last(emu, "runs/update")["json"] == {"run_id": failed.run_id, "status": "RUNNING"}
+        assert resumed.info.status == "RUNNING"
+    assert ml.get_run(failed.run_id).status == "FINISHED"
+    with pytest.raises(libdbx.InvalidArgument, match="experiment_id"):
+        ml.start_run()
+
 
 def test_log_batch_and_inputs(ml, emu, exp_id):
     rid = ml.create_run(exp_id).run_id

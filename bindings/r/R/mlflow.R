@@ -103,8 +103,15 @@ dbx_mlflow_delete_experiment_tag <- function(client, experiment_id, key)
 
 # ---- runs ---------------------------------------------------------------------------------
 
-mlflow_start_run <- function(experiment_id, start_time = NULL, tags = NULL, run_name = NULL,
-                             client = .dbx_default_client()) {
+# MLflow's signature: run_id resumes an existing run (status RUNNING again), else a new run
+# is created in experiment_id.
+mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = NULL, tags = NULL,
+                             run_name = NULL, client = .dbx_default_client()) {
+  if (!is.null(run_id)) {
+    .dbx_check(.Call(r_dbx_mlflow_run_update, client$ptr, run_id, "RUNNING", NULL, run_name))
+    return(mlflow_get_run(run_id, client = client))
+  }
+  if (is.null(experiment_id)) stop("give experiment_id (or run_id to resume a run)")
   kv <- .dbx_mlflow_kv(tags)
   r <- .dbx_check(.Call(r_dbx_mlflow_run_create, client$ptr, experiment_id, run_name,
                         .dbx_mlflow_ms(start_time), kv[[1]], kv[[2]]))
@@ -196,7 +203,7 @@ dbx_mlflow_run_status_name <- function(status_code) .Call(r_dbx_mlflow_run_statu
 # Start a run, call code(run_id), end it FINISHED, or FAILED when code signals an error (KILLED on
 # an interrupt), like MLflow's fluent API; returns code's value.
 dbx_mlflow_with_run <- function(client, experiment_id, code, run_name = NULL, tags = NULL) {
-  run <- mlflow_start_run(experiment_id, tags = tags, run_name = run_name, client = client)
+  run <- mlflow_start_run(experiment_id = experiment_id, tags = tags, run_name = run_name, client = client)
   status <- "FAILED"
   on.exit(mlflow_end_run(status, run_id = run$run_id, client = client), add = TRUE)
   value <- withCallingHandlers(code(run$run_id), interrupt = function(e) status <<- "KILLED")

@@ -140,8 +140,8 @@ inline void mlflow_experiment_delete_tag(const client &c, const std::string &exp
     check(dbx_mlflow_experiment_delete_tag(c, experiment_id.c_str(), key.c_str()), c);
 }
 
-/** Lazy: no request before the range's begin(). `opts` (and what it points to) must live until
- *  then; it is copied by the C iterator at creation. */
+/** Lazy: no request before the range's begin(). `opts` is copied by the call (it need not
+ *  outlive it). */
 inline mlflow_experiments_range mlflow_experiments_search(const client &c, const dbx_mlflow_search_options *opts = nullptr)
 {
     dbx_mlflow_experiments_iter *it = nullptr;

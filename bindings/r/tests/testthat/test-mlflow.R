@@ -87,7 +87,7 @@ test_that("mlflow_search_experiments pages and returns a typed data.frame", {
 test_that("runs: start, log, get, tags, end, delete, restore", {
   cl <- emu_client()
   exp <- mlflow_create_experiment("/Shared/r-runs", client = cl)
-  run <- mlflow_start_run(exp, start_time = 1700000000000, tags = c(src = "r"), run_name = "first", client = cl)
+  run <- mlflow_start_run(experiment_id = exp, start_time = 1700000000000, tags = c(src = "r"), run_name = "first", client = cl)
   req <- ml_last("runs/create")
   expect_equal(req$json$experiment_id, exp)
   expect_equal(req$json$run_name, "first")
@@ -143,6 +143,12 @@ test_that("runs: start, log, get, tags, end, delete, restore", {
   dbx_mlflow_restore_run(cl, rid)
   expect_equal(ml_last("runs/restore")$json$run_id, rid)
   expect_equal(mlflow_get_run(rid, client = cl)$lifecycle_stage, "active")
+  resumed <- mlflow_start_run(rid, client = cl)  # MLflow's first argument: resume a run
+  req <- ml_last("runs/update")
+  expect_equal(req$json$run_id, rid)
+  expect_equal(req$json$status, "RUNNING")
+  expect_equal(resumed$status, "RUNNING")
+  expect_error(mlflow_start_run(client = cl), "experiment_id")
   expect_error(mlflow_log_param("lr", "0.02", run_id = rid, client = cl), class = "dbx_invalid_parameter")
   expect_error(mlflow_get_run(strrep("0", 32), client = cl), class = "dbx_not_found")
   expect_equal(dbx_mlflow_run_status_name(3), "FINISHED")
@@ -151,7 +157,7 @@ test_that("runs: start, log, get, tags, end, delete, restore", {
 test_that("mlflow_log_batch takes data.frames; dbx_mlflow_log_inputs logs datasets", {
   cl <- emu_client()
   exp <- mlflow_create_experiment("/Shared/r-batch", client = cl)
-  rid <- mlflow_start_run(exp, client = cl)$run_id
+  rid <- mlflow_start_run(experiment_id = exp, client = cl)$run_id
   mlflow_log_batch(metrics = data.frame(key = c("acc", "acc"), value = c(0.9, 0.95), timestamp = c(10, 20),
                                         step = c(1, 2)),
                    params = data.frame(key = c("p1", "p2"), value = c("a", "7")),
@@ -192,7 +198,7 @@ test_that("mlflow_search_runs and mlflow_get_metric_history page into data.frame
   other <- mlflow_create_experiment("/Shared/r-other", client = cl)
   ids <- character(0)
   for (i in 0:4) {
-    r <- mlflow_start_run(if (i %% 2 == 0) exp else other, run_name = paste0("r", i), start_time = 1000 + i,
+    r <- mlflow_start_run(experiment_id = if (i %% 2 == 0) exp else other, run_name = paste0("r", i), start_time = 1000 + i,
                           client = cl)
     mlflow_log_metric("rmse", i, timestamp = 5, run_id = r$run_id, client = cl)
     ids <- c(ids, r$run_id)
@@ -229,7 +235,7 @@ test_that("mlflow_search_runs and mlflow_get_metric_history page into data.frame
 test_that("the logger batches, reports failures, and retries", {
   cl <- emu_client()
   exp <- mlflow_create_experiment("/Shared/r-logger", client = cl)
-  rid <- mlflow_start_run(exp, client = cl)$run_id
+  rid <- mlflow_start_run(experiment_id = exp, client = cl)$run_id
   lg <- dbx_mlflow_logger(cl, rid)
   dbx_mlflow_logger_log_metric(lg, "m", as.numeric(0:1499), timestamp = 1, step = 0:1499)  # vectorised
   dbx_mlflow_logger_log_param(lg, c("a", "b"), c("1", "two"))
@@ -293,7 +299,7 @@ test_that("dbx_mlflow_with_logger flushes on exit; dbx_mlflow_with_run ends FINI
 test_that("artifacts: files, raw vectors, directories, listing and downloads", {
   cl <- emu_client()
   exp <- mlflow_create_experiment("/Shared/r-art", client = cl)
-  rid <- mlflow_start_run(exp, client = cl)$run_id
+  rid <- mlflow_start_run(experiment_id = exp, client = cl)$run_id
   dir <- tempfile("model-")
   dir.create(file.path(dir, "data"), recursive = TRUE)
   writeLines("artifact_path: model", file.path(dir, "MLmodel"))
@@ -348,7 +354,7 @@ test_that("artifacts of an experiment on a UC volume go through the Files API", 
   exp <- mlflow_create_experiment("/Shared/r-vol", artifact_location = "dbfs:/Volumes/main/default/vol/mlruns",
                                   client = cl)
   expect_equal(ml_last("experiments/create")$json$artifact_location, "dbfs:/Volumes/main/default/vol/mlruns")
-  rid <- mlflow_start_run(exp, client = cl)$run_id
+  rid <- mlflow_start_run(experiment_id = exp, client = cl)$run_id
   dbx_mlflow_upload_artifact(cl, rid, "m/x.txt", charToRaw("volume bytes"))
   put <- emu_requests(sprintf("/api/2.0/fs/files/Volumes/main/default/vol/mlruns/%s/artifacts/m/x.txt", rid))
   expect_equal(put[[1]]$method, "PUT")
