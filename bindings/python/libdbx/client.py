@@ -259,3 +259,10 @@ class Client:
         """Delta table helpers over SQL statements (:class:`libdbx.delta.DeltaAPI`)."""
         from .delta import DeltaAPI
         return self._area("delta", DeltaAPI)
+
+    @property
+    def mlflow(self):
+        """MLflow tracking (:class:`libdbx.mlflow.MlflowAPI`): experiments, runs, metrics,
+        params, tags, the buffered logger and run artifacts."""
+        from .mlflow import MlflowAPI
+        return self._area("mlflow", MlflowAPI)
