@@ -259,3 +259,11 @@ class Client:
         """Delta table helpers over SQL statements (:class:`libdbx.delta.DeltaAPI`)."""
         from .delta import DeltaAPI
         return self._area("delta", DeltaAPI)
+
+    @property
+    def registry(self):
+        """The MLflow model registries (:class:`libdbx.registry.RegistryAPI`): the workspace
+        registry and Unity Catalog models behind one API; ``.workspace`` / ``.uc`` pin one."""
+        from .registry import RegistryAPI
+        return self._area("registry", RegistryAPI)
+_OPTIONS["registry_uri"] = ("registry_uri", str)  # MLflow registry: "databricks" or "databricks-uc" (registry)
