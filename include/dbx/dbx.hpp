@@ -219,5 +219,6 @@ private:
 #include "cpp/catalog.hpp"
 #include "cpp/warehouses.hpp"
 #include "cpp/delta.hpp"
+#include "cpp/registry.hpp"
 
 #endif /* DBX_DBX_HPP */
