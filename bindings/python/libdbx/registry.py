@@ -190,7 +190,7 @@ class RegisteredModel(_Raw):
 
     @property
     def latest_versions(self) -> List["ModelVersion"]:
-        """The workspace answer's ``latest_versions`` (one per stage), as plain dicts' data."""
+        """The workspace answer's ``latest_versions`` (the latest READY version per stage)."""
         return [ModelVersion.from_dict(d, self.registry) for d in self.raw.get("latest_versions") or []]
 
     @classmethod
