@@ -220,5 +220,6 @@ private:
 #include "cpp/warehouses.hpp"
 #include "cpp/delta.hpp"
 #include "cpp/mlflow.hpp"
+#include "cpp/registry.hpp"
 
 #endif /* DBX_DBX_HPP */

@@ -266,3 +266,13 @@ class Client:
         params, tags, the buffered logger and run artifacts."""
         from .mlflow import MlflowAPI
         return self._area("mlflow", MlflowAPI)
+
+    @property
+    def registry(self):
+        """The MLflow model registries (:class:`libdbx.registry.RegistryAPI`): the workspace
+        registry and Unity Catalog models behind one API; ``.workspace`` / ``.uc`` pin one."""
+        from .registry import RegistryAPI
+        return self._area("registry", RegistryAPI)
+
+
+_OPTIONS["registry_uri"] = ("registry_uri", str)  # MLflow registry: "databricks" or "databricks-uc" (registry)

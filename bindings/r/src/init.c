@@ -15,6 +15,7 @@ extern const R_CallMethodDef dbx_r_calls_catalog[];
 extern const R_CallMethodDef dbx_r_calls_warehouses[];
 extern const R_CallMethodDef dbx_r_calls_delta[];
 extern const R_CallMethodDef dbx_r_calls_mlflow[];
+extern const R_CallMethodDef dbx_r_calls_registry[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -29,6 +30,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_warehouses,
     dbx_r_calls_delta,
     dbx_r_calls_mlflow,
+    dbx_r_calls_registry,
 };
 
 void R_init_libdbx(DllInfo *dll)
