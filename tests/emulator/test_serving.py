@@ -615,3 +615,33 @@ def test_inference_tables(emu):
         "served_entities": [{"entity_name": "m", "entity_version": v}],
         "auto_capture_config": {"catalog_name": "main", "schema_name": "nope", "enabled": True}}),
         404, "SCHEMA_DOES_NOT_EXIST")
+
+
+def test_inference_table_name_in_process():
+    """The helper other emulator modules (monitors) use."""
+    from dbx_emulator import apis
+    from dbx_emulator.apis import serving
+    from dbx_emulator.server import Request
+    from dbx_emulator.state import State
+    state = State(reset_hooks=apis.load_all())
+
+    def call(body):
+        req = Request()
+        req.body = json.dumps(body).encode()
+        req.json, req.json_ok = body, True
+        req.principal = "me@example.com"
+        req.state = state
+        req.params = {}
+        return serving.create_endpoint(req)
+
+    st, _, b = call({"name": "ep", "config": {"served_entities": [
+        {"entity_name": "m", "entity_version": "1"}]}, "ai_gateway": {"inference_table_config": {
+            "catalog_name": "main", "schema_name": "default", "enabled": True}}})
+    assert st == 200 and b["creator"] == "me@example.com"
+    assert serving.inference_table_name(state, "ep") == "main.default.ep_payload"
+    assert serving.inference_table_name(state, "nope") is None
+    call({"name": "ep2", "config": {"served_entities": [
+        {"entity_name": "m", "entity_version": "1"}]}})
+    assert serving.inference_table_name(state, "ep2") is None
+    assert "main.default.ep_payload" in state.uc.tables
+    state.uc.close()
