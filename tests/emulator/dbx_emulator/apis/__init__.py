@@ -112,6 +112,8 @@ def lookup(method, path):
 MODULES += ("warehouses",)
 # issue 8 (h/emu-mlflow): MLflow tracking and run artifacts
 MODULES += ("mlflow",)
+# issue 9 (h/emu-serving): model serving endpoints, invocations, route-optimized data plane
+MODULES += ("serving",)
 
 _loaded = False
 

@@ -20,6 +20,12 @@ register_config("cloud", "aws", _STR_OR_NULL)
 register_config("host_type", "WORKSPACE_HOST", _STR_OR_NULL)
 
 
+# Extra grants of POST /oidc/v1/token (apis/serving.py: the per-endpoint data-plane token
+# exchange). Each fn(req, form) returns (status, headers, body), or None when the request is not
+# its business; they are tried before the client-credentials grant.
+TOKEN_GRANTS = []
+
+
 def _oauth_error(status, error, description):
     return status, {"Cache-Control": "no-store"}, {"error": error, "error_description": description}
 
@@ -92,6 +98,10 @@ def oidc_discovery(req):
 def oidc_token(req):
     state = req.state
     form = req.form()
+    for grant_fn in TOKEN_GRANTS:
+        answer = grant_fn(req, form)
+        if answer is not None:
+            return answer
     cid, secret = _client_credentials(req, form)
     if cid is None:
         return _oauth_error(401, "invalid_client", "Client authentication failed: no client credentials")
