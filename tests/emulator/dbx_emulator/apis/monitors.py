@@ -904,10 +904,28 @@ def _quality(il, rows, ix):
     return d
 
 
+def _prep(c, kind, vals):
+    """The comparison side of a drift computation, prepared once per (sample, column)."""
+    p = {"profile": _col_profile(c, kind, vals)}
+    if kind == "num":
+        p["nums"] = sorted(x for x in (_num(v) for v in vals) if x is not None)
+        if p["nums"]:
+            p["edges"] = psi_edges(p["nums"])
+            p["bins"] = _binned(p["nums"], p["edges"])
+    elif kind == "cat":
+        counts = {}
+        for v in vals:
+            if v is not None:
+                k = _cat(v)
+                counts[k] = counts.get(k, 0) + 1
+        p["counts"] = counts
+    return p
+
+
 def _drift(c, kind, cur, ref):
-    """Drift statistics of one column between two value lists (current vs comparison)."""
+    """Drift statistics of one column: current values against a prepared comparison (_prep)."""
     d = {}
-    pc, pr = _col_profile(c, kind, cur), _col_profile(c, kind, ref)
+    pc, pr = _col_profile(c, kind, cur), ref["profile"]
     d["data_type"] = c.uc_type_text()
     d["count_delta"] = pc["count"] - pr["count"]
     for k in ("avg", "percent_null", "percent_zeros", "percent_distinct"):
@@ -915,28 +933,26 @@ def _drift(c, kind, cur, ref):
             d[k + "_delta"] = pc[k] - pr[k]
     if kind == "num":
         a = [x for x in (_num(v) for v in cur) if x is not None]
-        b = [x for x in (_num(v) for v in ref) if x is not None]
+        b = ref["nums"]
         if a and b:
             st, pv = ks_2samp(a, b)
             d["ks_test_statistic"], d["ks_test_pvalue"] = st, pv
             d["ks_test"] = _j({"statistic": st, "pvalue": pv})
             d["wasserstein_distance"] = wasserstein(a, b)
-            edges = psi_edges(b)
-            cp, rp = _binned(a, edges), _binned(b, edges)
+            cp, rp = _binned(a, ref["edges"]), ref["bins"]
             d["population_stability_index"] = psi(cp, rp)
             d["js_distance"] = js_distance(cp, rp)
     elif kind == "cat":
-        a = [_cat(v) for v in cur if v is not None]
-        b = [_cat(v) for v in ref if v is not None]
-        if a and b:
-            ca, cb = {}, {}
-            for k in a:
+        ca, cb = {}, ref["counts"]
+        for v in cur:
+            if v is not None:
+                k = _cat(v)
                 ca[k] = ca.get(k, 0) + 1
-            for k in b:
-                cb[k] = cb.get(k, 0) + 1
+        na, nb = sum(ca.values()), sum(cb.values())
+        if na and nb:
             keys = sorted(set(ca) | set(cb))
-            p = [ca.get(k, 0) / float(len(a)) for k in keys]
-            q = [cb.get(k, 0) / float(len(b)) for k in keys]
+            p = [ca.get(k, 0) / float(na) for k in keys]
+            q = [cb.get(k, 0) / float(nb) for k in keys]
             st, pv = chi2_homogeneity(ca, cb)
             d["chi_squared_test_statistic"], d["chi_squared_test_pvalue"] = st, pv
             d["chi_squared_test"] = _j({"statistic": st, "pvalue": pv})
@@ -1123,6 +1139,8 @@ def compute(state, m, r, end_ms):
         m["snapshot_prof"] = keep + prof_rows
         prof_rows = list(m["snapshot_prof"])
 
+    prepared = {}
+
     def drift_row(common, cur, ref, drift_type, cmp_window):
         out = []
         ccnt, rcnt = len(cur), len(ref)
@@ -1133,13 +1151,16 @@ def compute(state, m, r, end_ms):
                    **cmp_window)
         out.append(row)
         for i, c, kind in profiled:
-            if ref is base_rows:
-                if c.name.lower() not in bpos:
-                    continue
-                rv = [r[bpos[c.name.lower()]] for r in ref]
-            else:
-                rv = [r[i] for r in ref]
-            d = _drift(c, kind, [r[i] for r in cur], rv)
+            key = (id(ref), i)
+            if key not in prepared:
+                if ref is base_rows:
+                    if c.name.lower() not in bpos:
+                        continue
+                    rv = [r[bpos[c.name.lower()]] for r in ref]
+                else:
+                    rv = [r[i] for r in ref]
+                prepared[key] = (ref, _prep(c, kind, rv))   # ref kept alive: ids stay unique
+            d = _drift(c, kind, [r[i] for r in cur], prepared[key][1])
             out.append(dict(common, column_name=c.name, drift_type=drift_type, **dict(d, **cmp_window)))
         return out
 
