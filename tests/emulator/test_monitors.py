@@ -151,8 +151,9 @@ def test_create_errors(emu):
     err(emu, "POST", "main.default.tx", body=b)
     b = dict(body, baseline_table_name="main.default.nobase")
     err(emu, "POST", "main.default.tx", body=b, status=404, code="TABLE_DOES_NOT_EXIST")
-    b = dict(body, slicing_exprs=["no_such_col > 1"])
-    err(emu, "POST", "main.default.tx", body=b)
+    for bad in ("no_such_col > 1", "amount) FROM main.default.other --", "1; DROP TABLE tx",
+                "(amount", "amount FROM main.default.tx", ["amount"], ""):
+        err(emu, "POST", "main.default.tx", body=dict(body, slicing_exprs=[bad]))
     il = {"problem_type": "PROBLEM_TYPE_CLASSIFICATION", "timestamp_col": "ts",
           "granularities": ["1 day"], "prediction_col": "amount", "model_id_col": "model"}
     b = {"assets_dir": "/x", "output_schema_name": "main.mon", "inference_log": il}
@@ -165,6 +166,13 @@ def test_create_errors(emu):
     err(emu, "POST", "main.default.tx", body=b)
     # nothing was created by the failures
     err(emu, "GET", "main.default.tx", status=404, code="RESOURCE_DOES_NOT_EXIST")
+    # a monitor goes with its table: a new table under the same name has none
+    ok(emu, "POST", "main.default.tx", body=body)
+    sql(emu, "DROP TABLE main.default.tx")
+    err(emu, "GET", "main.default.tx", status=404, code="TABLE_DOES_NOT_EXIST")
+    sql(emu, "CREATE TABLE main.default.tx (ts TIMESTAMP, amount DOUBLE, channel STRING)")
+    err(emu, "GET", "main.default.tx", status=404, code="RESOURCE_DOES_NOT_EXIST")
+    ok(emu, "POST", "main.default.tx", body=body)
 
 
 # ---- refreshes ----------------------------------------------------------------------------------

@@ -86,6 +86,10 @@ def _table(eng, full):
 
 def _monitor(req, t):
     m = req.state.monitors.get(t.full_name)
+    if m is not None and m["table_id"] != t.table_id:
+        # the table was dropped and another one created under its name: the monitor went with it
+        del req.state.monitors[t.full_name]
+        m = None
     if m is None:
         # the real message names internal ids ("Cannot find Monitor with ID: /metastores:<id>/
         # tables:<id>/"); the code is RESOURCE_DOES_NOT_EXIST (404)
@@ -266,6 +270,24 @@ def _validate(eng, t, b, old=None):
 
 
 def _eval_check(eng, t, expr):
+    """A slicing expression must be one expression over the table's columns: balanced
+    parentheses, no top-level FROM / SELECT / ';' (it is spliced into a SELECT list)."""
+    try:
+        toks = tokenize(expr)
+    except SqlError as e:
+        raise invalid_param("Invalid slicing expression '%s': %s" % (expr, e.message))
+    depth = 0
+    for tk in toks:
+        if tk.kind == "op" and tk.value == "(":
+            depth += 1
+        elif tk.kind == "op" and tk.value == ")":
+            depth -= 1
+        if depth < 0 or (tk.kind == "op" and tk.value == ";") or \
+                (depth == 0 and tk.is_kw("FROM", "SELECT", "LIMIT", "WHERE", "UNION")):
+            raise invalid_param("Invalid slicing expression '%s': it must be a single expression "
+                                "over the columns of %s." % (expr, t.full_name))
+    if depth != 0:
+        raise invalid_param("Invalid slicing expression '%s': unbalanced parentheses." % expr)
     try:
         _run(eng, "SELECT (%s) FROM %s LIMIT 0" % (expr, ".".join(_bt(p) for p in t.parts())))
     except SqlError as e:
@@ -377,7 +399,7 @@ def create_monitor(req):
         t = _table(eng, req.params["table_name"])
         if t.is_view:
             raise invalid_param("Cannot create a monitor on view '%s'." % t.full_name)
-        if t.full_name in state.monitors:
+        if t.full_name in state.monitors and state.monitors[t.full_name]["table_id"] == t.table_id:
             # (unclear: the real code; RESOURCE_ALREADY_EXISTS as other UC securables)
             raise ApiError(409, "RESOURCE_ALREADY_EXISTS",
                            "Monitor already exists for table '%s'." % t.full_name)
