@@ -125,3 +125,5 @@ def load_all():
             importlib.import_module(__name__ + "." + name)
         _loaded = True
     return RESET_HOOKS
+# issue 9 (h/emu-monitor): Lakehouse Monitoring (quality monitors and their metric tables)
+MODULES += ("monitors",)
