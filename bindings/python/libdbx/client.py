@@ -36,6 +36,12 @@ _OPTIONS = {
     "no_config_file": ("no_config_file", bool),
     "max_response_bytes": ("max_response_bytes", int),
     "insecure_allow_http": ("insecure_allow_http", bool),
+    # MLflow: the default model registry ("databricks" or "databricks-uc") and the retry policy
+    # of /api/2.0/mlflow/ calls (their own budget and backoff, as rate limits last long there)
+    "registry_uri": ("registry_uri", str),
+    "mlflow_retry_timeout": ("mlflow_retry_timeout_ms", "ms"),
+    "mlflow_retry_initial_delay": ("mlflow_retry_initial_delay_ms", "ms"),
+    "mlflow_retry_max_delay": ("mlflow_retry_max_delay_ms", "ms"),
 }
 
 LOG_LEVELS = {0: "off", 1: "error", 2: "warn", 3: "info", 4: "debug", 5: "trace"}
@@ -273,6 +279,3 @@ class Client:
         registry and Unity Catalog models behind one API; ``.workspace`` / ``.uc`` pin one."""
         from .registry import RegistryAPI
         return self._area("registry", RegistryAPI)
-
-
-_OPTIONS["registry_uri"] = ("registry_uri", str)  # MLflow registry: "databricks" or "databricks-uc" (registry)

@@ -572,3 +572,37 @@ def test_keyboard_interrupt_in_a_transfer_callback_stops_it(ml, emu, exp_id):
     assert len(calls) == 1  # stopped at the first piece, not called again
     # the client still works afterwards
     assert ml.download_artifact(rid, "k.bin") == b"k" * 300000
+
+
+def test_client_mlflow_retry_policy_and_registry_uri_keywords(emu):
+    """The MLflow retry keywords reach the C client: with a 10 ms MLflow backoff (the default
+    is 2 s), three 429s on an MLflow call are waited out at once (4 requests), even with a
+    general retry budget too small for them; registry_uri picks the registry."""
+    emu.ctl("POST", "/__emulator/reset", {})
+    with libdbx.Client(host=emu.base, token="dapi-emulator-token", no_env=True,
+                       no_config_file=True, retry_timeout=0.001, retry_initial_delay=0.01,
+                       retry_max_delay=0.02, mlflow_retry_timeout=30,
+                       mlflow_retry_initial_delay=0.01, mlflow_retry_max_delay=0.02,
+                       registry_uri="databricks-uc") as c:
+        exp = c.mlflow.create_experiment("/Shared/retry-keywords")
+        emu.fault(path=API + "/experiments/get", times=3, action="status", status=429,
+                  body={"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "slow down"})
+        assert c.mlflow.get_experiment(exp).name == "/Shared/retry-keywords"
+        assert len(emu.requests(API + "/experiments/get")) == 4
+        # registry_uri="databricks-uc": a one-part name is not a UC name (refused locally)
+        with pytest.raises(libdbx.InvalidArgument):
+            c.registry.get_model("fraud")
+        assert emu.requests("/api/2.0/mlflow/registered-models/get") == []
+
+
+def test_client_mlflow_retry_timeout_keyword_bounds_mlflow_calls(emu):
+    """A tiny MLflow budget gives up on the first 429 (the 15 min default would wait it out)."""
+    emu.ctl("POST", "/__emulator/reset", {})
+    with libdbx.Client(host=emu.base, token="dapi-emulator-token", no_env=True,
+                       no_config_file=True, mlflow_retry_timeout=0.001) as c:
+        exp = c.mlflow.create_experiment("/Shared/retry-budget")
+        emu.fault(path=API + "/experiments/get", times=3, action="status", status=429,
+                  body={"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "slow down"})
+        with pytest.raises(libdbx.RateLimited):
+            c.mlflow.get_experiment(exp)
+        assert len(emu.requests(API + "/experiments/get")) == 1

@@ -15,7 +15,8 @@ dbx_client <- function(host = NULL, token = NULL, profile = NULL, config_file = 
                        http_timeout = NULL, retry_timeout = NULL, max_attempts = NULL,
                        retry_initial_delay = NULL, retry_max_delay = NULL, ca_bundle = NULL,
                        insecure_skip_verify = NULL, no_env = NULL, no_config_file = NULL,
-                       product = NULL) {
+                       product = NULL, registry_uri = NULL, mlflow_retry_timeout = NULL,
+                       mlflow_retry_initial_delay = NULL, mlflow_retry_max_delay = NULL) {
   opts <- c(host = .dbx_opt(host), token = .dbx_opt(token), profile = .dbx_opt(profile),
             config_file = .dbx_opt(config_file), auth_type = .dbx_opt(auth_type),
             client_id = .dbx_opt(client_id), client_secret = .dbx_opt(client_secret),
@@ -26,7 +27,10 @@ dbx_client <- function(host = NULL, token = NULL, profile = NULL, config_file = 
             retry_max_delay_ms = .dbx_opt(retry_max_delay, TRUE),
             ca_bundle = .dbx_opt(ca_bundle), insecure_skip_verify = .dbx_opt(insecure_skip_verify),
             no_env = .dbx_opt(no_env), no_config_file = .dbx_opt(no_config_file),
-            product = .dbx_opt(product))
+            product = .dbx_opt(product), registry_uri = .dbx_opt(registry_uri),
+            mlflow_retry_timeout_ms = .dbx_opt(mlflow_retry_timeout, TRUE),
+            mlflow_retry_initial_delay_ms = .dbx_opt(mlflow_retry_initial_delay, TRUE),
+            mlflow_retry_max_delay_ms = .dbx_opt(mlflow_retry_max_delay, TRUE))
   if (is.null(opts)) opts <- character(0)
   ptr <- .dbx_check(.Call(r_dbx_client_new, opts))
   structure(list(ptr = ptr), class = "dbx_client")

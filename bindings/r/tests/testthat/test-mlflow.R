@@ -361,3 +361,24 @@ test_that("artifacts of an experiment on a UC volume go through the Files API", 
   expect_equal(mlflow_list_artifacts(run_id = rid, client = cl)$path, "m")
   expect_identical(dbx_mlflow_download_artifact(cl, rid, "m/x.txt"), charToRaw("volume bytes"))
 })
+
+test_that("dbx_client passes the MLflow retry options and registry_uri to the C client", {
+  emu_reset()
+  fast <- dbx_client(host = emu_start(), token = "dapi-emulator-token", no_env = TRUE,
+                     no_config_file = TRUE, retry_timeout = 0.001, mlflow_retry_timeout = 30,
+                     mlflow_retry_initial_delay = 0.01, mlflow_retry_max_delay = 0.02,
+                     registry_uri = "databricks-uc")
+  exp <- mlflow_create_experiment("/Shared/r-retry", client = fast)
+  fault <- sprintf('{"path":"%s/experiments/get","times":3,"action":"status","status":429,"body":{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}}', ML)
+  emu_ctl("POST", "/__emulator/faults", fault)
+  expect_equal(mlflow_get_experiment(experiment_id = exp, client = fast)$name, "/Shared/r-retry")
+  expect_equal(ml_count("experiments/get"), 4)
+  # registry_uri = "databricks-uc": a one-part name is refused locally as a UC name
+  expect_error(mlflow_get_registered_model("fraud", client = fast), class = "dbx_invalid_argument")
+  # a tiny MLflow budget gives up on the first 429
+  tight <- dbx_client(host = emu_start(), token = "dapi-emulator-token", no_env = TRUE,
+                      no_config_file = TRUE, mlflow_retry_timeout = 0.001)
+  emu_ctl("POST", "/__emulator/faults", fault)
+  expect_error(mlflow_get_experiment(experiment_id = exp, client = tight), class = "dbx_rate_limited")
+  expect_equal(ml_count("experiments/get"), 5)
+})
