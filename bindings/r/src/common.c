@@ -432,3 +432,63 @@ SEXP dbx_r_mkutf8(const char *s)
 {
     return Rf_mkCharCE(s ? s : "", CE_UTF8);
 }
+
+int64_t dbx_r_int64_or(SEXP v, int64_t dflt)
+{
+    if (Rf_isNull(v) || XLENGTH(v) < 1)
+        return dflt;
+    double d = Rf_asReal(v);
+    if (ISNAN(d))
+        return dflt;
+    if (d > 9.2e18)
+        return INT64_MAX;
+    if (d < -9.2e18)
+        return INT64_MIN;
+    return (int64_t)d;
+}
+
+dbx_r_membuf *dbx_r_membuf_attach(SEXP holder)
+{
+    dbx_r_membuf *m = calloc(1, sizeof *m);
+    if (m)
+        R_SetExternalPtrAddr(holder, m);
+    return m;
+}
+
+int dbx_r_membuf_append(dbx_r_membuf *m, const char *data, size_t len)
+{
+    if (len > (size_t)R_XLEN_T_MAX - m->len)
+        return 1;
+    if (m->len + len > m->cap) {
+        size_t cap = m->cap ? m->cap : 65536;
+        while (cap < m->len + len)
+            cap *= 2;
+        char *p = realloc(m->buf, cap);
+        if (!p)
+            return 1;
+        m->buf = p;
+        m->cap = cap;
+    }
+    if (len)
+        memcpy(m->buf + m->len, data, len);
+    m->len += len;
+    return 0;
+}
+
+SEXP dbx_r_membuf_raw(const dbx_r_membuf *m)
+{
+    SEXP out = Rf_allocVector(RAWSXP, (R_xlen_t)m->len);
+    if (m->len)
+        memcpy(RAW(out), m->buf, m->len);
+    return out;
+}
+
+void dbx_r_membuf_finalize(SEXP holder)
+{
+    dbx_r_membuf *m = R_ExternalPtrAddr(holder);
+    if (m) {
+        free(m->buf);
+        free(m);
+        R_ClearExternalPtr(holder);
+    }
+}

@@ -53,6 +53,25 @@ void dbx_r_rows_finalize(SEXP h);
 /* A CHARSXP in UTF-8 ("" for NULL). */
 SEXP dbx_r_mkutf8(const char *s);
 
+/* An int64 from an R number (NULL, length 0 or NA: dflt), clamped to the int64 range. */
+int64_t dbx_r_int64_or(SEXP v, int64_t dflt);
+
+/* A download into memory (bytes of any length, grown by doubling from 64 KiB). Owned by an
+ * external pointer made with dbx_r_holder(tag, dbx_r_membuf_finalize), so that an R error
+ * (an allocation failure) unwinding past the call still frees it. */
+typedef struct dbx_r_membuf {
+    char *buf;
+    size_t len, cap;
+} dbx_r_membuf;
+/* Allocate the buffer into `holder` (PROTECTed by the caller). NULL when out of memory. */
+dbx_r_membuf *dbx_r_membuf_attach(SEXP holder);
+/* Append; 0, or 1 when out of memory or past R's vector length (a sink's "stop"). */
+int dbx_r_membuf_append(dbx_r_membuf *m, const char *data, size_t len);
+/* A raw vector holding a copy of the bytes (unprotected). */
+SEXP dbx_r_membuf_raw(const dbx_r_membuf *m);
+/* The finaliser; also called directly to free early. */
+void dbx_r_membuf_finalize(SEXP holder);
+
 /* SQL values into R columns (src/sql.c; also used by src/delta.c, so that both give the
  * same column types): the column kind of a SQL type, its R vector type, and one value of
  * the iterator's current row into column vector `v` at `n`. */

@@ -22,15 +22,8 @@ typedef struct xfer {
     dbx_r_wait w;   /* progress, interrupted, callback_error (as the waits) */
     SEXP reader;    /* function(n) -> raw | condition | dbx_interrupt marker, or NULL */
     SEXP writer;    /* function(raw) -> NULL | condition | marker, or NULL */
-    struct membuf *mem; /* a download into memory */
+    dbx_r_membuf *mem; /* a download into memory */
 } xfer;
-
-/* A download into memory: malloc'ed, owned by an external pointer whose finaliser frees it
- * should R unwind (an allocation failure) before the call frees it itself. */
-typedef struct membuf {
-    char *buf;
-    size_t len, cap;
-} membuf;
 
 /* The value a wrapped R callback returned: NULL (fine), a condition (kept for R), or the
  * interrupt marker. Returns 0 to go on, 1 to stop. `v` must be protected by the caller. */
@@ -167,22 +160,8 @@ static int on_write(void *payload, const char *data, size_t len)
 
 static int on_memory(void *payload, const char *data, size_t len)
 {
-    membuf *x = ((xfer *)payload)->mem;
-    if (len > (size_t)R_XLEN_T_MAX - x->len)
-        return 1;
-    if (x->len + len > x->cap) {
-        size_t cap = x->cap ? x->cap : 65536;
-        while (cap < x->len + len)
-            cap *= 2;
-        char *p = realloc(x->buf, cap);
-        if (!p)
-            return 1; /* DBX_ECANCELLED; rare enough not to refine */
-        x->buf = p;
-        x->cap = cap;
-    }
-    memcpy(x->buf + x->len, data, len);
-    x->len += len;
-    return 0;
+    /* 1 (DBX_ECANCELLED) when out of memory: rare enough not to refine */
+    return dbx_r_membuf_append(((xfer *)payload)->mem, data, len);
 }
 
 static void xfer_init(xfer *x, SEXP progress)
@@ -191,19 +170,6 @@ static void xfer_init(xfer *x, SEXP progress)
     x->w.progress = Rf_isFunction(progress) ? progress : NULL;
 }
 
-static int64_t int64_or(SEXP v, int64_t dflt)
-{
-    if (Rf_isNull(v) || XLENGTH(v) < 1)
-        return dflt;
-    double d = Rf_asReal(v);
-    if (ISNAN(d))
-        return dflt;
-    if (d > 9.2e18)
-        return INT64_MAX;
-    if (d < -9.2e18)
-        return INT64_MIN;
-    return (int64_t)d;
-}
 
 /* ---- upload ----------------------------------------------------------------------------- */
 
@@ -219,8 +185,8 @@ SEXP r_dbx_files_upload(SEXP x, SEXP path, SEXP file, SEXP overwrite, SEXP thres
     o.overwrite = Rf_isNull(overwrite) || Rf_asLogical(overwrite) == NA_LOGICAL ? 0
                   : Rf_asLogical(overwrite)                                     ? 1
                                                                                 : -1;
-    o.multipart_threshold = int64_or(threshold, 0);
-    o.part_size = int64_or(part_size, 0);
+    o.multipart_threshold = dbx_r_int64_or(threshold, 0);
+    o.part_size = dbx_r_int64_or(part_size, 0);
     o.progress = on_progress;
     o.progress_payload = &t;
     const char *rp = dbx_r_str(path);
@@ -233,7 +199,7 @@ SEXP r_dbx_files_upload(SEXP x, SEXP path, SEXP file, SEXP overwrite, SEXP thres
         dbx_source src = DBX_SOURCE_INIT;
         src.read = on_read;
         src.payload = &t;
-        src.size = int64_or(size, -1);
+        src.size = dbx_r_int64_or(size, -1);
         st = dbx_files_upload(c, rp, &src, &o);
     } else if (Rf_isString(file) && XLENGTH(file) == 1 && STRING_ELT(file, 0) != NA_STRING) {
         st = dbx_files_upload_file(c, rp, R_ExpandFileName(Rf_translateChar(STRING_ELT(file, 0))), &o);
@@ -244,16 +210,6 @@ SEXP r_dbx_files_upload(SEXP x, SEXP path, SEXP file, SEXP overwrite, SEXP thres
 }
 
 /* ---- download --------------------------------------------------------------------------- */
-
-static void membuf_finalize(SEXP h)
-{
-    membuf *m = R_ExternalPtrAddr(h);
-    if (m) {
-        free(m->buf);
-        free(m);
-        R_ClearExternalPtr(h);
-    }
-}
 
 /* `destination`: NULL (a raw vector comes back), character(1) local path, or a writer
  * function(raw) (a connection, wrapped by R/files.R). */
@@ -274,26 +230,22 @@ SEXP r_dbx_files_download(SEXP x, SEXP path, SEXP destination, SEXP overwrite, S
     const char *rp = dbx_r_str(path);
     dbx_status st;
     if (Rf_isNull(destination)) {
-        SEXP holder = PROTECT(R_MakeExternalPtr(NULL, R_NilValue, R_NilValue));
-        R_RegisterCFinalizerEx(holder, membuf_finalize, TRUE);
-        membuf *m = calloc(1, sizeof *m);
+        SEXP holder = PROTECT(dbx_r_holder("dbx_membuf", dbx_r_membuf_finalize));
+        dbx_r_membuf *m = dbx_r_membuf_attach(holder);
         if (!m) {
             UNPROTECT(1);
             return dbx_r_failure(NULL, DBX_ENOMEM);
         }
-        R_SetExternalPtrAddr(holder, m);
         t.mem = m;
         st = dbx_files_download(c, rp, on_memory, &t, &o);
         SEXP out = R_NilValue;
         if (st == DBX_OK) {
-            out = PROTECT(Rf_allocVector(RAWSXP, (R_xlen_t)m->len));
-            if (m->len)
-                memcpy(RAW(out), m->buf, m->len);
+            out = PROTECT(dbx_r_membuf_raw(m));
         } else {
             PROTECT(out);
         }
         SEXP ans = PROTECT(dbx_r_wait_answer(c, st, out, &t.w));
-        membuf_finalize(holder);
+        dbx_r_membuf_finalize(holder);
         UNPROTECT(3);
         return ans;
     }

@@ -21,19 +21,6 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static int64_t i64_or(SEXP v, int64_t dflt)
-{
-    if (Rf_isNull(v) || XLENGTH(v) < 1)
-        return dflt;
-    double d = Rf_asReal(v);
-    if (ISNAN(d))
-        return dflt;
-    if (d > 9.2e18)
-        return INT64_MAX;
-    if (d < -9.2e18)
-        return INT64_MIN;
-    return (int64_t)d;
-}
 
 static double num_or_na(int64_t v) { return v ? (double)v : NA_REAL; }
 
@@ -342,7 +329,7 @@ SEXP r_dbx_mlflow_run_create(SEXP x, SEXP experiment_id, SEXP run_name, SEXP sta
     DBX_R_NEED_CLIENT(c, x);
     dbx_mlflow_run_create_options o = DBX_MLFLOW_RUN_CREATE_OPTIONS_INIT;
     o.run_name = dbx_r_str(run_name);
-    o.start_time = i64_or(start_time, 0);
+    o.start_time = dbx_r_int64_or(start_time, 0);
     o.tags = tags_of(tag_keys, tag_values, &o.n_tags);
     if (o.n_tags == (size_t)-1)
         return dbx_r_failure(NULL, DBX_EINVAL);
@@ -373,7 +360,7 @@ SEXP r_dbx_mlflow_run_update(SEXP x, SEXP run_id, SEXP status, SEXP end_time, SE
             return dbx_r_failure(NULL, DBX_EINVAL);
         s = (dbx_mlflow_run_status_t)k;
     }
-    dbx_status st = dbx_mlflow_run_update(c, dbx_r_str(run_id), s, i64_or(end_time, 0), dbx_r_str(run_name));
+    dbx_status st = dbx_mlflow_run_update(c, dbx_r_str(run_id), s, dbx_r_int64_or(end_time, 0), dbx_r_str(run_name));
     return st == DBX_OK ? Rf_ScalarLogical(1) : dbx_r_failure(c, st);
 }
 
@@ -404,7 +391,7 @@ SEXP r_dbx_mlflow_log_metric(SEXP x, SEXP run_id, SEXP key, SEXP value, SEXP tim
 {
     DBX_R_NEED_CLIENT(c, x);
     dbx_status st = dbx_mlflow_run_log_metric(c, dbx_r_str(run_id), dbx_r_str(key), Rf_asReal(value),
-                                              i64_or(timestamp, 0), i64_or(step, 0));
+                                              dbx_r_int64_or(timestamp, 0), dbx_r_int64_or(step, 0));
     return st == DBX_OK ? Rf_ScalarLogical(1) : dbx_r_failure(c, st);
 }
 
@@ -813,19 +800,8 @@ SEXP r_dbx_mlflow_artifact_upload_dir(SEXP x, SEXP run_id, SEXP artifact_dir, SE
 
 typedef struct memsink {
     dbx_r_wait w;
-    char *buf;
-    size_t len, cap;
+    dbx_r_membuf *mem;
 } memsink;
-
-static void memsink_finalize(SEXP h)
-{
-    memsink *m = R_ExternalPtrAddr(h);
-    if (m) {
-        free(m->buf);
-        free(m);
-        R_ClearExternalPtr(h);
-    }
-}
 
 static int mem_write(void *payload, const char *data, size_t len)
 {
@@ -834,21 +810,7 @@ static int mem_write(void *payload, const char *data, size_t len)
         m->w.interrupted = 1;
         return 1;
     }
-    if (len > (size_t)R_XLEN_T_MAX - m->len)
-        return 1;
-    if (m->len + len > m->cap) {
-        size_t cap = m->cap ? m->cap : 65536;
-        while (cap < m->len + len)
-            cap *= 2;
-        char *p = realloc(m->buf, cap);
-        if (!p)
-            return 1;
-        m->buf = p;
-        m->cap = cap;
-    }
-    memcpy(m->buf + m->len, data, len);
-    m->len += len;
-    return 0;
+    return dbx_r_membuf_append(m->mem, data, len);
 }
 
 /* `destination`: NULL (a raw vector comes back) or character(1) local path */
@@ -863,23 +825,21 @@ SEXP r_dbx_mlflow_artifact_download(SEXP x, SEXP run_id, SEXP artifact_path, SEX
                                                           R_ExpandFileName(d));
         return st == DBX_OK ? Rf_ScalarLogical(1) : dbx_r_failure(c, st);
     }
-    SEXP h = PROTECT(dbx_r_holder("dbx_mlflow_download", memsink_finalize));
-    memsink *m = calloc(1, sizeof *m);
-    if (!m) {
+    SEXP h = PROTECT(dbx_r_holder("dbx_membuf", dbx_r_membuf_finalize));
+    memsink m;
+    memset(&m, 0, sizeof m);
+    m.mem = dbx_r_membuf_attach(h);
+    if (!m.mem) {
         UNPROTECT(1);
         return dbx_r_failure(NULL, DBX_ENOMEM);
     }
-    R_SetExternalPtrAddr(h, m);
-    dbx_status st = dbx_mlflow_artifact_download(c, dbx_r_str(run_id), dbx_r_str(artifact_path), mem_write, m);
+    dbx_status st = dbx_mlflow_artifact_download(c, dbx_r_str(run_id), dbx_r_str(artifact_path), mem_write, &m);
     SEXP out = R_NilValue;
-    if (st == DBX_OK) {
-        out = Rf_allocVector(RAWSXP, (R_xlen_t)m->len);
-        if (m->len)
-            memcpy(RAW(out), m->buf, m->len);
-    }
+    if (st == DBX_OK)
+        out = dbx_r_membuf_raw(m.mem);
     PROTECT(out);
-    SEXP ans = PROTECT(dbx_r_wait_answer(c, st, out, &m->w));
-    memsink_finalize(h);
+    SEXP ans = PROTECT(dbx_r_wait_answer(c, st, out, &m.w));
+    dbx_r_membuf_finalize(h);
     UNPROTECT(3);
     return ans;
 }

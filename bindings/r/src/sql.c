@@ -100,19 +100,6 @@ static SEXP stmt_value(SEXP h)
     return out;
 }
 
-static int64_t int64_or(SEXP v, int64_t dflt)
-{
-    if (Rf_isNull(v) || XLENGTH(v) < 1)
-        return dflt;
-    double d = Rf_asReal(v);
-    if (ISNAN(d))
-        return dflt;
-    if (d > 9.2e18)
-        return INT64_MAX;
-    if (d < -9.2e18)
-        return INT64_MIN;
-    return (int64_t)d;
-}
 
 static int int_or(SEXP v, int dflt)
 {
@@ -149,8 +136,8 @@ SEXP r_dbx_sql_execute(SEXP x, SEXP warehouse_id, SEXP statement, SEXP params, S
     o.schema = chr_at(VECTOR_ELT(opts, 1), 0);
     o.wait_timeout_s = int_or(VECTOR_ELT(opts, 2), 0);
     o.on_wait_timeout = (dbx_sql_on_wait_timeout_t)int_or(VECTOR_ELT(opts, 3), 0);
-    o.row_limit = int64_or(VECTOR_ELT(opts, 4), 0);
-    o.byte_limit = int64_or(VECTOR_ELT(opts, 5), 0);
+    o.row_limit = dbx_r_int64_or(VECTOR_ELT(opts, 4), 0);
+    o.byte_limit = dbx_r_int64_or(VECTOR_ELT(opts, 5), 0);
     o.disposition = (dbx_sql_disposition_t)int_or(VECTOR_ELT(opts, 6), 0);
     o.format = (dbx_sql_format_t)int_or(VECTOR_ELT(opts, 7), 0);
     SEXP tk = VECTOR_ELT(opts, 8), tv = VECTOR_ELT(opts, 9);
@@ -410,26 +397,11 @@ SEXP r_dbx_sql_fetch(SEXP x, SEXP sth, SEXP max_chunks, SEXP truncated_is_error,
 
 /* ---- raw chunks ------------------------------------------------------------------------- */
 
-typedef struct membuf {
-    char *buf;
-    size_t len, cap;
-} membuf;
-
 typedef struct chunk_ctx {
     dbx_r_wait w;
     SEXP writer; /* function(raw) -> NULL | condition | dbx_interrupt marker, or NULL */
-    membuf *mem;
+    dbx_r_membuf *mem;
 } chunk_ctx;
-
-static void membuf_finalize(SEXP h)
-{
-    membuf *m = R_ExternalPtrAddr(h);
-    if (m) {
-        free(m->buf);
-        free(m);
-        R_ClearExternalPtr(h);
-    }
-}
 
 typedef struct wcall {
     chunk_ctx *x;
@@ -468,22 +440,7 @@ static int on_chunk(void *payload, int chunk_index, const char *data, size_t len
     if (!len)
         return 0; /* the end of a chunk */
     if (x->mem) {
-        membuf *m = x->mem;
-        if (len > (size_t)R_XLEN_T_MAX - m->len)
-            return 1;
-        if (m->len + len > m->cap) {
-            size_t cap = m->cap ? m->cap : 65536;
-            while (cap < m->len + len)
-                cap *= 2;
-            char *p = realloc(m->buf, cap);
-            if (!p)
-                return 1;
-            m->buf = p;
-            m->cap = cap;
-        }
-        memcpy(m->buf + m->len, data, len);
-        m->len += len;
-        return 0;
+        return dbx_r_membuf_append(x->mem, data, len);
     }
     wcall wc = {x, data, len, 0};
     if (!R_ToplevelExec(run_writer, &wc)) {
@@ -508,24 +465,21 @@ SEXP r_dbx_sql_stream(SEXP x, SEXP sth, SEXP destination, SEXP overwrite, SEXP m
     ro.close_statement = Rf_asLogical(close_statement) == 1;
     dbx_status st;
     if (Rf_isNull(destination)) {
-        SEXP mh = PROTECT(dbx_r_holder("dbx_membuf", membuf_finalize));
-        membuf *m = calloc(1, sizeof *m);
+        SEXP mh = PROTECT(dbx_r_holder("dbx_membuf", dbx_r_membuf_finalize));
+        dbx_r_membuf *m = dbx_r_membuf_attach(mh);
         if (!m) {
             UNPROTECT(1);
             return dbx_r_failure(NULL, DBX_ENOMEM);
         }
-        R_SetExternalPtrAddr(mh, m);
         t.mem = m;
         st = dbx_sql_chunks_stream(c, stmt, &ro, on_chunk, &t);
         SEXP out = R_NilValue;
         if (st == DBX_OK) {
-            out = Rf_allocVector(RAWSXP, (R_xlen_t)m->len);
-            if (m->len)
-                memcpy(RAW(out), m->buf, m->len);
+            out = dbx_r_membuf_raw(m);
         }
         PROTECT(out);
         SEXP ans = PROTECT(dbx_r_wait_answer(c, st, out, &t.w));
-        membuf_finalize(mh);
+        dbx_r_membuf_finalize(mh);
         UNPROTECT(3);
         return ans;
     }

@@ -83,6 +83,29 @@ int istream_rewind(void *payload)
     }
 }
 
+/* A dbx_source reading `in` from its position through `s` (which must outlive the
+ * call): sized and rewindable when the stream can seek, else read once. */
+template <class Stream>
+dbx_source istream_as_source(istream_source<Stream> &s, Stream &in)
+{
+    s.in = &in;
+    dbx_source src = DBX_SOURCE_INIT;
+    src.read = istream_read<Stream>;
+    src.payload = &s;
+    s.start = in.tellg();
+    if (s.start != std::streampos(-1)) {
+        in.seekg(0, Stream::end);
+        std::streampos end = in.tellg();
+        in.seekg(s.start);
+        if (end != std::streampos(-1) && !(in.rdstate() & (Stream::failbit | Stream::badbit))) {
+            src.size = static_cast<int64_t>(end - s.start);
+            src.rewind = istream_rewind<Stream>;
+        }
+    }
+    in.clear(in.rdstate() & ~Stream::failbit);
+    return src;
+}
+
 template <class F>
 struct sink_ctx : callback_error {
     F *fn;
@@ -121,21 +144,7 @@ inline void files_upload(const client &c, const std::string &remote_path, Stream
                          const dbx_files_upload_options *opts = nullptr)
 {
     detail::istream_source<Stream> s;
-    s.in = &in;
-    dbx_source src = DBX_SOURCE_INIT;
-    src.read = detail::istream_read<Stream>;
-    src.payload = &s;
-    s.start = in.tellg();
-    if (s.start != std::streampos(-1)) {
-        in.seekg(0, Stream::end);
-        std::streampos end = in.tellg();
-        in.seekg(s.start);
-        if (end != std::streampos(-1) && !(in.rdstate() & (Stream::failbit | Stream::badbit))) {
-            src.size = static_cast<int64_t>(end - s.start);
-            src.rewind = detail::istream_rewind<Stream>;
-        }
-    }
-    in.clear(in.rdstate() & ~Stream::failbit);
+    dbx_source src = detail::istream_as_source(s, in);
     dbx_status st = dbx_files_upload(c, remote_path.c_str(), &src, opts);
     s.rethrow_if_any();
     check(st, c);

@@ -339,21 +339,7 @@ template <class Stream, class = std::enable_if_t<std::is_base_of_v<std::istream,
 inline void mlflow_artifact_upload(const client &c, const std::string &run_id, const std::string &artifact_path, Stream &in)
 {
     detail::istream_source<Stream> s;
-    s.in = &in;
-    dbx_source src = DBX_SOURCE_INIT;
-    src.read = detail::istream_read<Stream>;
-    src.payload = &s;
-    s.start = in.tellg();
-    if (s.start != std::streampos(-1)) {
-        in.seekg(0, Stream::end);
-        std::streampos end = in.tellg();
-        in.seekg(s.start);
-        if (end != std::streampos(-1) && !(in.rdstate() & (Stream::failbit | Stream::badbit))) {
-            src.size = static_cast<int64_t>(end - s.start);
-            src.rewind = detail::istream_rewind<Stream>;
-        }
-    }
-    in.clear(in.rdstate() & ~Stream::failbit);
+    dbx_source src = detail::istream_as_source(s, in);
     dbx_status st = dbx_mlflow_artifact_upload(c, run_id.c_str(), artifact_path.c_str(), &src);
     s.rethrow_if_any();
     check(st, c);
