@@ -20,5 +20,6 @@
 #include "delta.h"
 #include "mlflow.h"
 #include "registry.h"
+#include "serving.h"
 
 #endif /* DBX_DBX_H */

@@ -1,0 +1,305 @@
+/*
+ * libdbx - Model Serving endpoints (/api/2.0/serving-endpoints) and
+ * queries (/serving-endpoints/{name}/invocations).
+ *
+ * An endpoint serves one or more registered model versions ("served
+ * entities": a workspace-registry model or a Unity Catalog model
+ * catalog.schema.model) and splits traffic between them by percentage.
+ * Create, get, list, update the config, change tags, delete, read build
+ * and server logs; wait until it is READY and NOT_UPDATING; query it.
+ *
+ * Thread-safety: functions taking a dbx_client may be called from any
+ * thread. Results (dbx_serving_endpoint, dbx_serving_result) are immutable
+ * and may be read from many threads. Builders (dbx_serving_config,
+ * dbx_serving_input) and iterators are used by one thread at a time.
+ *
+ * Errors common to every call: DBX_EINVAL (NULL or empty required
+ * argument, invalid UTF-8, an invalid config or input; checked before any
+ * I/O, the message names the argument), the HTTP-derived codes of
+ * errors.h (a missing endpoint is DBX_ENOTFOUND; a name that is taken is
+ * DBX_EEXISTS; a config update while another is IN_PROGRESS is
+ * DBX_ECONFLICT; a model's refusal of its input is DBX_EBADREQUEST with
+ * the endpoint's message), DBX_ETRANSPORT, DBX_ETIMEOUT, DBX_EBADRESPONSE,
+ * DBX_ENOMEM.
+ */
+#ifndef DBX_SERVING_H
+#define DBX_SERVING_H
+
+#include "common.h"
+#include "errors.h"
+
+DBX_BEGIN_DECL
+
+/* ------------------------------------------------------------------ */
+/* Enums                                                                */
+
+/** state.ready. Values the server adds later map to _UNKNOWN; the
+ *  _str accessors keep the raw text. */
+typedef enum dbx_serving_ready {
+    DBX_SERVING_READY_UNKNOWN = 0,
+    DBX_SERVING_READY_READY,
+    DBX_SERVING_READY_NOT_READY
+} dbx_serving_ready_t;
+
+/** state.config_update. */
+typedef enum dbx_serving_config_update {
+    DBX_SERVING_CONFIG_UPDATE_UNKNOWN = 0,
+    DBX_SERVING_CONFIG_UPDATE_NOT_UPDATING,
+    DBX_SERVING_CONFIG_UPDATE_IN_PROGRESS,
+    DBX_SERVING_CONFIG_UPDATE_UPDATE_FAILED,
+    DBX_SERVING_CONFIG_UPDATE_UPDATE_CANCELED
+} dbx_serving_config_update_t;
+
+/** A served entity's state.deployment. */
+typedef enum dbx_serving_deployment {
+    DBX_SERVING_DEPLOYMENT_UNKNOWN = 0,
+    DBX_SERVING_DEPLOYMENT_CREATING,   /**< DEPLOYMENT_CREATING */
+    DBX_SERVING_DEPLOYMENT_RECOVERING, /**< DEPLOYMENT_RECOVERING */
+    DBX_SERVING_DEPLOYMENT_READY,      /**< DEPLOYMENT_READY */
+    DBX_SERVING_DEPLOYMENT_FAILED,     /**< DEPLOYMENT_FAILED */
+    DBX_SERVING_DEPLOYMENT_ABORTED     /**< DEPLOYMENT_ABORTED */
+} dbx_serving_deployment_t;
+
+/** Server spellings ("READY", "IN_PROGRESS", "DEPLOYMENT_READY");
+ *  "UNKNOWN" for out-of-range values. Static strings. */
+DBX_API const char *dbx_serving_ready_name(dbx_serving_ready_t v);
+DBX_API const char *dbx_serving_config_update_name(dbx_serving_config_update_t v);
+DBX_API const char *dbx_serving_deployment_name(dbx_serving_deployment_t v);
+
+/** Which config of an endpoint an accessor reads: the one serving now
+ *  (`config`) or the one being deployed (`pending_config`, present only
+ *  while an update is in progress or after it failed). */
+typedef enum dbx_serving_which {
+    DBX_SERVING_ACTIVE = 0,
+    DBX_SERVING_PENDING = 1
+} dbx_serving_which;
+
+/* ------------------------------------------------------------------ */
+/* Config (EndpointCoreConfigInput: the body of update-config, and the  */
+/* `config` of create)                                                  */
+
+/**
+ * Served entities and the traffic split, under construction. Build it with
+ * the functions below or from JSON; it is copied when sent, so one config
+ * may serve many calls.
+ *
+ * Checked locally (by the builder, from_json, and again when sent): at
+ * least one served entity; entity_name and entity_version non-empty
+ * strings (a number is accepted as entity_version in JSON); names
+ * [A-Za-z0-9_-] and distinct (an unnamed entity is named
+ * <entity_name>-<entity_version> by the service, with the dots of a UC name
+ * turned into '-', and that is the name its route must use); at most 30
+ * environment variables per entity, all strings; routes naming entities of
+ * the config, integer percentages 0..100 that sum to exactly 100. Without
+ * routes the service sends everything to a single entity. workload_size and
+ * workload_type are passed through unchecked, so values the service adds
+ * later work.
+ *
+ * Errors of config functions: DBX_EINVAL (the message names the problem),
+ * DBX_ENOMEM. They take no client: read their error detail with
+ * dbx_client_last_error(NULL).
+ */
+typedef struct dbx_serving_config dbx_serving_config;
+
+/** New empty config. Caller frees with dbx_serving_config_free(). */
+DBX_API dbx_status dbx_serving_config_new(dbx_serving_config **out);
+/** New config from an EndpointCoreConfigInput JSON object
+ *  ({"served_entities": [...], "traffic_config": {"routes": [...]}},
+ *  legacy "served_models" accepted), validated as above. Unknown fields
+ *  pass through untouched. */
+DBX_API dbx_status dbx_serving_config_from_json(dbx_serving_config **out, const char *json);
+DBX_API void dbx_serving_config_free(dbx_serving_config *cfg);
+
+/**
+ * Add a served entity: a model (workspace registry name, or UC
+ * "catalog.schema.model") and its version ("3"). *index (may be NULL)
+ * receives its position for the entity setters below. The service defaults
+ * workload_size to "Small" and scale_to_zero_enabled to false.
+ */
+DBX_API dbx_status dbx_serving_config_add_entity(size_t *index, dbx_serving_config *cfg,
+                                                 const char *entity_name, const char *entity_version);
+/** The served entity's name ([A-Za-z0-9_-], unique in the endpoint). */
+DBX_API dbx_status dbx_serving_config_entity_set_name(dbx_serving_config *cfg, size_t index, const char *name);
+/** workload_size: "Small" (4 concurrent requests), "Medium", "Large". */
+DBX_API dbx_status dbx_serving_config_entity_set_workload_size(dbx_serving_config *cfg, size_t index,
+                                                               const char *size);
+/** workload_type: "CPU", "GPU_SMALL", "GPU_MEDIUM", ... */
+DBX_API dbx_status dbx_serving_config_entity_set_workload_type(dbx_serving_config *cfg, size_t index,
+                                                               const char *type);
+DBX_API dbx_status dbx_serving_config_entity_set_scale_to_zero(dbx_serving_config *cfg, size_t index,
+                                                               int enabled);
+/** Add or replace one environment variable (value may reference a secret:
+ *  "{{secrets/scope/key}}"; it is sent as given). */
+DBX_API dbx_status dbx_serving_config_entity_set_env(dbx_serving_config *cfg, size_t index, const char *key,
+                                                     const char *value);
+/** Route `percentage` (0..100) of the traffic to the served entity named
+ *  `served_entity_name`; a second route to the same name replaces it. */
+DBX_API dbx_status dbx_serving_config_add_route(dbx_serving_config *cfg, const char *served_entity_name,
+                                                int percentage);
+/** The config as compact JSON (validated first). Caller frees with dbx_free(). */
+DBX_API dbx_status dbx_serving_config_to_json(char **out, const dbx_serving_config *cfg);
+
+/* ------------------------------------------------------------------ */
+/* Endpoint (result)                                                    */
+
+/** ServingEndpointDetailed (get, create, update config) or ServingEndpoint
+ *  (list items: fewer fields). Immutable. */
+typedef struct dbx_serving_endpoint dbx_serving_endpoint;
+
+DBX_API void dbx_serving_endpoint_free(dbx_serving_endpoint *ep);
+
+/* Accessors. Strings are borrowed from the endpoint ("" when absent, never
+ * NULL, unless said otherwise); numbers are 0 when absent; an index out of
+ * range reads as absent. NULL `ep` reads as an empty endpoint. */
+DBX_API const char *dbx_serving_endpoint_name(const dbx_serving_endpoint *ep);
+DBX_API const char *dbx_serving_endpoint_id(const dbx_serving_endpoint *ep);
+DBX_API const char *dbx_serving_endpoint_creator(const dbx_serving_endpoint *ep);
+/** Milliseconds since the epoch. */
+DBX_API int64_t dbx_serving_endpoint_creation_timestamp(const dbx_serving_endpoint *ep);
+DBX_API int64_t dbx_serving_endpoint_last_updated_timestamp(const dbx_serving_endpoint *ep);
+DBX_API dbx_serving_ready_t dbx_serving_endpoint_ready(const dbx_serving_endpoint *ep);
+DBX_API const char *dbx_serving_endpoint_ready_str(const dbx_serving_endpoint *ep);
+DBX_API dbx_serving_config_update_t dbx_serving_endpoint_config_update(const dbx_serving_endpoint *ep);
+DBX_API const char *dbx_serving_endpoint_config_update_str(const dbx_serving_endpoint *ep);
+/** 1 when the endpoint has that config (the pending one exists only during
+ *  or after a failed update), else 0. */
+DBX_API int dbx_serving_endpoint_has_config(const dbx_serving_endpoint *ep, dbx_serving_which which);
+/** config_version of that config (the pending one: the version it will get). */
+DBX_API int64_t dbx_serving_endpoint_config_version(const dbx_serving_endpoint *ep, dbx_serving_which which);
+/** Served entities of that config (served_entities; legacy served_models
+ *  when an answer has only those). */
+DBX_API size_t dbx_serving_endpoint_entity_count(const dbx_serving_endpoint *ep, dbx_serving_which which);
+/** The served entity's own name ("fraud-1"). */
+DBX_API const char *dbx_serving_endpoint_entity_name(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                     size_t i);
+/** The model it serves (entity_name, or legacy model_name) and its version. */
+DBX_API const char *dbx_serving_endpoint_entity_model(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                      size_t i);
+DBX_API const char *dbx_serving_endpoint_entity_version(const dbx_serving_endpoint *ep,
+                                                        dbx_serving_which which, size_t i);
+DBX_API const char *dbx_serving_endpoint_entity_workload_size(const dbx_serving_endpoint *ep,
+                                                              dbx_serving_which which, size_t i);
+DBX_API const char *dbx_serving_endpoint_entity_workload_type(const dbx_serving_endpoint *ep,
+                                                              dbx_serving_which which, size_t i);
+/** 1 true, 0 false or absent. */
+DBX_API int dbx_serving_endpoint_entity_scale_to_zero(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                      size_t i);
+/** The value of environment variable `key`, or NULL when it has none. */
+DBX_API const char *dbx_serving_endpoint_entity_env(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                    size_t i, const char *key);
+DBX_API dbx_serving_deployment_t dbx_serving_endpoint_entity_deployment(const dbx_serving_endpoint *ep,
+                                                                        dbx_serving_which which, size_t i);
+DBX_API const char *dbx_serving_endpoint_entity_deployment_str(const dbx_serving_endpoint *ep,
+                                                               dbx_serving_which which, size_t i);
+DBX_API const char *dbx_serving_endpoint_entity_deployment_message(const dbx_serving_endpoint *ep,
+                                                                   dbx_serving_which which, size_t i);
+/** Traffic routes of that config: the served entity's name (served_entity_name,
+ *  or legacy served_model_name) and its percentage. */
+DBX_API size_t dbx_serving_endpoint_route_count(const dbx_serving_endpoint *ep, dbx_serving_which which);
+DBX_API const char *dbx_serving_endpoint_route_name(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                    size_t i);
+DBX_API int dbx_serving_endpoint_route_percentage(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                  size_t i);
+/** 1 when the endpoint is route-optimized. */
+DBX_API int dbx_serving_endpoint_route_optimized(const dbx_serving_endpoint *ep);
+/** The route-optimized query URL ("" for other endpoints). */
+DBX_API const char *dbx_serving_endpoint_endpoint_url(const dbx_serving_endpoint *ep);
+/** Tags: count, key and value at i ("" for a tag without value), and the
+ *  value of `key` (NULL when there is no such tag). */
+DBX_API size_t dbx_serving_endpoint_tag_count(const dbx_serving_endpoint *ep);
+DBX_API const char *dbx_serving_endpoint_tag_key(const dbx_serving_endpoint *ep, size_t i);
+DBX_API const char *dbx_serving_endpoint_tag_value(const dbx_serving_endpoint *ep, size_t i);
+DBX_API const char *dbx_serving_endpoint_tag(const dbx_serving_endpoint *ep, const char *key);
+/** The whole answer as compact JSON, for fields without an accessor. Borrowed. */
+DBX_API const char *dbx_serving_endpoint_json(const dbx_serving_endpoint *ep);
+
+/* ------------------------------------------------------------------ */
+/* Operations                                                           */
+
+/** A tag: key (required) and value (NULL: a tag without value). */
+typedef struct dbx_serving_tag {
+    const char *key;
+    const char *value;
+} dbx_serving_tag;
+
+typedef struct dbx_serving_create_options {
+    unsigned int version;        /**< DBX_SERVING_CREATE_OPTIONS_VERSION */
+    const dbx_serving_tag *tags; /**< n_tags tags, or NULL */
+    size_t n_tags;
+    int route_optimized;         /**< non-zero: a route-optimized endpoint */
+    const char *description;     /**< NULL: none */
+    /** A JSON object whose members are added to the create body, for fields
+     *  without an option (ai_gateway, budget_policy_id, email_notifications):
+     *  "{\"ai_gateway\": {...}}". NULL: none. May not repeat name or config. */
+    const char *extra_json;
+} dbx_serving_create_options;
+
+#define DBX_SERVING_CREATE_OPTIONS_VERSION 1
+#define DBX_SERVING_CREATE_OPTIONS_INIT {DBX_SERVING_CREATE_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL}
+
+/**
+ * Create an endpoint (POST /api/2.0/serving-endpoints). `name`:
+ * [A-Za-z0-9_-], unique in the workspace. The answer shows it NOT_READY and
+ * IN_PROGRESS with the config in pending_config; wait with
+ * dbx_serving_wait_ready(). `opts` may be NULL.
+ * Ownership: `out` may be NULL; when given, *out is the answer (caller
+ * frees with dbx_serving_endpoint_free(); NULL on failure).
+ * Not retried after a connection failure or a 500 (it could create twice).
+ */
+DBX_API dbx_status dbx_serving_create(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                      const dbx_serving_config *cfg, const dbx_serving_create_options *opts);
+
+/** Get an endpoint (GET .../{name}). Caller frees *out with dbx_serving_endpoint_free(). */
+DBX_API dbx_status dbx_serving_get(dbx_serving_endpoint **out, dbx_client *c, const char *name);
+
+/**
+ * Replace the served entities and traffic of an endpoint (PUT .../{name}/config).
+ * The old config keeps serving until the new one is deployed; the answer
+ * carries it in pending_config. Another update in progress: DBX_ECONFLICT.
+ * `out` may be NULL (else as create).
+ */
+DBX_API dbx_status dbx_serving_update_config(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                             const dbx_serving_config *cfg);
+
+/**
+ * Add and remove tags in one call (PATCH .../{name}/tags): `add` (n_add
+ * tags, replacing the values of existing keys) and `remove` (n_remove
+ * keys). At least one of them. Retried on failure (the same patch twice
+ * gives the same tags).
+ */
+DBX_API dbx_status dbx_serving_patch_tags(dbx_client *c, const char *name, const dbx_serving_tag *add,
+                                          size_t n_add, const char *const *remove, size_t n_remove);
+
+/** Delete an endpoint (DELETE .../{name}). */
+DBX_API dbx_status dbx_serving_delete(dbx_client *c, const char *name);
+
+/**
+ * Recent log lines of one served entity: its environment build
+ * (GET .../{name}/served-models/{served}/build-logs) or its model server
+ * (.../logs). `served` is the served entity's name ("fraud-1").
+ * Ownership: *logs is caller-owned text, freed with dbx_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_build_logs(char **logs, dbx_client *c, const char *name, const char *served);
+DBX_API dbx_status dbx_serving_server_logs(char **logs, dbx_client *c, const char *name, const char *served);
+
+/* ------------------------------------------------------------------ */
+/* Listing                                                              */
+
+typedef struct dbx_serving_iter dbx_serving_iter;
+
+/**
+ * List the workspace's endpoints (GET /api/2.0/serving-endpoints: one
+ * answer, the service does not page). No request is made until the first
+ * dbx_serving_iter_next(). Items are ServingEndpoint objects: name, id,
+ * creator, timestamps, state, tags, and per config entity names, models and
+ * versions only. Caller frees with dbx_serving_iter_free().
+ */
+DBX_API dbx_status dbx_serving_list(dbx_serving_iter **out, dbx_client *c);
+/** Next endpoint: DBX_OK with *item (borrowed until the next _next or
+ *  _free), DBX_DONE, or an error (calling again retries). */
+DBX_API dbx_status dbx_serving_iter_next(const dbx_serving_endpoint **item, dbx_serving_iter *it);
+DBX_API void dbx_serving_iter_free(dbx_serving_iter *it);
+
+DBX_END_DECL
+
+#endif /* DBX_SERVING_H */

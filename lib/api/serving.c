@@ -1,0 +1,901 @@
+/* libdbx: Model Serving endpoints (/api/2.0/serving-endpoints). Request building and response mapping only. */
+#include <string.h>
+
+#include "api.h"
+#include "dbx/serving.h"
+
+#define BASE "/api/2.0/serving-endpoints"
+#define MAX_ENV_VARS 30 /* protocols.md 4: 30 env vars per model */
+
+#define N_OF(a) (sizeof(a) / sizeof *(a))
+
+/* ---- enums ------------------------------------------------------------------- */
+
+static const char *ready_names[] = {"UNKNOWN", "READY", "NOT_READY"};
+static const char *update_names[] = {"UNKNOWN", "NOT_UPDATING", "IN_PROGRESS", "UPDATE_FAILED", "UPDATE_CANCELED"};
+static const char *deploy_names[] = {"UNKNOWN",           "DEPLOYMENT_CREATING", "DEPLOYMENT_RECOVERING",
+                                     "DEPLOYMENT_READY",  "DEPLOYMENT_FAILED",   "DEPLOYMENT_ABORTED"};
+
+DBX_API const char *dbx_serving_ready_name(dbx_serving_ready_t v)
+{
+    return (unsigned)v < N_OF(ready_names) ? ready_names[v] : "UNKNOWN";
+}
+DBX_API const char *dbx_serving_config_update_name(dbx_serving_config_update_t v)
+{
+    return (unsigned)v < N_OF(update_names) ? update_names[v] : "UNKNOWN";
+}
+DBX_API const char *dbx_serving_deployment_name(dbx_serving_deployment_t v)
+{
+    return (unsigned)v < N_OF(deploy_names) ? deploy_names[v] : "UNKNOWN";
+}
+
+static int enum_parse(const char *s, const char **names, size_t n)
+{
+    for (size_t i = 1; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (int)i;
+    return 0;
+}
+
+/* ---- config ------------------------------------------------------------------ */
+
+struct dbx_serving_config {
+    json_t *j;
+};
+
+static int name_ok(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++) {
+        char ch = *s;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+              ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The served entities array and whether it is the legacy served_models. */
+static const json_t *entities_of(const json_t *cfg, int *legacy)
+{
+    const json_t *e = json_object_get(cfg, "served_entities");
+    *legacy = 0;
+    if (!e && (e = json_object_get(cfg, "served_models")) != NULL)
+        *legacy = 1;
+    return e;
+}
+
+/* The entity's version as text (a JSON number is accepted) into buf, or NULL. */
+static const char *version_of(const json_t *e, int legacy, char *buf, size_t cap)
+{
+    const json_t *v = json_object_get(e, legacy ? "model_version" : "entity_version");
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    return NULL;
+}
+
+/* The name the service gives the entity: its own, else
+ * <entity_name>-<version> with the dots of a UC name turned into '-'
+ * (databricks-api.md 10.1). "" when it cannot be known. */
+static const char *effective_name(const json_t *e, int legacy, char *buf, size_t cap)
+{
+    const char *n = json_string_value(json_object_get(e, "name"));
+    if (n)
+        return n;
+    char vb[32];
+    const char *model = json_string_value(json_object_get(e, legacy ? "model_name" : "entity_name"));
+    const char *ver = version_of(e, legacy, vb, sizeof vb);
+    if (!model || !ver)
+        return "";
+    snprintf(buf, cap, "%s-%s", model, ver);
+    for (char *p = buf; *p; p++)
+        if (*p == '.')
+            *p = '-';
+    return buf;
+}
+
+/* NULL when the config is fine, else why (static or in buf). */
+static const char *check_config(const json_t *cfg, char *buf, size_t cap)
+{
+    if (!json_is_object(cfg))
+        return "the config must be a JSON object";
+    int legacy;
+    const json_t *ents = entities_of(cfg, &legacy);
+    const char *key = legacy ? "served_models" : "served_entities";
+    if (!json_is_array(ents) || json_array_size(ents) == 0)
+        return "$.served_entities must be a non-empty array (add a served entity)";
+    size_t n = json_array_size(ents);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(ents, i);
+        if (!json_is_object(e)) {
+            snprintf(buf, cap, "$.%s[%zu] must be an object", key, i);
+            return buf;
+        }
+        const json_t *nm = json_object_get(e, "name");
+        if (nm && (!json_is_string(nm) || !name_ok(json_string_value(nm)))) {
+            snprintf(buf, cap, "$.%s[%zu].name must be a non-empty string of [A-Za-z0-9_-]", key, i);
+            return buf;
+        }
+        const char *mk = legacy ? "model_name" : "entity_name";
+        const char *model = json_string_value(json_object_get(e, mk));
+        char vb[32];
+        if (!json_object_get(e, "external_model")) {
+            if (dbx__empty(model)) {
+                snprintf(buf, cap, "$.%s[%zu].%s is required", key, i, mk);
+                return buf;
+            }
+            const char *ver = version_of(e, legacy, vb, sizeof vb);
+            if (dbx__empty(ver)) {
+                snprintf(buf, cap, "$.%s[%zu].%s is required (a string such as \"3\")", key, i,
+                         legacy ? "model_version" : "entity_version");
+                return buf;
+            }
+        }
+        const json_t *env = json_object_get(e, "environment_vars");
+        if (env) {
+            if (!json_is_object(env) || json_object_size(env) > MAX_ENV_VARS) {
+                snprintf(buf, cap, "$.%s[%zu].environment_vars must be an object of at most %d strings", key, i,
+                         MAX_ENV_VARS);
+                return buf;
+            }
+            const char *k;
+            json_t *v;
+            json_object_foreach((json_t *)env, k, v)
+            {
+                if (!json_is_string(v)) {
+                    snprintf(buf, cap, "$.%s[%zu].environment_vars.%.64s must be a string", key, i, k);
+                    return buf;
+                }
+            }
+        }
+        char nb[512], pb[512];
+        const char *name = effective_name(e, legacy, nb, sizeof nb);
+        for (size_t p = 0; *name && p < i; p++) {
+            if (strcmp(effective_name(json_array_get(ents, p), legacy, pb, sizeof pb), name) == 0) {
+                snprintf(buf, cap, "$.%s[%zu]: served entity name \"%.64s\" is repeated", key, i, name);
+                return buf;
+            }
+        }
+    }
+    const json_t *tc = json_object_get(cfg, "traffic_config");
+    if (!tc)
+        return NULL;
+    const json_t *routes = json_object_get(tc, "routes");
+    if (!json_is_object(tc) || !json_is_array(routes))
+        return "$.traffic_config must be an object with a routes array";
+    long long sum = 0;
+    size_t nr = json_array_size(routes);
+    for (size_t r = 0; r < nr; r++) {
+        const json_t *rt = json_array_get(routes, r);
+        const char *rn = json_string_value(json_object_get(rt, "served_entity_name"));
+        if (!rn)
+            rn = json_string_value(json_object_get(rt, "served_model_name"));
+        const json_t *pct = json_object_get(rt, "traffic_percentage");
+        if (dbx__empty(rn) || !json_is_integer(pct) || json_integer_value(pct) < 0 ||
+            json_integer_value(pct) > 100) {
+            snprintf(buf, cap, "$.traffic_config.routes[%zu] must be {served_entity_name, traffic_percentage 0..100}",
+                     r);
+            return buf;
+        }
+        sum += json_integer_value(pct);
+        int found = 0;
+        char nb[512];
+        for (size_t i = 0; i < n && !found; i++)
+            found = strcmp(effective_name(json_array_get(ents, i), legacy, nb, sizeof nb), rn) == 0;
+        if (!found) {
+            snprintf(buf, cap, "$.traffic_config.routes[%zu]: \"%.64s\" names no served entity of the config", r, rn);
+            return buf;
+        }
+    }
+    if (sum != 100) {
+        snprintf(buf, cap, "$.traffic_config.routes: the percentages sum to %lld, not 100", sum);
+        return buf;
+    }
+    return NULL;
+}
+
+static dbx_status validate_config(const void *owner, const json_t *j)
+{
+    char buf[200];
+    const char *err = check_config(j, buf, sizeof buf);
+    return err ? dbx__fail(owner, DBX_EINVAL, "serving config: %s", err) : DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_config_new(dbx_serving_config **out)
+{
+    dbx__error_clear(NULL);
+    if (!out)
+        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
+    *out = NULL;
+    dbx_serving_config *s = dbx__calloc(1, sizeof *s);
+    if (!s || !(s->j = json_object())) {
+        dbx__free(s);
+        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
+    }
+    *out = s;
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_config_from_json(dbx_serving_config **out, const char *text)
+{
+    dbx__error_clear(NULL);
+    if (!out)
+        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!text)
+        return dbx__fail(NULL, DBX_EINVAL, "json is NULL");
+    char err[160];
+    json_t *j;
+    dbx_status pst = dbx__json_parse_text(&j, text, err, sizeof err);
+    if (pst != DBX_OK)
+        return pst == DBX_ENOMEM ? dbx__fail(NULL, DBX_ENOMEM, "out of memory")
+                                 : dbx__fail(NULL, DBX_EINVAL, "serving config is not valid JSON: %s", err);
+    dbx_status st = validate_config(NULL, j);
+    if (st != DBX_OK) {
+        dbx__json_decref_deep(j);
+        return st;
+    }
+    dbx_serving_config *s = dbx__calloc(1, sizeof *s);
+    if (!s) {
+        dbx__json_decref_deep(j);
+        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
+    }
+    s->j = j;
+    *out = s;
+    return DBX_OK;
+}
+
+DBX_API void dbx_serving_config_free(dbx_serving_config *cfg)
+{
+    if (!cfg)
+        return;
+    dbx__json_decref_deep(cfg->j);
+    dbx__free(cfg);
+}
+
+#define OOM_NULL() dbx__fail(NULL, DBX_ENOMEM, "out of memory")
+
+DBX_API dbx_status dbx_serving_config_add_entity(size_t *index, dbx_serving_config *cfg, const char *entity_name,
+                                                 const char *entity_version)
+{
+    dbx__error_clear(NULL);
+    if (index)
+        *index = 0;
+    if (!cfg)
+        return dbx__fail(NULL, DBX_EINVAL, "cfg is NULL");
+    if (dbx__empty(entity_name) || !dbx__utf8_valid(entity_name))
+        return dbx__fail(NULL, DBX_EINVAL, "entity_name is %s", entity_name && *entity_name ? "not valid UTF-8" : "required");
+    if (dbx__empty(entity_version) || !dbx__utf8_valid(entity_version))
+        return dbx__fail(NULL, DBX_EINVAL, "entity_version is %s",
+                         entity_version && *entity_version ? "not valid UTF-8" : "required");
+    if (json_object_get(cfg->j, "served_models"))
+        return dbx__fail(NULL, DBX_EINVAL, "serving config: it uses the legacy served_models; add entities in JSON");
+    json_t *ents = json_object_get(cfg->j, "served_entities");
+    if (ents && !json_is_array(ents))
+        return dbx__fail(NULL, DBX_EINVAL, "serving config: served_entities is not an array");
+    json_t *e = json_object();
+    if (!e || dbx__json_set_str(e, "entity_name", entity_name) != 0 ||
+        dbx__json_set_str(e, "entity_version", entity_version) != 0) {
+        dbx__json_decref_deep(e);
+        return OOM_NULL();
+    }
+    if (!ents) {
+        ents = json_array();
+        if (!ents || json_object_set_new(cfg->j, "served_entities", ents) != 0) {
+            dbx__json_decref_deep(e);
+            return OOM_NULL();
+        }
+    }
+    if (json_array_append_new(ents, e) != 0)
+        return OOM_NULL();
+    if (index)
+        *index = json_array_size(ents) - 1;
+    return DBX_OK;
+}
+
+static json_t *entity_at(dbx_serving_config *cfg, size_t index)
+{
+    return cfg ? json_array_get(json_object_get(cfg->j, "served_entities"), index) : NULL;
+}
+
+/* Set one member of entity `index` (takes v). */
+static dbx_status entity_set(dbx_serving_config *cfg, size_t index, const char *field, json_t *v)
+{
+    json_t *e = entity_at(cfg, index);
+    if (!e) {
+        dbx__json_decref_deep(v);
+        return dbx__fail(NULL, DBX_EINVAL, "%s: %s", field, cfg ? "index names no served entity" : "cfg is NULL");
+    }
+    if (!v)
+        return OOM_NULL();
+    return json_object_set_new(e, field, v) == 0 ? DBX_OK : OOM_NULL();
+}
+
+static dbx_status entity_set_str(dbx_serving_config *cfg, size_t index, const char *field, const char *s)
+{
+    dbx__error_clear(NULL);
+    if (dbx__empty(s) || !dbx__utf8_valid(s))
+        return dbx__fail(NULL, DBX_EINVAL, "%s: value is %s", field, s && *s ? "not valid UTF-8" : "required");
+    return entity_set(cfg, index, field, json_string(s));
+}
+
+DBX_API dbx_status dbx_serving_config_entity_set_name(dbx_serving_config *cfg, size_t index, const char *name)
+{
+    dbx__error_clear(NULL);
+    if (!name_ok(name))
+        return dbx__fail(NULL, DBX_EINVAL, "name must be a non-empty string of [A-Za-z0-9_-]");
+    return entity_set(cfg, index, "name", json_string(name));
+}
+DBX_API dbx_status dbx_serving_config_entity_set_workload_size(dbx_serving_config *cfg, size_t index, const char *s)
+{
+    return entity_set_str(cfg, index, "workload_size", s);
+}
+DBX_API dbx_status dbx_serving_config_entity_set_workload_type(dbx_serving_config *cfg, size_t index, const char *s)
+{
+    return entity_set_str(cfg, index, "workload_type", s);
+}
+DBX_API dbx_status dbx_serving_config_entity_set_scale_to_zero(dbx_serving_config *cfg, size_t index, int enabled)
+{
+    dbx__error_clear(NULL);
+    return entity_set(cfg, index, "scale_to_zero_enabled", json_boolean(enabled));
+}
+
+DBX_API dbx_status dbx_serving_config_entity_set_env(dbx_serving_config *cfg, size_t index, const char *key,
+                                                     const char *value)
+{
+    dbx__error_clear(NULL);
+    json_t *e = entity_at(cfg, index);
+    if (!e)
+        return dbx__fail(NULL, DBX_EINVAL, "environment_vars: %s", cfg ? "index names no served entity" : "cfg is NULL");
+    if (dbx__empty(key) || !dbx__utf8_valid(key))
+        return dbx__fail(NULL, DBX_EINVAL, "key is %s", key && *key ? "not valid UTF-8" : "required");
+    if (!value || !dbx__utf8_valid(value))
+        return dbx__fail(NULL, DBX_EINVAL, "value is %s", value ? "not valid UTF-8" : "NULL");
+    json_t *env = json_object_get(e, "environment_vars");
+    if (!json_is_object(env)) {
+        env = json_object();
+        if (!env || json_object_set_new(e, "environment_vars", env) != 0)
+            return OOM_NULL();
+    }
+    if (!json_object_get(env, key) && json_object_size(env) >= MAX_ENV_VARS)
+        return dbx__fail(NULL, DBX_EINVAL, "environment_vars: at most %d per served entity", MAX_ENV_VARS);
+    return dbx__json_set_str(env, key, value) == 0 ? DBX_OK : OOM_NULL();
+}
+
+DBX_API dbx_status dbx_serving_config_add_route(dbx_serving_config *cfg, const char *served_entity_name,
+                                                int percentage)
+{
+    dbx__error_clear(NULL);
+    if (!cfg)
+        return dbx__fail(NULL, DBX_EINVAL, "cfg is NULL");
+    if (!name_ok(served_entity_name))
+        return dbx__fail(NULL, DBX_EINVAL, "served_entity_name must be a non-empty string of [A-Za-z0-9_-]");
+    if (percentage < 0 || percentage > 100)
+        return dbx__fail(NULL, DBX_EINVAL, "percentage must be 0..100 (got %d)", percentage);
+    json_t *tc = json_object_get(cfg->j, "traffic_config");
+    if (!json_is_object(tc)) {
+        tc = json_object();
+        if (!tc || json_object_set_new(cfg->j, "traffic_config", tc) != 0)
+            return OOM_NULL();
+    }
+    json_t *routes = json_object_get(tc, "routes");
+    if (!json_is_array(routes)) {
+        routes = json_array();
+        if (!routes || json_object_set_new(tc, "routes", routes) != 0)
+            return OOM_NULL();
+    }
+    for (size_t i = 0; i < json_array_size(routes); i++) {
+        json_t *r = json_array_get(routes, i);
+        const char *n = json_string_value(json_object_get(r, "served_entity_name"));
+        if (n && strcmp(n, served_entity_name) == 0)
+            return dbx__json_set_int(r, "traffic_percentage", percentage) == 0 ? DBX_OK : OOM_NULL();
+    }
+    json_t *r = json_object();
+    if (!r || dbx__json_set_str(r, "served_entity_name", served_entity_name) != 0 ||
+        dbx__json_set_int(r, "traffic_percentage", percentage) != 0) {
+        dbx__json_decref_deep(r);
+        return OOM_NULL();
+    }
+    return json_array_append_new(routes, r) == 0 ? DBX_OK : OOM_NULL();
+}
+
+DBX_API dbx_status dbx_serving_config_to_json(char **out, const dbx_serving_config *cfg)
+{
+    dbx__error_clear(NULL);
+    if (!out || !cfg) {
+        if (out)
+            *out = NULL;
+        return dbx__fail(NULL, DBX_EINVAL, "out and cfg are required");
+    }
+    *out = NULL;
+    dbx_status st = validate_config(NULL, cfg->j);
+    if (st != DBX_OK)
+        return st;
+    *out = dbx__json_dump(cfg->j);
+    return *out ? DBX_OK : OOM_NULL();
+}
+
+/* ---- endpoint result ------------------------------------------------------------ */
+
+struct dbx_serving_endpoint {
+    dbx__view v; /* first: the pointer is also a dbx__view * */
+};
+
+DBX_API void dbx_serving_endpoint_free(dbx_serving_endpoint *ep) { dbx__view_free(ep); }
+
+#define V(ep) ((ep)->v.v)
+#define S(ep, key) ((ep) ? dbx__jv_get_str(V(ep), key, "") : "")
+#define P(ep, path) ((ep) ? dbx__jv_str(dbx__jv_path(V(ep), path), "") : "")
+
+static dbx__jv nth(dbx__jv arr, size_t i)
+{
+    dbx__jit it;
+    dbx__jv v;
+    dbx__jv_iter(arr, &it);
+    while (dbx__jit_next(&it, &v, NULL))
+        if (i-- == 0)
+            return v;
+    return DBX__JV_ABSENT;
+}
+
+static dbx__jv cfg_of(const dbx_serving_endpoint *ep, dbx_serving_which which)
+{
+    if (!ep)
+        return DBX__JV_ABSENT;
+    dbx__jv c = dbx__jv_get(V(ep), which == DBX_SERVING_PENDING ? "pending_config" : "config");
+    return dbx__jv_is_object(c) ? c : DBX__JV_ABSENT;
+}
+
+static dbx__jv ents_of(const dbx_serving_endpoint *ep, dbx_serving_which which, int *legacy)
+{
+    dbx__jv c = cfg_of(ep, which);
+    dbx__jv e = dbx__jv_get(c, "served_entities");
+    *legacy = 0;
+    if (!dbx__jv_is_array(e)) {
+        e = dbx__jv_get(c, "served_models");
+        *legacy = 1;
+    }
+    return e;
+}
+
+static dbx__jv ent(const dbx_serving_endpoint *ep, dbx_serving_which which, size_t i, int *legacy)
+{
+    return nth(ents_of(ep, which, legacy), i);
+}
+
+DBX_API const char *dbx_serving_endpoint_name(const dbx_serving_endpoint *ep) { return S(ep, "name"); }
+DBX_API const char *dbx_serving_endpoint_id(const dbx_serving_endpoint *ep) { return S(ep, "id"); }
+DBX_API const char *dbx_serving_endpoint_creator(const dbx_serving_endpoint *ep) { return S(ep, "creator"); }
+DBX_API int64_t dbx_serving_endpoint_creation_timestamp(const dbx_serving_endpoint *ep)
+{
+    return ep ? dbx__jv_get_int(V(ep), "creation_timestamp", 0) : 0;
+}
+DBX_API int64_t dbx_serving_endpoint_last_updated_timestamp(const dbx_serving_endpoint *ep)
+{
+    return ep ? dbx__jv_get_int(V(ep), "last_updated_timestamp", 0) : 0;
+}
+DBX_API const char *dbx_serving_endpoint_ready_str(const dbx_serving_endpoint *ep) { return P(ep, "state.ready"); }
+DBX_API dbx_serving_ready_t dbx_serving_endpoint_ready(const dbx_serving_endpoint *ep)
+{
+    return (dbx_serving_ready_t)enum_parse(P(ep, "state.ready"), ready_names, N_OF(ready_names));
+}
+DBX_API const char *dbx_serving_endpoint_config_update_str(const dbx_serving_endpoint *ep)
+{
+    return P(ep, "state.config_update");
+}
+DBX_API dbx_serving_config_update_t dbx_serving_endpoint_config_update(const dbx_serving_endpoint *ep)
+{
+    return (dbx_serving_config_update_t)enum_parse(P(ep, "state.config_update"), update_names, N_OF(update_names));
+}
+DBX_API int dbx_serving_endpoint_has_config(const dbx_serving_endpoint *ep, dbx_serving_which which)
+{
+    return dbx__jv_present(cfg_of(ep, which));
+}
+DBX_API int64_t dbx_serving_endpoint_config_version(const dbx_serving_endpoint *ep, dbx_serving_which which)
+{
+    return dbx__jv_get_int(cfg_of(ep, which), "config_version", 0);
+}
+DBX_API size_t dbx_serving_endpoint_entity_count(const dbx_serving_endpoint *ep, dbx_serving_which which)
+{
+    int legacy;
+    return dbx__jv_count(ents_of(ep, which, &legacy));
+}
+DBX_API const char *dbx_serving_endpoint_entity_name(const dbx_serving_endpoint *ep, dbx_serving_which which, size_t i)
+{
+    int legacy;
+    return dbx__jv_get_str(ent(ep, which, i, &legacy), "name", "");
+}
+DBX_API const char *dbx_serving_endpoint_entity_model(const dbx_serving_endpoint *ep, dbx_serving_which which, size_t i)
+{
+    int legacy;
+    dbx__jv e = ent(ep, which, i, &legacy);
+    return dbx__jv_get_str(e, legacy ? "model_name" : "entity_name", "");
+}
+DBX_API const char *dbx_serving_endpoint_entity_version(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                        size_t i)
+{
+    int legacy;
+    dbx__jv e = ent(ep, which, i, &legacy);
+    /* a number would read as "" here: the version is documented as a string */
+    return dbx__jv_get_str(e, legacy ? "model_version" : "entity_version", "");
+}
+DBX_API const char *dbx_serving_endpoint_entity_workload_size(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                              size_t i)
+{
+    int legacy;
+    return dbx__jv_get_str(ent(ep, which, i, &legacy), "workload_size", "");
+}
+DBX_API const char *dbx_serving_endpoint_entity_workload_type(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                              size_t i)
+{
+    int legacy;
+    return dbx__jv_get_str(ent(ep, which, i, &legacy), "workload_type", "");
+}
+DBX_API int dbx_serving_endpoint_entity_scale_to_zero(const dbx_serving_endpoint *ep, dbx_serving_which which, size_t i)
+{
+    int legacy;
+    return dbx__jv_get_bool(ent(ep, which, i, &legacy), "scale_to_zero_enabled", 0);
+}
+DBX_API const char *dbx_serving_endpoint_entity_env(const dbx_serving_endpoint *ep, dbx_serving_which which, size_t i,
+                                                    const char *key)
+{
+    int legacy;
+    if (!key)
+        return NULL;
+    dbx__jv v = dbx__jv_get(dbx__jv_get(ent(ep, which, i, &legacy), "environment_vars"), key);
+    return dbx__jv_type(v) == DBX__J_STRING ? dbx__jv_str(v, "") : NULL;
+}
+DBX_API const char *dbx_serving_endpoint_entity_deployment_str(const dbx_serving_endpoint *ep, dbx_serving_which which,
+                                                               size_t i)
+{
+    int legacy;
+    return dbx__jv_str(dbx__jv_path(ent(ep, which, i, &legacy), "state.deployment"), "");
+}
+DBX_API dbx_serving_deployment_t dbx_serving_endpoint_entity_deployment(const dbx_serving_endpoint *ep,
+                                                                        dbx_serving_which which, size_t i)
+{
+    return (dbx_serving_deployment_t)enum_parse(dbx_serving_endpoint_entity_deployment_str(ep, which, i), deploy_names,
+                                                N_OF(deploy_names));
+}
+DBX_API const char *dbx_serving_endpoint_entity_deployment_message(const dbx_serving_endpoint *ep,
+                                                                   dbx_serving_which which, size_t i)
+{
+    int legacy;
+    return dbx__jv_str(dbx__jv_path(ent(ep, which, i, &legacy), "state.deployment_state_message"), "");
+}
+
+static dbx__jv route(const dbx_serving_endpoint *ep, dbx_serving_which which, size_t i)
+{
+    return nth(dbx__jv_path(cfg_of(ep, which), "traffic_config.routes"), i);
+}
+DBX_API size_t dbx_serving_endpoint_route_count(const dbx_serving_endpoint *ep, dbx_serving_which which)
+{
+    return dbx__jv_count(dbx__jv_path(cfg_of(ep, which), "traffic_config.routes"));
+}
+DBX_API const char *dbx_serving_endpoint_route_name(const dbx_serving_endpoint *ep, dbx_serving_which which, size_t i)
+{
+    dbx__jv r = route(ep, which, i);
+    const char *n = dbx__jv_get_str(r, "served_entity_name", NULL);
+    return n ? n : dbx__jv_get_str(r, "served_model_name", "");
+}
+DBX_API int dbx_serving_endpoint_route_percentage(const dbx_serving_endpoint *ep, dbx_serving_which which, size_t i)
+{
+    int64_t p = dbx__jv_get_int(route(ep, which, i), "traffic_percentage", 0);
+    return p >= 0 && p <= 100 ? (int)p : 0;
+}
+DBX_API int dbx_serving_endpoint_route_optimized(const dbx_serving_endpoint *ep)
+{
+    return ep ? dbx__jv_get_bool(V(ep), "route_optimized", 0) : 0;
+}
+DBX_API const char *dbx_serving_endpoint_endpoint_url(const dbx_serving_endpoint *ep) { return S(ep, "endpoint_url"); }
+
+DBX_API size_t dbx_serving_endpoint_tag_count(const dbx_serving_endpoint *ep)
+{
+    return ep ? dbx__jv_count(dbx__jv_get(V(ep), "tags")) : 0;
+}
+DBX_API const char *dbx_serving_endpoint_tag_key(const dbx_serving_endpoint *ep, size_t i)
+{
+    return ep ? dbx__jv_get_str(nth(dbx__jv_get(V(ep), "tags"), i), "key", "") : "";
+}
+DBX_API const char *dbx_serving_endpoint_tag_value(const dbx_serving_endpoint *ep, size_t i)
+{
+    return ep ? dbx__jv_get_str(nth(dbx__jv_get(V(ep), "tags"), i), "value", "") : "";
+}
+DBX_API const char *dbx_serving_endpoint_tag(const dbx_serving_endpoint *ep, const char *key)
+{
+    if (!ep || !key)
+        return NULL;
+    dbx__jit it;
+    dbx__jv e;
+    const char *found = NULL;
+    dbx__jv_iter(dbx__jv_get(V(ep), "tags"), &it);
+    while (dbx__jit_next(&it, &e, NULL)) {
+        const char *k = dbx__jv_get_str(e, "key", NULL);
+        if (k && strcmp(k, key) == 0)
+            found = dbx__jv_get_str(e, "value", "");
+    }
+    return found;
+}
+DBX_API const char *dbx_serving_endpoint_json(const dbx_serving_endpoint *ep)
+{
+    return ep ? dbx__view_text(&ep->v, 0, V(ep)) : NULL;
+}
+
+/* ---- operations -------------------------------------------------------------------- */
+
+/* BASE "/" <name percent-encoded> <suffix> [<served percent-encoded> <suffix2>] */
+static dbx_status call_name(dbx_client *c, const char *method, const char *name, const char *suffix,
+                            const char *served, const char *suffix2, const json_t *body, int flags,
+                            dbx__jdoc *out)
+{
+    char small[256];
+    dbx__buf path;
+    dbx__buf_init_fixed(&path, small, sizeof small);
+    dbx__buf_puts(&path, BASE "/");
+    dbx__buf_put_urlenc(&path, name);
+    dbx__buf_puts(&path, suffix);
+    if (served) {
+        dbx__buf_put_urlenc(&path, served);
+        dbx__buf_puts(&path, suffix2);
+    }
+    dbx_status st = path.oom ? dbx__fail(c, DBX_ENOMEM, "out of memory")
+                             : dbx__api_call(c, method, path.ptr, body, flags, out);
+    dbx__buf_dispose(&path);
+    return st;
+}
+
+/* An endpoint answer into *out (NULL: discarded); checks it names an endpoint. */
+static dbx_status endpoint_out(dbx_serving_endpoint **out, dbx_client *c, dbx__jdoc *doc, const char *what)
+{
+    if (dbx__empty(dbx__jv_get_str(dbx__jdoc_root(doc), "name", NULL))) {
+        dbx__jdoc_dispose(doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "%s: the answer has no endpoint name", what);
+    }
+    if (!out) {
+        dbx__jdoc_dispose(doc);
+        return DBX_OK;
+    }
+    if (!(*out = dbx__view_new(sizeof(dbx_serving_endpoint), doc)))
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    return DBX_OK;
+}
+
+static json_t *tags_array(const dbx_serving_tag *tags, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        json_t *t = json_object();
+        if (!t || dbx__json_set_str(t, "key", tags[i].key) != 0 ||
+            (tags[i].value && dbx__json_set_str(t, "value", tags[i].value) != 0)) {
+            dbx__json_decref_deep(t);
+            dbx__json_decref_deep(a);
+            return NULL;
+        }
+        if (json_array_append_new(a, t) != 0) { /* consumes t */
+            dbx__json_decref_deep(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static dbx_status check_tags(dbx_client *c, const char *fn, const dbx_serving_tag *tags, size_t n)
+{
+    if (n && !tags)
+        return dbx__fail(c, DBX_EINVAL, "%s: tags is NULL with a non-zero count", fn);
+    for (size_t i = 0; i < n; i++) {
+        if (dbx__empty(tags[i].key) || !dbx__utf8_valid(tags[i].key))
+            return dbx__fail(c, DBX_EINVAL, "%s: tags[%zu].key is %s", fn, i,
+                             dbx__empty(tags[i].key) ? "required" : "not valid UTF-8");
+        if (tags[i].value && !dbx__utf8_valid(tags[i].value))
+            return dbx__fail(c, DBX_EINVAL, "%s: tags[%zu].value is not valid UTF-8", fn, i);
+    }
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_create(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                      const dbx_serving_config *cfg, const dbx_serving_create_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, cfg);
+    if (!name_ok(name))
+        return dbx__fail(c, DBX_EINVAL, "%s: name must be made of [A-Za-z0-9_-]", __func__);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_CREATE_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_create_options version %u is not supported", o->version);
+    dbx_status st = validate_config(c, cfg->j);
+    if (st != DBX_OK)
+        return st;
+    if (o) {
+        if ((st = check_tags(c, __func__, o->tags, o->n_tags)) != DBX_OK)
+            return st;
+        DBX__CHECK_STR(c, o->description);
+    }
+    json_t *body = NULL;
+    if (o && o->extra_json) {
+        char err[160];
+        dbx_status pst = dbx__json_parse_text(&body, o->extra_json, err, sizeof err);
+        if (pst == DBX_ENOMEM)
+            return dbx__fail(c, DBX_ENOMEM, "out of memory");
+        if (pst != DBX_OK)
+            return dbx__fail(c, DBX_EINVAL, "%s: extra_json is not valid JSON: %s", __func__, err);
+        if (!json_is_object(body) || json_object_get(body, "name") || json_object_get(body, "config")) {
+            dbx__json_decref_deep(body);
+            return dbx__fail(c, DBX_EINVAL, "%s: extra_json must be a JSON object without name or config", __func__);
+        }
+    } else if (!(body = json_object())) {
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    int bad = dbx__json_set_str(body, "name", name) != 0 || json_object_set(body, "config", cfg->j) != 0;
+    if (!bad && o && o->n_tags) {
+        json_t *t = tags_array(o->tags, o->n_tags);
+        bad = !t || json_object_set_new(body, "tags", t) != 0;
+    }
+    if (!bad && o && o->route_optimized)
+        bad = json_object_set_new(body, "route_optimized", json_true()) != 0;
+    if (!bad && o && o->description)
+        bad = dbx__json_set_str(body, "description", o->description) != 0;
+    if (bad) {
+        json_object_del(body, "config"); /* borrowed from cfg */
+        dbx__json_decref_deep(body);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    dbx__jdoc doc;
+    st = dbx__api_call(c, "POST", BASE, body, 0, &doc);
+    json_object_del(body, "config");
+    dbx__json_decref_deep(body);
+    if (st != DBX_OK)
+        return st;
+    return endpoint_out(out, c, &doc, "serving-endpoints/create");
+}
+
+DBX_API dbx_status dbx_serving_get(dbx_serving_endpoint **out, dbx_client *c, const char *name)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    dbx__jdoc doc;
+    dbx_status st = call_name(c, "GET", name, "", NULL, NULL, NULL, 0, &doc);
+    if (st != DBX_OK)
+        return st;
+    return endpoint_out(out, c, &doc, "serving-endpoints/get");
+}
+
+DBX_API dbx_status dbx_serving_update_config(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                             const dbx_serving_config *cfg)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, cfg);
+    dbx_status st = validate_config(c, cfg->j);
+    if (st != DBX_OK)
+        return st;
+    dbx__jdoc doc;
+    /* not retried after a failure mid-flight: a second PUT while the first is
+     * IN_PROGRESS is refused (409), which would hide the first's success */
+    st = call_name(c, "PUT", name, "/config", NULL, NULL, cfg->j, 0, &doc);
+    if (st != DBX_OK)
+        return st;
+    return endpoint_out(out, c, &doc, "serving-endpoints/update-config");
+}
+
+DBX_API dbx_status dbx_serving_patch_tags(dbx_client *c, const char *name, const dbx_serving_tag *add, size_t n_add,
+                                          const char *const *remove, size_t n_remove)
+{
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    dbx_status st = check_tags(c, __func__, add, n_add);
+    if (st != DBX_OK)
+        return st;
+    if (n_remove && !remove)
+        return dbx__fail(c, DBX_EINVAL, "%s: remove is NULL with a non-zero count", __func__);
+    for (size_t i = 0; i < n_remove; i++)
+        if (dbx__empty(remove[i]) || !dbx__utf8_valid(remove[i]))
+            return dbx__fail(c, DBX_EINVAL, "%s: remove[%zu] is %s", __func__, i,
+                             dbx__empty(remove[i]) ? "required" : "not valid UTF-8");
+    if (!n_add && !n_remove)
+        return dbx__fail(c, DBX_EINVAL, "%s: nothing to add or remove", __func__);
+    json_t *body = json_object();
+    int bad = !body;
+    if (!bad && n_add) {
+        json_t *t = tags_array(add, n_add);
+        bad = !t || json_object_set_new(body, "add_tags", t) != 0;
+    }
+    if (!bad && n_remove) {
+        json_t *d = json_array();
+        for (size_t i = 0; d && i < n_remove; i++)
+            if (json_array_append_new(d, json_string(remove[i])) != 0) {
+                dbx__json_decref_deep(d);
+                d = NULL;
+            }
+        bad = !d || json_object_set_new(body, "delete_tags", d) != 0;
+    }
+    if (bad) {
+        dbx__json_decref_deep(body);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    st = call_name(c, "PATCH", name, "/tags", NULL, NULL, body, DBX__CALL_IDEMPOTENT, NULL);
+    dbx__json_decref_deep(body);
+    return st;
+}
+
+DBX_API dbx_status dbx_serving_delete(dbx_client *c, const char *name)
+{
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    return call_name(c, "DELETE", name, "", NULL, NULL, NULL, DBX__CALL_IDEMPOTENT, NULL);
+}
+
+static dbx_status logs(char **out, dbx_client *c, const char *name, const char *served, const char *suffix)
+{
+    dbx__jdoc doc;
+    dbx_status st = call_name(c, "GET", name, "/served-models/", served, suffix, NULL, DBX__CALL_LARGE, &doc);
+    if (st != DBX_OK)
+        return st;
+    dbx__jv l = dbx__jv_get(dbx__jdoc_root(&doc), "logs");
+    if (dbx__jv_present(l) && dbx__jv_type(l) != DBX__J_STRING) {
+        dbx__jdoc_dispose(&doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "serving-endpoints logs: logs is not a string");
+    }
+    /* an absent logs member reads as no lines; a \u0000 in the text ends it */
+    *out = dbx__strdup(dbx__jv_str(l, ""));
+    dbx__jdoc_dispose(&doc);
+    return *out ? DBX_OK : dbx__fail(c, DBX_ENOMEM, "out of memory");
+}
+
+DBX_API dbx_status dbx_serving_build_logs(char **out, dbx_client *c, const char *name, const char *served)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_STR(c, served);
+    return logs(out, c, name, served, "/build-logs");
+}
+
+DBX_API dbx_status dbx_serving_server_logs(char **out, dbx_client *c, const char *name, const char *served)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_STR(c, served);
+    return logs(out, c, name, served, "/logs");
+}
+
+/* ---- list ------------------------------------------------------------------------------ */
+
+struct dbx_serving_iter {
+    dbx__iter base;
+};
+
+DBX_API dbx_status dbx_serving_list(dbx_serving_iter **out, dbx_client *c)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    /* no paging on the server: the pager stops at the answer without a next_page_token */
+    *out = (dbx_serving_iter *)dbx__iter_new(c, DBX__PAGE_TOKEN_QUERY, "GET", BASE, NULL, "endpoints", NULL, 0, 0);
+    return *out ? DBX_OK : DBX_ENOMEM;
+}
+
+DBX_API dbx_status dbx_serving_iter_next(const dbx_serving_endpoint **item, dbx_serving_iter *it)
+{
+    return dbx__iter_next(it ? &it->base : NULL, (const dbx__view **)item);
+}
+
+DBX_API void dbx_serving_iter_free(dbx_serving_iter *it) { dbx__iter_free(it ? &it->base : NULL); }

@@ -1,0 +1,488 @@
+/*
+ * Model serving endpoints against the emulator over HTTP: every public
+ * function of include/dbx/serving.h, asserting on the request libdbx sent
+ * (from the emulator's request log) and on the result. Deploys run on the
+ * emulator's virtual clock and waits on libdbx's fake clock: nothing
+ * really sleeps.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define API "/api/2.0/serving-endpoints"
+
+static dbx_client *C;
+
+/* Model A: p = sigmoid(-3.2 + 0.8 amount + 0.1 hour + channel weight). Model B: p = sigmoid(1). */
+#define MODEL_A                                                                                              \
+    "{\"flavor\":\"logistic\",\"features\":[\"amount\",\"hour\"],\"intercept\":-3.2,"                        \
+    "\"coefficients\":[0.8,0.1],\"categorical\":{\"channel\":{\"web\":0.7,\"pos\":-0.2}}}"
+#define MODEL_B "{\"flavor\":\"logistic\",\"features\":[\"amount\",\"hour\"],\"intercept\":1.0,\"coefficients\":[0,0]}"
+#define MLMODEL "artifact_path: model\nflavors:\n  python_function:\n    loader_module: x\n"
+
+static int setup(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    emu_reset(e);
+    C = emu_client(e);
+    fake_clock_install();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fake_clock_remove();
+    dbx_client_free(C);
+    C = NULL;
+    return 0;
+}
+
+/* A call that must fail before any I/O: DBX_EINVAL, a last error (of `owner`;
+ * NULL for builder functions) whose message names `needle`, and no request. */
+#define expect_local_einval(call, owner, needle) expect_local_einval_at((call), (owner), (needle), #call, __LINE__)
+
+static void expect_local_einval_at(dbx_status st, const dbx_client *owner, const char *needle, const char *what,
+                                   int line)
+{
+    const dbx_error *err = dbx_client_last_error(owner);
+    size_t sent = emu_count(emu_get(), NULL);
+    if (st != DBX_EINVAL || err->status != DBX_EINVAL || !strstr(err->message, needle) || sent != 0)
+        fail_msg("line %d: %s: %s, last error %s \"%s\"; want DBX_EINVAL naming \"%s\" and no request (%zu sent)",
+                 line, what, dbx_status_name(st), dbx_status_name(err->status), err->message, needle, sent);
+}
+
+static void b64(char *out, const char *in)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in), o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)in[i + 2];
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? tab[v & 63] : '=';
+    }
+    out[o] = 0;
+}
+
+static void req_ok(const char *method, const char *path, const char *body)
+{
+    dbx_response *r = NULL;
+    dbx_status st = dbx_request(&r, C, method, path, body);
+    if (st != DBX_OK)
+        fail_msg("%s %s: %s %s", method, path, dbx_status_name(st), dbx_client_last_error(C)->message);
+    dbx_response_free(r);
+}
+
+/* Register a workspace model version scoring with `model_json` (NULL: no
+ * model.json, so it fails to deploy). Returns nothing: versions count 1, 2, ... */
+static void register_version(const char *model, const char *model_json)
+{
+    static int dir;
+    char body[2048], enc[1024], path[128];
+    dbx_response *r = NULL;
+    snprintf(body, sizeof body, "{\"name\":\"%s\"}", model);
+    dbx_request(&r, C, "POST", "/api/2.0/mlflow/registered-models/create", body); /* may exist */
+    dbx_response_free(r);
+    snprintf(path, sizeof path, "/models/%s/d%d", model, ++dir);
+    b64(enc, MLMODEL);
+    snprintf(body, sizeof body, "{\"path\":\"%s/MLmodel\",\"contents\":\"%s\",\"overwrite\":true}", path, enc);
+    req_ok("POST", "/api/2.0/dbfs/put", body);
+    if (model_json) {
+        b64(enc, model_json);
+        snprintf(body, sizeof body, "{\"path\":\"%s/model.json\",\"contents\":\"%s\",\"overwrite\":true}", path, enc);
+        req_ok("POST", "/api/2.0/dbfs/put", body);
+    }
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"source\":\"dbfs:%s\"}", model, path);
+    req_ok("POST", "/api/2.0/mlflow/model-versions/create", body);
+}
+
+static dbx_serving_config *one_entity(const char *model, const char *version)
+{
+    dbx_serving_config *cfg = NULL;
+    assert_int_equal(dbx_serving_config_new(&cfg), DBX_OK);
+    assert_int_equal(dbx_serving_config_add_entity(NULL, cfg, model, version), DBX_OK);
+    return cfg;
+}
+
+static dbx_serving_endpoint *get_ep(const char *name)
+{
+    dbx_serving_endpoint *ep = NULL;
+    dbx_status st = dbx_serving_get(&ep, C, name);
+    if (st != DBX_OK)
+        fail_msg("get %s: %s %s", name, dbx_status_name(st), dbx_client_last_error(C)->message);
+    return ep;
+}
+
+static void create_ep(const char *name, dbx_serving_config *cfg)
+{
+    assert_int_equal(dbx_serving_create(NULL, C, name, cfg, NULL), DBX_OK);
+    dbx_serving_config_free(cfg);
+}
+
+/* ---- config builder ------------------------------------------------------------------ */
+
+static void test_config_builder(void **state)
+{
+    (void)state;
+    emu_clear_requests(emu_get());
+    dbx_serving_config *cfg = NULL;
+    size_t a = 9, b = 9;
+    assert_int_equal(dbx_serving_config_new(&cfg), DBX_OK);
+    assert_int_equal(dbx_serving_config_add_entity(&a, cfg, "main.default.fraud", "1"), DBX_OK);
+    assert_int_equal(dbx_serving_config_add_entity(&b, cfg, "fraud_ws", "3"), DBX_OK);
+    assert_int_equal(a, 0);
+    assert_int_equal(b, 1);
+    assert_int_equal(dbx_serving_config_entity_set_workload_size(cfg, a, "Medium"), DBX_OK);
+    assert_int_equal(dbx_serving_config_entity_set_workload_type(cfg, a, "GPU_SMALL"), DBX_OK);
+    assert_int_equal(dbx_serving_config_entity_set_scale_to_zero(cfg, a, 1), DBX_OK);
+    assert_int_equal(dbx_serving_config_entity_set_env(cfg, a, "TOKEN", "{{secrets/s/k}}"), DBX_OK);
+    assert_int_equal(dbx_serving_config_entity_set_env(cfg, a, "MODE", "x"), DBX_OK);
+    assert_int_equal(dbx_serving_config_entity_set_env(cfg, a, "MODE", "fast"), DBX_OK); /* replaces */
+    assert_int_equal(dbx_serving_config_entity_set_name(cfg, b, "challenger"), DBX_OK);
+    /* the UC entity's default name: dots turned into '-' */
+    assert_int_equal(dbx_serving_config_add_route(cfg, "main-default-fraud-1", 50), DBX_OK);
+    assert_int_equal(dbx_serving_config_add_route(cfg, "challenger", 30), DBX_OK);
+    char *j = NULL;
+    /* 80 %: refused locally */
+    expect_local_einval(dbx_serving_config_to_json(&j, cfg), NULL, "sum to 80, not 100");
+    assert_null(j);
+    assert_int_equal(dbx_serving_config_add_route(cfg, "main-default-fraud-1", 70), DBX_OK); /* replaces */
+    assert_int_equal(dbx_serving_config_to_json(&j, cfg), DBX_OK);
+    json_t *o = json_loads(j, 0, NULL);
+    dbx_free(j);
+    assert_non_null(o);
+    json_t *e0 = json_array_get(json_object_get(o, "served_entities"), 0);
+    json_t *e1 = json_array_get(json_object_get(o, "served_entities"), 1);
+    assert_string_equal(json_string_value(json_object_get(e0, "entity_name")), "main.default.fraud");
+    assert_string_equal(json_string_value(json_object_get(e0, "entity_version")), "1");
+    assert_string_equal(json_string_value(json_object_get(e0, "workload_size")), "Medium");
+    assert_string_equal(json_string_value(json_object_get(e0, "workload_type")), "GPU_SMALL");
+    assert_true(json_is_true(json_object_get(e0, "scale_to_zero_enabled")));
+    json_t *env = json_object_get(e0, "environment_vars");
+    assert_int_equal(json_object_size(env), 2);
+    assert_string_equal(json_string_value(json_object_get(env, "TOKEN")), "{{secrets/s/k}}");
+    assert_string_equal(json_string_value(json_object_get(env, "MODE")), "fast");
+    assert_null(json_object_get(e0, "name"));
+    assert_string_equal(json_string_value(json_object_get(e1, "name")), "challenger");
+    json_t *routes = json_object_get(json_object_get(o, "traffic_config"), "routes");
+    assert_int_equal(json_array_size(routes), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(routes, 0), "served_entity_name")),
+                        "main-default-fraud-1");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(routes, 0), "traffic_percentage")), 70);
+    json_decref(o);
+
+    /* builder refusals */
+    expect_local_einval(dbx_serving_config_add_route(cfg, "x", 101), NULL, "percentage must be 0..100");
+    expect_local_einval(dbx_serving_config_add_route(cfg, "a b", 10), NULL, "served_entity_name");
+    expect_local_einval(dbx_serving_config_entity_set_name(cfg, 0, "bad.name"), NULL, "name must be");
+    expect_local_einval(dbx_serving_config_entity_set_workload_size(cfg, 7, "Small"), NULL, "index names no served entity");
+    expect_local_einval(dbx_serving_config_add_entity(NULL, cfg, "m", ""), NULL, "entity_version is required");
+    expect_local_einval(dbx_serving_config_add_entity(NULL, cfg, NULL, "1"), NULL, "entity_name is required");
+    for (int i = 0; i < 28; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "V%d", i);
+        assert_int_equal(dbx_serving_config_entity_set_env(cfg, a, k, "v"), DBX_OK);
+    }
+    expect_local_einval(dbx_serving_config_entity_set_env(cfg, a, "ONE_TOO_MANY", "v"), NULL, "at most 30");
+    dbx_serving_config_free(cfg);
+
+    /* a route naming no entity; no entity at all */
+    cfg = one_entity("m", "1");
+    assert_int_equal(dbx_serving_config_add_route(cfg, "m-2", 100), DBX_OK);
+    expect_local_einval(dbx_serving_config_to_json(&j, cfg), NULL, "\"m-2\" names no served entity");
+    dbx_serving_config_free(cfg);
+    assert_int_equal(dbx_serving_config_new(&cfg), DBX_OK);
+    expect_local_einval(dbx_serving_create(NULL, C, "ep", cfg, NULL), C, "served_entities must be a non-empty array");
+    dbx_serving_config_free(cfg);
+
+    /* from JSON: validated the same way; a number as version is fine */
+    cfg = NULL;
+    expect_local_einval(dbx_serving_config_from_json(&cfg, "{\"served_entities\":[{\"entity_name\":\"m\"}]}"), NULL,
+                        "$.served_entities[0].entity_version is required");
+    expect_local_einval(dbx_serving_config_from_json(&cfg, "{\"served_entities\":[{\"entity_name\":\"m\","
+                                                           "\"entity_version\":1},{\"entity_name\":\"m\","
+                                                           "\"entity_version\":\"1\"}]}"),
+                        NULL, "served entity name \"m-1\" is repeated");
+    expect_local_einval(dbx_serving_config_from_json(&cfg, "{\"served_entities\":"), NULL, "not valid JSON");
+    expect_local_einval(dbx_serving_config_from_json(&cfg, "[]"), NULL, "must be a JSON object");
+    assert_null(cfg);
+    assert_int_equal(dbx_serving_config_from_json(&cfg, "{\"served_models\":[{\"model_name\":\"m\",\"model_version\":2,"
+                                                        "\"scale_to_zero_enabled\":true}],\"traffic_config\":{"
+                                                        "\"routes\":[{\"served_model_name\":\"m-2\","
+                                                        "\"traffic_percentage\":100}]},\"future\":1}"),
+                     DBX_OK);
+    assert_int_equal(dbx_serving_config_to_json(&j, cfg), DBX_OK);
+    assert_non_null(strstr(j, "\"future\":1"));
+    dbx_free(j);
+    expect_local_einval(dbx_serving_config_add_entity(NULL, cfg, "m", "3"), NULL, "legacy served_models");
+    dbx_serving_config_free(cfg);
+}
+
+/* ---- create, get, list ------------------------------------------------------------- */
+
+static void test_create_get_list(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    emu_clear_requests(e);
+    dbx_serving_config *cfg = one_entity("fraud", "1");
+    assert_int_equal(dbx_serving_config_entity_set_env(cfg, 0, "MODE", "fast"), DBX_OK);
+    dbx_serving_tag tags[] = {{"team", "risk"}, {"flag", NULL}};
+    dbx_serving_create_options o = DBX_SERVING_CREATE_OPTIONS_INIT;
+    o.tags = tags;
+    o.n_tags = 2;
+    o.description = "card fraud";
+    o.extra_json = "{\"budget_policy_id\":\"bp-1\"}";
+    dbx_serving_endpoint *ep = NULL;
+    assert_int_equal(dbx_serving_create(&ep, C, "fraud-ep", cfg, &o), DBX_OK);
+    dbx_serving_config_free(cfg);
+
+    json_t *req = emu_last_request(e, API);
+    assert_non_null(req);
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "POST");
+    assert_string_equal(json_string_value(emu_req_json(req, "name")), "fraud-ep");
+    assert_string_equal(json_string_value(emu_req_json(req, "description")), "card fraud");
+    assert_string_equal(json_string_value(emu_req_json(req, "budget_policy_id")), "bp-1");
+    assert_null(emu_req_json(req, "route_optimized"));
+    json_t *sent = json_array_get(json_object_get(emu_req_json(req, "config"), "served_entities"), 0);
+    assert_string_equal(json_string_value(json_object_get(sent, "entity_name")), "fraud");
+    assert_string_equal(json_string_value(json_object_get(sent, "entity_version")), "1");
+    json_t *st = emu_req_json(req, "tags");
+    assert_int_equal(json_array_size(st), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(st, 0), "value")), "risk");
+    assert_null(json_object_get(json_array_get(st, 1), "value"));
+    json_decref(req);
+
+    /* the create answer: deploying */
+    assert_string_equal(dbx_serving_endpoint_name(ep), "fraud-ep");
+    assert_int_equal(strlen(dbx_serving_endpoint_id(ep)), 32);
+    assert_int_equal(dbx_serving_endpoint_ready(ep), DBX_SERVING_READY_NOT_READY);
+    assert_string_equal(dbx_serving_endpoint_ready_str(ep), "NOT_READY");
+    assert_int_equal(dbx_serving_endpoint_config_update(ep), DBX_SERVING_CONFIG_UPDATE_IN_PROGRESS);
+    assert_false(dbx_serving_endpoint_has_config(ep, DBX_SERVING_ACTIVE));
+    assert_true(dbx_serving_endpoint_has_config(ep, DBX_SERVING_PENDING));
+    assert_int_equal(dbx_serving_endpoint_entity_count(ep, DBX_SERVING_PENDING), 1);
+    assert_int_equal(dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE), 0);
+    assert_int_equal(dbx_serving_endpoint_entity_deployment(ep, DBX_SERVING_PENDING, 0),
+                     DBX_SERVING_DEPLOYMENT_CREATING);
+    assert_string_equal(dbx_serving_endpoint_tag(ep, "team"), "risk");
+    assert_string_equal(dbx_serving_endpoint_tag(ep, "flag"), "");
+    assert_null(dbx_serving_endpoint_tag(ep, "nope"));
+    assert_int_equal(dbx_serving_endpoint_tag_count(ep), 2);
+    assert_string_equal(dbx_serving_endpoint_tag_key(ep, 1), "flag");
+    assert_string_equal(dbx_serving_endpoint_tag_value(ep, 0), "risk");
+    assert_int_equal(dbx_serving_endpoint_route_optimized(ep), 0);
+    assert_string_equal(dbx_serving_endpoint_endpoint_url(ep), "");
+    assert_non_null(strstr(dbx_serving_endpoint_json(ep), "\"pending_config\""));
+    dbx_serving_endpoint_free(ep);
+
+    /* get: deployed (serving_deploy_ms 0: the next request settles it) */
+    emu_clear_requests(e);
+    ep = get_ep("fraud-ep");
+    req = emu_last_request(e, API "/fraud-ep");
+    assert_non_null(req);
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "GET");
+    json_decref(req);
+    assert_int_equal(dbx_serving_endpoint_ready(ep), DBX_SERVING_READY_READY);
+    assert_int_equal(dbx_serving_endpoint_config_update(ep), DBX_SERVING_CONFIG_UPDATE_NOT_UPDATING);
+    assert_string_equal(dbx_serving_endpoint_config_update_str(ep), "NOT_UPDATING");
+    assert_false(dbx_serving_endpoint_has_config(ep, DBX_SERVING_PENDING));
+    assert_int_equal(dbx_serving_endpoint_config_version(ep, DBX_SERVING_ACTIVE), 1);
+    assert_int_equal(dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE), 1);
+    assert_string_equal(dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, 0), "fraud-1");
+    assert_string_equal(dbx_serving_endpoint_entity_model(ep, DBX_SERVING_ACTIVE, 0), "fraud");
+    assert_string_equal(dbx_serving_endpoint_entity_version(ep, DBX_SERVING_ACTIVE, 0), "1");
+    assert_string_equal(dbx_serving_endpoint_entity_workload_size(ep, DBX_SERVING_ACTIVE, 0), "Small");
+    assert_string_equal(dbx_serving_endpoint_entity_workload_type(ep, DBX_SERVING_ACTIVE, 0), "CPU");
+    assert_int_equal(dbx_serving_endpoint_entity_scale_to_zero(ep, DBX_SERVING_ACTIVE, 0), 0);
+    assert_string_equal(dbx_serving_endpoint_entity_env(ep, DBX_SERVING_ACTIVE, 0, "MODE"), "fast");
+    assert_null(dbx_serving_endpoint_entity_env(ep, DBX_SERVING_ACTIVE, 0, "OTHER"));
+    assert_int_equal(dbx_serving_endpoint_entity_deployment(ep, DBX_SERVING_ACTIVE, 0), DBX_SERVING_DEPLOYMENT_READY);
+    assert_string_equal(dbx_serving_endpoint_entity_deployment_str(ep, DBX_SERVING_ACTIVE, 0), "DEPLOYMENT_READY");
+    assert_string_equal(dbx_serving_endpoint_entity_deployment_message(ep, DBX_SERVING_ACTIVE, 0),
+                        "Served entity is ready.");
+    assert_int_equal(dbx_serving_endpoint_route_count(ep, DBX_SERVING_ACTIVE), 1);
+    assert_string_equal(dbx_serving_endpoint_route_name(ep, DBX_SERVING_ACTIVE, 0), "fraud-1");
+    assert_int_equal(dbx_serving_endpoint_route_percentage(ep, DBX_SERVING_ACTIVE, 0), 100);
+    /* out of range reads as absent */
+    assert_string_equal(dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, 5), "");
+    assert_int_equal(dbx_serving_endpoint_entity_deployment(ep, DBX_SERVING_ACTIVE, 5), DBX_SERVING_DEPLOYMENT_UNKNOWN);
+    assert_true(dbx_serving_endpoint_creation_timestamp(ep) > 0);
+    assert_true(dbx_serving_endpoint_last_updated_timestamp(ep) >= dbx_serving_endpoint_creation_timestamp(ep));
+    assert_string_equal(dbx_serving_endpoint_creator(ep), dbx_serving_endpoint_creator(ep));
+    dbx_serving_endpoint_free(ep);
+
+    /* a second endpoint; list yields both from one request */
+    cfg = one_entity("fraud", "1");
+    create_ep("other-ep", cfg);
+    emu_clear_requests(e);
+    dbx_serving_iter *it = NULL;
+    assert_int_equal(dbx_serving_list(&it, C), DBX_OK);
+    assert_int_equal(emu_count(e, NULL), 0); /* no request until the first _next */
+    const dbx_serving_endpoint *item;
+    int seen = 0;
+    dbx_status rs;
+    while ((rs = dbx_serving_iter_next(&item, it)) == DBX_OK) {
+        const char *n = dbx_serving_endpoint_name(item);
+        assert_true(strcmp(n, "fraud-ep") == 0 || strcmp(n, "other-ep") == 0);
+        assert_string_equal(dbx_serving_endpoint_entity_model(item, DBX_SERVING_ACTIVE, 0), "fraud");
+        seen++;
+    }
+    assert_int_equal(rs, DBX_DONE);
+    assert_int_equal(seen, 2);
+    dbx_serving_iter_free(it);
+    assert_int_equal(emu_count(e, API), 1);
+
+    /* errors: duplicate, unknown, bad names, bad options */
+    cfg = one_entity("fraud", "1");
+    assert_int_equal(dbx_serving_create(NULL, C, "fraud-ep", cfg, NULL), DBX_EEXISTS);
+    assert_int_equal(dbx_serving_get(&ep, C, "missing"), DBX_ENOTFOUND);
+    assert_null(ep);
+    assert_string_equal(dbx_client_last_error(C)->error_code, "RESOURCE_DOES_NOT_EXIST");
+    emu_clear_requests(e);
+    expect_local_einval(dbx_serving_create(NULL, C, "bad name", cfg, NULL), C, "name must be made of");
+    expect_local_einval(dbx_serving_create(NULL, C, "", cfg, NULL), C, "name is required");
+    expect_local_einval(dbx_serving_create(NULL, C, "x", NULL, NULL), C, "cfg is NULL");
+    o = (dbx_serving_create_options)DBX_SERVING_CREATE_OPTIONS_INIT;
+    o.extra_json = "{\"name\":\"y\"}";
+    expect_local_einval(dbx_serving_create(NULL, C, "x", cfg, &o), C, "without name or config");
+    o.extra_json = "{";
+    expect_local_einval(dbx_serving_create(NULL, C, "x", cfg, &o), C, "extra_json is not valid JSON");
+    o.extra_json = NULL;
+    o.n_tags = 1;
+    expect_local_einval(dbx_serving_create(NULL, C, "x", cfg, &o), C, "tags is NULL");
+    o.version = 99;
+    expect_local_einval(dbx_serving_create(NULL, C, "x", cfg, &o), C, "version 99");
+    expect_local_einval(dbx_serving_get(&ep, C, NULL), C, "name is required");
+    expect_local_einval(dbx_serving_list(NULL, C), C, "out is NULL");
+    dbx_serving_config_free(cfg);
+}
+
+/* ---- update config, tags, logs, delete ------------------------------------------------------ */
+
+static void test_update_tags_logs_delete(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    register_version("fraud", MODEL_B);
+    create_ep("ep", one_entity("fraud", "1"));
+    dbx_serving_endpoint_free(get_ep("ep")); /* deployed */
+    emu_config(e, "{\"serving_deploy_ms\": 5000}");
+
+    /* update: champion 70 / challenger 30 */
+    dbx_serving_config *cfg = NULL;
+    size_t b;
+    assert_int_equal(dbx_serving_config_new(&cfg), DBX_OK);
+    assert_int_equal(dbx_serving_config_add_entity(NULL, cfg, "fraud", "1"), DBX_OK);
+    assert_int_equal(dbx_serving_config_add_entity(&b, cfg, "fraud", "2"), DBX_OK);
+    assert_int_equal(dbx_serving_config_entity_set_name(cfg, b, "challenger"), DBX_OK);
+    assert_int_equal(dbx_serving_config_add_route(cfg, "fraud-1", 70), DBX_OK);
+    assert_int_equal(dbx_serving_config_add_route(cfg, "challenger", 30), DBX_OK);
+    emu_clear_requests(e);
+    dbx_serving_endpoint *ep = NULL;
+    assert_int_equal(dbx_serving_update_config(&ep, C, "ep", cfg), DBX_OK);
+    json_t *req = emu_last_request(e, API "/ep/config");
+    assert_non_null(req);
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "PUT");
+    assert_int_equal(json_array_size(emu_req_json(req, "served_entities")), 2);
+    json_t *r1 = json_array_get(json_object_get(emu_req_json(req, "traffic_config"), "routes"), 1);
+    assert_string_equal(json_string_value(json_object_get(r1, "served_entity_name")), "challenger");
+    assert_int_equal(json_integer_value(json_object_get(r1, "traffic_percentage")), 30);
+    json_decref(req);
+    assert_int_equal(dbx_serving_endpoint_config_update(ep), DBX_SERVING_CONFIG_UPDATE_IN_PROGRESS);
+    assert_int_equal(dbx_serving_endpoint_ready(ep), DBX_SERVING_READY_READY); /* the old config serves */
+    assert_int_equal(dbx_serving_endpoint_config_version(ep, DBX_SERVING_ACTIVE), 1);
+    assert_int_equal(dbx_serving_endpoint_config_version(ep, DBX_SERVING_PENDING), 2);
+    assert_int_equal(dbx_serving_endpoint_route_count(ep, DBX_SERVING_PENDING), 2);
+    assert_string_equal(dbx_serving_endpoint_route_name(ep, DBX_SERVING_PENDING, 1), "challenger");
+    assert_int_equal(dbx_serving_endpoint_route_percentage(ep, DBX_SERVING_PENDING, 0), 70);
+    dbx_serving_endpoint_free(ep);
+
+    /* a second update while IN_PROGRESS: 409 */
+    assert_int_equal(dbx_serving_update_config(NULL, C, "ep", cfg), DBX_ECONFLICT);
+    assert_string_equal(dbx_client_last_error(C)->error_code, "RESOURCE_CONFLICT");
+    dbx_serving_config_free(cfg);
+    emu_advance(e, 5000);
+    ep = get_ep("ep");
+    assert_int_equal(dbx_serving_endpoint_config_update(ep), DBX_SERVING_CONFIG_UPDATE_NOT_UPDATING);
+    assert_int_equal(dbx_serving_endpoint_config_version(ep, DBX_SERVING_ACTIVE), 2);
+    assert_string_equal(dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, 1), "challenger");
+    assert_string_equal(dbx_serving_endpoint_entity_version(ep, DBX_SERVING_ACTIVE, 1), "2");
+    dbx_serving_endpoint_free(ep);
+
+    /* tags */
+    dbx_serving_tag add[] = {{"team", "risk"}, {"stage", "canary"}};
+    emu_clear_requests(e);
+    assert_int_equal(dbx_serving_patch_tags(C, "ep", add, 2, NULL, 0), DBX_OK);
+    const char *del[] = {"stage"};
+    dbx_serving_tag add2[] = {{"team", "fraud"}};
+    assert_int_equal(dbx_serving_patch_tags(C, "ep", add2, 1, del, 1), DBX_OK);
+    req = emu_last_request(e, API "/ep/tags");
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "PATCH");
+    assert_string_equal(json_string_value(json_array_get(emu_req_json(req, "delete_tags"), 0)), "stage");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(emu_req_json(req, "add_tags"), 0), "key")),
+                        "team");
+    json_decref(req);
+    ep = get_ep("ep");
+    assert_int_equal(dbx_serving_endpoint_tag_count(ep), 1);
+    assert_string_equal(dbx_serving_endpoint_tag(ep, "team"), "fraud");
+    dbx_serving_endpoint_free(ep);
+    emu_clear_requests(e);
+    expect_local_einval(dbx_serving_patch_tags(C, "ep", NULL, 0, NULL, 0), C, "nothing to add or remove");
+    const char *bad[] = {""};
+    expect_local_einval(dbx_serving_patch_tags(C, "ep", NULL, 0, bad, 1), C, "remove[0] is required");
+
+    /* logs */
+    char *logs = NULL;
+    emu_clear_requests(e);
+    assert_int_equal(dbx_serving_build_logs(&logs, C, "ep", "challenger"), DBX_OK);
+    assert_non_null(strstr(logs, "Build succeeded"));
+    dbx_free(logs);
+    assert_int_equal(emu_count(e, API "/ep/served-models/challenger/build-logs"), 1);
+    assert_int_equal(dbx_serving_server_logs(&logs, C, "ep", "fraud-1"), DBX_OK);
+    assert_non_null(strstr(logs, "Model server started; model fraud version 1"));
+    dbx_free(logs);
+    assert_int_equal(emu_count(e, API "/ep/served-models/fraud-1/logs"), 1);
+    assert_int_equal(dbx_serving_server_logs(&logs, C, "ep", "nobody"), DBX_ENOTFOUND);
+    assert_null(logs);
+
+    /* delete */
+    emu_clear_requests(e);
+    assert_int_equal(dbx_serving_delete(C, "ep"), DBX_OK);
+    req = emu_last_request(e, API "/ep");
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "DELETE");
+    json_decref(req);
+    assert_int_equal(dbx_serving_get(&ep, C, "ep"), DBX_ENOTFOUND);
+    assert_int_equal(dbx_serving_delete(C, "ep"), DBX_ENOTFOUND);
+    emu_clear_requests(e);
+    expect_local_einval(dbx_serving_delete(C, NULL), C, "name is required");
+    expect_local_einval(dbx_serving_build_logs(&logs, C, "ep", ""), C, "served is required");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_config_builder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_get_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_tags_logs_delete, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    emu_stop_all();
+    return rc;
+}
