@@ -300,6 +300,28 @@ DBX_API dbx_status dbx_serving_list(dbx_serving_iter **out, dbx_client *c);
 DBX_API dbx_status dbx_serving_iter_next(const dbx_serving_endpoint **item, dbx_serving_iter *it);
 DBX_API void dbx_serving_iter_free(dbx_serving_iter *it);
 
+/* ------------------------------------------------------------------ */
+/* Waiter                                                               */
+
+/**
+ * Poll until the endpoint is READY and its config NOT_UPDATING (GET
+ * .../{name} with backoff, until `opts->timeout_ms`, default 20 min): a new
+ * endpoint is deployed, or a config update has finished. on_poll sees the
+ * state as "<ready>/<config_update>" ("NOT_READY/IN_PROGRESS").
+ * Fails fast with DBX_ESTATE on UPDATE_FAILED or UPDATE_CANCELED; the
+ * message carries each failed served entity's name and
+ * deployment_state_message (read from pending_config, where the failed
+ * config stays visible). `opts` may be NULL.
+ *
+ * Ownership: `out` may be NULL. When given, *out receives the last snapshot
+ * on DBX_OK and also on DBX_ESTATE, DBX_ETIMEOUT and DBX_ECANCELLED (NULL
+ * when no poll succeeded); the caller frees it with dbx_serving_endpoint_free().
+ * Errors: DBX_ESTATE, DBX_ETIMEOUT, DBX_ECANCELLED (on_poll returned
+ * non-zero), or the error of a failed poll (DBX_ENOTFOUND, ...).
+ */
+DBX_API dbx_status dbx_serving_wait_ready(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                          const dbx_wait_options *opts);
+
 DBX_END_DECL
 
 #endif /* DBX_SERVING_H */

@@ -899,3 +899,79 @@ DBX_API dbx_status dbx_serving_iter_next(const dbx_serving_endpoint **item, dbx_
 }
 
 DBX_API void dbx_serving_iter_free(dbx_serving_iter *it) { dbx__iter_free(it ? &it->base : NULL); }
+
+/* ---- waiter ---------------------------------------------------------------------------------- */
+
+typedef struct wait_ctx {
+    dbx_client *c;
+    const char *name;
+    dbx_serving_endpoint *last;
+    char state[64];
+} wait_ctx;
+
+/* "UPDATE_FAILED: fraud-2 (DEPLOYMENT_FAILED): <message>; ..." for the failed entities
+ * of the pending config (every entity when none says FAILED). */
+static void failure_text(dbx__buf *m, const char *name, const dbx_serving_endpoint *ep)
+{
+    dbx__buf_printf(m, "serving endpoint %s: config update %s", name, dbx_serving_endpoint_config_update_str(ep));
+    size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_PENDING), failed = 0;
+    for (int pass = 0; pass < 2 && !failed; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            dbx_serving_deployment_t d = dbx_serving_endpoint_entity_deployment(ep, DBX_SERVING_PENDING, i);
+            if (pass == 0 && d != DBX_SERVING_DEPLOYMENT_FAILED)
+                continue;
+            const char *msg = dbx_serving_endpoint_entity_deployment_message(ep, DBX_SERVING_PENDING, i);
+            dbx__buf_printf(m, "%s %s (%s)%s%.900s", failed ? ";" : ":",
+                            dbx_serving_endpoint_entity_name(ep, DBX_SERVING_PENDING, i),
+                            dbx_serving_endpoint_entity_deployment_str(ep, DBX_SERVING_PENDING, i), *msg ? ": " : "",
+                            msg);
+            failed++;
+        }
+    }
+}
+
+static dbx_status poll_endpoint(void *vctx, dbx__poll_result *res, const char **state)
+{
+    wait_ctx *w = vctx;
+    dbx_serving_endpoint *ep = NULL;
+    dbx_status st = dbx_serving_get(&ep, w->c, w->name);
+    if (st != DBX_OK)
+        return st;
+    dbx_serving_endpoint_free(w->last);
+    w->last = ep;
+    snprintf(w->state, sizeof w->state, "%.30s/%.30s", dbx_serving_endpoint_ready_str(ep),
+             dbx_serving_endpoint_config_update_str(ep));
+    *state = w->state;
+    dbx_serving_config_update_t u = dbx_serving_endpoint_config_update(ep);
+    if (u == DBX_SERVING_CONFIG_UPDATE_UPDATE_FAILED || u == DBX_SERVING_CONFIG_UPDATE_UPDATE_CANCELED) {
+        dbx__buf m = DBX__BUF_INIT;
+        failure_text(&m, w->name, ep);
+        dbx__fail(w->c, DBX_ESTATE, "%s", m.ptr && !m.oom ? m.ptr : "config update failed");
+        dbx__buf_dispose(&m);
+        dbx__error_set_request("GET", BASE "/{name}");
+        dbx__error_set_http(200, "", "");
+        return DBX_ESTATE;
+    }
+    *res = dbx_serving_endpoint_ready(ep) == DBX_SERVING_READY_READY && u == DBX_SERVING_CONFIG_UPDATE_NOT_UPDATING
+               ? DBX__POLL_DONE
+               : DBX__POLL_CONTINUE;
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_wait_ready(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                          const dbx_wait_options *opts)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    wait_ctx w = {c, name, NULL, ""};
+    char what[160];
+    snprintf(what, sizeof what, "serving endpoint %.64s to be READY and NOT_UPDATING", name);
+    dbx_status st = dbx__wait(c, name, what, opts, poll_endpoint, &w);
+    if (out)
+        *out = w.last;
+    else
+        dbx_serving_endpoint_free(w.last);
+    return st;
+}

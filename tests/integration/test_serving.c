@@ -475,12 +475,117 @@ static void test_update_tags_logs_delete(void **state)
     expect_local_einval(dbx_serving_build_logs(&logs, C, "ep", ""), C, "served is required");
 }
 
+/* ---- waiter ------------------------------------------------------------------------------------ */
+
+typedef struct poll_log {
+    int n;
+    long advance_ms; /* virtual time to pass after each poll */
+    int cancel_at;   /* cancel on this poll (0: never) */
+    char states[8][64];
+} poll_log;
+
+static int on_poll(const char *id, const char *st, void *payload)
+{
+    poll_log *p = payload;
+    assert_string_equal(id, "w-ep");
+    if (p->n < 8)
+        snprintf(p->states[p->n], sizeof p->states[0], "%s", st);
+    p->n++;
+    if (p->advance_ms)
+        emu_advance(emu_get(), p->advance_ms);
+    return p->cancel_at && p->n >= p->cancel_at;
+}
+
+static void test_wait_ready(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    register_version("fraud", NULL); /* version 2: no model.json, fails to deploy */
+    emu_config(e, "{\"serving_deploy_ms\": 5000}");
+    create_ep("w-ep", one_entity("fraud", "1"));
+
+    /* the virtual clock stands still: the caller's deadline ends the wait */
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    w.timeout_ms = 3000;
+    dbx_serving_endpoint *ep = NULL;
+    poll_log pl = {0};
+    w.on_poll = on_poll;
+    w.payload = &pl;
+    assert_int_equal(dbx_serving_wait_ready(&ep, C, "w-ep", &w), DBX_ETIMEOUT);
+    assert_non_null(ep); /* the last snapshot */
+    assert_int_equal(dbx_serving_endpoint_ready(ep), DBX_SERVING_READY_NOT_READY);
+    assert_string_equal(pl.states[0], "NOT_READY/IN_PROGRESS");
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "READY and NOT_UPDATING"));
+    dbx_serving_endpoint_free(ep);
+
+    /* 2 s of virtual time per poll (deploy due at 5 s): seen at the fourth poll (6 s) */
+    emu_clear_requests(e);
+    pl = (poll_log){0};
+    pl.advance_ms = 2000;
+    w.timeout_ms = 0;
+    assert_int_equal(dbx_serving_wait_ready(&ep, C, "w-ep", &w), DBX_OK);
+    assert_int_equal(pl.n, 4);
+    assert_string_equal(pl.states[2], "NOT_READY/IN_PROGRESS");
+    assert_string_equal(pl.states[3], "READY/NOT_UPDATING");
+    assert_int_equal(emu_count(e, API "/w-ep"), 4);
+    assert_int_equal(dbx_serving_endpoint_config_version(ep, DBX_SERVING_ACTIVE), 1);
+    dbx_serving_endpoint_free(ep);
+    /* already ready: one poll */
+    assert_int_equal(dbx_serving_wait_ready(NULL, C, "w-ep", NULL), DBX_OK);
+
+    /* an update to a version that cannot deploy: DBX_ESTATE with the entity's reason */
+    dbx_serving_config *cfg = one_entity("fraud", "2");
+    assert_int_equal(dbx_serving_update_config(NULL, C, "w-ep", cfg), DBX_OK);
+    dbx_serving_config_free(cfg);
+    pl = (poll_log){0};
+    pl.advance_ms = 2000;
+    assert_int_equal(dbx_serving_wait_ready(&ep, C, "w-ep", &w), DBX_ESTATE);
+    /* the fourth poll sees UPDATE_FAILED and ends the wait before on_poll */
+    assert_int_equal(pl.n, 3);
+    assert_string_equal(pl.states[0], "READY/IN_PROGRESS");
+    assert_string_equal(pl.states[2], "READY/IN_PROGRESS");
+    assert_non_null(ep);
+    assert_int_equal(dbx_serving_endpoint_config_update(ep), DBX_SERVING_CONFIG_UPDATE_UPDATE_FAILED);
+    assert_int_equal(dbx_serving_endpoint_entity_deployment(ep, DBX_SERVING_PENDING, 0), DBX_SERVING_DEPLOYMENT_FAILED);
+    const char *why = dbx_serving_endpoint_entity_deployment_message(ep, DBX_SERVING_PENDING, 0);
+    assert_true(strlen(why) > 0);
+    const dbx_error *err = dbx_client_last_error(C);
+    assert_int_equal(err->status, DBX_ESTATE);
+    assert_non_null(strstr(err->message, "config update UPDATE_FAILED: fraud-2 (DEPLOYMENT_FAILED): "));
+    assert_non_null(strstr(err->message, why));
+    dbx_serving_endpoint_free(ep);
+    /* the old config still serves */
+    ep = get_ep("w-ep");
+    assert_int_equal(dbx_serving_endpoint_ready(ep), DBX_SERVING_READY_READY);
+    assert_int_equal(dbx_serving_endpoint_config_version(ep, DBX_SERVING_ACTIVE), 1);
+    dbx_serving_endpoint_free(ep);
+
+    /* cancellation from on_poll; a missing endpoint; bad arguments */
+    cfg = one_entity("fraud", "1");
+    assert_int_equal(dbx_serving_update_config(NULL, C, "w-ep", cfg), DBX_OK);
+    dbx_serving_config_free(cfg);
+    pl = (poll_log){0};
+    pl.cancel_at = 1;
+    assert_int_equal(dbx_serving_wait_ready(&ep, C, "w-ep", &w), DBX_ECANCELLED);
+    assert_int_equal(dbx_serving_endpoint_config_update(ep), DBX_SERVING_CONFIG_UPDATE_IN_PROGRESS);
+    dbx_serving_endpoint_free(ep);
+    assert_int_equal(dbx_serving_wait_ready(&ep, C, "nope", NULL), DBX_ENOTFOUND);
+    assert_null(ep);
+    emu_clear_requests(e);
+    expect_local_einval(dbx_serving_wait_ready(&ep, C, "", NULL), C, "name is required");
+    w.version = 77;
+    assert_int_equal(dbx_serving_wait_ready(&ep, C, "w-ep", &w), DBX_EINVAL);
+    assert_int_equal(emu_count(e, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_config_builder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_get_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_tags_logs_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_ready, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     emu_stop_all();
