@@ -322,6 +322,126 @@ DBX_API void dbx_serving_iter_free(dbx_serving_iter *it);
 DBX_API dbx_status dbx_serving_wait_ready(dbx_serving_endpoint **out, dbx_client *c, const char *name,
                                           const dbx_wait_options *opts);
 
+/* ------------------------------------------------------------------ */
+/* Query (POST /serving-endpoints/{name}/invocations)                   */
+
+/** The payload limit of one query (16 MB, protocols.md 4), checked locally. */
+#define DBX_SERVING_MAX_PAYLOAD_BYTES (16u * 1024u * 1024u)
+
+/** Input formats of a custom (pyfunc) model. */
+typedef enum dbx_serving_format {
+    DBX_SERVING_DATAFRAME_SPLIT = 1, /**< {"dataframe_split": {"columns": [...], "data": [[...], ...]}}
+                                          (keeps column order: the recommended one) */
+    DBX_SERVING_DATAFRAME_RECORDS,   /**< {"dataframe_records": [{"col": v, ...}, ...]} */
+    DBX_SERVING_INSTANCES,           /**< {"instances": [{"col": v, ...}, ...]} (TF-serving rows) */
+    DBX_SERVING_INPUTS               /**< {"inputs": {"col": [v, ...], ...}} (TF-serving columns) */
+} dbx_serving_format;
+
+/**
+ * A table of rows to score, under construction: name the columns, then add
+ * rows cell by cell in column order. Serialised in the chosen format when
+ * sent; one input may serve many queries.
+ * Checked locally: columns set once, before the first row, non-empty and
+ * distinct; no more cells in a row than columns, and every row complete
+ * when sent; finite doubles only (JSON has no NaN or infinity).
+ * Errors: DBX_EINVAL (naming the problem), DBX_ENOMEM; read them with
+ * dbx_client_last_error(NULL).
+ */
+typedef struct dbx_serving_input dbx_serving_input;
+
+DBX_API dbx_status dbx_serving_input_new(dbx_serving_input **out, dbx_serving_format format);
+DBX_API void dbx_serving_input_free(dbx_serving_input *in);
+DBX_API dbx_status dbx_serving_input_set_columns(dbx_serving_input *in, const char *const *names, size_t n);
+/** Start a new row (the cells below go into it). */
+DBX_API dbx_status dbx_serving_input_add_row(dbx_serving_input *in);
+DBX_API dbx_status dbx_serving_input_add_double(dbx_serving_input *in, double v);
+DBX_API dbx_status dbx_serving_input_add_int(dbx_serving_input *in, int64_t v);
+DBX_API dbx_status dbx_serving_input_add_string(dbx_serving_input *in, const char *v);
+DBX_API dbx_status dbx_serving_input_add_bool(dbx_serving_input *in, int v);
+DBX_API dbx_status dbx_serving_input_add_null(dbx_serving_input *in);
+/** "params": a JSON object of inference parameters (NULL: none). */
+DBX_API dbx_status dbx_serving_input_set_params(dbx_serving_input *in, const char *json_object);
+/** "client_request_id", recorded in the inference table (NULL: none). */
+DBX_API dbx_status dbx_serving_input_set_client_request_id(dbx_serving_input *in, const char *id);
+/** The request body as compact JSON. Caller frees with dbx_free(). */
+DBX_API dbx_status dbx_serving_input_to_json(char **out, const dbx_serving_input *in);
+
+typedef struct dbx_serving_query_options {
+    unsigned int version; /**< DBX_SERVING_QUERY_OPTIONS_VERSION */
+    /** Time allowed for one attempt (models may take close to 300 s);
+     *  default 300000. Separate from the client's retry budget, which bounds
+     *  the whole call with its retries (429 and 503 answers, which the
+     *  service did not process, are retried honouring Retry-After). */
+    long timeout_ms;
+} dbx_serving_query_options;
+
+#define DBX_SERVING_QUERY_OPTIONS_VERSION 1
+#define DBX_SERVING_QUERY_OPTIONS_INIT {DBX_SERVING_QUERY_OPTIONS_VERSION, 0}
+
+/** A query's answer. Immutable. */
+typedef struct dbx_serving_result dbx_serving_result;
+
+/**
+ * Query an endpoint with a JSON body as given (any format the endpoint
+ * takes, also chat / completions / embeddings bodies): `body` must be a
+ * JSON object of at most DBX_SERVING_MAX_PAYLOAD_BYTES (checked before any
+ * I/O: DBX_EINVAL naming body). `opts` may be NULL.
+ * Not retried after a connection failure or a 500 (a model call may have
+ * side effects); retried on 429/503.
+ * Errors: the model's refusal of the input is DBX_EBADREQUEST with the
+ * endpoint's message; a missing endpoint DBX_ENOTFOUND; an endpoint not
+ * ready yet DBX_EUNAVAILABLE; an attempt past timeout_ms DBX_ETIMEOUT; an
+ * answer that is not a JSON object DBX_EBADRESPONSE.
+ * Ownership: *out is caller-owned, freed with dbx_serving_result_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_query(dbx_serving_result **out, dbx_client *c, const char *name, const char *body,
+                                     const dbx_serving_query_options *opts);
+
+/** The same with the body built from `in` (the size limit applies to the
+ *  serialised body: DBX_EINVAL naming input). */
+DBX_API dbx_status dbx_serving_query_input(dbx_serving_result **out, dbx_client *c, const char *name,
+                                           const dbx_serving_input *in, const dbx_serving_query_options *opts);
+
+DBX_API void dbx_serving_result_free(dbx_serving_result *r);
+
+/** JSON type of a prediction. */
+typedef enum dbx_serving_value_type {
+    DBX_SERVING_VALUE_ABSENT = 0, /**< index out of range */
+    DBX_SERVING_VALUE_NULL,
+    DBX_SERVING_VALUE_BOOL,
+    DBX_SERVING_VALUE_NUMBER,
+    DBX_SERVING_VALUE_STRING,
+    DBX_SERVING_VALUE_ARRAY,
+    DBX_SERVING_VALUE_OBJECT
+} dbx_serving_value_type;
+
+/* Accessors of the "predictions" array (custom models). A NULL result reads
+ * as empty; an index out of range as absent. */
+/** Number of predictions (0 when "predictions" is absent or not an array). */
+DBX_API size_t dbx_serving_result_count(const dbx_serving_result *r);
+DBX_API dbx_serving_value_type dbx_serving_result_type(const dbx_serving_result *r, size_t i);
+/** Prediction i as a double (any JSON number); NaN when it is not a number. */
+DBX_API double dbx_serving_result_double(const dbx_serving_result *r, size_t i);
+/** Prediction i as an integer (an integral number or a decimal string); `fallback` otherwise. */
+DBX_API int64_t dbx_serving_result_int(const dbx_serving_result *r, size_t i, int64_t fallback);
+/** Prediction i as a string (borrowed); NULL when it is not a string. */
+DBX_API const char *dbx_serving_result_string(const dbx_serving_result *r, size_t i);
+/** 1 when prediction i is JSON null. */
+DBX_API int dbx_serving_result_is_null(const dbx_serving_result *r, size_t i);
+/** Member `key` of prediction i when it is an object ({"probability": p,
+ *  "label": l}): as a double (NaN when not a number) or a string (NULL when
+ *  not a string). */
+DBX_API double dbx_serving_result_field_double(const dbx_serving_result *r, size_t i, const char *key);
+DBX_API const char *dbx_serving_result_field_string(const dbx_serving_result *r, size_t i, const char *key);
+/** The "predictions" value as compact JSON ("" when absent). Borrowed. */
+DBX_API const char *dbx_serving_result_predictions_json(const dbx_serving_result *r);
+/** The whole answer as compact JSON (for "outputs", "choices", ...). Borrowed. */
+DBX_API const char *dbx_serving_result_json(const dbx_serving_result *r);
+/** The served entity that answered (the served-model-name header; "" when absent). */
+DBX_API const char *dbx_serving_result_served_model_name(const dbx_serving_result *r);
+/** Milliseconds the call took, retries and their waits included. */
+DBX_API int64_t dbx_serving_result_latency_ms(const dbx_serving_result *r);
+
 DBX_END_DECL
 
 #endif /* DBX_SERVING_H */

@@ -1,4 +1,5 @@
 /* libdbx: Model Serving endpoints (/api/2.0/serving-endpoints). Request building and response mapping only. */
+#include <math.h>
 #include <string.h>
 
 #include "api.h"
@@ -975,3 +976,493 @@ DBX_API dbx_status dbx_serving_wait_ready(dbx_serving_endpoint **out, dbx_client
         dbx_serving_endpoint_free(w.last);
     return st;
 }
+
+/* ---- query input ----------------------------------------------------------------------------- */
+
+#define DEFAULT_QUERY_TIMEOUT_MS 300000L
+
+struct dbx_serving_input {
+    dbx_serving_format format;
+    json_t *cols;   /* array of strings, or NULL until set */
+    json_t *rows;   /* array of arrays */
+    json_t *params; /* object or NULL */
+    char *crid;
+};
+
+DBX_API dbx_status dbx_serving_input_new(dbx_serving_input **out, dbx_serving_format format)
+{
+    dbx__error_clear(NULL);
+    if (!out)
+        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
+    *out = NULL;
+    if (format < DBX_SERVING_DATAFRAME_SPLIT || format > DBX_SERVING_INPUTS)
+        return dbx__fail(NULL, DBX_EINVAL, "format %d is not a dbx_serving_format", (int)format);
+    dbx_serving_input *in = dbx__calloc(1, sizeof *in);
+    if (!in || !(in->rows = json_array())) {
+        dbx__free(in);
+        return OOM_NULL();
+    }
+    in->format = format;
+    *out = in;
+    return DBX_OK;
+}
+
+DBX_API void dbx_serving_input_free(dbx_serving_input *in)
+{
+    if (!in)
+        return;
+    dbx__json_decref_deep(in->cols);
+    dbx__json_decref_deep(in->rows);
+    dbx__json_decref_deep(in->params);
+    dbx__free(in->crid);
+    dbx__free(in);
+}
+
+DBX_API dbx_status dbx_serving_input_set_columns(dbx_serving_input *in, const char *const *names, size_t n)
+{
+    dbx__error_clear(NULL);
+    if (!in || !names || n == 0)
+        return dbx__fail(NULL, DBX_EINVAL, "input, names and a non-zero n are required");
+    if (json_array_size(in->rows))
+        return dbx__fail(NULL, DBX_EINVAL, "columns: set them before the first row");
+    for (size_t i = 0; i < n; i++) {
+        if (dbx__empty(names[i]) || !dbx__utf8_valid(names[i]))
+            return dbx__fail(NULL, DBX_EINVAL, "names[%zu] is %s", i, dbx__empty(names[i]) ? "required" : "not valid UTF-8");
+        for (size_t p = 0; p < i; p++)
+            if (strcmp(names[p], names[i]) == 0)
+                return dbx__fail(NULL, DBX_EINVAL, "names[%zu]: column \"%.64s\" is repeated", i, names[i]);
+    }
+    json_t *cols = json_array();
+    for (size_t i = 0; cols && i < n; i++)
+        if (json_array_append_new(cols, json_string(names[i])) != 0) {
+            dbx__json_decref_deep(cols);
+            cols = NULL;
+        }
+    if (!cols)
+        return OOM_NULL();
+    dbx__json_decref_deep(in->cols);
+    in->cols = cols;
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_input_add_row(dbx_serving_input *in)
+{
+    dbx__error_clear(NULL);
+    if (!in)
+        return dbx__fail(NULL, DBX_EINVAL, "input is NULL");
+    if (!in->cols)
+        return dbx__fail(NULL, DBX_EINVAL, "add_row: set the columns first");
+    size_t n = json_array_size(in->rows);
+    if (n && json_array_size(json_array_get(in->rows, n - 1)) != json_array_size(in->cols))
+        return dbx__fail(NULL, DBX_EINVAL, "add_row: row %zu has %zu of %zu cells", n - 1,
+                         json_array_size(json_array_get(in->rows, n - 1)), json_array_size(in->cols));
+    json_t *row = json_array();
+    if (!row || json_array_append_new(in->rows, row) != 0)
+        return OOM_NULL();
+    return DBX_OK;
+}
+
+/* Append a cell (takes v) to the current row. */
+static dbx_status add_cell(dbx_serving_input *in, json_t *v)
+{
+    size_t n = in ? json_array_size(in->rows) : 0;
+    json_t *row = n ? json_array_get(in->rows, n - 1) : NULL;
+    if (!row) {
+        dbx__json_decref_deep(v);
+        return dbx__fail(NULL, DBX_EINVAL, "%s", in ? "add a row first (dbx_serving_input_add_row)" : "input is NULL");
+    }
+    if (json_array_size(row) >= json_array_size(in->cols)) {
+        dbx__json_decref_deep(v);
+        return dbx__fail(NULL, DBX_EINVAL, "row %zu already has a cell for each of its %zu columns", n - 1,
+                         json_array_size(in->cols));
+    }
+    if (!v)
+        return OOM_NULL();
+    return json_array_append_new(row, v) == 0 ? DBX_OK : OOM_NULL();
+}
+
+DBX_API dbx_status dbx_serving_input_add_double(dbx_serving_input *in, double v)
+{
+    dbx__error_clear(NULL);
+    if (!isfinite(v))
+        return dbx__fail(NULL, DBX_EINVAL, "v must be finite (JSON has no NaN or infinity)");
+    return add_cell(in, json_real(v));
+}
+DBX_API dbx_status dbx_serving_input_add_int(dbx_serving_input *in, int64_t v)
+{
+    dbx__error_clear(NULL);
+    return add_cell(in, json_integer((json_int_t)v));
+}
+DBX_API dbx_status dbx_serving_input_add_string(dbx_serving_input *in, const char *v)
+{
+    dbx__error_clear(NULL);
+    if (!v || !dbx__utf8_valid(v))
+        return dbx__fail(NULL, DBX_EINVAL, "v is %s", v ? "not valid UTF-8" : "NULL (use add_null)");
+    return add_cell(in, json_string(v));
+}
+DBX_API dbx_status dbx_serving_input_add_bool(dbx_serving_input *in, int v)
+{
+    dbx__error_clear(NULL);
+    return add_cell(in, json_boolean(v));
+}
+DBX_API dbx_status dbx_serving_input_add_null(dbx_serving_input *in)
+{
+    dbx__error_clear(NULL);
+    return add_cell(in, json_null());
+}
+
+DBX_API dbx_status dbx_serving_input_set_params(dbx_serving_input *in, const char *text)
+{
+    dbx__error_clear(NULL);
+    if (!in)
+        return dbx__fail(NULL, DBX_EINVAL, "input is NULL");
+    json_t *p = NULL;
+    if (text) {
+        char err[160];
+        dbx_status st = dbx__json_parse_text(&p, text, err, sizeof err);
+        if (st == DBX_ENOMEM)
+            return OOM_NULL();
+        if (st != DBX_OK)
+            return dbx__fail(NULL, DBX_EINVAL, "params is not valid JSON: %s", err);
+        if (!json_is_object(p)) {
+            dbx__json_decref_deep(p);
+            return dbx__fail(NULL, DBX_EINVAL, "params must be a JSON object");
+        }
+    }
+    dbx__json_decref_deep(in->params);
+    in->params = p;
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_input_set_client_request_id(dbx_serving_input *in, const char *id)
+{
+    dbx__error_clear(NULL);
+    if (!in)
+        return dbx__fail(NULL, DBX_EINVAL, "input is NULL");
+    if (id && !dbx__utf8_valid(id))
+        return dbx__fail(NULL, DBX_EINVAL, "id is not valid UTF-8");
+    char *copy = NULL;
+    if (id && !(copy = dbx__strdup(id)))
+        return OOM_NULL();
+    dbx__free(in->crid);
+    in->crid = copy;
+    return DBX_OK;
+}
+
+/* A row as {column: cell} (cells shared with the input). NULL on OOM. */
+static json_t *row_object(const json_t *cols, const json_t *row)
+{
+    json_t *o = json_object();
+    for (size_t k = 0; o && k < json_array_size(cols); k++)
+        if (json_object_set(o, json_string_value(json_array_get(cols, k)), json_array_get(row, k)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    return o;
+}
+
+/* The request body of an input (values shared with the input: decref it
+ * with json_decref). DBX_OK, DBX_EINVAL (recorded for owner) or DBX_ENOMEM. */
+static dbx_status input_body(json_t **out, const void *owner, const dbx_serving_input *in)
+{
+    *out = NULL;
+    if (!in->cols || !json_array_size(in->rows))
+        return dbx__fail(owner, DBX_EINVAL, "input: it has no %s", in->cols ? "rows" : "columns");
+    size_t nr = json_array_size(in->rows), nc = json_array_size(in->cols);
+    json_t *last = json_array_get(in->rows, nr - 1);
+    if (json_array_size(last) != nc)
+        return dbx__fail(owner, DBX_EINVAL, "input: row %zu has %zu of %zu cells", nr - 1, json_array_size(last), nc);
+    json_t *body = json_object(), *v = NULL;
+    int bad = !body;
+    switch (in->format) {
+    case DBX_SERVING_DATAFRAME_SPLIT:
+        v = json_object();
+        bad = bad || !v || json_object_set(v, "columns", in->cols) != 0 || json_object_set(v, "data", in->rows) != 0;
+        break;
+    case DBX_SERVING_DATAFRAME_RECORDS:
+    case DBX_SERVING_INSTANCES:
+        v = json_array();
+        for (size_t r = 0; !bad && v && r < nr; r++)
+            bad = json_array_append_new(v, row_object(in->cols, json_array_get(in->rows, r))) != 0;
+        bad = bad || !v;
+        break;
+    case DBX_SERVING_INPUTS:
+        v = json_object();
+        for (size_t k = 0; !bad && v && k < nc; k++) {
+            json_t *col = json_array();
+            for (size_t r = 0; col && r < nr; r++)
+                if (json_array_append(col, json_array_get(json_array_get(in->rows, r), k)) != 0) {
+                    json_decref(col);
+                    col = NULL;
+                }
+            bad = !col || json_object_set_new(v, json_string_value(json_array_get(in->cols, k)), col) != 0;
+        }
+        bad = bad || !v;
+        break;
+    }
+    static const char *keys[] = {"", "dataframe_split", "dataframe_records", "instances", "inputs"};
+    if (!bad) {
+        bad = json_object_set_new(body, keys[in->format], v) != 0;
+        v = NULL;
+    }
+    if (!bad && in->params)
+        bad = json_object_set(body, "params", in->params) != 0;
+    if (!bad && in->crid)
+        bad = dbx__json_set_str(body, "client_request_id", in->crid) != 0;
+    json_decref(v);
+    if (bad) {
+        json_decref(body);
+        return dbx__fail(owner, DBX_ENOMEM, "out of memory");
+    }
+    *out = body;
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_input_to_json(char **out, const dbx_serving_input *in)
+{
+    dbx__error_clear(NULL);
+    if (!out || !in) {
+        if (out)
+            *out = NULL;
+        return dbx__fail(NULL, DBX_EINVAL, "out and input are required");
+    }
+    json_t *body;
+    dbx_status st = input_body(&body, NULL, in);
+    if (st != DBX_OK)
+        return st;
+    *out = dbx__json_dump(body);
+    json_decref(body);
+    return *out ? DBX_OK : OOM_NULL();
+}
+
+/* ---- query ------------------------------------------------------------------------------------- */
+
+struct dbx_serving_result {
+    dbx__view v; /* first */
+    dbx__jv pred;
+    dbx__jv *items;
+    size_t n;
+    char *served;
+    int64_t latency_ms;
+};
+
+DBX_API void dbx_serving_result_free(dbx_serving_result *r)
+{
+    if (!r)
+        return;
+    dbx__free(r->items);
+    dbx__free(r->served);
+    dbx__view_free(r);
+}
+
+static dbx_status check_query_opts(dbx_client *c, const dbx_serving_query_options *o)
+{
+    if (o && (o->version == 0 || o->version > DBX_SERVING_QUERY_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_query_options version %u is not supported", o->version);
+    if (o && o->timeout_ms < 0)
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_query_options: timeout_ms is negative");
+    return DBX_OK;
+}
+
+static dbx_status send_query(dbx_serving_result **out, dbx_client *c, const char *name, const char *body, size_t len,
+                             const dbx_serving_query_options *o)
+{
+    char small[256];
+    dbx__buf path;
+    dbx__buf_init_fixed(&path, small, sizeof small);
+    dbx__buf_puts(&path, "/serving-endpoints/");
+    dbx__buf_put_urlenc(&path, name);
+    dbx__buf_puts(&path, "/invocations");
+    if (path.oom) {
+        dbx__buf_dispose(&path);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    dbx__call call = {0};
+    call.method = "POST";
+    call.path = path.ptr;
+    call.body = body;
+    call.body_len = len;
+    call.timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_QUERY_TIMEOUT_MS;
+    dbx__http_resp resp;
+    dbx__resp_init(&resp);
+    int64_t t0 = dbx__now_ms();
+    dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);
+    int64_t ms = dbx__now_ms() - t0;
+    dbx__jdoc doc;
+    memset(&doc, 0, sizeof doc);
+    if (st == DBX_OK) {
+        const char *rid = dbx__resp_header(&resp, "x-request-id");
+        dbx__error_note_answer("POST", path.ptr, resp.status, rid);
+        st = dbx__jdoc_parse_object(&doc, c, &resp.body);
+        if (st != DBX_OK) {
+            dbx__error_set_request("POST", path.ptr);
+            dbx__error_set_http(resp.status, "", rid);
+        }
+    }
+    dbx_serving_result *r = NULL;
+    if (st == DBX_OK) {
+        const char *served = dbx__resp_header(&resp, "served-model-name");
+        r = dbx__view_new(sizeof *r, &doc);
+        if (r) {
+            r->items = NULL;
+            r->n = 0;
+            r->latency_ms = ms;
+            r->served = dbx__strdup(served ? served : "");
+            r->pred = dbx__jv_get(V(r), "predictions");
+            if (dbx__jv_is_array(r->pred) && (r->n = dbx__jv_count(r->pred)) > 0 &&
+                (r->items = dbx__malloc(r->n * sizeof *r->items)) != NULL) {
+                dbx__jit it;
+                size_t i = 0;
+                dbx__jv_iter(r->pred, &it);
+                while (i < r->n && dbx__jit_next(&it, &r->items[i], NULL))
+                    i++;
+            }
+            if (!r->served || (r->n && !r->items)) {
+                dbx_serving_result_free(r);
+                r = NULL;
+            }
+        }
+        if (!r)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    dbx__resp_dispose(&resp);
+    dbx__buf_dispose(&path);
+    *out = r;
+    return st;
+}
+
+static dbx_status too_large(dbx_client *c, const char *fn, const char *arg, size_t len)
+{
+    return dbx__fail(c, DBX_EINVAL, "%s: %s is %zu bytes, over the serving payload limit of %u bytes (16 MB)", fn, arg,
+                     len, DBX_SERVING_MAX_PAYLOAD_BYTES);
+}
+
+DBX_API dbx_status dbx_serving_query(dbx_serving_result **out, dbx_client *c, const char *name, const char *body,
+                                     const dbx_serving_query_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, body);
+    dbx_status st = check_query_opts(c, o);
+    if (st != DBX_OK)
+        return st;
+    size_t len = strlen(body);
+    if (len > DBX_SERVING_MAX_PAYLOAD_BYTES)
+        return too_large(c, __func__, "body", len);
+    /* validated with the (non-recursive) indexer, on a copy */
+    char *copy = dbx__malloc(len + 1);
+    if (!copy)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    memcpy(copy, body, len + 1);
+    dbx__jdoc doc;
+    dbx__jerr err;
+    st = dbx__jdoc_parse(&doc, copy, len, 1, &err);
+    if (st != DBX_OK) {
+        dbx__free(copy);
+        return st == DBX_ENOMEM ? dbx__fail(c, DBX_ENOMEM, "out of memory")
+                                : dbx__fail(c, DBX_EINVAL, "%s: body is not valid JSON: %s at byte %zu", __func__,
+                                            err.msg, err.pos);
+    }
+    int obj = dbx__jv_is_object(dbx__jdoc_root(&doc));
+    dbx__jdoc_dispose(&doc);
+    if (!obj)
+        return dbx__fail(c, DBX_EINVAL, "%s: body must be a JSON object", __func__);
+    return send_query(out, c, name, body, len, o);
+}
+
+DBX_API dbx_status dbx_serving_query_input(dbx_serving_result **out, dbx_client *c, const char *name,
+                                           const dbx_serving_input *in, const dbx_serving_query_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, in);
+    dbx_status st = check_query_opts(c, o);
+    if (st != DBX_OK)
+        return st;
+    json_t *body;
+    if ((st = input_body(&body, c, in)) != DBX_OK)
+        return st;
+    char *text = dbx__json_dump(body);
+    json_decref(body);
+    if (!text)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory while writing the request body");
+    size_t len = strlen(text);
+    st = len > DBX_SERVING_MAX_PAYLOAD_BYTES ? too_large(c, __func__, "input", len)
+                                             : send_query(out, c, name, text, len, o);
+    dbx__free(text);
+    return st;
+}
+
+static dbx__jv item(const dbx_serving_result *r, size_t i)
+{
+    return r && i < r->n ? r->items[i] : DBX__JV_ABSENT;
+}
+
+DBX_API size_t dbx_serving_result_count(const dbx_serving_result *r) { return r ? r->n : 0; }
+
+DBX_API dbx_serving_value_type dbx_serving_result_type(const dbx_serving_result *r, size_t i)
+{
+    switch (dbx__jv_type(item(r, i))) {
+    case DBX__J_NULL: return DBX_SERVING_VALUE_NULL;
+    case DBX__J_TRUE:
+    case DBX__J_FALSE: return DBX_SERVING_VALUE_BOOL;
+    case DBX__J_INTEGER:
+    case DBX__J_REAL: return DBX_SERVING_VALUE_NUMBER;
+    case DBX__J_STRING: return DBX_SERVING_VALUE_STRING;
+    case DBX__J_ARRAY: return DBX_SERVING_VALUE_ARRAY;
+    case DBX__J_OBJECT: return DBX_SERVING_VALUE_OBJECT;
+    default: return DBX_SERVING_VALUE_ABSENT;
+    }
+}
+
+static double num_or_nan(dbx__jv v)
+{
+    dbx__jtype t = dbx__jv_type(v);
+    return t == DBX__J_INTEGER || t == DBX__J_REAL ? dbx__jv_real(v, NAN) : NAN;
+}
+
+DBX_API double dbx_serving_result_double(const dbx_serving_result *r, size_t i) { return num_or_nan(item(r, i)); }
+DBX_API int64_t dbx_serving_result_int(const dbx_serving_result *r, size_t i, int64_t fallback)
+{
+    return dbx__jv_int(item(r, i), fallback);
+}
+DBX_API const char *dbx_serving_result_string(const dbx_serving_result *r, size_t i)
+{
+    dbx__jv v = item(r, i);
+    return dbx__jv_type(v) == DBX__J_STRING ? dbx__jv_str(v, "") : NULL;
+}
+DBX_API int dbx_serving_result_is_null(const dbx_serving_result *r, size_t i)
+{
+    return dbx__jv_type(item(r, i)) == DBX__J_NULL;
+}
+DBX_API double dbx_serving_result_field_double(const dbx_serving_result *r, size_t i, const char *key)
+{
+    return key ? num_or_nan(dbx__jv_get(item(r, i), key)) : NAN;
+}
+DBX_API const char *dbx_serving_result_field_string(const dbx_serving_result *r, size_t i, const char *key)
+{
+    dbx__jv v = key ? dbx__jv_get(item(r, i), key) : DBX__JV_ABSENT;
+    return dbx__jv_type(v) == DBX__J_STRING ? dbx__jv_str(v, "") : NULL;
+}
+DBX_API const char *dbx_serving_result_predictions_json(const dbx_serving_result *r)
+{
+    if (!r || !dbx__jv_present(r->pred))
+        return "";
+    const char *t = dbx__view_text(&r->v, 1, r->pred);
+    return t ? t : "";
+}
+DBX_API const char *dbx_serving_result_json(const dbx_serving_result *r)
+{
+    return r ? dbx__view_text(&r->v, 0, V(r)) : NULL;
+}
+DBX_API const char *dbx_serving_result_served_model_name(const dbx_serving_result *r)
+{
+    return r && r->served ? r->served : "";
+}
+DBX_API int64_t dbx_serving_result_latency_ms(const dbx_serving_result *r) { return r ? r->latency_ms : 0; }

@@ -579,6 +579,240 @@ static void test_wait_ready(void **state)
     assert_int_equal(emu_count(e, NULL), 0);
 }
 
+/* ---- query ---------------------------------------------------------------------------------- */
+
+static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
+/* model A on (amount, hour, channel) */
+static double model_a(double amount, double hour, double channel_w) { return sigmoid(-3.2 + 0.8 * amount + 0.1 * hour + channel_w); }
+
+#define INV "/serving-endpoints/q-ep/invocations"
+
+static dbx_serving_input *table(dbx_serving_format f)
+{
+    dbx_serving_input *in = NULL;
+    const char *cols[] = {"amount", "hour", "channel"};
+    assert_int_equal(dbx_serving_input_new(&in, f), DBX_OK);
+    assert_int_equal(dbx_serving_input_set_columns(in, cols, 3), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_row(in), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_double(in, 2.5), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_int(in, 13), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_string(in, "web"), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_row(in), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_double(in, -1.0), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_int(in, 2), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_string(in, "pos"), DBX_OK);
+    return in;
+}
+
+static void expect_two_predictions(const dbx_serving_result *r)
+{
+    assert_int_equal(dbx_serving_result_count(r), 2);
+    assert_int_equal(dbx_serving_result_type(r, 0), DBX_SERVING_VALUE_NUMBER);
+    assert_true(fabs(dbx_serving_result_double(r, 0) - model_a(2.5, 13, 0.7)) < 1e-9);
+    assert_true(fabs(dbx_serving_result_double(r, 1) - model_a(-1.0, 2, -0.2)) < 1e-9);
+    assert_string_equal(dbx_serving_result_served_model_name(r), "fraud-1");
+}
+
+static void test_query_formats(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    create_ep("q-ep", one_entity("fraud", "1"));
+    assert_int_equal(dbx_serving_wait_ready(NULL, C, "q-ep", NULL), DBX_OK);
+
+    static const char *keys[] = {"", "dataframe_split", "dataframe_records", "instances", "inputs"};
+    for (int f = DBX_SERVING_DATAFRAME_SPLIT; f <= DBX_SERVING_INPUTS; f++) {
+        dbx_serving_input *in = table((dbx_serving_format)f);
+        assert_int_equal(dbx_serving_input_set_params(in, "{\"threshold\":0.4}"), DBX_OK);
+        assert_int_equal(dbx_serving_input_set_client_request_id(in, "txn-42"), DBX_OK);
+        emu_clear_requests(e);
+        dbx_serving_result *r = NULL;
+        dbx_status st = dbx_serving_query_input(&r, C, "q-ep", in, NULL);
+        if (st != DBX_OK)
+            fail_msg("format %s: %s %s", keys[f], dbx_status_name(st), dbx_client_last_error(C)->message);
+        expect_two_predictions(r);
+        assert_true(dbx_serving_result_latency_ms(r) >= 0);
+        assert_non_null(strstr(dbx_serving_result_predictions_json(r), "["));
+        assert_non_null(strstr(dbx_serving_result_json(r), "\"predictions\""));
+        dbx_serving_result_free(r);
+        json_t *req = emu_last_request(e, INV);
+        assert_non_null(req);
+        assert_string_equal(json_string_value(json_object_get(req, "method")), "POST");
+        assert_string_equal(json_string_value(emu_req_json(req, "client_request_id")), "txn-42");
+        assert_true(json_real_value(json_object_get(emu_req_json(req, "params"), "threshold")) == 0.4);
+        json_t *v = emu_req_json(req, keys[f]);
+        assert_non_null(v);
+        switch (f) {
+        case DBX_SERVING_DATAFRAME_SPLIT:
+            assert_string_equal(json_string_value(json_array_get(json_object_get(v, "columns"), 2)), "channel");
+            assert_int_equal(json_integer_value(json_array_get(json_array_get(json_object_get(v, "data"), 1), 1)), 2);
+            break;
+        case DBX_SERVING_DATAFRAME_RECORDS:
+        case DBX_SERVING_INSTANCES:
+            assert_int_equal(json_array_size(v), 2);
+            assert_string_equal(json_string_value(json_object_get(json_array_get(v, 1), "channel")), "pos");
+            assert_true(json_real_value(json_object_get(json_array_get(v, 0), "amount")) == 2.5);
+            break;
+        default:
+            assert_int_equal(json_array_size(json_object_get(v, "hour")), 2);
+            assert_int_equal(json_integer_value(json_array_get(json_object_get(v, "hour"), 0)), 13);
+            break;
+        }
+        json_decref(req);
+        dbx_serving_input_free(in);
+    }
+
+    /* raw JSON body, sent as given */
+    dbx_serving_result *r = NULL;
+    const char *raw = "{\"dataframe_split\":{\"columns\":[\"amount\",\"hour\",\"channel\"],"
+                      "\"data\":[[2.5,13,\"web\"],[-1.0,2,\"pos\"]]}}";
+    emu_clear_requests(e);
+    dbx_serving_query_options qo = DBX_SERVING_QUERY_OPTIONS_INIT;
+    qo.timeout_ms = 60000;
+    assert_int_equal(dbx_serving_query(&r, C, "q-ep", raw, &qo), DBX_OK);
+    expect_two_predictions(r);
+    assert_null(dbx_serving_result_string(r, 0));
+    assert_false(dbx_serving_result_is_null(r, 0));
+    assert_int_equal(dbx_serving_result_type(r, 2), DBX_SERVING_VALUE_ABSENT);
+    assert_true(isnan(dbx_serving_result_double(r, 2)));
+    dbx_serving_result_free(r);
+    json_t *req = emu_last_request(e, INV);
+    assert_int_equal(json_array_size(json_object_get(emu_req_json(req, "dataframe_split"), "data")), 2);
+    json_decref(req);
+
+    /* the model's refusal, with the endpoint's message */
+    assert_int_equal(dbx_serving_query(&r, C, "q-ep", "{\"dataframe_records\":[{\"amount\":1}]}", NULL),
+                     DBX_EBADREQUEST);
+    assert_null(r);
+    const dbx_error *err = dbx_client_last_error(C);
+    assert_int_equal(err->http_status, 400);
+    assert_string_equal(err->error_code, "BAD_REQUEST");
+    assert_non_null(strstr(err->message, "Model is missing inputs"));
+    assert_int_equal(dbx_serving_query(&r, C, "nope", raw, NULL), DBX_ENOTFOUND);
+    dbx_serving_delete(C, "q-ep");
+}
+
+static void test_query_typed_outputs_and_errors(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("lbl", "{\"flavor\":\"logistic\",\"features\":[\"x\"],\"coefficients\":[1.0],\"output\":\"both\"}");
+    create_ep("q-ep", one_entity("lbl", "1"));
+    assert_int_equal(dbx_serving_wait_ready(NULL, C, "q-ep", NULL), DBX_OK);
+    dbx_serving_result *r = NULL;
+    assert_int_equal(dbx_serving_query(&r, C, "q-ep", "{\"inputs\":{\"x\":[2.0,-2.0]}}", NULL), DBX_OK);
+    assert_int_equal(dbx_serving_result_count(r), 2);
+    assert_int_equal(dbx_serving_result_type(r, 0), DBX_SERVING_VALUE_OBJECT);
+    assert_true(fabs(dbx_serving_result_field_double(r, 0, "probability") - sigmoid(2.0)) < 1e-9);
+    assert_int_equal((int)dbx_serving_result_field_double(r, 0, "label"), 1);
+    assert_int_equal((int)dbx_serving_result_field_double(r, 1, "label"), 0);
+    assert_true(isnan(dbx_serving_result_field_double(r, 0, "nope")));
+    assert_null(dbx_serving_result_field_string(r, 0, "probability"));
+    assert_true(isnan(dbx_serving_result_double(r, 0)));
+    dbx_serving_result_free(r);
+
+    /* other prediction types, from a canned answer (served-model-name header absent) */
+    emu_fault(e, "{\"method\":\"POST\",\"path\":\"" INV "\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"predictions\":[\"fraud\",null,7,true,[1]]}}");
+    assert_int_equal(dbx_serving_query(&r, C, "q-ep", "{\"inputs\":{\"x\":[1]}}", NULL), DBX_OK);
+    assert_int_equal(dbx_serving_result_count(r), 5);
+    assert_string_equal(dbx_serving_result_string(r, 0), "fraud");
+    assert_int_equal(dbx_serving_result_type(r, 1), DBX_SERVING_VALUE_NULL);
+    assert_true(dbx_serving_result_is_null(r, 1));
+    assert_int_equal(dbx_serving_result_int(r, 2, -1), 7);
+    assert_int_equal(dbx_serving_result_int(r, 0, -1), -1);
+    assert_int_equal(dbx_serving_result_type(r, 3), DBX_SERVING_VALUE_BOOL);
+    assert_int_equal(dbx_serving_result_type(r, 4), DBX_SERVING_VALUE_ARRAY);
+    assert_string_equal(dbx_serving_result_predictions_json(r), "[\"fraud\",null,7,true,[1]]");
+    assert_string_equal(dbx_serving_result_served_model_name(r), "");
+    dbx_serving_result_free(r);
+    /* an answer without predictions (e.g. feature serving): count 0, JSON kept */
+    emu_fault(e, "{\"method\":\"POST\",\"path\":\"" INV "\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"outputs\":[1,2]}}");
+    assert_int_equal(dbx_serving_query(&r, C, "q-ep", "{\"inputs\":{\"x\":[1]}}", NULL), DBX_OK);
+    assert_int_equal(dbx_serving_result_count(r), 0);
+    assert_string_equal(dbx_serving_result_predictions_json(r), "");
+    assert_non_null(strstr(dbx_serving_result_json(r), "\"outputs\""));
+    dbx_serving_result_free(r);
+    /* a malformed answer */
+    emu_fault(e, "{\"method\":\"POST\",\"path\":\"" INV "\",\"action\":\"malformed\",\"body\":\"{\\\"predictions\\\": [0.1,\"}");
+    assert_int_equal(dbx_serving_query(&r, C, "q-ep", "{\"inputs\":{\"x\":[1]}}", NULL), DBX_EBADRESPONSE);
+    assert_null(r);
+
+    /* 429 with Retry-After: retried, and the wait counts in the latency (fake clock) */
+    emu_clear_requests(e);
+    emu_fault(e, "{\"method\":\"POST\",\"path\":\"" INV "\",\"action\":\"status\",\"status\":429,"
+                 "\"headers\":{\"Retry-After\":\"3\"}}");
+    assert_int_equal(dbx_serving_query(&r, C, "q-ep", "{\"inputs\":{\"x\":[1]}}", NULL), DBX_OK);
+    assert_int_equal(emu_count(e, INV), 2);
+    assert_true(dbx_serving_result_latency_ms(r) >= 3000);
+    assert_int_equal(dbx_serving_result_count(r), 1);
+    dbx_serving_result_free(r);
+
+    /* local refusals: no request */
+    emu_clear_requests(e);
+    size_t big = DBX_SERVING_MAX_PAYLOAD_BYTES + 1;
+    char *huge = malloc(big + 1);
+    assert_non_null(huge);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    huge[big] = 0;
+    expect_local_einval(dbx_serving_query(&r, C, "q-ep", huge, NULL), C, "body is 16777217 bytes, over the serving payload limit");
+    dbx_serving_input *in = NULL;
+    const char *col[] = {"x"};
+    assert_int_equal(dbx_serving_input_new(&in, DBX_SERVING_INPUTS), DBX_OK);
+    assert_int_equal(dbx_serving_input_set_columns(in, col, 1), DBX_OK);
+    assert_int_equal(dbx_serving_input_add_row(in), DBX_OK);
+    memset(huge, 'a', big);
+    assert_int_equal(dbx_serving_input_add_string(in, huge), DBX_OK);
+    free(huge);
+    expect_local_einval(dbx_serving_query_input(&r, C, "q-ep", in, NULL), C, "input is 16777");
+    dbx_serving_input_free(in);
+    expect_local_einval(dbx_serving_query(&r, C, "q-ep", "{\"inputs\":", NULL), C, "body is not valid JSON");
+    expect_local_einval(dbx_serving_query(&r, C, "q-ep", "[1]", NULL), C, "body must be a JSON object");
+    expect_local_einval(dbx_serving_query(&r, C, "", "{}", NULL), C, "name is required");
+    dbx_serving_query_options qo = DBX_SERVING_QUERY_OPTIONS_INIT;
+    qo.timeout_ms = -1;
+    expect_local_einval(dbx_serving_query(&r, C, "q-ep", "{}", &qo), C, "timeout_ms is negative");
+
+    /* input builder refusals */
+    assert_int_equal(dbx_serving_input_new(&in, DBX_SERVING_DATAFRAME_SPLIT), DBX_OK);
+    expect_local_einval(dbx_serving_query_input(&r, C, "q-ep", in, NULL), C, "it has no columns");
+    expect_local_einval(dbx_serving_input_add_row(in), NULL, "set the columns first");
+    const char *dup[] = {"a", "a"};
+    expect_local_einval(dbx_serving_input_set_columns(in, dup, 2), NULL, "column \"a\" is repeated");
+    const char *two[] = {"a", "b"};
+    assert_int_equal(dbx_serving_input_set_columns(in, two, 2), DBX_OK);
+    expect_local_einval(dbx_serving_input_add_double(in, 1.0), NULL, "add a row first");
+    assert_int_equal(dbx_serving_input_add_row(in), DBX_OK);
+    expect_local_einval(dbx_serving_input_set_columns(in, two, 2), NULL, "before the first row");
+    expect_local_einval(dbx_serving_input_add_double(in, NAN), NULL, "finite");
+    assert_int_equal(dbx_serving_input_add_null(in), DBX_OK);
+    expect_local_einval(dbx_serving_query_input(&r, C, "q-ep", in, NULL), C, "row 0 has 1 of 2 cells");
+    expect_local_einval(dbx_serving_input_add_row(in), NULL, "row 0 has 1 of 2 cells");
+    assert_int_equal(dbx_serving_input_add_bool(in, 1), DBX_OK);
+    expect_local_einval(dbx_serving_input_add_int(in, 3), NULL, "already has a cell for each");
+    expect_local_einval(dbx_serving_input_set_params(in, "[1]"), NULL, "params must be a JSON object");
+    char *j = NULL;
+    assert_int_equal(dbx_serving_input_to_json(&j, in), DBX_OK);
+    assert_string_equal(j, "{\"dataframe_split\":{\"columns\":[\"a\",\"b\"],\"data\":[[null,true]]}}");
+    dbx_free(j);
+    dbx_serving_input_free(in);
+    assert_int_equal(dbx_serving_input_new(&in, (dbx_serving_format)9), DBX_EINVAL);
+    assert_null(in);
+
+    /* the per-call timeout: one slow attempt, not retried (last: the emulator answers it later) */
+    emu_clear_requests(e);
+    emu_fault(e, "{\"method\":\"POST\",\"path\":\"" INV "\",\"action\":\"delay\",\"delay_ms\":1500}");
+        qo.timeout_ms = 200;
+    assert_int_equal(dbx_serving_query(&r, C, "q-ep", "{\"inputs\":{\"x\":[1]}}", &qo), DBX_ETIMEOUT);
+    assert_null(r);
+    assert_int_equal(dbx_client_last_error(C)->attempts, 1); /* (the emulator logs it once its delay ends) */
+
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +820,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_get_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_tags_logs_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_ready, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_formats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_typed_outputs_and_errors, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     emu_stop_all();
