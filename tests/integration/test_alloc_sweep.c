@@ -1699,6 +1699,173 @@ static void sweep_registry(void **state)
 }
 
 
+/* ---- Model serving: the same sweep over its main calls ------------------------------------ */
+
+/* A workspace model version scoring with a logistic model.json, and the
+ * deployed endpoint sw-ep serving it. */
+static void build_serving_world(void)
+{
+    emu_reset(E);
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    /* base64 of "artifact_path: model\n" and of {"flavor":"logistic","features":["x"],"coefficients":[1.0]} */
+    static const char *reqs[][2] = {
+        {"/api/2.0/mlflow/registered-models/create", "{\"name\":\"swm\"}"},
+        {"/api/2.0/dbfs/put", "{\"path\":\"/sw/m/MLmodel\",\"contents\":\"YXJ0aWZhY3RfcGF0aDogbW9kZWwK\"}"},
+        {"/api/2.0/dbfs/put", "{\"path\":\"/sw/m/model.json\",\"contents\":"
+                              "\"eyJmbGF2b3IiOiJsb2dpc3RpYyIsImZlYXR1cmVzIjpbIngiXSwiY29lZmZpY2llbnRzIjpbMS4wXX0=\"}"},
+        {"/api/2.0/mlflow/model-versions/create", "{\"name\":\"swm\",\"source\":\"dbfs:/sw/m\"}"},
+        {"/api/2.0/serving-endpoints", "{\"name\":\"sw-ep\",\"config\":{\"served_entities\":[{\"entity_name\":\"swm\","
+                                       "\"entity_version\":\"1\"}]},\"tags\":[{\"key\":\"team\",\"value\":\"risk\"}]}"},
+    };
+    for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+        dbx_response *r = NULL;
+        assert_int_equal(dbx_request(&r, c, "POST", reqs[i][0], reqs[i][1]), DBX_OK);
+        dbx_response_free(r);
+    }
+    dbx_client_free(c);
+}
+
+static void serving_scenario(tally *t)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (!check(t, st, "client_new"))
+        return;
+
+    /* the config builder */
+    dbx_serving_config *cfg = NULL;
+    if (check(t, dbx_serving_config_new(&cfg), "serving_config_new")) {
+        size_t i = 0;
+        char *j = NULL;
+        if (check(t, dbx_serving_config_add_entity(&i, cfg, "swm", "1"), "serving_config_add_entity") &&
+            check(t, dbx_serving_config_entity_set_env(cfg, i, "K", "v"), "serving_config_entity_set_env") &&
+            check(t, dbx_serving_config_add_route(cfg, "swm-1", 100), "serving_config_add_route") &&
+            check(t, dbx_serving_config_to_json(&j, cfg), "serving_config_to_json"))
+            assert_string_equal(j, "{\"served_entities\":[{\"entity_name\":\"swm\",\"entity_version\":\"1\","
+                                   "\"environment_vars\":{\"K\":\"v\"}}],\"traffic_config\":{\"routes\":"
+                                   "[{\"served_entity_name\":\"swm-1\",\"traffic_percentage\":100}]}}");
+        else
+            assert_null(j);
+        dbx_free(j);
+    }
+    dbx_serving_config_free(cfg);
+
+    /* get, the waiter (already READY), list */
+    dbx_serving_endpoint *ep = NULL;
+    if (check(t, dbx_serving_wait_ready(&ep, c, "sw-ep", NULL), "serving_wait_ready")) {
+        assert_int_equal(dbx_serving_endpoint_ready(ep), DBX_SERVING_READY_READY);
+        assert_string_equal(dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, 0), "swm-1");
+        assert_string_equal(dbx_serving_endpoint_tag(ep, "team"), "risk");
+    }
+    dbx_serving_endpoint_free(ep);
+    ep = NULL;
+    if (check(t, dbx_serving_get(&ep, c, "sw-ep"), "serving_get"))
+        assert_int_equal(dbx_serving_endpoint_config_version(ep, DBX_SERVING_ACTIVE), 1);
+    else
+        assert_null(ep);
+    dbx_serving_endpoint_free(ep);
+    dbx_serving_iter *it = NULL;
+    if (check(t, dbx_serving_list(&it, c), "serving_list")) {
+        int got = 0, failures = 0;
+        const dbx_serving_endpoint *item;
+        for (;;) {
+            st = dbx_serving_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "serving_iter_next")) {
+                assert_true(++failures <= 3);
+                continue;
+            }
+            assert_string_equal(dbx_serving_endpoint_name(item), "sw-ep");
+            got++;
+        }
+        assert_int_equal(got, 1);
+    }
+    dbx_serving_iter_free(it);
+
+    /* queries: typed input and raw body; p = sigmoid(x) */
+    dbx_serving_input *in = NULL;
+    const char *cols[] = {"x"};
+    if (check(t, dbx_serving_input_new(&in, DBX_SERVING_DATAFRAME_RECORDS), "serving_input_new")) {
+        if (check(t, dbx_serving_input_set_columns(in, cols, 1), "serving_input_set_columns") &&
+            check(t, dbx_serving_input_add_row(in), "serving_input_add_row") &&
+            check(t, dbx_serving_input_add_int(in, 0), "serving_input_add_int") &&
+            check(t, dbx_serving_input_set_client_request_id(in, "r1"), "serving_input_set_client_request_id")) {
+            dbx_serving_result *r = NULL;
+            if (check(t, dbx_serving_query_input(&r, c, "sw-ep", in, NULL), "serving_query_input")) {
+                assert_int_equal(dbx_serving_result_count(r), 1);
+                assert_true(dbx_serving_result_double(r, 0) == 0.5);
+                assert_string_equal(dbx_serving_result_served_model_name(r), "swm-1");
+            } else {
+                assert_null(r);
+            }
+            dbx_serving_result_free(r);
+        }
+    }
+    dbx_serving_input_free(in);
+    dbx_serving_result *r = NULL;
+    if (check(t, dbx_serving_query(&r, c, "sw-ep", "{\"inputs\":{\"x\":[0,0]}}", NULL), "serving_query")) {
+        assert_int_equal(dbx_serving_result_count(r), 2);
+        assert_true(dbx_serving_result_double(r, 1) == 0.5);
+        const char *pj = dbx_serving_result_predictions_json(r);
+        if (*pj)
+            assert_string_equal(pj, "[0.5,0.5]");
+    } else {
+        assert_null(r);
+    }
+    dbx_serving_result_free(r);
+    char *logs = NULL;
+    if (check(t, dbx_serving_build_logs(&logs, c, "sw-ep", "swm-1"), "serving_build_logs"))
+        assert_non_null(strstr(logs, "Build succeeded"));
+    else
+        assert_null(logs);
+    dbx_free(logs);
+
+    /* an error answer */
+    ep = NULL;
+    st = dbx_serving_get(&ep, c, "missing");
+    t->calls++;
+    if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+        fail_msg("missing endpoint: %s", dbx_status_name(st));
+    assert_null(ep);
+    dbx_client_free(c);
+}
+
+static void sweep_serving(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_serving_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    serving_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 50);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    /* the scenario only reads and scores: one world serves every run */
+    for (long n = 1; n <= total + 1; n += stride) {
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        serving_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (serving): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1711,6 +1878,7 @@ int main(void)
         cmocka_unit_test(sweep_delta),
         cmocka_unit_test(sweep_mlflow),
         cmocka_unit_test(sweep_registry),
+        cmocka_unit_test(sweep_serving),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }
