@@ -205,3 +205,12 @@ int dbx_hygiene_init_macros_registry(void)
     dbx_registry_register_options r = DBX_REGISTRY_REGISTER_OPTIONS_INIT;
     return (int)(s_mc.version + s_ms.version + s_vc.version + s_vs.version + r.version);
 }
+
+int dbx_hygiene_init_macros_serving(void);
+
+int dbx_hygiene_init_macros_serving(void)
+{
+    static const dbx_serving_create_options s_c = DBX_SERVING_CREATE_OPTIONS_INIT;
+    dbx_serving_query_options q = DBX_SERVING_QUERY_OPTIONS_INIT;
+    return (int)(s_c.version + q.version);
+}

@@ -123,3 +123,12 @@ int dbx_hygiene_init_macros_registry_cpp()
     dbx_registry_register_options r = DBX_REGISTRY_REGISTER_OPTIONS_INIT;
     return static_cast<int>(mc.version + ms.version + vc.version + vs.version + r.version);
 }
+
+int dbx_hygiene_init_macros_serving_cpp();
+
+int dbx_hygiene_init_macros_serving_cpp()
+{
+    dbx_serving_create_options c = DBX_SERVING_CREATE_OPTIONS_INIT;
+    dbx_serving_query_options q = DBX_SERVING_QUERY_OPTIONS_INIT;
+    return static_cast<int>(c.version + q.version);
+}
