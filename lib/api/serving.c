@@ -2,8 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "api.h"
-#include "dbx/serving.h"
+#include "serving_internal.h"
 
 #define BASE "/api/2.0/serving-endpoints"
 #define MAX_ENV_VARS 30 /* protocols.md 4: 30 env vars per model */
@@ -650,8 +649,7 @@ static dbx_status call_name(dbx_client *c, const char *method, const char *name,
     return st;
 }
 
-/* An endpoint answer into *out (NULL: discarded); checks it names an endpoint. */
-static dbx_status endpoint_out(dbx_serving_endpoint **out, dbx_client *c, dbx__jdoc *doc, const char *what)
+dbx_status dbx__serving_endpoint_from_doc(dbx_serving_endpoint **out, dbx_client *c, dbx__jdoc *doc, const char *what)
 {
     if (dbx__empty(dbx__jv_get_str(dbx__jdoc_root(doc), "name", NULL))) {
         dbx__jdoc_dispose(doc);
@@ -754,7 +752,7 @@ DBX_API dbx_status dbx_serving_create(dbx_serving_endpoint **out, dbx_client *c,
     dbx__json_decref_deep(body);
     if (st != DBX_OK)
         return st;
-    return endpoint_out(out, c, &doc, "serving-endpoints/create");
+    return dbx__serving_endpoint_from_doc(out, c, &doc, "serving-endpoints/create");
 }
 
 DBX_API dbx_status dbx_serving_get(dbx_serving_endpoint **out, dbx_client *c, const char *name)
@@ -768,7 +766,7 @@ DBX_API dbx_status dbx_serving_get(dbx_serving_endpoint **out, dbx_client *c, co
     dbx_status st = call_name(c, "GET", name, "", NULL, NULL, NULL, 0, &doc);
     if (st != DBX_OK)
         return st;
-    return endpoint_out(out, c, &doc, "serving-endpoints/get");
+    return dbx__serving_endpoint_from_doc(out, c, &doc, "serving-endpoints/get");
 }
 
 DBX_API dbx_status dbx_serving_update_config(dbx_serving_endpoint **out, dbx_client *c, const char *name,
@@ -788,7 +786,7 @@ DBX_API dbx_status dbx_serving_update_config(dbx_serving_endpoint **out, dbx_cli
     st = call_name(c, "PUT", name, "/config", NULL, NULL, cfg->j, 0, &doc);
     if (st != DBX_OK)
         return st;
-    return endpoint_out(out, c, &doc, "serving-endpoints/update-config");
+    return dbx__serving_endpoint_from_doc(out, c, &doc, "serving-endpoints/update-config");
 }
 
 DBX_API dbx_status dbx_serving_patch_tags(dbx_client *c, const char *name, const dbx_serving_tag *add, size_t n_add,
@@ -1255,6 +1253,36 @@ DBX_API void dbx_serving_result_free(dbx_serving_result *r)
     dbx__view_free(r);
 }
 
+dbx_status dbx__serving_result_from_doc(dbx_serving_result **out, dbx_client *c, dbx__jdoc *doc,
+                                        const char *served, int64_t latency_ms)
+{
+    dbx_serving_result *r = dbx__view_new(sizeof *r, doc);
+    *out = NULL;
+    if (r) {
+        r->items = NULL;
+        r->n = 0;
+        r->latency_ms = latency_ms;
+        r->served = dbx__strdup(served ? served : "");
+        r->pred = dbx__jv_get(V(r), "predictions");
+        if (dbx__jv_is_array(r->pred) && (r->n = dbx__jv_count(r->pred)) > 0 &&
+            (r->items = dbx__malloc(r->n * sizeof *r->items)) != NULL) {
+            dbx__jit it;
+            size_t i = 0;
+            dbx__jv_iter(r->pred, &it);
+            while (i < r->n && dbx__jit_next(&it, &r->items[i], NULL))
+                i++;
+        }
+        if (!r->served || (r->n && !r->items)) {
+            dbx_serving_result_free(r);
+            r = NULL;
+        }
+    }
+    if (!r)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    *out = r;
+    return DBX_OK;
+}
+
 static dbx_status check_query_opts(dbx_client *c, const dbx_serving_query_options *o)
 {
     if (o && (o->version == 0 || o->version > DBX_SERVING_QUERY_OPTIONS_VERSION))
@@ -1300,31 +1328,8 @@ static dbx_status send_query(dbx_serving_result **out, dbx_client *c, const char
         }
     }
     dbx_serving_result *r = NULL;
-    if (st == DBX_OK) {
-        const char *served = dbx__resp_header(&resp, "served-model-name");
-        r = dbx__view_new(sizeof *r, &doc);
-        if (r) {
-            r->items = NULL;
-            r->n = 0;
-            r->latency_ms = ms;
-            r->served = dbx__strdup(served ? served : "");
-            r->pred = dbx__jv_get(V(r), "predictions");
-            if (dbx__jv_is_array(r->pred) && (r->n = dbx__jv_count(r->pred)) > 0 &&
-                (r->items = dbx__malloc(r->n * sizeof *r->items)) != NULL) {
-                dbx__jit it;
-                size_t i = 0;
-                dbx__jv_iter(r->pred, &it);
-                while (i < r->n && dbx__jit_next(&it, &r->items[i], NULL))
-                    i++;
-            }
-            if (!r->served || (r->n && !r->items)) {
-                dbx_serving_result_free(r);
-                r = NULL;
-            }
-        }
-        if (!r)
-            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
-    }
+    if (st == DBX_OK)
+        st = dbx__serving_result_from_doc(&r, c, &doc, dbx__resp_header(&resp, "served-model-name"), ms);
     dbx__resp_dispose(&resp);
     dbx__buf_dispose(&path);
     *out = r;
