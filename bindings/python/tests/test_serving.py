@@ -233,3 +233,26 @@ def test_query_typed_outputs(emu, client):
     assert r.predictions == ["x", None, 7, True, [1, 2]] and isinstance(r.predictions[2], int)
     assert r.raw["extra"] == 1
     assert r.field(0, "k") is None
+
+
+def test_a_real_sigint_while_c_waits_stops_the_wait(emu, client):
+    """Ctrl-C while libdbx sleeps between polls: KeyboardInterrupt once the C wait returns."""
+    import os
+    import signal
+    import threading
+
+    register(client, "fraud", MODEL_A)
+    emu.config(serving_deploy_ms=600000)  # never deployed: the virtual clock is not advanced
+    client.serving.create("c-ep", entities=[("fraud", "1")])
+    polls = []
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            client.serving.wait_ready("c-ep", timeout=30, poll_interval=0.05, poll_max=0.05,
+                                      progress=lambda n, s: polls.append(s))
+    finally:
+        timer.cancel()
+    assert polls and set(polls) == {"NOT_READY/IN_PROGRESS"}
+    with pytest.raises(libdbx.Timeout):
+        client.serving.wait_ready("c-ep", timeout=0.1, poll_interval=0.02, poll_max=0.02)
