@@ -221,5 +221,6 @@ private:
 #include "cpp/delta.hpp"
 #include "cpp/mlflow.hpp"
 #include "cpp/registry.hpp"
+#include "cpp/serving.hpp"
 
 #endif /* DBX_DBX_HPP */

@@ -279,3 +279,9 @@ class Client:
         registry and Unity Catalog models behind one API; ``.workspace`` / ``.uc`` pin one."""
         from .registry import RegistryAPI
         return self._area("registry", RegistryAPI)
+
+    @property
+    def serving(self):
+        """Model Serving endpoints and queries (:class:`libdbx.serving.ServingAPI`)."""
+        from .serving import ServingAPI
+        return self._area("serving", ServingAPI)

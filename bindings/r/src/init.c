@@ -16,6 +16,7 @@ extern const R_CallMethodDef dbx_r_calls_warehouses[];
 extern const R_CallMethodDef dbx_r_calls_delta[];
 extern const R_CallMethodDef dbx_r_calls_mlflow[];
 extern const R_CallMethodDef dbx_r_calls_registry[];
+extern const R_CallMethodDef dbx_r_calls_serving[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -31,6 +32,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_delta,
     dbx_r_calls_mlflow,
     dbx_r_calls_registry,
+    dbx_r_calls_serving,
 };
 
 void R_init_libdbx(DllInfo *dll)
