@@ -492,3 +492,27 @@ void dbx_r_membuf_finalize(SEXP holder)
         R_ClearExternalPtr(holder);
     }
 }
+
+void dbx_r_acc_init(dbx_r_acc *a)
+{
+    a->n = 0;
+    a->cap = 16;
+    PROTECT_WITH_INDEX(a->list = Rf_allocVector(VECSXP, a->cap), &a->pi);
+}
+
+void dbx_r_acc_push(dbx_r_acc *a, SEXP v)
+{
+    PROTECT(v);
+    if (a->n == a->cap) {
+        a->cap *= 2;
+        REPROTECT(a->list = Rf_lengthgets(a->list, a->cap), a->pi);
+    }
+    SET_VECTOR_ELT(a->list, a->n++, v);
+    UNPROTECT(1);
+}
+
+SEXP dbx_r_acc_done(dbx_r_acc *a)
+{
+    REPROTECT(a->list = Rf_lengthgets(a->list, a->n), a->pi);
+    return a->list;
+}

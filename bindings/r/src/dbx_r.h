@@ -56,6 +56,18 @@ SEXP dbx_r_mkutf8(const char *s);
 /* An int64 from an R number (NULL, length 0 or NA: dflt), clamped to the int64 range. */
 int64_t dbx_r_int64_or(SEXP v, int64_t dflt);
 
+/* A growing R list of results (an iterator drained into R): init PROTECTs the list (one
+ * entry on the protect stack, which the caller pops after done); push protects `v` while
+ * the list grows; done trims the list to its length and returns it (still protected). */
+typedef struct dbx_r_acc {
+    SEXP list;
+    PROTECT_INDEX pi;
+    R_xlen_t n, cap;
+} dbx_r_acc;
+void dbx_r_acc_init(dbx_r_acc *a);
+void dbx_r_acc_push(dbx_r_acc *a, SEXP v);
+SEXP dbx_r_acc_done(dbx_r_acc *a);
+
 /* A download into memory (bytes of any length, grown by doubling from 64 KiB). Owned by an
  * external pointer made with dbx_r_holder(tag, dbx_r_membuf_finalize), so that an R error
  * (an allocation failure) unwinding past the call still frees it. */

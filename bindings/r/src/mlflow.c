@@ -194,37 +194,6 @@ static int search_opts(dbx_mlflow_search_options *o, SEXP filter, SEXP order_by,
 }
 
 /* A growing protected list of converted items. */
-typedef struct acc {
-    SEXP list;
-    PROTECT_INDEX pi;
-    R_xlen_t n, cap;
-} acc;
-
-static void acc_init(acc *a)
-{
-    a->n = 0;
-    a->cap = 16;
-    PROTECT_WITH_INDEX(a->list = Rf_allocVector(VECSXP, a->cap), &a->pi);
-}
-
-static void acc_push(acc *a, SEXP v)
-{
-    PROTECT(v);
-    if (a->n == a->cap) {
-        a->cap *= 2;
-        REPROTECT(a->list = Rf_lengthgets(a->list, a->cap), a->pi);
-    }
-    SET_VECTOR_ELT(a->list, a->n++, v);
-    UNPROTECT(1);
-}
-
-/* the list trimmed; still protected by acc_init's PROTECT (caller unprotects) */
-static SEXP acc_done(acc *a)
-{
-    REPROTECT(a->list = Rf_lengthgets(a->list, a->n), a->pi);
-    return a->list;
-}
-
 static void experiments_iter_finalize(SEXP h)
 {
     dbx_mlflow_experiments_iter_free(R_ExternalPtrAddr(h));
@@ -246,12 +215,12 @@ SEXP r_dbx_mlflow_experiments_search(SEXP x, SEXP filter, SEXP order_by, SEXP vi
         return dbx_r_failure(c, st);
     }
     R_SetExternalPtrAddr(h, it);
-    acc a;
-    acc_init(&a);
+    dbx_r_acc a;
+    dbx_r_acc_init(&a);
     const dbx_mlflow_experiment *e;
     while ((st = dbx_mlflow_experiments_iter_next(&e, it)) == DBX_OK)
-        acc_push(&a, experiment_to_r(e));
-    SEXP out = st == DBX_DONE ? acc_done(&a) : dbx_r_failure(c, st);
+        dbx_r_acc_push(&a, experiment_to_r(e));
+    SEXP out = st == DBX_DONE ? dbx_r_acc_done(&a) : dbx_r_failure(c, st);
     PROTECT(out);
     experiments_iter_finalize(h);
     UNPROTECT(3);
@@ -479,12 +448,12 @@ SEXP r_dbx_mlflow_runs_search(SEXP x, SEXP experiment_ids, SEXP filter, SEXP ord
         return dbx_r_failure(c, st);
     }
     R_SetExternalPtrAddr(h, it);
-    acc a;
-    acc_init(&a);
+    dbx_r_acc a;
+    dbx_r_acc_init(&a);
     const dbx_mlflow_run *r;
     while ((st = dbx_mlflow_runs_iter_next(&r, it)) == DBX_OK)
-        acc_push(&a, run_to_r(r));
-    SEXP out = st == DBX_DONE ? acc_done(&a) : dbx_r_failure(c, st);
+        dbx_r_acc_push(&a, run_to_r(r));
+    SEXP out = st == DBX_DONE ? dbx_r_acc_done(&a) : dbx_r_failure(c, st);
     PROTECT(out);
     runs_iter_finalize(h);
     UNPROTECT(3);

@@ -248,18 +248,11 @@ SEXP r_dbx_reg_models_search(SEXP x, SEXP reg, SEXP filter, SEXP order_by, SEXP 
         free(ob);
         return dbx_r_failure(c, st);
     }
-    R_xlen_t n = 0, cap = 16;
-    PROTECT_INDEX pi;
-    SEXP acc;
-    PROTECT_WITH_INDEX(acc = Rf_allocVector(VECSXP, cap), &pi);
+    dbx_r_acc a;
+    dbx_r_acc_init(&a);
     const dbx_registered_model *m;
-    while ((st = dbx_registered_models_iter_next(&m, it)) == DBX_OK) {
-        if (n == cap) {
-            cap *= 2;
-            REPROTECT(acc = Rf_lengthgets(acc, cap), pi);
-        }
-        SET_VECTOR_ELT(acc, n++, model_list(m));
-    }
+    while ((st = dbx_registered_models_iter_next(&m, it)) == DBX_OK)
+        dbx_r_acc_push(&a, model_list(m));
     free(ob);
     if (st != DBX_DONE) {
         SEXP f = PROTECT(dbx_r_failure(c, st));
@@ -268,9 +261,9 @@ SEXP r_dbx_reg_models_search(SEXP x, SEXP reg, SEXP filter, SEXP order_by, SEXP 
         return f;
     }
     dbx_registered_models_iter_free(it);
-    acc = Rf_lengthgets(acc, n);
+    SEXP out = dbx_r_acc_done(&a);
     UNPROTECT(1);
-    return acc;
+    return out;
 }
 
 /* ---- versions -------------------------------------------------------------------------- */
@@ -339,19 +332,12 @@ SEXP r_dbx_reg_version_op(SEXP x, SEXP op, SEXP reg, SEXP name, SEXP version, SE
 
 static SEXP drain_versions(dbx_client *c, dbx_model_versions_iter *it)
 {
-    R_xlen_t n = 0, cap = 16;
-    PROTECT_INDEX pi;
-    SEXP acc;
-    PROTECT_WITH_INDEX(acc = Rf_allocVector(VECSXP, cap), &pi);
+    dbx_r_acc a;
+    dbx_r_acc_init(&a);
     const dbx_model_version *v;
     dbx_status st;
-    while ((st = dbx_model_versions_iter_next(&v, it)) == DBX_OK) {
-        if (n == cap) {
-            cap *= 2;
-            REPROTECT(acc = Rf_lengthgets(acc, cap), pi);
-        }
-        SET_VECTOR_ELT(acc, n++, version_list(v));
-    }
+    while ((st = dbx_model_versions_iter_next(&v, it)) == DBX_OK)
+        dbx_r_acc_push(&a, version_list(v));
     if (st != DBX_DONE) {
         SEXP f = PROTECT(dbx_r_failure(c, st));
         dbx_model_versions_iter_free(it);
@@ -359,9 +345,9 @@ static SEXP drain_versions(dbx_client *c, dbx_model_versions_iter *it)
         return f;
     }
     dbx_model_versions_iter_free(it);
-    acc = Rf_lengthgets(acc, n);
+    SEXP out = dbx_r_acc_done(&a);
     UNPROTECT(1);
-    return acc;
+    return out;
 }
 
 SEXP r_dbx_reg_versions_search(SEXP x, SEXP reg, SEXP name, SEXP filter, SEXP order_by, SEXP page_size,
