@@ -105,7 +105,17 @@ typedef struct dbx__tx_result {
     dbx__tx_kind kind;
     int code;           /* CURLcode */
     char message[256];  /* transport's text (no secrets: it never sees bodies) */
+    int new_connections; /* connections the transport opened for this attempt */
 } dbx__tx_result;
+
+/* How a multi shares connections (dbx__transport.multi_new; NULL: the
+ * defaults, 0 fields too). */
+typedef struct dbx__tx_multi_opts {
+    int http_version;      /* 0: the transport's default; 1: HTTP/1.1 only; 2: HTTP/2 where the
+                              server offers it (ALPN on https, HTTP/1.1 on plain http), new
+                              transfers waiting for a multiplexed connection (PIPEWAIT) */
+    int max_host_connections; /* 0: no cap */
+} dbx__tx_multi_opts;
 
 typedef struct dbx__transport dbx__transport;
 /* Many transfers in flight on the calling thread (libcurl multi). */
@@ -118,19 +128,22 @@ struct dbx__transport {
      * `send`, with the same rules). A multi is used by one thread at a
      * time; the transport may keep it (and its live connections) for the
      * next batch.
-     *   multi_new: NULL on failure.
+     *   multi_new: NULL on failure; `o` may be NULL.
      *   multi_add: start a transfer; req, resp and res must stay put until
      *     it ends; 0, or -1 when it could not start (res then says why and
      *     the transfer is over).
      *   multi_run: drive the transfers until one ends (its res filled) or
      *     timeout_ms passes (0: only what is ready); returns the ended
      *     transfer's tag, or NULL. Call it again with 0 to collect others.
+     *   multi_remove: abandon one transfer (by tag), running or ended and
+     *     not yet returned; 0, or -1 when no such transfer.
      *   multi_free: abandons transfers still running. */
-    dbx__tx_multi *(*multi_new)(dbx__transport *t);
+    dbx__tx_multi *(*multi_new)(dbx__transport *t, const dbx__tx_multi_opts *o);
     int (*multi_add)(dbx__tx_multi *m, const dbx__http_req *req, dbx__http_resp *resp,
                      dbx__tx_result *res, void *tag);
     void *(*multi_run)(dbx__tx_multi *m, long timeout_ms);
     void (*multi_free)(dbx__tx_multi *m);
+    int (*multi_remove)(dbx__tx_multi *m, void *tag);
 };
 
 /* Proxies are resolved once per client (explicitly given, else from the
@@ -334,6 +347,58 @@ typedef struct dbx__batch_item {
  * their items). DBX_ENOMEM when the batch itself cannot start. */
 dbx_status dbx__pipeline_send_many(dbx__pipeline *p, dbx__batch_item *items, size_t n, int max_parallel);
 void dbx__batch_dispose(dbx__batch_item *items, size_t n);
+
+/* ---- the incremental engine (what send_many runs on) ---------------------------------- */
+
+/* Calls submitted at any time, at most max_in_flight of them in flight
+ * (the rest queued in submission order), driven on the calling thread by
+ * dbx__engine_step, which hands ended calls back one at a time. Every call
+ * goes through the same steps as dbx__pipeline_send (auth, retries with
+ * delays that do not hold the others up, redirects, logging, error
+ * mapping). A call's deadline_ms (dbx__now_ms clock) bounds it whole:
+ * time queued, attempts and retry waits; past it, the call ends with
+ * DBX_ETIMEOUT. One thread at a time; `p` must outlive the engine. */
+typedef struct dbx__engine dbx__engine;
+
+typedef struct dbx__engine_opts {
+    int max_in_flight;  /* <= 0: DBX__BATCH_DEFAULT_PARALLEL */
+    int http_version;   /* dbx__tx_multi_opts.http_version */
+    int cap_connections; /* cap the connections per host at max_in_flight */
+} dbx__engine_opts;
+
+/* An ended call. `error`: its own error record for a failure (the
+ * receiver frees it with dbx__errsave_free; NULL on success, or when saving
+ * it ran out of memory). */
+typedef struct dbx__engine_done {
+    void *tag;
+    dbx_status status;
+    dbx__errsave *error;
+} dbx__engine_done;
+
+/* NULL on OOM (recorded for p->owner). `o` may be NULL. */
+dbx__engine *dbx__engine_new(dbx__pipeline *p, const dbx__engine_opts *o);
+/* Queue a call (sent by the next steps). call and resp (initialised by
+ * the caller) must stay put until the call ends or is cancelled. DBX_OK or
+ * DBX_ENOMEM (recorded). */
+dbx_status dbx__engine_submit(dbx__engine *e, const dbx__call *call, dbx__http_resp *resp, void *tag);
+/* Drive I/O until a call ends (1, *out filled) or wait_ms pass (0;
+ * wait_ms 0: only what is ready; < 0: until one ends). 0 at once when
+ * nothing is pending. Changes the thread's error record. */
+int dbx__engine_step(dbx__engine *e, long wait_ms, dbx__engine_done *out);
+/* End a call now: queued or in flight, it is handed back by a later step
+ * with DBX_ECANCELLED. 0, or -1 when no pending call has that tag. */
+int dbx__engine_cancel(dbx__engine *e, void *tag);
+/* Calls submitted and not yet handed back; of them, those in flight
+ * (sending, or waiting for a retry) and those queued. */
+size_t dbx__engine_pending(const dbx__engine *e);
+size_t dbx__engine_flying(const dbx__engine *e);
+size_t dbx__engine_queued(const dbx__engine *e);
+/* Attempts made after the first (retries and redirects), connections the
+ * transport opened. */
+uint64_t dbx__engine_retries(const dbx__engine *e);
+uint64_t dbx__engine_connections(const dbx__engine *e);
+/* Abandons every pending call (their resps are left as they are). NULL ok. */
+void dbx__engine_free(dbx__engine *e);
 
 /* Extract error_code / message / request id from an error response.
  * -1 when an allocation failed (the fields are then incomplete). */

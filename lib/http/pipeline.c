@@ -35,6 +35,7 @@
  * for, and https never downgrades to http.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -810,134 +811,388 @@ dbx_status dbx__pipeline_send(dbx__pipeline *p, const dbx__call *call, dbx__http
     return st;
 }
 
-/* ---- many calls in flight ---------------------------------------------------------- */
+/* ---- the incremental engine -------------------------------------------------------- */
 
-typedef struct slotf {
-    flight f;
-    size_t item;    /* index in items */
-    int state;      /* S_FREE, S_READY (send at ready_at), S_FLYING */
+enum { E_QUEUED, E_ACTIVE, E_DONE };  /* which list a call is on */
+enum { S_READY, S_FLYING };           /* an active call: to send at ready_at, or in the transport */
+
+typedef struct ecall {
+    struct ecall *prev, *next;
+    const dbx__call *call;
+    dbx__http_resp *resp;
+    void *tag;
+    int where, state;
     int64_t ready_at;
-} slotf;
+    flight *f;            /* while active (a flight must not move: its own allocation) */
+    dbx_status status;    /* once done */
+    dbx__errsave *error;
+} ecall;
 
-enum { S_FREE, S_READY, S_FLYING };
+typedef struct elist {
+    ecall *head, *tail;
+    size_t n;
+} elist;
 
-/* An item is over: keep its outcome and, for a failure, its error record. */
-static void item_done(dbx__batch_item *it, dbx_status st)
+struct dbx__engine {
+    dbx__pipeline *p;
+    dbx__tx_multi *m;  /* NULL: every attempt is a single send */
+    int max;
+    size_t flying;     /* active calls in the transport */
+    elist queued, active, done;
+    uint64_t retries, connections;
+};
+
+static void el_push(elist *l, ecall *c)
 {
-    it->status = st;
-    it->error = NULL;
-    if (st != DBX_OK)
-        it->error = dbx__error_save(); /* NULL on OOM: the status stays */
+    c->next = NULL;
+    c->prev = l->tail;
+    if (l->tail)
+        l->tail->next = c;
+    else
+        l->head = c;
+    l->tail = c;
+    l->n++;
 }
 
-static void slot_judged(slotf *s, dbx__batch_item *items, size_t *done)
+static void el_unlink(elist *l, ecall *c)
 {
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        l->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        l->tail = c->prev;
+    c->prev = c->next = NULL;
+    l->n--;
+}
+
+static elist *el_of(dbx__engine *e, ecall *c)
+{
+    return c->where == E_QUEUED ? &e->queued : c->where == E_ACTIVE ? &e->active : &e->done;
+}
+
+/* The call is over with `st` (its failure, if any, is the thread's record
+ * now): keep the outcome for the next step. */
+static void e_finish(dbx__engine *e, ecall *c, dbx_status st)
+{
+    if (c->where == E_ACTIVE && c->state == S_FLYING) {
+        if (e->m)
+            e->p->tx->multi_remove(e->m, c);
+        e->flying--;
+    }
+    el_unlink(el_of(e, c), c);
+    c->status = st;
+    c->error = st != DBX_OK ? dbx__error_save() : NULL;
+    if (c->f) {
+        flight_end(c->f);
+        dbx__free(c->f);
+        c->f = NULL;
+    }
+    c->where = E_DONE;
+    el_push(&e->done, c);
+}
+
+/* A call that ended without the transport's verdict: cancelled or past its deadline. */
+static void e_stop(dbx__engine *e, ecall *c, dbx_status st)
+{
+    const void *owner = e->p->owner;
+    flight *f = c->f;
+    const char *what = st == DBX_ECANCELLED ? "cancelled" : "its deadline passed";
+    if (!f) {
+        const char *path = c->call->path && !is_absolute(c->call->path) ? c->call->path : "(another host)";
+        dbx__fail(owner, st, "%s %.*s: %s while queued", c->call->method ? c->call->method : "",
+                  (int)strcspn(path, "?#"), path, what); /* never a query string */
+        e_finish(e, c, st);
+        return;
+    }
+    if (f->log_path.len == 0)
+        make_log_path(&f->log_path, f->urlb.ptr, &f->target, e->p);
+    f->st = dbx__fail(owner, st, "%s %s: %s (%d attempt%s over %.1f s%s)", f->method, f->log_path.ptr ? f->log_path.ptr : "",
+                      what, f->attempt, f->attempt == 1 ? "" : "s", (double)(dbx__now_ms() - f->start) / 1000.0,
+                      c->state == S_READY && f->attempt > 0 ? "; waiting to retry" : "");
+    fail_detail(f);
+    e_finish(e, c, st);
+}
+
+/* The transport ended the attempt of c (f->tr): judge it. */
+static void e_judged(dbx__engine *e, ecall *c)
+{
+    flight *f = c->f;
     long delay = 0;
-    int j = flight_judge(&s->f, &delay);
+    e->connections += (uint64_t)(f->tr.new_connections > 0 ? f->tr.new_connections : 0);
+    int j = flight_judge(f, &delay);
     if (j == F_DONE) {
-        item_done(&items[s->item], s->f.st);
-        flight_end(&s->f);
-        s->state = S_FREE;
-        (*done)++;
-    } else {
-        s->state = S_READY;
-        s->ready_at = dbx__now_ms() + (j == F_RETRY ? delay : 0);
-        if (j == F_RETRY)
-            s->f.waited += delay;
+        e_finish(e, c, f->st);
+        return;
+    }
+    c->state = S_READY;
+    c->ready_at = dbx__now_ms() + (j == F_RETRY ? delay : 0);
+    if (j == F_RETRY)
+        f->waited += delay;
+}
+
+static void e_start(dbx__engine *e, ecall *c, int64_t now)
+{
+    el_unlink(&e->queued, c);
+    c->where = E_ACTIVE;
+    c->state = S_READY;
+    c->ready_at = now;
+    el_push(&e->active, c);
+    c->f = dbx__malloc(sizeof *c->f);
+    if (!c->f) {
+        e_finish(e, c, dbx__fail(e->p->owner, DBX_ENOMEM, "out of memory"));
+        return;
+    }
+    flight_init(c->f, e->p, c->call, c->resp);
+    dbx_status st = flight_begin(c->f);
+    if (st != DBX_OK)
+        e_finish(e, c, st);
+}
+
+static void e_send(dbx__engine *e, ecall *c)
+{
+    flight *f = c->f;
+    dbx__pipeline *p = e->p;
+    dbx_status st = flight_prepare(f);
+    if (st != DBX_OK) {
+        e_finish(e, c, st);
+        return;
+    }
+    if (f->attempt > 1)
+        e->retries++;
+    if (e->m && p->tx->multi_add(e->m, &f->req, f->resp, &f->tr, c) == 0) {
+        c->state = S_FLYING;
+        e->flying++;
+        return;
+    }
+    /* no multi transport (or it could not take the transfer): this attempt
+     * runs to its end here, as a single send */
+    if (!e->m)
+        p->tx->send(p->tx, &f->req, f->resp, &f->tr);
+    e_judged(e, c);
+}
+
+/* Everything that needs no waiting: deadlines, queued calls into free
+ * slots, due attempts out. */
+static void e_pump(dbx__engine *e)
+{
+    for (int round = 0; round < 64; round++) {
+        int64_t now = dbx__now_ms();
+        int moved = 0;
+        ecall *n;
+        for (ecall *c = e->queued.head; c; c = n) {
+            n = c->next;
+            if (c->call->deadline_ms > 0 && now >= c->call->deadline_ms) {
+                e_stop(e, c, DBX_ETIMEOUT);
+                moved = 1;
+            }
+        }
+        for (ecall *c = e->active.head; c; c = n) {
+            n = c->next;
+            if (c->call->deadline_ms > 0 && now >= c->call->deadline_ms) {
+                e_stop(e, c, DBX_ETIMEOUT);
+                moved = 1;
+            }
+        }
+        while (e->active.n < (size_t)e->max && e->queued.head) {
+            e_start(e, e->queued.head, now);
+            moved = 1;
+        }
+        for (ecall *c = e->active.head; c; c = n) {
+            n = c->next;
+            if (c->state == S_READY && c->ready_at <= now) {
+                e_send(e, c);
+                moved = 1;
+                now = dbx__now_ms();
+            }
+        }
+        /* a call that ended here freed a slot for a queued one */
+        if (!moved || !e->queued.head || e->active.n >= (size_t)e->max)
+            break;
     }
 }
+
+/* The earliest moment something is due without I/O: a retry, a deadline. -1: none. */
+static int64_t e_next_due(const dbx__engine *e)
+{
+    int64_t t = -1;
+    for (const ecall *c = e->active.head; c; c = c->next) {
+        if (c->state == S_READY && (t < 0 || c->ready_at < t))
+            t = c->ready_at;
+        if (c->call->deadline_ms > 0 && (t < 0 || c->call->deadline_ms < t))
+            t = c->call->deadline_ms;
+    }
+    for (const ecall *c = e->queued.head; c; c = c->next)
+        if (c->call->deadline_ms > 0 && (t < 0 || c->call->deadline_ms < t))
+            t = c->call->deadline_ms;
+    return t;
+}
+
+dbx__engine *dbx__engine_new(dbx__pipeline *p, const dbx__engine_opts *o)
+{
+    dbx__engine *e = dbx__calloc(1, sizeof *e);
+    if (!e) {
+        dbx__fail(p->owner, DBX_ENOMEM, "out of memory");
+        return NULL;
+    }
+    e->p = p;
+    e->max = o && o->max_in_flight > 0 ? o->max_in_flight : DBX__BATCH_DEFAULT_PARALLEL;
+    dbx__tx_multi_opts mo = {o ? o->http_version : 0, o && o->cap_connections ? e->max : 0};
+    e->m = p->tx->multi_new ? p->tx->multi_new(p->tx, &mo) : NULL;
+    return e;
+}
+
+dbx_status dbx__engine_submit(dbx__engine *e, const dbx__call *call, dbx__http_resp *resp, void *tag)
+{
+    ecall *c = dbx__calloc(1, sizeof *c);
+    if (!c)
+        return dbx__fail(e->p->owner, DBX_ENOMEM, "out of memory");
+    c->call = call;
+    c->resp = resp;
+    c->tag = tag;
+    c->where = E_QUEUED;
+    el_push(&e->queued, c);
+    return DBX_OK;
+}
+
+static int e_pop(dbx__engine *e, dbx__engine_done *out)
+{
+    ecall *c = e->done.head;
+    if (!c)
+        return 0;
+    el_unlink(&e->done, c);
+    out->tag = c->tag;
+    out->status = c->status;
+    out->error = c->error;
+    dbx__free(c);
+    return 1;
+}
+
+int dbx__engine_step(dbx__engine *e, long wait_ms, dbx__engine_done *out)
+{
+    memset(out, 0, sizeof *out);
+    int64_t end = wait_ms < 0 ? -1 : dbx__now_ms() + wait_ms;
+    for (;;) {
+        if (e_pop(e, out))
+            return 1;
+        e_pump(e);
+        if (e_pop(e, out))
+            return 1;
+        if (e->active.n == 0)
+            return 0;
+        int64_t now = dbx__now_ms();
+        long slice = end < 0 ? 1000 : end - now > 0 ? (long)(end - now) : 0;
+        int full = end >= 0; /* this pass waits all that is left of wait_ms */
+        int64_t due = e_next_due(e);
+        if (due >= 0) {
+            int64_t d = due - now;
+            if (d < 0)
+                d = 0;
+            if (d < slice || (end < 0 && e->flying == 0)) {
+                slice = (long)(d > LONG_MAX ? LONG_MAX : d);
+                full = 0;
+            }
+        }
+        if (e->flying > 0) {
+            void *tag = e->p->tx->multi_run(e->m, slice);
+            while (tag) {
+                ecall *c = tag;
+                c->state = S_READY;
+                e->flying--;
+                e_judged(e, c);
+                tag = e->p->tx->multi_run(e->m, 0);
+            }
+        } else if (slice > 0) {
+            dbx__sleep_ms(slice);
+        }
+        if (e->done.head)
+            continue;
+        if (full || (end >= 0 && dbx__now_ms() >= end)) {
+            e_pump(e); /* what came due while waiting */
+            return e_pop(e, out);
+        }
+    }
+}
+
+int dbx__engine_cancel(dbx__engine *e, void *tag)
+{
+    for (int k = 0; k < 2; k++)
+        for (ecall *c = (k ? e->active.head : e->queued.head); c; c = c->next)
+            if (c->tag == tag) {
+                e_stop(e, c, DBX_ECANCELLED);
+                return 0;
+            }
+    return -1;
+}
+
+size_t dbx__engine_pending(const dbx__engine *e) { return e->queued.n + e->active.n + e->done.n; }
+size_t dbx__engine_flying(const dbx__engine *e) { return e->active.n; }
+size_t dbx__engine_queued(const dbx__engine *e) { return e->queued.n; }
+uint64_t dbx__engine_retries(const dbx__engine *e) { return e->retries; }
+uint64_t dbx__engine_connections(const dbx__engine *e) { return e->connections; }
+
+void dbx__engine_free(dbx__engine *e)
+{
+    if (!e)
+        return;
+    ecall *c;
+    while ((c = e->active.head) != NULL) {
+        if (c->state == S_FLYING && e->m)
+            e->p->tx->multi_remove(e->m, c);
+        el_unlink(&e->active, c);
+        if (c->f) {
+            flight_end(c->f);
+            dbx__free(c->f);
+        }
+        dbx__free(c);
+    }
+    while ((c = e->queued.head) != NULL) {
+        el_unlink(&e->queued, c);
+        dbx__free(c);
+    }
+    while ((c = e->done.head) != NULL) {
+        el_unlink(&e->done, c);
+        dbx__errsave_free(c->error);
+        dbx__free(c);
+    }
+    if (e->m)
+        e->p->tx->multi_free(e->m);
+    dbx__free(e);
+}
+
+/* ---- many calls at once: a batch through the engine -------------------------------------- */
 
 dbx_status dbx__pipeline_send_many(dbx__pipeline *p, dbx__batch_item *items, size_t n, int max_parallel)
 {
     const void *owner = p->owner;
     if (n == 0)
         return DBX_OK;
-    if (max_parallel <= 0)
-        max_parallel = DBX__BATCH_DEFAULT_PARALLEL;
-    size_t ns = n < (size_t)max_parallel ? n : (size_t)max_parallel;
     for (size_t i = 0; i < n; i++) {
         items[i].status = DBX_ERROR;
         items[i].error = NULL;
     }
-    slotf *slots = dbx__calloc(ns, sizeof *slots);
-    if (!slots) {
+    dbx__engine_opts o = {max_parallel, 0, 0};
+    dbx__engine *e = dbx__engine_new(p, &o);
+    if (!e) {
         for (size_t i = 0; i < n; i++)
             items[i].status = DBX_ENOMEM;
-        return dbx__fail(owner, DBX_ENOMEM, "out of memory");
+        return DBX_ENOMEM;
     }
-    dbx__tx_multi *m = p->tx->multi_new ? p->tx->multi_new(p->tx) : NULL;
-    size_t next = 0, done = 0;
-    int flying = 0;
-    while (done < n) {
-        int64_t now = dbx__now_ms();
-        int64_t earliest = -1;
-        for (size_t k = 0; k < ns; k++) {
-            slotf *s = &slots[k];
-            if (s->state == S_FREE && next < n) {
-                s->item = next++;
-                flight_init(&s->f, p, items[s->item].call, items[s->item].resp);
-                dbx_status st = flight_begin(&s->f);
-                if (st != DBX_OK) {
-                    item_done(&items[s->item], st);
-                    flight_end(&s->f);
-                    done++;
-                    continue;
-                }
-                s->state = S_READY;
-                s->ready_at = now;
-            }
-            if (s->state != S_READY)
-                continue;
-            if (s->ready_at > now) {
-                if (earliest < 0 || s->ready_at < earliest)
-                    earliest = s->ready_at;
-                continue;
-            }
-            dbx_status st = flight_prepare(&s->f);
-            if (st != DBX_OK) {
-                item_done(&items[s->item], st);
-                flight_end(&s->f);
-                s->state = S_FREE;
-                done++;
-                continue;
-            }
-            if (m && p->tx->multi_add(m, &s->f.req, s->f.resp, &s->f.tr, s) == 0) {
-                s->state = S_FLYING;
-                flying++;
-            } else {
-                /* no multi transport (or it could not take the transfer):
-                 * this attempt runs to its end here, as a single send */
-                if (!m)
-                    p->tx->send(p->tx, &s->f.req, s->f.resp, &s->f.tr);
-                slot_judged(s, items, &done);
-                k--; /* the slot may take the next item or be ready again */
-                now = dbx__now_ms();
-            }
-        }
-        if (done >= n)
-            break;
-        if (flying > 0) {
-            long wait = 1000;
-            if (earliest >= 0) {
-                int64_t d = earliest - dbx__now_ms();
-                wait = d < 0 ? 0 : d < wait ? (long)d : wait;
-            }
-            void *tag = p->tx->multi_run(m, wait);
-            while (tag) {
-                slotf *s = tag;
-                flying--;
-                slot_judged(s, items, &done);
-                tag = p->tx->multi_run(m, 0);
-            }
-        } else if (earliest >= 0) {
-            int64_t d = earliest - dbx__now_ms();
-            if (d > 0)
-                dbx__sleep_ms((long)d);
+    for (size_t i = 0; i < n; i++) {
+        if (dbx__engine_submit(e, items[i].call, items[i].resp, &items[i]) != DBX_OK) {
+            items[i].status = DBX_ENOMEM;
+            items[i].error = dbx__error_save();
         }
     }
-    if (m)
-        p->tx->multi_free(m);
-    dbx__free(slots);
+    dbx__engine_done d;
+    while (dbx__engine_step(e, -1, &d)) {
+        dbx__batch_item *it = d.tag;
+        it->status = d.status;
+        it->error = d.error;
+    }
+    dbx__engine_free(e);
     /* the thread's record: the first failure in the items' order */
     for (size_t i = 0; i < n; i++) {
         if (items[i].status != DBX_OK) {

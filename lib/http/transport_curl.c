@@ -47,6 +47,7 @@ typedef struct hnd {
     long timeout_ms, connect_timeout_ms; /* -1: not set yet */
     long low_speed_s; /* 0: not set (libcurl's default) */
     const char *proxy; /* the transport's string last set (NULL: not yet) */
+    int httpv;         /* dbx__tx_multi_opts.http_version last set (0: libcurl's default) */
 } hnd;
 
 typedef struct curl_tx {
@@ -446,9 +447,19 @@ static dbx__tx_kind classify(CURLcode rc)
  * hold the header list: libcurl only reads it during the transfer, so no
  * list node needs an allocation. */
 static void tx_setup(curl_tx *t, hnd *hx, const dbx__http_req *req, dbx__http_resp *resp,
-                     struct curl_slist *nodes)
+                     struct curl_slist *nodes, int httpv)
 {
     CURL *h = hx->h;
+    if (hx->httpv != httpv) {
+        /* 2: HTTP/2 over TLS (ALPN), HTTP/1.1 over plain http; a new transfer
+         * waits for a connection that may multiplex it rather than opening
+         * another. 1: HTTP/1.1 only. 0: libcurl's default. */
+        curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                         httpv == 2 ? (long)CURL_HTTP_VERSION_2TLS
+                                    : httpv == 1 ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_NONE);
+        curl_easy_setopt(h, CURLOPT_PIPEWAIT, httpv == 2 ? 1L : 0L);
+        hx->httpv = httpv;
+    }
     size_t nn = 0;
     for (size_t i = 0; i < req->n_headers; i++)
         nodes[nn++].data = (char *)req->headers[i];
@@ -542,8 +553,10 @@ static void tx_finish(curl_tx *t, hnd *hx, const dbx__http_req *req, dbx__http_r
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
-    long request_size = 0;
+    long request_size = 0, conns = 0;
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
+    res->new_connections = (int)conns;
     res->code = (int)rc;
     if (xp->oom || resp->body.oom || resp->hdr.oom) {
         res->kind = DBX__TX_NOMEM;
@@ -615,7 +628,7 @@ static void tx_send(dbx__transport *base, const dbx__http_req *req, dbx__http_re
         return;
     }
     struct curl_slist nodes[MAX_REQ_HEADERS + 2]; /* on this stack frame */
-    tx_setup(t, hx, req, resp, nodes);
+    tx_setup(t, hx, req, resp, nodes, 0);
     CURLcode rc = curl_easy_perform(hx->h);
     tx_finish(t, hx, req, resp, res, rc);
 }
@@ -635,11 +648,12 @@ typedef struct mxfer {
 struct dbx__tx_multi {
     curl_tx *t;
     CURLM *m;
+    int httpv;
     mxfer *active;           /* transfers in libcurl's hands */
     mxfer *done, *done_tail; /* ended, not yet handed back */
 };
 
-static dbx__tx_multi *mx_new(dbx__transport *base)
+static dbx__tx_multi *mx_new(dbx__transport *base, const dbx__tx_multi_opts *o)
 {
     curl_tx *t = (curl_tx *)base;
     dbx__tx_multi *m = dbx__calloc(1, sizeof *m);
@@ -656,6 +670,10 @@ static dbx__tx_multi *mx_new(dbx__transport *base)
         dbx__free(m);
         return NULL;
     }
+    /* set every time: a kept multi may have served another engine */
+    m->httpv = o ? o->http_version : 0;
+    curl_multi_setopt(m->m, CURLMOPT_PIPELINING, m->httpv == 1 ? (long)CURLPIPE_NOTHING : (long)CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(m->m, CURLMOPT_MAX_HOST_CONNECTIONS, o && o->max_host_connections > 0 ? (long)o->max_host_connections : 0L);
     return m;
 }
 
@@ -681,7 +699,7 @@ static int mx_add(dbx__tx_multi *m, const dbx__http_req *req, dbx__http_resp *re
     x->resp = resp;
     x->res = res;
     x->tag = tag;
-    tx_setup(m->t, hx, req, resp, x->nodes);
+    tx_setup(m->t, hx, req, resp, x->nodes, m->httpv);
     curl_easy_setopt(hx->h, CURLOPT_PRIVATE, (void *)x);
     CURLMcode mc = curl_multi_add_handle(m->m, hx->h);
     if (mc != CURLM_OK) {
@@ -761,6 +779,35 @@ static void *mx_run(dbx__tx_multi *m, long timeout_ms)
     return mx_pop(m);
 }
 
+static int mx_remove(dbx__tx_multi *m, void *tag)
+{
+    for (mxfer **pp = &m->active; *pp; pp = &(*pp)->next) {
+        mxfer *x = *pp;
+        if (x->tag != tag)
+            continue;
+        *pp = x->next;
+        curl_multi_remove_handle(m->m, x->hx->h);
+        curl_easy_setopt(x->hx->h, CURLOPT_HTTPHEADER, NULL);
+        free_handle(x->hx); /* abandoned mid-transfer: its connection is in an unknown state */
+        dbx__free(x);
+        return 0;
+    }
+    mxfer *prev = NULL;
+    for (mxfer *x = m->done; x; prev = x, x = x->next) {
+        if (x->tag != tag)
+            continue;
+        if (prev)
+            prev->next = x->next;
+        else
+            m->done = x->next;
+        if (m->done_tail == x)
+            m->done_tail = prev;
+        dbx__free(x);
+        return 0;
+    }
+    return -1;
+}
+
 static void mx_free(dbx__tx_multi *m)
 {
     if (!m)
@@ -823,6 +870,7 @@ dbx__transport *dbx__transport_curl_new(const dbx__curl_options *o, char *err, s
     t->base.multi_add = mx_add;
     t->base.multi_run = mx_run;
     t->base.multi_free = mx_free;
+    t->base.multi_remove = mx_remove;
     pthread_mutex_init(&t->mu, NULL);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&t->share_mu[i], NULL);

@@ -1233,6 +1233,71 @@ static void batch_all_ok_and_bad_call(void **state)
         dbx__resp_dispose(&r[i]);
 }
 
+/* ---- the incremental engine (here without a multi transport) ------------------------------ */
+
+static void engine_cancel_deadline_counts(void **state)
+{
+    (void)state;
+    HTTP(429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"message\":\"slow down\"}"); /* a: retried */
+    HTTP(200, "a");
+    HTTP(200, "b");
+    dbx__engine_opts o = {1, 0, 0};
+    dbx__engine *e = dbx__engine_new(&P, &o);
+    assert_non_null(e);
+    dbx__call c[4];
+    dbx__http_resp r[4];
+    memset(c, 0, sizeof c);
+    const char *tags[] = {"a", "b", "cancelled", "late"};
+    for (int i = 0; i < 4; i++) {
+        c[i].method = "POST";
+        c[i].path = "/serving-endpoints/m/invocations?secret=1";
+        c[i].body = "{}";
+        c[i].body_len = 2;
+        dbx__resp_init(&r[i]);
+        assert_int_equal(dbx__engine_submit(e, &c[i], &r[i], (void *)tags[i]), DBX_OK);
+    }
+    c[3].deadline_ms = dbx__now_ms() - 1; /* already past: ends while queued, never sent */
+    assert_int_equal(dbx__engine_pending(e), 4);
+    assert_int_equal(dbx__engine_queued(e), 4);
+    assert_int_equal(dbx__engine_cancel(e, (void *)tags[2]), 0);
+    assert_int_equal(dbx__engine_cancel(e, (void *)"nobody"), -1);
+    dbx__engine_done d;
+    const char *order[4];
+    dbx_status st[4];
+    int n = 0;
+    while (n < 4 && dbx__engine_step(e, -1, &d)) {
+        order[n] = d.tag;
+        st[n] = d.status;
+        if (d.status == DBX_ECANCELLED || d.status == DBX_ETIMEOUT) {
+            assert_non_null(d.error);
+            const char *msg = dbx__errsave_record(d.error)->message;
+            assert_non_null(strstr(msg, "while queued"));
+            assert_null(strstr(msg, "secret")); /* never the query string */
+        }
+        dbx__errsave_free(d.error);
+        n++;
+    }
+    assert_int_equal(n, 4);
+    assert_string_equal(order[0], "cancelled");
+    assert_int_equal(st[0], DBX_ECANCELLED);
+    assert_string_equal(order[1], "late");
+    assert_int_equal(st[1], DBX_ETIMEOUT);
+    assert_string_equal(order[2], "a");
+    assert_int_equal(st[2], DBX_OK);
+    assert_string_equal(order[3], "b");
+    assert_int_equal(st[3], DBX_OK);
+    assert_string_equal(r[0].body.ptr, "a");
+    assert_string_equal(r[1].body.ptr, "b");
+    assert_int_equal(TX.n_rec, 3);
+    assert_int_equal(dbx__engine_retries(e), 1);
+    assert_int_equal(dbx__engine_pending(e), 0);
+    assert_int_equal(dbx__engine_step(e, 0, &d), 0);
+    dbx__engine_free(e);
+    dbx__engine_free(NULL);
+    for (int i = 0; i < 4; i++)
+        dbx__resp_dispose(&r[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1271,6 +1336,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(log_never_shows_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_same_rules_per_call, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_all_ok_and_bad_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(engine_cancel_deadline_counts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
