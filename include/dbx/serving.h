@@ -442,6 +442,170 @@ DBX_API const char *dbx_serving_result_served_model_name(const dbx_serving_resul
 /** Milliseconds the call took, retries and their waits included. */
 DBX_API int64_t dbx_serving_result_latency_ms(const dbx_serving_result *r);
 
+/* ------------------------------------------------------------------ */
+/* Real-time scorer                                                     */
+
+/**
+ * Many queries to one endpoint in flight at once from the calling thread
+ * (libdbx starts no thread): submit queries as they come, drive the I/O
+ * with dbx_serving_scorer_poll (callback style) or dbx_serving_scorer_next
+ * (poll style), and get each query's outcome once, in the order queries
+ * end. At most max_in_flight queries are sent at a time; the rest wait in
+ * a queue, in submission order.
+ *
+ * Each query is POST /serving-endpoints/{name}/invocations, as
+ * dbx_serving_query: retried on 429/503 honouring Retry-After under the
+ * client's retry rules (a query waiting for its retry holds no other up),
+ * never after a connection failure or a 500 (a model call may have side
+ * effects). Connections: HTTP/2 where the server offers it (https, ALPN),
+ * all queries multiplexed on one connection; else (plain http, or
+ * DBX_SERVING_HTTP1_1) a pool of at most max_in_flight HTTP/1.1
+ * connections, kept alive between queries.
+ *
+ * Thread-safety: a scorer is used by one thread at a time; many scorers
+ * (on as many threads) may share a client. Errors of the scorer's own
+ * calls are read with dbx_client_last_error(c); a query's failure is in
+ * its completion, never in the thread's record.
+ */
+typedef struct dbx_serving_scorer dbx_serving_scorer;
+
+/** The outcome of one query. Caller-owned in poll style
+ *  (dbx_serving_completion_free); lent to the callback in callback style. */
+typedef struct dbx_serving_completion dbx_serving_completion;
+
+/** Called once per query as it ends (from inside dbx_serving_scorer_poll,
+ *  _drain, on the caller's thread). `done` is valid during the call only
+ *  (take the result with dbx_serving_completion_take_result to keep it).
+ *  The callback may submit and cancel queries; it must not poll, drain or
+ *  free the scorer. */
+typedef void (*dbx_serving_complete_fn)(dbx_serving_completion *done, void *payload);
+
+typedef enum dbx_serving_http_version {
+    DBX_SERVING_HTTP_AUTO = 0, /**< HTTP/2 multiplexing where offered (https), else HTTP/1.1 */
+    DBX_SERVING_HTTP1_1        /**< HTTP/1.1 only: up to max_in_flight connections */
+} dbx_serving_http_version;
+
+typedef struct dbx_serving_scorer_options {
+    unsigned int version;    /**< DBX_SERVING_SCORER_OPTIONS_VERSION */
+    int max_in_flight;       /**< queries sent at once: 1..4096; 0 = 64 */
+    /** Deadline of each query from its submission: time queued, attempts and
+     *  retry waits included; past it the query ends with DBX_ETIMEOUT.
+     *  0 = 300000. */
+    long timeout_ms;
+    /** Time allowed for one attempt; 0 = timeout_ms. */
+    long attempt_timeout_ms;
+    dbx_serving_http_version http_version;
+    /** Callback style (NULL: poll style, completions read with
+     *  dbx_serving_scorer_next). */
+    dbx_serving_complete_fn on_complete;
+    void *payload;
+} dbx_serving_scorer_options;
+
+#define DBX_SERVING_SCORER_OPTIONS_VERSION 1
+#define DBX_SERVING_SCORER_OPTIONS_INIT {DBX_SERVING_SCORER_OPTIONS_VERSION, 0, 0, 0, DBX_SERVING_HTTP_AUTO, NULL, NULL}
+#define DBX_SERVING_SCORER_MAX_IN_FLIGHT 4096
+
+/**
+ * A scorer for endpoint `name` on client `c` (which must outlive it).
+ * `opts` may be NULL. No I/O.
+ * Errors: DBX_EINVAL (naming the argument or option), DBX_ENOMEM.
+ * Ownership: *out is caller-owned, freed with dbx_serving_scorer_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_scorer_new(dbx_serving_scorer **out, dbx_client *c, const char *name,
+                                          const dbx_serving_scorer_options *opts);
+
+/**
+ * Queue a query with a JSON body as given (a JSON object of at most
+ * DBX_SERVING_MAX_PAYLOAD_BYTES, checked now: DBX_EINVAL naming body). The
+ * body is copied. `user` is handed back in the completion. *id (may be
+ * NULL) receives the query's id (1, 2, ...). Sent by the next poll / next /
+ * drain. Errors: DBX_EINVAL, DBX_ENOMEM (nothing queued then).
+ */
+DBX_API dbx_status dbx_serving_scorer_submit(uint64_t *id, dbx_serving_scorer *s, const char *json_body, void *user);
+/** The same with the body built from `in` (DBX_EINVAL naming input for a
+ *  bad or oversized input). */
+DBX_API dbx_status dbx_serving_scorer_submit_input(uint64_t *id, dbx_serving_scorer *s, const dbx_serving_input *in,
+                                                   void *user);
+
+/**
+ * Drive the I/O for up to wait_ms (0: only what is ready now; < 0: until a
+ * query ends) and run the callback for each query that ended; returns once
+ * at least one ended (after collecting the others ready then) or the time
+ * is up. In poll style, the ended queries are kept for
+ * dbx_serving_scorer_next. *completed (may be NULL): how many ended.
+ * Errors: DBX_EINVAL (from inside the callback).
+ */
+DBX_API dbx_status dbx_serving_scorer_poll(size_t *completed, dbx_serving_scorer *s, long wait_ms);
+
+/**
+ * Poll style: the next ended query, driving the I/O for up to wait_ms (0:
+ * only what is ready; < 0: until one ends). *out is NULL when none ended in
+ * time or none is pending (see _in_flight / _queued).
+ * Ownership: *out is caller-owned, freed with dbx_serving_completion_free().
+ * Errors: DBX_EINVAL (a scorer with on_complete: its completions go to the callback).
+ */
+DBX_API dbx_status dbx_serving_scorer_next(dbx_serving_completion **out, dbx_serving_scorer *s, long wait_ms);
+
+/**
+ * End a query now: queued, or in flight (its transfer is abandoned; a model
+ * may already have received it). Its completion still comes, with
+ * DBX_ECANCELLED. Errors: DBX_ENOTFOUND (no pending query has that id:
+ * unknown, or already ended).
+ */
+DBX_API dbx_status dbx_serving_scorer_cancel(dbx_serving_scorer *s, uint64_t id);
+
+/**
+ * Drive the I/O until no query is pending (callbacks run; in poll style the
+ * completions are kept for _next), for at most timeout_ms (< 0: no limit).
+ * Errors: DBX_ETIMEOUT (queries still pending), DBX_EINVAL (from the callback).
+ */
+DBX_API dbx_status dbx_serving_scorer_drain(dbx_serving_scorer *s, long timeout_ms);
+
+/** Queries being sent or waiting for a retry. */
+DBX_API size_t dbx_serving_scorer_in_flight(const dbx_serving_scorer *s);
+/** Queries waiting for a free slot. */
+DBX_API size_t dbx_serving_scorer_queued(const dbx_serving_scorer *s);
+
+typedef struct dbx_serving_scorer_stats {
+    unsigned int version;   /**< DBX_SERVING_SCORER_STATS_VERSION (set by the caller) */
+    uint64_t submitted;
+    uint64_t succeeded;
+    uint64_t failed;        /**< ended with an error, cancelled and timed-out queries included */
+    uint64_t cancelled;
+    uint64_t timed_out;
+    uint64_t retried;       /**< attempts after a query's first (retries after 429/503) */
+    uint64_t connections;   /**< connections opened */
+    /** Latency (submission to answer) of the last 4096 successful queries,
+     *  in ms; 0 when none. */
+    double latency_p50_ms;
+    double latency_p99_ms;
+} dbx_serving_scorer_stats;
+
+#define DBX_SERVING_SCORER_STATS_VERSION 1
+#define DBX_SERVING_SCORER_STATS_INIT {DBX_SERVING_SCORER_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+/** Counters since the scorer was made. Errors: DBX_EINVAL (version). */
+DBX_API dbx_status dbx_serving_scorer_stats_get(dbx_serving_scorer_stats *out, const dbx_serving_scorer *s);
+
+/** Free the scorer: pending queries are cancelled (no callback runs),
+ *  completions not read are dropped. NULL ok. Not from the callback. */
+DBX_API void dbx_serving_scorer_free(dbx_serving_scorer *s);
+
+/* Completion accessors. A NULL completion reads as empty. */
+DBX_API uint64_t dbx_serving_completion_id(const dbx_serving_completion *d);
+DBX_API void *dbx_serving_completion_user(const dbx_serving_completion *d);
+/** DBX_OK, or the query's failure (as dbx_serving_query's errors; DBX_ECANCELLED, DBX_ETIMEOUT). */
+DBX_API dbx_status dbx_serving_completion_status(const dbx_serving_completion *d);
+/** The answer (same accessors as dbx_serving_query's); NULL on failure or
+ *  once taken. Borrowed from the completion. */
+DBX_API const dbx_serving_result *dbx_serving_completion_result(const dbx_serving_completion *d);
+/** Move the answer out: the caller frees it with dbx_serving_result_free(). */
+DBX_API dbx_serving_result *dbx_serving_completion_take_result(dbx_serving_completion *d);
+/** The failure's detail (message, error_code, http_status, ...), the
+ *  completion's own copy; NULL on success. Borrowed from the completion. */
+DBX_API const dbx_error *dbx_serving_completion_error(const dbx_serving_completion *d);
+DBX_API void dbx_serving_completion_free(dbx_serving_completion *d);
+
 DBX_END_DECL
 
 #endif /* DBX_SERVING_H */

@@ -5,6 +5,8 @@
 #include "serving_internal.h"
 
 #define BASE "/api/2.0/serving-endpoints"
+
+static int is_abs(const char *s) { return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0; }
 #define MAX_ENV_VARS 30 /* protocols.md 4: 30 env vars per model */
 
 #define N_OF(a) (sizeof(a) / sizeof *(a))
@@ -1292,12 +1294,13 @@ static dbx_status check_query_opts(dbx_client *c, const dbx_serving_query_option
     return DBX_OK;
 }
 
-static dbx_status send_query(dbx_serving_result **out, dbx_client *c, const char *name, const char *body, size_t len,
-                             const dbx_serving_query_options *o)
+dbx_status dbx__serving_query_target(dbx__serving_target *t, dbx_client *c, const char *name)
 {
-    char small[256];
-    dbx__buf path;
-    dbx__buf_init_fixed(&path, small, sizeof small);
+    memset(t, 0, sizeof *t);
+    /* today: the workspace's own invocations path, with the client's
+     * credentials (a route-optimized endpoint's data-plane URL and token
+     * plug in here) */
+    dbx__buf path = DBX__BUF_INIT;
     dbx__buf_puts(&path, "/serving-endpoints/");
     dbx__buf_put_urlenc(&path, name);
     dbx__buf_puts(&path, "/invocations");
@@ -1305,33 +1308,78 @@ static dbx_status send_query(dbx_serving_result **out, dbx_client *c, const char
         dbx__buf_dispose(&path);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
+    t->url = path.ptr;
+    return DBX_OK;
+}
+
+void dbx__serving_target_dispose(dbx__serving_target *t)
+{
+    if (!t)
+        return;
+    dbx__free(t->url);
+    if (t->auth_header) {
+        memset(t->auth_header, 0, strlen(t->auth_header)); /* a credential */
+        dbx__free(t->auth_header);
+    }
+    memset(t, 0, sizeof *t);
+}
+
+void dbx__serving_target_call(dbx__call *call, const dbx__serving_target *t, const char **headers2)
+{
+    call->method = "POST";
+    call->path = t->url;
+    call->no_auth = t->no_auth;
+    if (t->auth_header) {
+        headers2[0] = t->auth_header;
+        headers2[1] = NULL;
+        call->headers = headers2;
+        call->secret_headers = 1;
+    }
+}
+
+dbx_status dbx__serving_answer(dbx_serving_result **out, dbx_client *c, const dbx__call *call, dbx__http_resp *resp,
+                               int64_t latency_ms)
+{
+    *out = NULL;
+    dbx__jdoc doc;
+    memset(&doc, 0, sizeof doc);
+    const char *rid = dbx__resp_header(resp, "x-request-id");
+    const char *lp = is_abs(call->path) ? "(data plane)" : call->path;
+    dbx__error_note_answer("POST", lp, resp->status, rid);
+    dbx_status st = dbx__jdoc_parse_object(&doc, c, &resp->body);
+    if (st != DBX_OK) {
+        dbx__error_set_request("POST", lp);
+        dbx__error_set_http(resp->status, "", rid);
+        return st;
+    }
+    return dbx__serving_result_from_doc(out, c, &doc, dbx__resp_header(resp, "served-model-name"), latency_ms);
+}
+
+static dbx_status send_query(dbx_serving_result **out, dbx_client *c, const char *name, const char *body, size_t len,
+                             const dbx_serving_query_options *o)
+{
+    dbx__serving_target t;
+    dbx_status st = dbx__serving_query_target(&t, c, name);
+    if (st != DBX_OK) {
+        *out = NULL;
+        return st;
+    }
     dbx__call call = {0};
-    call.method = "POST";
-    call.path = path.ptr;
+    const char *h2[2];
+    dbx__serving_target_call(&call, &t, h2);
     call.body = body;
     call.body_len = len;
     call.timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_QUERY_TIMEOUT_MS;
     dbx__http_resp resp;
     dbx__resp_init(&resp);
     int64_t t0 = dbx__now_ms();
-    dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);
+    st = dbx__pipeline_send(&c->pipe, &call, &resp);
     int64_t ms = dbx__now_ms() - t0;
-    dbx__jdoc doc;
-    memset(&doc, 0, sizeof doc);
-    if (st == DBX_OK) {
-        const char *rid = dbx__resp_header(&resp, "x-request-id");
-        dbx__error_note_answer("POST", path.ptr, resp.status, rid);
-        st = dbx__jdoc_parse_object(&doc, c, &resp.body);
-        if (st != DBX_OK) {
-            dbx__error_set_request("POST", path.ptr);
-            dbx__error_set_http(resp.status, "", rid);
-        }
-    }
     dbx_serving_result *r = NULL;
     if (st == DBX_OK)
-        st = dbx__serving_result_from_doc(&r, c, &doc, dbx__resp_header(&resp, "served-model-name"), ms);
+        st = dbx__serving_answer(&r, c, &call, &resp, ms);
     dbx__resp_dispose(&resp);
-    dbx__buf_dispose(&path);
+    dbx__serving_target_dispose(&t);
     *out = r;
     return st;
 }
@@ -1340,6 +1388,53 @@ static dbx_status too_large(dbx_client *c, const char *fn, const char *arg, size
 {
     return dbx__fail(c, DBX_EINVAL, "%s: %s is %zu bytes, over the serving payload limit of %u bytes (16 MB)", fn, arg,
                      len, DBX_SERVING_MAX_PAYLOAD_BYTES);
+}
+
+dbx_status dbx__serving_check_body(dbx_client *c, const char *fn, const char *body, size_t len)
+{
+    if (len > DBX_SERVING_MAX_PAYLOAD_BYTES)
+        return too_large(c, fn, "body", len);
+    /* validated with the (non-recursive) indexer, on a copy */
+    char *copy = dbx__malloc(len + 1);
+    if (!copy)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    memcpy(copy, body, len + 1);
+    dbx__jdoc doc;
+    dbx__jerr err;
+    dbx_status st = dbx__jdoc_parse(&doc, copy, len, 1, &err);
+    if (st != DBX_OK) {
+        dbx__free(copy);
+        return st == DBX_ENOMEM ? dbx__fail(c, DBX_ENOMEM, "out of memory")
+                                : dbx__fail(c, DBX_EINVAL, "%s: body is not valid JSON: %s at byte %zu", fn,
+                                            err.msg, err.pos);
+    }
+    int obj = dbx__jv_is_object(dbx__jdoc_root(&doc));
+    dbx__jdoc_dispose(&doc);
+    if (!obj)
+        return dbx__fail(c, DBX_EINVAL, "%s: body must be a JSON object", fn);
+    return DBX_OK;
+}
+
+dbx_status dbx__serving_input_text(char **out, size_t *len, dbx_client *c, const char *fn, const dbx_serving_input *in)
+{
+    *out = NULL;
+    *len = 0;
+    json_t *body;
+    dbx_status st = input_body(&body, c, in);
+    if (st != DBX_OK)
+        return st;
+    char *text = dbx__json_dump(body);
+    json_decref(body);
+    if (!text)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory while writing the request body");
+    size_t n = strlen(text);
+    if (n > DBX_SERVING_MAX_PAYLOAD_BYTES) {
+        dbx__free(text);
+        return too_large(c, fn, "input", n);
+    }
+    *out = text;
+    *len = n;
+    return DBX_OK;
 }
 
 DBX_API dbx_status dbx_serving_query(dbx_serving_result **out, dbx_client *c, const char *name, const char *body,
@@ -1355,26 +1450,8 @@ DBX_API dbx_status dbx_serving_query(dbx_serving_result **out, dbx_client *c, co
     if (st != DBX_OK)
         return st;
     size_t len = strlen(body);
-    if (len > DBX_SERVING_MAX_PAYLOAD_BYTES)
-        return too_large(c, __func__, "body", len);
-    /* validated with the (non-recursive) indexer, on a copy */
-    char *copy = dbx__malloc(len + 1);
-    if (!copy)
-        return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    memcpy(copy, body, len + 1);
-    dbx__jdoc doc;
-    dbx__jerr err;
-    st = dbx__jdoc_parse(&doc, copy, len, 1, &err);
-    if (st != DBX_OK) {
-        dbx__free(copy);
-        return st == DBX_ENOMEM ? dbx__fail(c, DBX_ENOMEM, "out of memory")
-                                : dbx__fail(c, DBX_EINVAL, "%s: body is not valid JSON: %s at byte %zu", __func__,
-                                            err.msg, err.pos);
-    }
-    int obj = dbx__jv_is_object(dbx__jdoc_root(&doc));
-    dbx__jdoc_dispose(&doc);
-    if (!obj)
-        return dbx__fail(c, DBX_EINVAL, "%s: body must be a JSON object", __func__);
+    if ((st = dbx__serving_check_body(c, __func__, body, len)) != DBX_OK)
+        return st;
     return send_query(out, c, name, body, len, o);
 }
 
@@ -1390,16 +1467,11 @@ DBX_API dbx_status dbx_serving_query_input(dbx_serving_result **out, dbx_client 
     dbx_status st = check_query_opts(c, o);
     if (st != DBX_OK)
         return st;
-    json_t *body;
-    if ((st = input_body(&body, c, in)) != DBX_OK)
+    char *text;
+    size_t len;
+    if ((st = dbx__serving_input_text(&text, &len, c, __func__, in)) != DBX_OK)
         return st;
-    char *text = dbx__json_dump(body);
-    json_decref(body);
-    if (!text)
-        return dbx__fail(c, DBX_ENOMEM, "out of memory while writing the request body");
-    size_t len = strlen(text);
-    st = len > DBX_SERVING_MAX_PAYLOAD_BYTES ? too_large(c, __func__, "input", len)
-                                             : send_query(out, c, name, text, len, o);
+    st = send_query(out, c, name, text, len, o);
     dbx__free(text);
     return st;
 }

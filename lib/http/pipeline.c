@@ -418,6 +418,7 @@ typedef struct flight {
     dbx__buf urlb;
     dbx__origin target;
     int send_auth, cross_origin, with_body, idempotent, max_attempts, debug;
+    int deadline_cut; /* the engine ends the call at its deadline: attempts are not shortened to it */
     const char *method;
     dbx__upload up;
     long timeout;
@@ -443,6 +444,7 @@ static void flight_init(flight *f, dbx__pipeline *p, const dbx__call *call, dbx_
     f->call = call;
     f->resp = resp;
     f->owner = p->owner;
+    f->deadline_cut = 0;
     dbx__buf_init_fixed(&f->urlb, f->url_small, sizeof f->url_small);
     dbx__buf_init_fixed(&f->auth_line, f->auth_small, sizeof f->auth_small);
     f->ct_line = (dbx__buf)DBX__BUF_INIT;
@@ -595,7 +597,7 @@ static dbx_status flight_prepare(flight *f)
         return f->st = dbx__fail(owner, DBX_ENOMEM, "out of memory");
 
     long attempt_timeout = f->timeout;
-    if (call->deadline_ms > 0) {
+    if (call->deadline_ms > 0 && !f->deadline_cut) {
         /* a nested call (a token fetch) ends by its caller's deadline,
          * the attempt in flight included; an attempt made is given
          * enough time to be worth making, so the call ends at most
@@ -946,6 +948,7 @@ static void e_start(dbx__engine *e, ecall *c, int64_t now)
         return;
     }
     flight_init(c->f, e->p, c->call, c->resp);
+    c->f->deadline_cut = 1;
     dbx_status st = flight_begin(c->f);
     if (st != DBX_OK)
         e_finish(e, c, st);

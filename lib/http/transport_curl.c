@@ -48,6 +48,7 @@ typedef struct hnd {
     long low_speed_s; /* 0: not set (libcurl's default) */
     const char *proxy; /* the transport's string last set (NULL: not yet) */
     int httpv;         /* dbx__tx_multi_opts.http_version last set (0: libcurl's default) */
+    int pipewait;      /* CURLOPT_PIPEWAIT last set */
 } hnd;
 
 typedef struct curl_tx {
@@ -451,14 +452,20 @@ static void tx_setup(curl_tx *t, hnd *hx, const dbx__http_req *req, dbx__http_re
 {
     CURL *h = hx->h;
     if (hx->httpv != httpv) {
-        /* 2: HTTP/2 over TLS (ALPN), HTTP/1.1 over plain http; a new transfer
-         * waits for a connection that may multiplex it rather than opening
-         * another. 1: HTTP/1.1 only. 0: libcurl's default. */
+        /* 2: HTTP/2 over TLS (ALPN), HTTP/1.1 over plain http. 1: HTTP/1.1
+         * only. 0: libcurl's default. */
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
                          httpv == 2 ? (long)CURL_HTTP_VERSION_2TLS
                                     : httpv == 1 ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_NONE);
-        curl_easy_setopt(h, CURLOPT_PIPEWAIT, httpv == 2 ? 1L : 0L);
         hx->httpv = httpv;
+    }
+    /* HTTP/2 on https: a new transfer waits for a connection being set up
+     * that may multiplex it rather than opening another (not on plain http,
+     * where it would only wait for a connection that cannot multiplex) */
+    int pipewait = httpv == 2 && dbx__strncasecmp(req->url, "https:", 6) == 0;
+    if (hx->pipewait != pipewait) {
+        curl_easy_setopt(h, CURLOPT_PIPEWAIT, (long)pipewait);
+        hx->pipewait = pipewait;
     }
     size_t nn = 0;
     for (size_t i = 0; i < req->n_headers; i++)
