@@ -24,6 +24,7 @@ typedef struct squery {
     dbx__call call;
     dbx__http_resp resp;
     int64_t t0;
+    struct dbx_serving_completion *done; /* made at submission: an ending never lacks memory for it */
 } squery;
 
 struct dbx_serving_completion {
@@ -96,6 +97,7 @@ static void query_free(squery *q)
     dbx__resp_dispose(&q->resp);
     dbx__serving_target_dispose(&q->target);
     dbx__free(q->body);
+    dbx__free(q->done);
     dbx__free(q);
 }
 
@@ -167,6 +169,10 @@ static dbx_status submit_body(uint64_t *id, dbx_serving_scorer *s, char *body, s
     }
     q->body = body;
     dbx__resp_init(&q->resp);
+    if (!(q->done = dbx__calloc(1, sizeof *q->done))) {
+        query_free(q);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
     dbx_status st = dbx__serving_query_target(&q->target, c, s->name);
     if (st != DBX_OK) {
         query_free(q);
@@ -244,20 +250,19 @@ static void note_latency(dbx_serving_scorer *s, int64_t ms)
         s->n_lat++;
 }
 
-/* An ended query as its completion (NULL on OOM: the query's outcome is
- * then DBX_ENOMEM in a completion made without allocation... which cannot
- * be: the caller counts it failed and drops it). */
+/* An ended query as its completion. */
 static dbx_serving_completion *complete(dbx_serving_scorer *s, const dbx__engine_done *d)
 {
     squery *q = d->tag;
     dbx_client *c = s->c;
     live_unlink(s, q);
-    dbx_serving_completion *out = dbx__calloc(1, sizeof *out);
+    dbx_serving_completion *out = q->done;
+    q->done = NULL;
     dbx_status st = d->status;
     dbx__errsave *err = d->error;
     int64_t ms = dbx__now_ms() - q->t0;
     dbx_serving_result *r = NULL;
-    if (out && st == DBX_OK) {
+    if (st == DBX_OK) {
         st = dbx__serving_answer(&r, c, &q->call, &q->resp, ms);
         if (st != DBX_OK)
             err = dbx__error_save();
@@ -269,11 +274,6 @@ static dbx_serving_completion *complete(dbx_serving_scorer *s, const dbx__engine
         s->failed++;
         s->cancelled += st == DBX_ECANCELLED;
         s->timed_out += st == DBX_ETIMEOUT;
-    }
-    if (!out) {
-        dbx__errsave_free(err);
-        query_free(q);
-        return NULL;
     }
     out->id = q->id;
     out->user = q->user;
@@ -293,8 +293,6 @@ static dbx_serving_completion *complete(dbx_serving_scorer *s, const dbx__engine
 static void deliver(dbx_serving_scorer *s, const dbx__engine_done *d)
 {
     dbx_serving_completion *done = complete(s, d);
-    if (!done)
-        return;
     if (s->cb) {
         s->in_cb = 1;
         s->cb(done, s->payload);

@@ -214,3 +214,12 @@ int dbx_hygiene_init_macros_serving(void)
     dbx_serving_query_options q = DBX_SERVING_QUERY_OPTIONS_INIT;
     return (int)(s_c.version + q.version);
 }
+
+int dbx_hygiene_init_macros_serving_scorer(void);
+
+int dbx_hygiene_init_macros_serving_scorer(void)
+{
+    static const dbx_serving_scorer_options s_o = DBX_SERVING_SCORER_OPTIONS_INIT;
+    dbx_serving_scorer_stats st = DBX_SERVING_SCORER_STATS_INIT;
+    return (int)(s_o.version + st.version);
+}

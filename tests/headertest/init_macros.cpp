@@ -132,3 +132,12 @@ int dbx_hygiene_init_macros_serving_cpp()
     dbx_serving_query_options q = DBX_SERVING_QUERY_OPTIONS_INIT;
     return static_cast<int>(c.version + q.version);
 }
+
+int dbx_hygiene_init_macros_serving_scorer_cpp();
+
+int dbx_hygiene_init_macros_serving_scorer_cpp()
+{
+    dbx_serving_scorer_options o = DBX_SERVING_SCORER_OPTIONS_INIT;
+    dbx_serving_scorer_stats st = DBX_SERVING_SCORER_STATS_INIT;
+    return static_cast<int>(o.version + st.version);
+}

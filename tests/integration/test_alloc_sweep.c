@@ -1816,6 +1816,38 @@ static void serving_scenario(tally *t)
         assert_null(r);
     }
     dbx_serving_result_free(r);
+
+    /* the real-time scorer: two queries in flight, every completion exact or DBX_ENOMEM */
+    dbx_serving_scorer *sc = NULL;
+    if (check(t, dbx_serving_scorer_new(&sc, c, "sw-ep", NULL), "serving_scorer_new")) {
+        int submitted = 0, ended = 0;
+        submitted += check(t, dbx_serving_scorer_submit(NULL, sc, "{\"inputs\":{\"x\":[0]}}", NULL),
+                           "serving_scorer_submit");
+        dbx_serving_input *si = NULL;
+        if (check(t, dbx_serving_input_new(&si, DBX_SERVING_INPUTS), "serving_input_new") &&
+            check(t, dbx_serving_input_set_columns(si, cols, 1), "serving_input_set_columns") &&
+            check(t, dbx_serving_input_add_row(si), "serving_input_add_row") &&
+            check(t, dbx_serving_input_add_int(si, 0), "serving_input_add_int"))
+            submitted += check(t, dbx_serving_scorer_submit_input(NULL, sc, si, NULL), "serving_scorer_submit_input");
+        dbx_serving_input_free(si);
+        dbx_serving_completion *d = NULL;
+        while (dbx_serving_scorer_next(&d, sc, -1) == DBX_OK && d) {
+            if (check(t, dbx_serving_completion_status(d), "serving_scorer completion")) {
+                assert_int_equal(dbx_serving_result_count(dbx_serving_completion_result(d)), 1);
+                assert_true(dbx_serving_result_double(dbx_serving_completion_result(d), 0) == 0.5);
+            } else {
+                assert_non_null(dbx_serving_completion_error(d)->message);
+            }
+            dbx_serving_completion_free(d);
+            ended++;
+        }
+        assert_int_equal(ended, submitted);
+        dbx_serving_scorer_stats ss = DBX_SERVING_SCORER_STATS_INIT;
+        if (check(t, dbx_serving_scorer_stats_get(&ss, sc), "serving_scorer_stats_get"))
+            assert_int_equal(ss.submitted, (uint64_t)submitted);
+    }
+    dbx_serving_scorer_free(sc);
+    r = NULL;
     char *logs = NULL;
     if (check(t, dbx_serving_build_logs(&logs, c, "sw-ep", "swm-1"), "serving_build_logs"))
         assert_non_null(strstr(logs, "Build succeeded"));
