@@ -611,3 +611,12 @@ class ServingAPI(_base.Area):
             return json.loads(_native.take_string(self._lib, out.value))
         finally:
             self._lib.dbx_serving_input_free(inp)
+
+    def scorer(self, name, max_in_flight=64, timeout=None, *, attempt_timeout=None, http1=False):
+        """A real-time scorer for endpoint ``name``: many queries in flight at once from this
+        thread (:class:`libdbx.serving_scorer.Scorer`; ``timeout`` in seconds bounds each query
+        from submission, retries included; ``http1`` forces HTTP/1.1 instead of HTTP/2 where
+        the server offers it). Use it as a context manager, or close() it."""
+        from .serving_scorer import Scorer
+        return Scorer(self, name, max_in_flight=max_in_flight, timeout=timeout,
+                      attempt_timeout=attempt_timeout, http1=http1)
