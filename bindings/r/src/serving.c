@@ -191,7 +191,8 @@ SEXP r_dbx_serving_wait(SEXP x, SEXP name, SEXP timeout, SEXP poll_interval, SEX
 
 /* list(predictions, served_model_name, latency_ms, json): numbers -> double, strings ->
  * character (null: NA); anything else (booleans too): the parsed JSON. */
-static SEXP result_answer(dbx_serving_result *r)
+SEXP dbx_r_serving_result_answer(dbx_serving_result *r); /* also the scorer's (serving_scorer.c) */
+SEXP dbx_r_serving_result_answer(dbx_serving_result *r)
 {
     size_t n = dbx_serving_result_count(r);
     int all_num = 1, all_str = 1;
@@ -254,7 +255,7 @@ static SEXP query_answer(dbx_client *c, dbx_status st, dbx_serving_result *r)
         return dbx_r_failure(c, st);
     SEXP h = PROTECT(dbx_r_holder("dbx_serving_result", result_finalize));
     R_SetExternalPtrAddr(h, r); /* freed even if building the answer fails */
-    SEXP out = result_answer(r);
+    SEXP out = dbx_r_serving_result_answer(r);
     result_finalize(h);
     UNPROTECT(1);
     return out;
