@@ -378,7 +378,8 @@ typedef struct dbx__engine_done {
 /* NULL on OOM (recorded for p->owner). `o` may be NULL. */
 dbx__engine *dbx__engine_new(dbx__pipeline *p, const dbx__engine_opts *o);
 /* Queue a call (sent by the next steps). call and resp (initialised by
- * the caller) must stay put until the call ends or is cancelled. DBX_OK or
+ * the caller) must stay put, and the call unchanged, until it ends or is
+ * cancelled. DBX_OK or
  * DBX_ENOMEM (recorded). */
 dbx_status dbx__engine_submit(dbx__engine *e, const dbx__call *call, dbx__http_resp *resp, void *tag);
 /* Drive I/O until a call ends (1, *out filled) or wait_ms pass (0;

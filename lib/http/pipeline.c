@@ -841,6 +841,8 @@ struct dbx__engine {
     int max;
     size_t flying;     /* active calls in the transport */
     elist queued, active, done;
+    int64_t q_due;     /* no queued call's deadline is before this (-1: none has one); kept
+                          low, so that a long queue is only scanned when one may be due */
     uint64_t retries, connections;
 };
 
@@ -985,11 +987,17 @@ static void e_pump(dbx__engine *e)
         int64_t now = dbx__now_ms();
         int moved = 0;
         ecall *n;
-        for (ecall *c = e->queued.head; c; c = n) {
-            n = c->next;
-            if (c->call->deadline_ms > 0 && now >= c->call->deadline_ms) {
-                e_stop(e, c, DBX_ETIMEOUT);
-                moved = 1;
+        if (e->q_due >= 0 && now >= e->q_due) {
+            e->q_due = -1;
+            for (ecall *c = e->queued.head; c; c = n) {
+                n = c->next;
+                int64_t d = c->call->deadline_ms;
+                if (d > 0 && now >= d) {
+                    e_stop(e, c, DBX_ETIMEOUT);
+                    moved = 1;
+                } else if (d > 0 && (e->q_due < 0 || d < e->q_due)) {
+                    e->q_due = d;
+                }
             }
         }
         for (ecall *c = e->active.head; c; c = n) {
@@ -1027,9 +1035,8 @@ static int64_t e_next_due(const dbx__engine *e)
         if (c->call->deadline_ms > 0 && (t < 0 || c->call->deadline_ms < t))
             t = c->call->deadline_ms;
     }
-    for (const ecall *c = e->queued.head; c; c = c->next)
-        if (c->call->deadline_ms > 0 && (t < 0 || c->call->deadline_ms < t))
-            t = c->call->deadline_ms;
+    if (e->q_due >= 0 && (t < 0 || e->q_due < t))
+        t = e->q_due;
     return t;
 }
 
@@ -1041,6 +1048,7 @@ dbx__engine *dbx__engine_new(dbx__pipeline *p, const dbx__engine_opts *o)
         return NULL;
     }
     e->p = p;
+    e->q_due = -1;
     e->max = o && o->max_in_flight > 0 ? o->max_in_flight : DBX__BATCH_DEFAULT_PARALLEL;
     dbx__tx_multi_opts mo = {o ? o->http_version : 0, o && o->cap_connections ? e->max : 0};
     e->m = p->tx->multi_new ? p->tx->multi_new(p->tx, &mo) : NULL;
@@ -1057,6 +1065,8 @@ dbx_status dbx__engine_submit(dbx__engine *e, const dbx__call *call, dbx__http_r
     c->tag = tag;
     c->where = E_QUEUED;
     el_push(&e->queued, c);
+    if (call->deadline_ms > 0 && (e->q_due < 0 || call->deadline_ms < e->q_due))
+        e->q_due = call->deadline_ms;
     return DBX_OK;
 }
 

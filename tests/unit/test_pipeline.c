@@ -1254,9 +1254,10 @@ static void engine_cancel_deadline_counts(void **state)
         c[i].body = "{}";
         c[i].body_len = 2;
         dbx__resp_init(&r[i]);
+        if (i == 3)
+            c[i].deadline_ms = dbx__now_ms() - 1; /* already past: ends while queued, never sent */
         assert_int_equal(dbx__engine_submit(e, &c[i], &r[i], (void *)tags[i]), DBX_OK);
     }
-    c[3].deadline_ms = dbx__now_ms() - 1; /* already past: ends while queued, never sent */
     assert_int_equal(dbx__engine_pending(e), 4);
     assert_int_equal(dbx__engine_queued(e), 4);
     assert_int_equal(dbx__engine_cancel(e, (void *)tags[2]), 0);
