@@ -294,12 +294,12 @@ class Scorer:
     @property
     def in_flight(self) -> int:
         """Queries being sent or waiting for a retry."""
-        return self._lib.dbx_serving_scorer_in_flight(self._p) if self._p else 0
+        return self._lib.dbx_serving_scorer_in_flight(self._p) if self._p and self._api._client._ptr else 0
 
     @property
     def queued(self) -> int:
         """Queries waiting for a free slot."""
-        return self._lib.dbx_serving_scorer_queued(self._p) if self._p else 0
+        return self._lib.dbx_serving_scorer_queued(self._p) if self._p and self._api._client._ptr else 0
 
     @property
     def pending(self) -> int:
@@ -316,11 +316,14 @@ class Scorer:
     def _live(self):
         if not self._p:
             raise errors.InvalidArgument("the scorer is closed", status=-2, status_name="DBX_EINVAL")
+        self._api._ptr()  # raises when the client was closed under the scorer
 
     def close(self):
         """Cancel what is pending and free the scorer (idempotent)."""
         p, self._p = self._p, None
-        if p:
+        # a scorer lives on its client: when the client was closed first, the scorer is left
+        # (a bounded leak) rather than freed through a dead client
+        if p and self._api._client._ptr:
             self._lib.dbx_serving_scorer_free(p)
         self._users.clear()
 

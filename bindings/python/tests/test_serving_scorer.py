@@ -154,3 +154,14 @@ def test_bad_arguments(emu, client, ep):
             s.score_many([[1]], columns=["x"], format="csv")
         assert s.pending == 0
     assert emu.requests(INV) == []
+
+
+def test_client_closed_under_the_scorer(emu, ep):
+    c = libdbx.Client(host=emu.base, token="dapi-emulator-token", no_env=True, no_config_file=True)
+    s = c.serving.scorer(ep)
+    s.submit(inputs={"amount": [1.0], "hour": [1], "channel": ["web"]})
+    c.close()
+    with pytest.raises(libdbx.InvalidArgument, match="client is closed"):
+        s.next(0)
+    s.close()  # no use of the freed client
+    assert s.in_flight == 0

@@ -3,9 +3,9 @@
 # dbx_serving_score_many() is the one-call shape: a data.frame in, one prediction per row out,
 # in row order. dbx_serving_scorer() is the handle for streams of queries.
 
-.dbx_serving_formats <- c("dataframe_split", "dataframe_records", "instances", "inputs")
+.dbx_scorer_formats <- c("dataframe_split", "dataframe_records", "instances", "inputs")
 
-.dbx_ms <- function(seconds, what) {
+.dbx_scorer_ms <- function(seconds, what) {
   if (is.null(seconds)) return(NULL)
   if (!is.numeric(seconds) || length(seconds) != 1 || is.na(seconds) || seconds <= 0)
     stop(what, " must be a number of seconds > 0")
@@ -15,7 +15,7 @@
 dbx_serving_scorer <- function(client, name, max_in_flight = 64L, timeout = NULL, attempt_timeout = NULL,
                                http1 = FALSE) {
   ptr <- .dbx_check(.Call(r_dbx_serving_scorer_new, client$ptr, name, as.integer(max_in_flight),
-                          .dbx_ms(timeout, "timeout"), .dbx_ms(attempt_timeout, "attempt_timeout"),
+                          .dbx_scorer_ms(timeout, "timeout"), .dbx_scorer_ms(attempt_timeout, "attempt_timeout"),
                           isTRUE(http1)))
   structure(list(ptr = ptr, name = name), class = "dbx_serving_scorer")
 }
@@ -31,7 +31,7 @@ dbx_serving_scorer_submit <- function(scorer, data = NULL, body = NULL, format =
     if (!is.character(body)) body <- .dbx_to_json(body)
     return(.dbx_check(.Call(r_dbx_serving_scorer_submit, scorer$ptr, body)))
   }
-  code <- match(format, .dbx_serving_formats)
+  code <- match(format, .dbx_scorer_formats)
   if (is.na(code)) stop("format must be dataframe_split, dataframe_records, instances or inputs")
   if (!.dbx_serving_is_table(data)) stop("data must be a data.frame of numeric, logical or character columns")
   .dbx_check(.Call(r_dbx_serving_scorer_submit_rows, scorer$ptr, .dbx_serving_table(data), code))
@@ -61,7 +61,7 @@ dbx_serving_scorer_cancel <- function(scorer, id) {
 }
 
 dbx_serving_scorer_drain <- function(scorer, timeout = NULL) {
-  .dbx_check(.Call(r_dbx_serving_scorer_drain, scorer$ptr, .dbx_ms(timeout, "timeout")))
+  .dbx_check(.Call(r_dbx_serving_scorer_drain, scorer$ptr, .dbx_scorer_ms(timeout, "timeout")))
   out <- list()
   while (!is.null(d <- dbx_serving_scorer_next(scorer, 0))) out[[length(out) + 1]] <- d
   out
