@@ -1,5 +1,6 @@
 /* libdbx: Model Serving endpoints (/api/2.0/serving-endpoints). Request building and response mapping only. */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "serving_internal.h"
@@ -1233,6 +1234,251 @@ DBX_API dbx_status dbx_serving_input_to_json(char **out, const dbx_serving_input
     return *out ? DBX_OK : OOM_NULL();
 }
 
+/* ---- route-optimized endpoints: query targets ------------------------------------------------ */
+
+/* One cached target per client and endpoint name (c->serving_targets, under c->serving_mu). */
+struct dbx__serving_target {
+    struct dbx__serving_target *next;
+    char *name;
+    int route_optimized;
+    char *url;        /* data-plane URL (route-optimized) */
+    char *details;    /* authorization_details, as the endpoint gave them */
+    char *token;      /* data-plane access token: SECRET (wiped when freed) */
+    int64_t expiry_ms; /* dbx__now_ms() clock: refresh from expiry - 1 min */
+};
+
+#define DP_REFRESH_MARGIN_MS 60000
+#define MAX_CACHED_TARGETS 256 /* beyond this the oldest are dropped */
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        dbx__free(s);
+    }
+}
+
+static void target_free(struct dbx__serving_target *t)
+{
+    if (!t)
+        return;
+    dbx__free(t->name);
+    dbx__free(t->url);
+    dbx__free(t->details);
+    wipe_free(t->token);
+    dbx__free(t);
+}
+
+void dbx__serving_targets_free(dbx_client *c)
+{
+    if (!c)
+        return;
+    struct dbx__serving_target *t = c->serving_targets, *n;
+    for (; t; t = n) {
+        n = t->next;
+        target_free(t);
+    }
+    c->serving_targets = NULL;
+}
+
+/* Unlink and return the entry of `name` (NULL: none). Caller holds the mutex. */
+static struct dbx__serving_target *target_unlink(dbx_client *c, const char *name)
+{
+    struct dbx__serving_target **pp = &c->serving_targets;
+    for (; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->name, name) == 0) {
+            struct dbx__serving_target *t = *pp;
+            *pp = t->next;
+            t->next = NULL;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+void dbx__serving_target_drop(dbx_client *c, const char *name)
+{
+    if (!c || !name)
+        return;
+    pthread_mutex_lock(&c->serving_mu);
+    target_free(target_unlink(c, name));
+    pthread_mutex_unlock(&c->serving_mu);
+}
+
+/* GET the endpoint: is it route-optimized, and where and with which details is it queried. */
+static dbx_status target_describe(dbx_client *c, const char *name, struct dbx__serving_target *t)
+{
+    dbx__jdoc doc;
+    dbx_status st = call_name(c, "GET", name, "", NULL, NULL, NULL, DBX__CALL_IDEMPOTENT, &doc);
+    if (st != DBX_OK)
+        return st;
+    dbx__jv root = dbx__jdoc_root(&doc);
+    t->route_optimized = dbx__jv_get_bool(root, "route_optimized", 0);
+    if (!t->route_optimized) {
+        dbx__jdoc_dispose(&doc);
+        return DBX_OK;
+    }
+    dbx__jv qi = dbx__jv_path(root, "data_plane_info.query_info");
+    const char *url = dbx__jv_get_str(qi, "endpoint_url", NULL);
+    if (dbx__empty(url))
+        url = dbx__jv_get_str(root, "endpoint_url", NULL);
+    dbx__jv det = dbx__jv_get(qi, "authorization_details");
+    if (dbx__empty(url) || !dbx__jv_present(det)) {
+        dbx__jdoc_dispose(&doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE,
+                                "serving endpoint '%s' is route-optimized but its answer has no "
+                                "data_plane_info.query_info (endpoint_url, authorization_details)",
+                                name);
+    }
+    if (!dbx__url_secure(url)) {
+        dbx__jdoc_dispose(&doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE,
+                                "serving endpoint '%s': its route-optimized endpoint_url is not https (plain http "
+                                "is allowed only to a loopback host); no token is sent to it",
+                                name);
+    }
+    t->url = dbx__strdup(url);
+    /* a JSON string (the service's shape) is sent as given; anything else as its JSON text */
+    t->details = dbx__jv_type(det) == DBX__J_STRING ? dbx__strdup(dbx__jv_str(det, "")) : dbx__jv_dump(det);
+    dbx__jdoc_dispose(&doc);
+    return t->url && t->details ? DBX_OK : dbx__fail(c, DBX_ENOMEM, "out of memory");
+}
+
+/* Exchange the workspace OAuth token for the endpoint's data-plane token. */
+static dbx_status target_token(dbx_client *c, const char *name, struct dbx__serving_target *t)
+{
+    if (c->auth_type != DBX_AUTH_OAUTH_M2M)
+        return dbx__fail(c, DBX_ECONFIG,
+                         "serving endpoint '%s' is route-optimized: route-optimized endpoints need OAuth "
+                         "(M2M or U2M) credentials, not %s authentication",
+                         name, dbx__auth_type_name(c->auth_type));
+    dbx__buf line = DBX__BUF_INIT, form = DBX__BUF_INIT;
+    dbx_status st = dbx__auth_header(c->pipe.auth, &c->pipe, 0, &line);
+    static const char prefix[] = "Authorization: Bearer ";
+    if (st == DBX_OK && (line.oom || !line.ptr || strncmp(line.ptr, prefix, sizeof prefix - 1) != 0))
+        st = line.oom ? dbx__fail(c, DBX_ENOMEM, "out of memory")
+                      : dbx__fail(c, DBX_ECONFIG, "route-optimized endpoints need OAuth (M2M or U2M) credentials");
+    if (st == DBX_OK) {
+        dbx__buf_puts(&form, "grant_type=");
+        dbx__buf_put_urlenc(&form, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+        dbx__buf_puts(&form, "&assertion=");
+        dbx__buf_put_urlenc(&form, line.ptr + sizeof prefix - 1);
+        dbx__buf_puts(&form, "&authorization_details=");
+        dbx__buf_put_urlenc(&form, t->details);
+        if (form.oom)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    if (line.ptr)
+        memset(line.ptr, 0, line.len);
+    dbx__buf_dispose(&line);
+    if (st != DBX_OK) {
+        if (form.ptr)
+            memset(form.ptr, 0, form.len);
+        dbx__buf_dispose(&form);
+        return st;
+    }
+    dbx__http_resp resp;
+    dbx__resp_init(&resp);
+    dbx__call call = {0};
+    call.method = "POST";
+    call.path = "/oidc/v1/token";
+    call.body = form.ptr;
+    call.body_len = form.len;
+    call.content_type = "application/x-www-form-urlencoded";
+    call.no_auth = 1;
+    call.idempotent = 1;
+    int64_t t0 = dbx__now_ms();
+    st = dbx__pipeline_send(&c->pipe, &call, &resp);
+    memset(form.ptr, 0, form.len);
+    dbx__buf_dispose(&form);
+    if (st != DBX_OK) {
+        dbx__resp_dispose(&resp);
+        dbx__error_prefix("serving endpoint '%s': the data-plane token request failed", name);
+        return st;
+    }
+    dbx__jdoc doc;
+    st = dbx__jdoc_parse_object(&doc, c, &resp.body);
+    if (resp.body.ptr)
+        memset(resp.body.ptr, 0, resp.body.len);
+    dbx__resp_dispose(&resp);
+    if (st != DBX_OK)
+        return st;
+    dbx__jv root = dbx__jdoc_root(&doc);
+    const char *tok = dbx__jv_get_str(root, "access_token", NULL);
+    if (dbx__empty(tok)) {
+        dbx__jdoc_dispose(&doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "serving endpoint '%s': the data-plane token answer has no "
+                                                     "access_token", name);
+    }
+    int64_t ttl = dbx__token_ttl_ms(dbx__jv_get_int(root, "expires_in", -1), 0, 0);
+    wipe_free(t->token);
+    t->token = dbx__strdup(tok);
+    t->expiry_ms = t0 + ttl;
+    memset(doc.text, 0, doc.len);
+    dbx__jdoc_dispose(&doc);
+    return t->token ? DBX_OK : dbx__fail(c, DBX_ENOMEM, "out of memory");
+}
+
+static dbx_status workspace_target(dbx_client *c, const char *name, dbx__buf *url, int *no_auth)
+{
+    dbx__buf_puts(url, "/serving-endpoints/");
+    dbx__buf_put_urlenc(url, name);
+    dbx__buf_puts(url, "/invocations");
+    *no_auth = 0;
+    return url->oom ? dbx__fail(c, DBX_ENOMEM, "out of memory") : DBX_OK;
+}
+
+dbx_status dbx__serving_query_target(dbx_client *c, const char *name, dbx__buf *url, dbx__buf *auth, int *no_auth)
+{
+    *no_auth = 0;
+    pthread_mutex_lock(&c->serving_mu);
+    struct dbx__serving_target *t = target_unlink(c, name);
+    dbx_status st = DBX_OK;
+    if (!t) {
+        t = dbx__calloc(1, sizeof *t);
+        if (!t || !(t->name = dbx__strdup(name))) {
+            target_free(t);
+            pthread_mutex_unlock(&c->serving_mu);
+            return dbx__fail(c, DBX_ENOMEM, "out of memory");
+        }
+        st = target_describe(c, name, t);
+    }
+    if (st == DBX_OK && t->route_optimized && (!t->token || dbx__now_ms() >= t->expiry_ms - DP_REFRESH_MARGIN_MS))
+        st = target_token(c, name, t);
+    if (st == DBX_OK && t->route_optimized) {
+        dbx__buf_puts(url, t->url);
+        dbx__buf_puts(auth, "Authorization: Bearer ");
+        dbx__buf_puts(auth, t->token);
+        *no_auth = 1;
+        if (url->oom || auth->oom)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    } else if (st == DBX_OK) {
+        st = workspace_target(c, name, url, no_auth);
+    }
+    if (st == DBX_OK || (t->url && st != DBX_ECONFIG)) {
+        /* keep it (most recent first); bound the list */
+        t->next = c->serving_targets;
+        c->serving_targets = t;
+        size_t n = 0;
+        for (struct dbx__serving_target **pp = &c->serving_targets; *pp; pp = &(*pp)->next) {
+            if (++n > MAX_CACHED_TARGETS) {
+                struct dbx__serving_target *rest = *pp;
+                *pp = NULL;
+                while (rest) {
+                    struct dbx__serving_target *nx = rest->next;
+                    target_free(rest);
+                    rest = nx;
+                }
+                break;
+            }
+        }
+    } else {
+        target_free(t);
+    }
+    pthread_mutex_unlock(&c->serving_mu);
+    return st;
+}
+
 /* ---- query ------------------------------------------------------------------------------------- */
 
 struct dbx_serving_result {
@@ -1296,34 +1542,65 @@ static dbx_status send_query(dbx_serving_result **out, dbx_client *c, const char
                              const dbx_serving_query_options *o)
 {
     char small[256];
-    dbx__buf path;
+    dbx__buf path, auth = DBX__BUF_INIT;
     dbx__buf_init_fixed(&path, small, sizeof small);
-    dbx__buf_puts(&path, "/serving-endpoints/");
-    dbx__buf_put_urlenc(&path, name);
-    dbx__buf_puts(&path, "/invocations");
-    if (path.oom) {
-        dbx__buf_dispose(&path);
-        return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    }
-    dbx__call call = {0};
-    call.method = "POST";
-    call.path = path.ptr;
-    call.body = body;
-    call.body_len = len;
-    call.timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_QUERY_TIMEOUT_MS;
     dbx__http_resp resp;
     dbx__resp_init(&resp);
     int64_t t0 = dbx__now_ms();
-    dbx_status st = dbx__pipeline_send(&c->pipe, &call, &resp);
+    int no_auth = 0;
+    dbx_status st = DBX_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        dbx__buf_clear(&path);
+        if (auth.ptr)
+            memset(auth.ptr, 0, auth.len);
+        dbx__buf_clear(&auth);
+        dbx__resp_reset(&resp);
+        st = dbx__serving_query_target(c, name, &path, &auth, &no_auth);
+        if (st != DBX_OK)
+            break;
+        const char *headers[] = {auth.ptr, NULL};
+        dbx__call call = {0};
+        call.method = "POST";
+        call.path = path.ptr;
+        call.body = body;
+        call.body_len = len;
+        call.timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_QUERY_TIMEOUT_MS;
+        if (no_auth) {
+            call.no_auth = 1;
+            call.headers = headers;
+            call.secret_headers = 1;
+        }
+        st = dbx__pipeline_send(&c->pipe, &call, &resp);
+        if (st == DBX_OK)
+            break;
+        if (no_auth && (resp.status == 401 || resp.status == 403) && attempt == 0) {
+            /* the data plane refused the token (expired early, endpoint recreated): fetch it again, once */
+            dbx__serving_target_drop(c, name);
+            continue;
+        }
+        if (resp.status == 404)
+            dbx__serving_target_drop(c, name); /* recreated under the same name: look again next time */
+        break;
+    }
+    if (auth.ptr)
+        memset(auth.ptr, 0, auth.len);
+    dbx__buf_dispose(&auth);
     int64_t ms = dbx__now_ms() - t0;
     dbx__jdoc doc;
     memset(&doc, 0, sizeof doc);
+    /* the request line names the workspace path (a data-plane URL is named by its path only) */
+    const char *shown = path.ptr ? path.ptr : "";
+    if (no_auth) {
+        const char *p = strstr(shown, "://");
+        p = p ? strchr(p + 3, '/') : NULL;
+        shown = p ? p : "/invocations";
+    }
     if (st == DBX_OK) {
         const char *rid = dbx__resp_header(&resp, "x-request-id");
-        dbx__error_note_answer("POST", path.ptr, resp.status, rid);
+        dbx__error_note_answer("POST", shown, resp.status, rid);
         st = dbx__jdoc_parse_object(&doc, c, &resp.body);
         if (st != DBX_OK) {
-            dbx__error_set_request("POST", path.ptr);
+            dbx__error_set_request("POST", shown);
             dbx__error_set_http(resp.status, "", rid);
         }
     }
