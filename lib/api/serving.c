@@ -1748,3 +1748,518 @@ DBX_API const char *dbx_serving_result_served_model_name(const dbx_serving_resul
     return r && r->served ? r->served : "";
 }
 DBX_API int64_t dbx_serving_result_latency_ms(const dbx_serving_result *r) { return r ? r->latency_ms : 0; }
+
+/* ---- champion / challenger ------------------------------------------------------------------ */
+
+/* Input fields of a served entity (EndpointCoreConfigInput.served_entities[]); the answer's
+ * output-only fields (state, creator, creation_timestamp, ...) are left out. */
+static const char *const entity_input_fields[] = {
+    "name", "entity_name", "entity_version", "workload_size", "workload_type", "scale_to_zero_enabled",
+    "environment_vars", "instance_profile_arn", "min_provisioned_throughput", "max_provisioned_throughput",
+    "min_provisioned_concurrency", "max_provisioned_concurrency", "burst_scaling_enabled", "provisioned_model_units",
+    "external_model"};
+
+static int set_copy(json_t *o, const char *key, dbx__jv v)
+{
+    if (!dbx__jv_present(v) || dbx__jv_type(v) == DBX__J_NULL)
+        return 0;
+    json_t *j = dbx__jv_to_jansson(v);
+    return j ? json_object_set_new(o, key, j) : -1;
+}
+
+/* The active config of an endpoint answer as an EndpointCoreConfigInput (jansson, caller
+ * decrefs); legacy served_models become served_entities. NULL: out of memory, or *none. */
+static json_t *input_config_of(const dbx_serving_endpoint *ep, int *none)
+{
+    *none = 0;
+    int legacy = 0;
+    dbx__jv ents = ents_of(ep, DBX_SERVING_ACTIVE, &legacy);
+    if (!dbx__jv_is_array(ents) || dbx__jv_count(ents) == 0) {
+        *none = 1;
+        return NULL;
+    }
+    json_t *cfg = json_object(), *arr = json_array(), *routes = json_array();
+    int bad = !cfg || !arr || !routes;
+    dbx__jit it;
+    dbx__jv e;
+    dbx__jv_iter(ents, &it);
+    while (!bad && dbx__jit_next(&it, &e, NULL)) {
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) != 0) {
+            bad = 1;
+            break;
+        }
+        for (size_t k = 0; k < N_OF(entity_input_fields); k++)
+            bad |= set_copy(o, entity_input_fields[k], dbx__jv_get(e, entity_input_fields[k])) != 0;
+        if (legacy) {
+            bad |= set_copy(o, "entity_name", dbx__jv_get(e, "model_name")) != 0;
+            bad |= set_copy(o, "entity_version", dbx__jv_get(e, "model_version")) != 0;
+        }
+    }
+    size_t nr = dbx_serving_endpoint_route_count(ep, DBX_SERVING_ACTIVE);
+    for (size_t i = 0; !bad && i < nr; i++) {
+        json_t *r = json_pack("{s:s, s:i}", "served_entity_name",
+                              dbx_serving_endpoint_route_name(ep, DBX_SERVING_ACTIVE, i), "traffic_percentage",
+                              dbx_serving_endpoint_route_percentage(ep, DBX_SERVING_ACTIVE, i));
+        bad |= !r || json_array_append_new(routes, r) != 0;
+    }
+    if (!bad) {
+        bad |= json_object_set_new(cfg, "served_entities", arr) != 0;
+        arr = NULL;
+        if (!bad && nr) {
+            json_t *tc = json_object();
+            bad |= !tc || json_object_set_new(cfg, "traffic_config", tc) != 0 ||
+                   json_object_set_new(tc, "routes", routes) != 0;
+            routes = NULL;
+        }
+    }
+    json_decref(arr);
+    json_decref(routes);
+    if (bad) {
+        json_decref(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* Index of the served entity named `entity` in the active config; -1 when none. */
+static long entity_index(const dbx_serving_endpoint *ep, const char *entity)
+{
+    size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, i), entity) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Replace the routes of `cfg` (an input config) with `n` (name, pct) pairs. */
+static int set_routes(json_t *cfg, const char *const *names, const int *pcts, size_t n)
+{
+    json_t *routes = json_array(), *tc = json_object();
+    int bad = !routes || !tc;
+    for (size_t i = 0; !bad && i < n; i++) {
+        json_t *r = json_pack("{s:s, s:i}", "served_entity_name", names[i], "traffic_percentage", pcts[i]);
+        bad |= !r || json_array_append_new(routes, r) != 0;
+    }
+    if (!bad) {
+        bad |= json_object_set_new(tc, "routes", routes) != 0;
+        routes = NULL;
+        bad |= json_object_set_new(cfg, "traffic_config", tc) != 0;
+        tc = NULL;
+    }
+    json_decref(routes);
+    json_decref(tc);
+    return bad ? -1 : 0;
+}
+
+/* PUT the config, then wait unless no_wait. *out as dbx_serving_traffic_shift. */
+static dbx_status apply_config(dbx_serving_endpoint **out, dbx_client *c, const char *name, const json_t *cfg,
+                               int no_wait, const dbx_wait_options *wait)
+{
+    dbx_status st = validate_config(c, cfg);
+    if (st != DBX_OK)
+        return st;
+    dbx__jdoc doc;
+    st = call_name(c, "PUT", name, "/config", NULL, NULL, cfg, 0, &doc);
+    if (st != DBX_OK)
+        return st;
+    if (no_wait)
+        return dbx__serving_endpoint_from_doc(out, c, &doc, "serving-endpoints/update-config");
+    st = dbx__serving_endpoint_from_doc(NULL, c, &doc, "serving-endpoints/update-config");
+    if (st != DBX_OK)
+        return st;
+    return dbx_serving_wait_ready(out, c, name, wait);
+}
+
+struct dbx_serving_traffic {
+    size_t n;
+    char **entity, **model, **version;
+    int *pct;
+    char *config_json;
+};
+
+DBX_API void dbx_serving_traffic_free(dbx_serving_traffic *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->entity)
+            dbx__free(t->entity[i]);
+        if (t->model)
+            dbx__free(t->model[i]);
+        if (t->version)
+            dbx__free(t->version[i]);
+    }
+    dbx__free(t->entity);
+    dbx__free(t->model);
+    dbx__free(t->version);
+    dbx__free(t->pct);
+    dbx__free(t->config_json);
+    dbx__free(t);
+}
+
+static int route_pct(const dbx_serving_endpoint *ep, const char *entity)
+{
+    size_t nr = dbx_serving_endpoint_route_count(ep, DBX_SERVING_ACTIVE);
+    for (size_t i = 0; i < nr; i++)
+        if (strcmp(dbx_serving_endpoint_route_name(ep, DBX_SERVING_ACTIVE, i), entity) == 0)
+            return dbx_serving_endpoint_route_percentage(ep, DBX_SERVING_ACTIVE, i);
+    /* one entity without traffic_config takes everything */
+    return nr == 0 && dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE) == 1 ? 100 : 0;
+}
+
+DBX_API dbx_status dbx_serving_traffic_get(dbx_serving_traffic **out, dbx_client *c, const char *name)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    dbx_serving_endpoint *ep = NULL;
+    dbx_status st = dbx_serving_get(&ep, c, name);
+    if (st != DBX_OK)
+        return st;
+    size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE);
+    dbx_serving_traffic *t = dbx__calloc(1, sizeof *t);
+    int bad = !t;
+    if (!bad && n) {
+        t->entity = dbx__calloc(n, sizeof *t->entity);
+        t->model = dbx__calloc(n, sizeof *t->model);
+        t->version = dbx__calloc(n, sizeof *t->version);
+        t->pct = dbx__calloc(n, sizeof *t->pct);
+        bad = !t->entity || !t->model || !t->version || !t->pct;
+    }
+    for (size_t i = 0; !bad && i < n; i++) {
+        t->n = i + 1;
+        const char *en = dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, i);
+        t->entity[i] = dbx__strdup(en);
+        t->model[i] = dbx__strdup(dbx_serving_endpoint_entity_model(ep, DBX_SERVING_ACTIVE, i));
+        t->version[i] = dbx__strdup(dbx_serving_endpoint_entity_version(ep, DBX_SERVING_ACTIVE, i));
+        t->pct[i] = route_pct(ep, en);
+        bad = !t->entity[i] || !t->model[i] || !t->version[i];
+    }
+    if (!bad) {
+        int none;
+        json_t *cfg = input_config_of(ep, &none);
+        if (cfg) {
+            t->config_json = dbx__json_dump(cfg);
+            json_decref(cfg);
+        } else if (none) {
+            t->config_json = dbx__strdup("{}");
+        }
+        bad = !t->config_json;
+    }
+    dbx_serving_endpoint_free(ep);
+    if (bad) {
+        dbx_serving_traffic_free(t);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    *out = t;
+    return DBX_OK;
+}
+
+DBX_API size_t dbx_serving_traffic_count(const dbx_serving_traffic *t) { return t ? t->n : 0; }
+DBX_API const char *dbx_serving_traffic_entity(const dbx_serving_traffic *t, size_t i)
+{
+    return t && i < t->n ? t->entity[i] : "";
+}
+DBX_API const char *dbx_serving_traffic_model(const dbx_serving_traffic *t, size_t i)
+{
+    return t && i < t->n ? t->model[i] : "";
+}
+DBX_API const char *dbx_serving_traffic_version(const dbx_serving_traffic *t, size_t i)
+{
+    return t && i < t->n ? t->version[i] : "";
+}
+DBX_API int dbx_serving_traffic_percentage(const dbx_serving_traffic *t, size_t i)
+{
+    return t && i < t->n ? t->pct[i] : 0;
+}
+DBX_API const char *dbx_serving_traffic_config_json(const dbx_serving_traffic *t)
+{
+    return t && t->config_json ? t->config_json : "";
+}
+
+static dbx_status check_wait_opts(dbx_client *c, const char *fn, const dbx_wait_options *w)
+{
+    if (w && (w->version == 0 || w->version > DBX_WAIT_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "%s: dbx_wait_options version %u is not supported", fn, w->version);
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_traffic_shift(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                             const char *champion, const char *challenger, int challenger_pct,
+                                             const dbx_serving_traffic_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_STR(c, champion);
+    DBX__REQUIRE_STR(c, challenger);
+    if (strcmp(champion, challenger) == 0)
+        return dbx__fail(c, DBX_EINVAL, "%s: champion and challenger are the same entity (%s)", __func__, champion);
+    if (challenger_pct < 0 || challenger_pct > 100)
+        return dbx__fail(c, DBX_EINVAL, "%s: challenger_pct must be 0..100, not %d", __func__, challenger_pct);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_TRAFFIC_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_traffic_options version %u is not supported", o->version);
+    dbx_status st = check_wait_opts(c, __func__, o ? o->wait : NULL);
+    if (st != DBX_OK)
+        return st;
+    dbx_serving_endpoint *ep = NULL;
+    if ((st = dbx_serving_get(&ep, c, name)) != DBX_OK)
+        return st;
+    const char *missing = entity_index(ep, champion) < 0 ? "champion" : entity_index(ep, challenger) < 0 ? "challenger" : NULL;
+    if (missing) {
+        st = dbx__fail(c, DBX_ENOTFOUND, "%s: serving endpoint '%s' serves no entity named '%s' (the %s)", __func__,
+                       name, strcmp(missing, "champion") == 0 ? champion : challenger, missing);
+        dbx_serving_endpoint_free(ep);
+        return st;
+    }
+    int none;
+    json_t *cfg = input_config_of(ep, &none);
+    size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE);
+    const char **names = dbx__calloc(n, sizeof *names);
+    int *pcts = dbx__calloc(n, sizeof *pcts);
+    if (!cfg || !names || !pcts) {
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            names[i] = dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, i);
+            pcts[i] = strcmp(names[i], champion) == 0     ? 100 - challenger_pct
+                      : strcmp(names[i], challenger) == 0 ? challenger_pct
+                                                          : 0;
+        }
+        if (set_routes(cfg, names, pcts, n) != 0)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    if (st == DBX_OK)
+        st = apply_config(out, c, name, cfg, o && o->no_wait, o ? o->wait : NULL);
+    dbx__free(names);
+    dbx__free(pcts);
+    json_decref(cfg);
+    dbx_serving_endpoint_free(ep);
+    return st;
+}
+
+struct dbx_serving_promotion {
+    dbx_serving_endpoint *ep;
+    char *previous;
+    char *model;
+    char *alias;
+    int64_t version, previous_version;
+    dbx_registry_t reg;
+};
+
+DBX_API void dbx_serving_promotion_free(dbx_serving_promotion *p)
+{
+    if (!p)
+        return;
+    dbx_serving_endpoint_free(p->ep);
+    dbx__free(p->previous);
+    dbx__free(p->model);
+    dbx__free(p->alias);
+    dbx__free(p);
+}
+
+DBX_API const dbx_serving_endpoint *dbx_serving_promotion_endpoint(const dbx_serving_promotion *p)
+{
+    return p ? p->ep : NULL;
+}
+DBX_API const char *dbx_serving_promotion_previous_config_json(const dbx_serving_promotion *p)
+{
+    return p && p->previous ? p->previous : "";
+}
+DBX_API const char *dbx_serving_promotion_model(const dbx_serving_promotion *p)
+{
+    return p && p->model ? p->model : "";
+}
+DBX_API const char *dbx_serving_promotion_alias(const dbx_serving_promotion *p)
+{
+    return p && p->alias ? p->alias : "";
+}
+DBX_API int64_t dbx_serving_promotion_alias_version(const dbx_serving_promotion *p) { return p ? p->version : 0; }
+DBX_API int64_t dbx_serving_promotion_previous_alias_version(const dbx_serving_promotion *p)
+{
+    return p ? p->previous_version : 0;
+}
+
+static int parse_version(const char *s, int64_t *v)
+{
+    if (!s || !*s)
+        return -1;
+    int64_t x = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || x > (INT64_MAX - 9) / 10)
+            return -1;
+        x = x * 10 + (*p - '0');
+    }
+    *v = x;
+    return 0;
+}
+
+DBX_API dbx_status dbx_serving_promote(dbx_serving_promotion **out, dbx_client *c, const char *name,
+                                       const char *challenger, const dbx_serving_promote_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_STR(c, challenger);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_PROMOTE_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_promote_options version %u is not supported", o->version);
+    dbx_status st = check_wait_opts(c, __func__, o ? o->wait : NULL);
+    if (st != DBX_OK)
+        return st;
+    if (o && o->alias && !*o->alias)
+        return dbx__fail(c, DBX_EINVAL, "%s: opts->alias is empty (NULL: no alias)", __func__);
+    if (o && o->stage && !o->alias && o->model_name && !*o->model_name)
+        return dbx__fail(c, DBX_EINVAL, "%s: opts->model_name is empty", __func__);
+    dbx_serving_endpoint *ep = NULL;
+    if ((st = dbx_serving_get(&ep, c, name)) != DBX_OK)
+        return st;
+    long ci = entity_index(ep, challenger);
+    if (ci < 0) {
+        st = dbx__fail(c, DBX_ENOTFOUND, "%s: serving endpoint '%s' serves no entity named '%s' (the challenger)",
+                       __func__, name, challenger);
+        dbx_serving_endpoint_free(ep);
+        return st;
+    }
+    dbx_serving_promotion *p = dbx__calloc(1, sizeof *p);
+    int none;
+    json_t *prev = input_config_of(ep, &none);
+    json_t *cfg = prev ? json_deep_copy(prev) : NULL;
+    const char *model = o && o->model_name ? o->model_name
+                                           : dbx_serving_endpoint_entity_model(ep, DBX_SERVING_ACTIVE, (size_t)ci);
+    const char *vtext = dbx_serving_endpoint_entity_version(ep, DBX_SERVING_ACTIVE, (size_t)ci);
+    int64_t version = 0;
+    if (p)
+        p->reg = o ? o->registry : DBX_REGISTRY_DEFAULT;
+    if (!p || !prev || !cfg || !(p->previous = dbx__json_dump(prev)) || !(p->model = dbx__strdup(model)) ||
+        (o && o->alias && !(p->alias = dbx__strdup(o->alias))))
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    else if ((o && (o->alias || o->stage)) && parse_version(vtext, &version) != 0)
+        st = dbx__fail_answer(c, DBX_EBADRESPONSE, "%s: served entity '%s' has entity_version '%.40s', not a number",
+                              __func__, challenger, vtext);
+    if (st == DBX_OK) {
+        if (!(o && o->keep_others)) {
+            /* only the challenger stays */
+            json_t *ents = json_object_get(cfg, "served_entities");
+            json_t *keep = json_incref(json_array_get(ents, (size_t)ci));
+            json_array_clear(ents);
+            if (!keep || json_array_append_new(ents, keep) != 0)
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            const char *names[1] = {challenger};
+            int pcts[1] = {100};
+            if (st == DBX_OK && set_routes(cfg, names, pcts, 1) != 0)
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        } else {
+            size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE);
+            const char **names = dbx__calloc(n, sizeof *names);
+            int *pcts = dbx__calloc(n, sizeof *pcts);
+            if (!names || !pcts) {
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    names[i] = dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, i);
+                    pcts[i] = i == (size_t)ci ? 100 : 0;
+                }
+                if (set_routes(cfg, names, pcts, n) != 0)
+                    st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            }
+            dbx__free(names);
+            dbx__free(pcts);
+        }
+    }
+    if (st == DBX_OK)
+        st = apply_config(&p->ep, c, name, cfg, 0, o ? o->wait : NULL);
+    if (st == DBX_OK && o && o->alias) {
+        dbx_model_version *mv = NULL;
+        dbx_status gs = dbx_registry_version_get_by_alias(&mv, c, o->registry, p->model, o->alias);
+        if (gs == DBX_OK)
+            p->previous_version = dbx_model_version_version(mv);
+        dbx_model_version_free(mv);
+        if (gs != DBX_OK && gs != DBX_ENOTFOUND) {
+            st = gs;
+            dbx__error_prefix("%s: the config is promoted; reading alias '%s' failed", __func__, o->alias);
+        } else {
+            dbx__error_clear(c);
+            st = dbx_registry_alias_set(c, o->registry, p->model, o->alias, version);
+            if (st != DBX_OK)
+                dbx__error_prefix("%s: the config is promoted; moving alias '%s' failed", __func__, o->alias);
+            else
+                p->version = version;
+        }
+    }
+    if (st == DBX_OK && o && o->stage) {
+        st = dbx_registry_version_transition_stage(NULL, c, o->registry, p->model, version, o->stage, 1, NULL);
+        if (st != DBX_OK)
+            dbx__error_prefix("%s: the config is promoted; the stage transition failed", __func__);
+    }
+    json_decref(prev);
+    json_decref(cfg);
+    dbx_serving_endpoint_free(ep);
+    if (st != DBX_OK || !out)
+        dbx_serving_promotion_free(p);
+    else
+        *out = p;
+    return st;
+}
+
+DBX_API dbx_status dbx_serving_rollback(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                        const dbx_serving_config *previous, const dbx_serving_rollback_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, previous);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_ROLLBACK_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_rollback_options version %u is not supported", o->version);
+    dbx_status st = check_wait_opts(c, __func__, o ? o->wait : NULL);
+    if (st != DBX_OK)
+        return st;
+    if (o && o->alias && (!*o->alias || dbx__empty(o->model_name)))
+        return dbx__fail(c, DBX_EINVAL, "%s: opts->alias needs opts->model_name (and may not be empty)", __func__);
+    if (o && o->alias && o->alias_version < 0)
+        return dbx__fail(c, DBX_EINVAL, "%s: opts->alias_version is negative", __func__);
+    dbx_serving_endpoint *ep = NULL;
+    st = apply_config(&ep, c, name, previous->j, 0, o ? o->wait : NULL);
+    if (st == DBX_OK && o && o->alias) {
+        st = o->alias_version > 0 ? dbx_registry_alias_set(c, o->registry, o->model_name, o->alias, o->alias_version)
+                                  : dbx_registry_alias_delete(c, o->registry, o->model_name, o->alias);
+        if (st != DBX_OK)
+            dbx__error_prefix("%s: the config is restored; moving alias '%s' back failed", __func__, o->alias);
+    }
+    if (out && st == DBX_OK)
+        *out = ep;
+    else
+        dbx_serving_endpoint_free(ep);
+    return st;
+}
+
+DBX_API dbx_status dbx_serving_rollback_promotion(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                                  const dbx_serving_promotion *p, const dbx_wait_options *wait)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, p);
+    dbx_serving_config *cfg = NULL;
+    dbx_status st = dbx_serving_config_from_json(&cfg, p->previous);
+    if (st != DBX_OK)
+        return dbx__fail(c, st, "%s: the promotion's previous config: %s", __func__,
+                         dbx_client_last_error(NULL)->message);
+    dbx_serving_rollback_options ro = DBX_SERVING_ROLLBACK_OPTIONS_INIT;
+    ro.wait = wait;
+    if (p->alias) {
+        ro.alias = p->alias;
+        ro.model_name = p->model;
+        ro.alias_version = p->previous_version;
+        ro.registry = p->reg;
+    }
+    st = dbx_serving_rollback(out, c, name, cfg, &ro);
+    dbx_serving_config_free(cfg);
+    return st;
+}

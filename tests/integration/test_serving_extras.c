@@ -266,12 +266,273 @@ static void test_route_optimized_refresh(void **state)
     dbx_client_free(m);
 }
 
+
+/* ---- champion / challenger ------------------------------------------------------------------ */
+
+static int advance_poll(const char *id, const char *st, void *payload)
+{
+    (void)id;
+    (void)st;
+    (*(int *)payload)++;
+    emu_advance(emu_get(), 2000);
+    return 0;
+}
+
+#define TWO_AB                                                                                              \
+    "{\"served_entities\":[{\"entity_name\":\"fraud\",\"entity_version\":\"1\",\"environment_vars\":{\"K\":\"v\"}}," \
+    "{\"entity_name\":\"fraud\",\"entity_version\":\"2\",\"workload_size\":\"Medium\"}],"                          \
+    "\"traffic_config\":{\"routes\":[{\"served_entity_name\":\"fraud-1\",\"traffic_percentage\":100},"              \
+    "{\"served_entity_name\":\"fraud-2\",\"traffic_percentage\":0}]}}"
+
+static int served_by(const char *name, const char *entity, int n)
+{
+    int hits = 0;
+    for (int i = 0; i < n; i++) {
+        dbx_serving_result *r = query_ok(C, name, ROW);
+        hits += strcmp(dbx_serving_result_served_model_name(r), entity) == 0;
+        dbx_serving_result_free(r);
+    }
+    return hits;
+}
+
+static void expect_split(const char *name, int p1, int p2)
+{
+    dbx_serving_traffic *t = NULL;
+    assert_int_equal(dbx_serving_traffic_get(&t, C, name), DBX_OK);
+    assert_int_equal(dbx_serving_traffic_count(t), 2);
+    assert_string_equal(dbx_serving_traffic_entity(t, 0), "fraud-1");
+    assert_string_equal(dbx_serving_traffic_entity(t, 1), "fraud-2");
+    assert_int_equal(dbx_serving_traffic_percentage(t, 0), p1);
+    assert_int_equal(dbx_serving_traffic_percentage(t, 1), p2);
+    dbx_serving_traffic_free(t);
+}
+
+static void test_traffic_shift(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    register_version("fraud", MODEL_B);
+    create_ep("cc", TWO_AB, 0);
+
+    /* read back */
+    emu_clear_requests(e);
+    dbx_serving_traffic *t = NULL;
+    assert_int_equal(dbx_serving_traffic_get(&t, C, "cc"), DBX_OK);
+    assert_int_equal(emu_count(e, "/api/2.0/serving-endpoints/cc"), 1);
+    assert_int_equal(dbx_serving_traffic_count(t), 2);
+    assert_string_equal(dbx_serving_traffic_model(t, 0), "fraud");
+    assert_string_equal(dbx_serving_traffic_version(t, 0), "1");
+    assert_string_equal(dbx_serving_traffic_version(t, 1), "2");
+    assert_int_equal(dbx_serving_traffic_percentage(t, 0), 100);
+    assert_int_equal(dbx_serving_traffic_percentage(t, 1), 0);
+    assert_string_equal(dbx_serving_traffic_entity(t, 2), "");
+    assert_int_equal(dbx_serving_traffic_percentage(t, 2), 0);
+    json_t *cj = json_loads(dbx_serving_traffic_config_json(t), 0, NULL);
+    assert_non_null(cj);
+    json_t *e0 = json_array_get(json_object_get(cj, "served_entities"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(e0, "environment_vars"), "K")), "v");
+    assert_null(json_object_get(e0, "state")); /* output-only fields left out */
+    json_decref(cj);
+    dbx_serving_traffic_free(t);
+
+    /* local refusals */
+    emu_clear_requests(e);
+    assert_int_equal(dbx_serving_traffic_shift(NULL, C, "cc", "fraud-1", "fraud-1", 30, NULL), DBX_EINVAL);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "the same entity"));
+    assert_int_equal(dbx_serving_traffic_shift(NULL, C, "cc", "fraud-1", "fraud-2", 101, NULL), DBX_EINVAL);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "challenger_pct"));
+    assert_int_equal(dbx_serving_traffic_shift(NULL, C, "cc", NULL, "fraud-2", 1, NULL), DBX_EINVAL);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "champion"));
+    assert_int_equal(emu_count(e, NULL), 0);
+    /* entities the endpoint does not serve */
+    assert_int_equal(dbx_serving_traffic_shift(NULL, C, "cc", "fraud-1", "nope", 30, NULL), DBX_ENOTFOUND);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "'nope' (the challenger)"));
+    assert_int_equal(dbx_serving_traffic_shift(NULL, C, "cc", "gone", "fraud-2", 30, NULL), DBX_ENOTFOUND);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "'gone' (the champion)"));
+    assert_int_equal(emu_count(e, "/api/2.0/serving-endpoints/cc/config"), 0);
+
+    /* 70/30 without waiting; the old config keeps serving until the new one is deployed:
+     * queries between the update and READY all succeed */
+    emu_config(e, "{\"serving_deploy_ms\": 5000}");
+    emu_clear_requests(e);
+    dbx_serving_traffic_options to = DBX_SERVING_TRAFFIC_OPTIONS_INIT;
+    to.no_wait = 1;
+    dbx_serving_endpoint *ep = NULL;
+    assert_int_equal(dbx_serving_traffic_shift(&ep, C, "cc", "fraud-1", "fraud-2", 30, &to), DBX_OK);
+    assert_int_equal(dbx_serving_endpoint_config_update(ep), DBX_SERVING_CONFIG_UPDATE_IN_PROGRESS);
+    dbx_serving_endpoint_free(ep);
+    json_t *put = emu_last_request(e, "/api/2.0/serving-endpoints/cc/config");
+    assert_non_null(put);
+    json_t *ents = emu_req_json(put, "served_entities");
+    assert_int_equal(json_array_size(ents), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ents, 1), "workload_size")), "Medium");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(ents, 0), "environment_vars"), "K")), "v");
+    json_t *routes = json_object_get(emu_req_json(put, "traffic_config"), "routes");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(routes, 0), "traffic_percentage")), 70);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(routes, 1), "traffic_percentage")), 30);
+    json_decref(put);
+    int ok = 0, failed = 0, rounds = 0;
+    for (;;) {
+        for (int i = 0; i < 10; i++) {
+            dbx_serving_result *r = NULL;
+            if (dbx_serving_query(&r, C, "cc", ROW, NULL) == DBX_OK)
+                ok++;
+            else
+                failed++;
+            dbx_serving_result_free(r);
+        }
+        ep = NULL;
+        assert_int_equal(dbx_serving_get(&ep, C, "cc"), DBX_OK);
+        int done = dbx_serving_endpoint_config_update(ep) == DBX_SERVING_CONFIG_UPDATE_NOT_UPDATING;
+        dbx_serving_endpoint_free(ep);
+        if (done)
+            break;
+        assert_true(++rounds < 20);
+        emu_advance(e, 1000);
+    }
+    assert_int_equal(failed, 0);
+    assert_true(ok >= 50); /* 5 s of deploy, 10 queries per virtual second */
+    expect_split("cc", 70, 30);
+    /* 100 queries: the challenger answers ~30 (exact per 100 in the emulator; a tolerance anyway) */
+    int hits = served_by("cc", "fraud-2", 100);
+    assert_in_range(hits, 25, 35);
+
+    /* and back to 100/0, waiting (the wait polls on the virtual clock) */
+    int polls = 0;
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    w.on_poll = advance_poll;
+    w.payload = &polls;
+    to.no_wait = 0;
+    to.wait = &w;
+    assert_int_equal(dbx_serving_traffic_shift(&ep, C, "cc", "fraud-1", "fraud-2", 0, &to), DBX_OK);
+    assert_int_equal(dbx_serving_endpoint_config_update(ep), DBX_SERVING_CONFIG_UPDATE_NOT_UPDATING);
+    assert_true(polls >= 2);
+    dbx_serving_endpoint_free(ep);
+    expect_split("cc", 100, 0);
+    assert_int_equal(served_by("cc", "fraud-2", 20), 0);
+}
+
+static int64_t alias_version(const char *model, const char *alias)
+{
+    dbx_model_version *mv = NULL;
+    dbx_status st = dbx_registry_version_get_by_alias(&mv, C, DBX_REGISTRY_WORKSPACE, model, alias);
+    int64_t v = st == DBX_OK ? dbx_model_version_version(mv) : -1;
+    dbx_model_version_free(mv);
+    return v;
+}
+
+static void test_promote_rollback(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    register_version("fraud", MODEL_B);
+    create_ep("pr", TWO_AB, 0);
+    assert_int_equal(dbx_serving_traffic_shift(NULL, C, "pr", "fraud-1", "fraud-2", 30, NULL), DBX_OK);
+    assert_int_equal(dbx_registry_alias_set(C, DBX_REGISTRY_WORKSPACE, "fraud", "champion", 1), DBX_OK);
+    emu_config(e, "{\"serving_deploy_ms\": 4000}");
+
+    /* promote fraud-2: it alone serves, and the alias follows it */
+    int polls = 0;
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    w.on_poll = advance_poll;
+    w.payload = &polls;
+    dbx_serving_promote_options po = DBX_SERVING_PROMOTE_OPTIONS_INIT;
+    po.wait = &w;
+    po.alias = "champion";
+    po.registry = DBX_REGISTRY_WORKSPACE;
+    emu_clear_requests(e);
+    dbx_serving_promotion *p = NULL;
+    dbx_status st = dbx_serving_promote(&p, C, "pr", "fraud-2", &po);
+    if (st != DBX_OK)
+        fail_msg("promote: %s %s", dbx_status_name(st), dbx_client_last_error(C)->message);
+    assert_true(polls >= 1);
+    json_t *put = emu_last_request(e, "/api/2.0/serving-endpoints/pr/config");
+    json_t *ents = emu_req_json(put, "served_entities");
+    assert_int_equal(json_array_size(ents), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ents, 0), "name")), "fraud-2");
+    json_t *routes = json_object_get(emu_req_json(put, "traffic_config"), "routes");
+    assert_int_equal(json_array_size(routes), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(routes, 0), "traffic_percentage")), 100);
+    json_decref(put);
+    assert_int_equal(dbx_serving_endpoint_ready(dbx_serving_promotion_endpoint(p)), DBX_SERVING_READY_READY);
+    assert_string_equal(dbx_serving_promotion_model(p), "fraud");
+    assert_string_equal(dbx_serving_promotion_alias(p), "champion");
+    assert_int_equal(dbx_serving_promotion_alias_version(p), 2);
+    assert_int_equal(dbx_serving_promotion_previous_alias_version(p), 1);
+    assert_non_null(strstr(dbx_serving_promotion_previous_config_json(p), "\"fraud-1\""));
+    assert_int_equal(alias_version("fraud", "champion"), 2);
+    dbx_serving_traffic *t = NULL;
+    assert_int_equal(dbx_serving_traffic_get(&t, C, "pr"), DBX_OK);
+    assert_int_equal(dbx_serving_traffic_count(t), 1);
+    assert_string_equal(dbx_serving_traffic_entity(t, 0), "fraud-2");
+    assert_int_equal(dbx_serving_traffic_percentage(t, 0), 100);
+    dbx_serving_traffic_free(t);
+    assert_int_equal(served_by("pr", "fraud-2", 10), 10);
+
+    /* rollback from the promotion: routes and alias as before */
+    polls = 0;
+    emu_clear_requests(e);
+    assert_int_equal(dbx_serving_rollback_promotion(NULL, C, "pr", p, &w), DBX_OK);
+    assert_true(polls >= 1);
+    expect_split("pr", 70, 30);
+    assert_int_equal(alias_version("fraud", "champion"), 1);
+    assert_int_equal(served_by("pr", "fraud-2", 100), 30);
+
+    /* the same from persisted JSON, with the others kept at 0 % and a new alias */
+    const char *pj = dbx_serving_promotion_previous_config_json(p);
+    char *saved = malloc(strlen(pj) + 1);
+    assert_non_null(saved);
+    memcpy(saved, pj, strlen(pj) + 1);
+    dbx_serving_promotion_free(p);
+    p = NULL;
+    po.keep_others = 1;
+    po.alias = "prod";
+    assert_int_equal(dbx_serving_promote(&p, C, "pr", "fraud-2", &po), DBX_OK);
+    expect_split("pr", 0, 100);
+    assert_int_equal(dbx_serving_promotion_previous_alias_version(p), 0); /* it did not exist */
+    assert_int_equal(alias_version("fraud", "prod"), 2);
+    dbx_serving_promotion_free(p);
+    dbx_serving_config *prev = NULL;
+    assert_int_equal(dbx_serving_config_from_json(&prev, saved), DBX_OK);
+    free(saved);
+    dbx_serving_rollback_options ro = DBX_SERVING_ROLLBACK_OPTIONS_INIT;
+    ro.wait = &w;
+    ro.alias = "prod";
+    ro.model_name = "fraud";
+    ro.registry = DBX_REGISTRY_WORKSPACE;
+    ro.alias_version = 0; /* it did not exist: deleted */
+    dbx_serving_endpoint *ep = NULL;
+    assert_int_equal(dbx_serving_rollback(&ep, C, "pr", prev, &ro), DBX_OK);
+    assert_int_equal(dbx_serving_endpoint_route_count(ep, DBX_SERVING_ACTIVE), 2);
+    dbx_serving_endpoint_free(ep);
+    dbx_serving_config_free(prev);
+    expect_split("pr", 70, 30);
+    assert_int_equal(alias_version("fraud", "prod"), -1);
+
+    /* refusals */
+    assert_int_equal(dbx_serving_promote(NULL, C, "pr", "nope", NULL), DBX_ENOTFOUND);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "'nope' (the challenger)"));
+    assert_int_equal(dbx_serving_rollback(NULL, C, "pr", NULL, NULL), DBX_EINVAL);
+    ro.model_name = NULL;
+    assert_int_equal(dbx_serving_config_from_json(&prev, TWO_AB), DBX_OK);
+    emu_clear_requests(e);
+    assert_int_equal(dbx_serving_rollback(NULL, C, "pr", prev, &ro), DBX_EINVAL);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "model_name"));
+    assert_int_equal(emu_count(e, NULL), 0);
+    dbx_serving_config_free(prev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_route_optimized_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_pat_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_refresh, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_traffic_shift, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_promote_rollback, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     emu_stop_all();
