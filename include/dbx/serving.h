@@ -574,6 +574,67 @@ DBX_API dbx_status dbx_serving_rollback(dbx_serving_endpoint **out, dbx_client *
 DBX_API dbx_status dbx_serving_rollback_promotion(dbx_serving_endpoint **out, dbx_client *c, const char *name,
                                                   const dbx_serving_promotion *p, const dbx_wait_options *wait);
 
+/* ------------------------------------------------------------------ */
+/* Metrics (GET /api/2.0/serving-endpoints/{name}/metrics)              */
+
+/** A metric family's type, from its "# TYPE" line (untyped without one). */
+typedef enum dbx_metric_type {
+    DBX_METRIC_UNTYPED = 0,
+    DBX_METRIC_COUNTER,
+    DBX_METRIC_GAUGE,
+    DBX_METRIC_HISTOGRAM,
+    DBX_METRIC_SUMMARY
+} dbx_metric_type;
+
+/** "counter", "gauge", "histogram", "summary", "untyped". Static. */
+DBX_API const char *dbx_metric_type_name(dbx_metric_type t);
+
+/** Samples of a Prometheus text exposition (format 0.0.4). Immutable. */
+typedef struct dbx_serving_metrics dbx_serving_metrics;
+
+/**
+ * The endpoint's metrics (GET .../{name}/metrics), parsed: one sample per
+ * line "name{label="value",...} value [timestamp]", in order. The parser is
+ * bounded (lines of at most 64 KiB, 64 labels per sample, 1,000,000
+ * samples), not recursive, and reads escapes in label values (\\ \" \n);
+ * comments, HELP lines and blank lines are skipped. A malformed line fails
+ * the call with DBX_EBADRESPONSE naming its line number.
+ * Ownership: *out freed with dbx_serving_metrics_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_metrics_get(dbx_serving_metrics **out, dbx_client *c, const char *name);
+/** The same parser on text the caller has (len bytes; no client: read the
+ *  error detail with dbx_client_last_error(NULL)). DBX_EINVAL for NULL
+ *  arguments, DBX_EBADRESPONSE for malformed text. */
+DBX_API dbx_status dbx_serving_metrics_parse(dbx_serving_metrics **out, const char *text, size_t len);
+DBX_API void dbx_serving_metrics_free(dbx_serving_metrics *m);
+
+/* Accessors: strings borrowed from m ("" out of range), NULL m reads as empty. */
+DBX_API size_t dbx_serving_metrics_count(const dbx_serving_metrics *m);
+/** The sample's name as written ("request_latency_ms_bucket"). */
+DBX_API const char *dbx_serving_metrics_name(const dbx_serving_metrics *m, size_t i);
+/** The type of its family (a histogram's _bucket, _sum and _count samples,
+ *  a summary's _sum and _count, are of the histogram / summary). */
+DBX_API dbx_metric_type dbx_serving_metrics_type(const dbx_serving_metrics *m, size_t i);
+/** The value: NaN, +Inf and -Inf as Prometheus spells them; NaN out of range. */
+DBX_API double dbx_serving_metrics_value(const dbx_serving_metrics *m, size_t i);
+/** 1 when the sample carries a timestamp (ms since the epoch), then in *ms. */
+DBX_API int dbx_serving_metrics_timestamp(const dbx_serving_metrics *m, size_t i, int64_t *ms);
+DBX_API size_t dbx_serving_metrics_label_count(const dbx_serving_metrics *m, size_t i);
+DBX_API const char *dbx_serving_metrics_label_key(const dbx_serving_metrics *m, size_t i, size_t j);
+DBX_API const char *dbx_serving_metrics_label_value(const dbx_serving_metrics *m, size_t i, size_t j);
+/** The value of label `key` of sample i, or NULL when it has none. */
+DBX_API const char *dbx_serving_metrics_label(const dbx_serving_metrics *m, size_t i, const char *key);
+/**
+ * The index of the first sample named `name` whose label `label_key` is
+ * `label_value` (label_key NULL: any labels; label_value NULL: any value of
+ * label_key), or -1 when none.
+ */
+DBX_API long dbx_serving_metrics_find(const dbx_serving_metrics *m, const char *name, const char *label_key,
+                                      const char *label_value);
+/** The sum of the values of every such sample (0 when none). */
+DBX_API double dbx_serving_metrics_sum(const dbx_serving_metrics *m, const char *name, const char *label_key,
+                                       const char *label_value);
+
 DBX_END_DECL
 
 #endif /* DBX_SERVING_H */

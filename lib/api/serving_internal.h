@@ -47,4 +47,11 @@ void dbx__serving_target_drop(dbx_client *c, const char *name);
 /* Free a client's cache of query targets (dbx_client_free). NULL-safe. */
 void dbx__serving_targets_free(dbx_client *c);
 
+/* ---- /metrics (serving_metrics.c) ---- */
+
+/* Parse a Prometheus text exposition (len bytes, need not be NUL-terminated).
+ * DBX_EBADRESPONSE naming the line for malformed text, DBX_ENOMEM; the error
+ * record is filled for `owner` (NULL: the thread's). */
+dbx_status dbx__prom_parse(dbx_serving_metrics **out, const void *owner, const char *text, size_t len);
+
 #endif

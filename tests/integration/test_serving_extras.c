@@ -525,6 +525,65 @@ static void test_promote_rollback(void **state)
     dbx_serving_config_free(prev);
 }
 
+
+/* ---- /metrics ------------------------------------------------------------------------------ */
+
+static void test_metrics(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    register_version("fraud", MODEL_B);
+    create_ep("met", TWO_AB, 0);
+    assert_int_equal(dbx_serving_traffic_shift(NULL, C, "met", "fraud-1", "fraud-2", 20, NULL), DBX_OK);
+    for (int i = 0; i < 10; i++)
+        dbx_serving_result_free(query_ok(C, "met", ROW));
+    dbx_serving_result *r = NULL;
+    assert_int_equal(dbx_serving_query(&r, C, "met", "{\"dataframe_records\":[{\"amount\":1}]}", NULL), DBX_EBADREQUEST);
+
+    emu_clear_requests(e);
+    dbx_serving_metrics *m = NULL;
+    dbx_status st = dbx_serving_metrics_get(&m, C, "met");
+    if (st != DBX_OK)
+        fail_msg("metrics: %s %s", dbx_status_name(st), dbx_client_last_error(C)->message);
+    json_t *req = emu_last_request(e, "/api/2.0/serving-endpoints/met/metrics");
+    assert_non_null(req);
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "GET");
+    json_decref(req);
+    assert_true(dbx_serving_metrics_count(m) > 10);
+    /* 11 requests routed (10 scored, 1 refused with a 400): 80/20 over the entities */
+    assert_true(dbx_serving_metrics_sum(m, "request_count_total", "endpoint_name", "met") == 11);
+    long i2 = dbx_serving_metrics_find(m, "request_count_total", "served_entity_name", "fraud-2");
+    assert_true(i2 >= 0);
+    assert_int_equal(dbx_serving_metrics_type(m, (size_t)i2), DBX_METRIC_COUNTER);
+    assert_string_equal(dbx_serving_metrics_label(m, (size_t)i2, "endpoint_name"), "met");
+    double v2 = dbx_serving_metrics_value(m, (size_t)i2);
+    double v1 = dbx_serving_metrics_sum(m, "request_count_total", "served_entity_name", "fraud-1");
+    assert_true(v1 + v2 == 11 && v2 >= 1 && v2 <= 3);
+    assert_true(dbx_serving_metrics_sum(m, "request_4xx_count_total", NULL, NULL) == 1);
+    long b = dbx_serving_metrics_find(m, "request_latency_ms_bucket", "le", "+Inf");
+    assert_true(b >= 0);
+    assert_int_equal(dbx_serving_metrics_type(m, (size_t)b), DBX_METRIC_HISTOGRAM);
+    assert_true(dbx_serving_metrics_sum(m, "request_latency_ms_count", NULL, NULL) == 11);
+    assert_true(dbx_serving_metrics_sum(m, "request_latency_ms_bucket", "le", "+Inf") == 11);
+    long g = dbx_serving_metrics_find(m, "provisioned_concurrent_requests_total", "served_entity_name", "fraud-2");
+    assert_true(g >= 0);
+    assert_int_equal(dbx_serving_metrics_type(m, (size_t)g), DBX_METRIC_GAUGE);
+    assert_true(dbx_serving_metrics_value(m, (size_t)g) == 16); /* Medium */
+    dbx_serving_metrics_free(m);
+
+    /* errors: unknown endpoint; a hostile body */
+    m = (dbx_serving_metrics *)1;
+    assert_int_equal(dbx_serving_metrics_get(&m, C, "nope"), DBX_ENOTFOUND);
+    assert_null(m);
+    emu_fault(e, "{\"path\":\"/api/2.0/serving-endpoints/met/metrics\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":\"ok 1\\nbroken{a=\\\"x} 2\\n\"}");
+    assert_int_equal(dbx_serving_metrics_get(&m, C, "met"), DBX_EBADRESPONSE);
+    assert_null(m);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "line 2"));
+    assert_int_equal(dbx_serving_metrics_get(&m, C, NULL), DBX_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +592,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_optimized_refresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traffic_shift, setup, teardown),
         cmocka_unit_test_setup_teardown(test_promote_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     emu_stop_all();
