@@ -635,6 +635,43 @@ DBX_API long dbx_serving_metrics_find(const dbx_serving_metrics *m, const char *
 DBX_API double dbx_serving_metrics_sum(const dbx_serving_metrics *m, const char *name, const char *label_key,
                                        const char *label_value);
 
+/* ------------------------------------------------------------------ */
+/* Batch scoring and the boolean accessor                               */
+
+/** Prediction i as a boolean: JSON true / false, or the numbers 1 / 0;
+ *  `fallback` for anything else (and out of range). */
+DBX_API int dbx_serving_result_bool(const dbx_serving_result *r, size_t i, int fallback);
+
+typedef struct dbx_serving_batch_options {
+    unsigned int version;  /**< DBX_SERVING_BATCH_OPTIONS_VERSION */
+    long timeout_ms;       /**< per request, as dbx_serving_query_options (0: 300000) */
+    int max_parallel;      /**< requests in flight at once (0: 4; at most 16) */
+    /** The body size of one request (0: DBX_SERVING_MAX_PAYLOAD_BYTES; larger
+     *  values are lowered to it). */
+    size_t max_bytes_per_request;
+} dbx_serving_batch_options;
+
+#define DBX_SERVING_BATCH_OPTIONS_VERSION 1
+#define DBX_SERVING_BATCH_OPTIONS_INIT {DBX_SERVING_BATCH_OPTIONS_VERSION, 0, 0, 0}
+
+/**
+ * Score a large input in several requests: its rows are split into chunks
+ * whose bodies stay under the payload limit (and, when max_rows_per_request
+ * > 0, of at most that many rows), sent in parallel (bounded by
+ * opts->max_parallel, on the calling thread), and the predictions are
+ * returned in input order as one result (the dbx_serving_result accessors;
+ * served_model_name is that of the first chunk, latency_ms the whole call).
+ * Every chunk carries the input's params and client_request_id.
+ * Errors: DBX_EINVAL (an incomplete input; a row whose body alone exceeds
+ * the limit, naming the row; checked before any I/O), a chunk's error
+ * (the first failed chunk in input order; the others are not reported),
+ * DBX_EBADRESPONSE when an answer's "predictions" has not one entry per row.
+ * Ownership: *out freed with dbx_serving_result_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_query_batch(dbx_serving_result **out, dbx_client *c, const char *name,
+                                           const dbx_serving_input *in, size_t max_rows_per_request,
+                                           const dbx_serving_batch_options *opts);
+
 DBX_END_DECL
 
 #endif /* DBX_SERVING_H */

@@ -2263,3 +2263,317 @@ DBX_API dbx_status dbx_serving_rollback_promotion(dbx_serving_endpoint **out, db
     dbx_serving_config_free(cfg);
     return st;
 }
+
+/* ---- boolean accessor and batch scoring ----------------------------------------------------- */
+
+DBX_API int dbx_serving_result_bool(const dbx_serving_result *r, size_t i, int fallback)
+{
+    dbx__jv v = item(r, i);
+    switch (dbx__jv_type(v)) {
+    case DBX__J_TRUE: return 1;
+    case DBX__J_FALSE: return 0;
+    case DBX__J_INTEGER:
+    case DBX__J_REAL: {
+        double d = dbx__jv_real(v, NAN);
+        return d == 1 ? 1 : d == 0 ? 0 : fallback;
+    }
+    default: return fallback;
+    }
+}
+
+#define MAX_BATCH_PARALLEL 16
+
+typedef struct chunk {
+    size_t first, n; /* rows */
+    char *body;
+    size_t len;
+} chunk;
+
+/* The body of rows [first, first + n) of `in` as JSON text (caller frees). */
+static dbx_status chunk_body(char **out, size_t *len, dbx_client *c, const dbx_serving_input *in, size_t first,
+                             size_t n)
+{
+    *out = NULL;
+    dbx_serving_input sub = *in;
+    sub.rows = json_array();
+    for (size_t r = 0; sub.rows && r < n; r++)
+        if (json_array_append(sub.rows, json_array_get(in->rows, first + r)) != 0) {
+            json_decref(sub.rows);
+            sub.rows = NULL;
+        }
+    if (!sub.rows)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    json_t *body = NULL;
+    dbx_status st = input_body(&body, c, &sub);
+    json_decref(sub.rows);
+    if (st != DBX_OK)
+        return st;
+    *out = dbx__json_dump(body);
+    json_decref(body);
+    if (!*out)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory while writing a request body");
+    *len = strlen(*out);
+    return DBX_OK;
+}
+
+static void chunks_free(chunk *ch, size_t n)
+{
+    for (size_t i = 0; ch && i < n; i++)
+        dbx__free(ch[i].body);
+    dbx__free(ch);
+}
+
+/* Split the rows into chunks under `limit` bytes and `max_rows` rows: greedy on an estimate
+ * of each row's size, then halved (iteratively) while a body is still over the limit. */
+static dbx_status make_chunks(chunk **out, size_t *nout, dbx_client *c, const dbx_serving_input *in, size_t max_rows,
+                              size_t limit)
+{
+    *out = NULL;
+    *nout = 0;
+    size_t nr = json_array_size(in->rows), nc = json_array_size(in->cols);
+    size_t names = 0; /* per row, in the record formats: "name": for each column */
+    for (size_t k = 0; k < nc; k++)
+        names += strlen(json_string_value(json_array_get(in->cols, k))) + 4;
+    chunk *ch = NULL;
+    size_t n = 0, cap = 0;
+    size_t r = 0;
+    dbx_status st = DBX_OK;
+    while (st == DBX_OK && r < nr) {
+        /* estimate: the rows' own JSON (+ column names for record formats) */
+        size_t take = 0, est = 256 + (in->params ? 4096 : 0);
+        while (r + take < nr && (!max_rows || take < max_rows)) {
+            char *t = dbx__json_dump(json_array_get(in->rows, r + take));
+            if (!t) {
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                break;
+            }
+            size_t rs = strlen(t) + 1 + (in->format == DBX_SERVING_DATAFRAME_RECORDS || in->format == DBX_SERVING_INSTANCES ? names : 0);
+            dbx__free(t);
+            if (take > 0 && est + rs > limit)
+                break;
+            est += rs;
+            take++;
+        }
+        if (st != DBX_OK)
+            break;
+        for (;;) {
+            char *body = NULL;
+            size_t len = 0;
+            if ((st = chunk_body(&body, &len, c, in, r, take)) != DBX_OK)
+                break;
+            if (len <= limit) {
+                if (n == cap) {
+                    size_t nc2 = cap ? cap * 2 : 16;
+                    chunk *q = dbx__realloc(ch, nc2 * sizeof *ch);
+                    if (!q) {
+                        dbx__free(body);
+                        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                        break;
+                    }
+                    ch = q;
+                    cap = nc2;
+                }
+                ch[n].first = r;
+                ch[n].n = take;
+                ch[n].body = body;
+                ch[n].len = len;
+                n++;
+                r += take;
+                break;
+            }
+            dbx__free(body);
+            if (take == 1) {
+                st = dbx__fail(c, DBX_EINVAL,
+                               "dbx_serving_query_batch: input row %zu alone makes a %zu-byte request, over the "
+                               "limit of %zu bytes",
+                               r, len, limit);
+                break;
+            }
+            take /= 2;
+        }
+    }
+    if (st != DBX_OK) {
+        chunks_free(ch, n);
+        return st;
+    }
+    *out = ch;
+    *nout = n;
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_query_batch(dbx_serving_result **out, dbx_client *c, const char *name,
+                                           const dbx_serving_input *in, size_t max_rows_per_request,
+                                           const dbx_serving_batch_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, in);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_BATCH_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_batch_options version %u is not supported", o->version);
+    if (o && (o->timeout_ms < 0 || o->max_parallel < 0))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_batch_options: timeout_ms or max_parallel is negative");
+    if (!in->cols || !json_array_size(in->rows))
+        return dbx__fail(c, DBX_EINVAL, "%s: input has no %s", __func__, in->cols ? "rows" : "columns");
+    size_t limit = o && o->max_bytes_per_request && o->max_bytes_per_request < DBX_SERVING_MAX_PAYLOAD_BYTES
+                       ? o->max_bytes_per_request
+                       : DBX_SERVING_MAX_PAYLOAD_BYTES;
+    int par = o && o->max_parallel ? o->max_parallel : DBX__BATCH_DEFAULT_PARALLEL;
+    if (par > MAX_BATCH_PARALLEL)
+        par = MAX_BATCH_PARALLEL;
+    chunk *ch = NULL;
+    size_t n = 0;
+    dbx_status st = make_chunks(&ch, &n, c, in, max_rows_per_request, limit);
+    if (st != DBX_OK)
+        return st;
+    int64_t t0 = dbx__now_ms();
+    dbx__call *calls = dbx__calloc(n, sizeof *calls);
+    dbx__http_resp *resps = dbx__calloc(n, sizeof *resps);
+    dbx__batch_item *items = dbx__calloc(n, sizeof *items);
+    dbx__buf url = DBX__BUF_INIT, auth = DBX__BUF_INIT, all = DBX__BUF_INIT;
+    if (!calls || !resps || !items)
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    for (size_t i = 0; st == DBX_OK && i < n; i++)
+        dbx__resp_init(&resps[i]);
+    int no_auth = 0;
+    const char *headers[2] = {NULL, NULL};
+    /* a second round only for chunks the data plane refused with 401/403 (the token is fetched again) */
+    for (int round = 0; st == DBX_OK && round < 2; round++) {
+        dbx__buf_clear(&url);
+        if (auth.ptr)
+            memset(auth.ptr, 0, auth.len);
+        dbx__buf_clear(&auth);
+        if ((st = dbx__serving_query_target(c, name, &url, &auth, &no_auth)) != DBX_OK)
+            break;
+        headers[0] = auth.ptr;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (round == 1 && items[i].status == DBX_OK)
+                continue;
+            dbx__resp_reset(&resps[i]);
+            dbx__call *cl = &calls[i];
+            memset(cl, 0, sizeof *cl);
+            cl->method = "POST";
+            cl->path = url.ptr;
+            cl->body = ch[i].body;
+            cl->body_len = ch[i].len;
+            cl->timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_QUERY_TIMEOUT_MS;
+            if (no_auth) {
+                cl->no_auth = 1;
+                cl->headers = headers;
+                cl->secret_headers = 1;
+            }
+            k++;
+        }
+        /* send the ones of this round: compact them into a temporary item list */
+        dbx__batch_item *run = dbx__calloc(k ? k : 1, sizeof *run);
+        size_t *map = dbx__calloc(k ? k : 1, sizeof *map);
+        if (!run || !map) {
+            dbx__free(run);
+            dbx__free(map);
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            break;
+        }
+        k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (round == 1 && items[i].status == DBX_OK)
+                continue;
+            run[k].call = &calls[i];
+            run[k].resp = &resps[i];
+            map[k++] = i;
+        }
+        (void)dbx__pipeline_send_many(&c->pipe, run, k, par);
+        int refused = 0;
+        for (size_t j = 0; j < k; j++) {
+            size_t i = map[j];
+            if (items[i].error)
+                dbx__errsave_free(items[i].error);
+            items[i].status = run[j].status;
+            items[i].error = run[j].error;
+            run[j].error = NULL;
+            refused |= no_auth && items[i].status != DBX_OK && (resps[i].status == 401 || resps[i].status == 403);
+        }
+        dbx__free(run);
+        dbx__free(map);
+        if (!refused)
+            break;
+        dbx__serving_target_drop(c, name);
+    }
+    if (auth.ptr)
+        memset(auth.ptr, 0, auth.len);
+    dbx__buf_dispose(&auth);
+    /* the first failure in input order */
+    for (size_t i = 0; st == DBX_OK && i < n; i++) {
+        if (items[i].status != DBX_OK) {
+            st = items[i].status;
+            if (items[i].error)
+                dbx__error_restore(items[i].error);
+            dbx__error_prefix("%s: rows %zu..%zu", __func__, ch[i].first, ch[i].first + ch[i].n - 1);
+        }
+    }
+    /* {"predictions": [...every chunk's, in order]} */
+    char *served = NULL;
+    dbx__buf_puts(&all, "{\"predictions\":[");
+    for (size_t i = 0; st == DBX_OK && i < n; i++) {
+        dbx__jdoc doc;
+        st = dbx__jdoc_parse_object(&doc, c, &resps[i].body);
+        if (st != DBX_OK)
+            break;
+        dbx__jv pred = dbx__jv_get(dbx__jdoc_root(&doc), "predictions");
+        if (!dbx__jv_is_array(pred) || dbx__jv_count(pred) != ch[i].n) {
+            st = dbx__fail_answer(c, DBX_EBADRESPONSE,
+                                  "%s: the answer for rows %zu..%zu has %zu predictions, not one per row", __func__,
+                                  ch[i].first, ch[i].first + ch[i].n - 1,
+                                  dbx__jv_is_array(pred) ? dbx__jv_count(pred) : (size_t)0);
+            dbx__jdoc_dispose(&doc);
+            break;
+        }
+        char *t = dbx__jv_dump(pred);
+        if (t && strlen(t) >= 2) {
+            if (i > 0 && strlen(t) > 2)
+                dbx__buf_putc(&all, ',');
+            dbx__buf_put(&all, t + 1, strlen(t) - 2);
+        }
+        if (!t)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        dbx__free(t);
+        if (i == 0) {
+            const char *smn = dbx__resp_header(&resps[i], "served-model-name");
+            served = dbx__strdup(smn ? smn : "");
+            if (!served)
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        }
+        dbx__jdoc_dispose(&doc);
+    }
+    dbx__buf_puts(&all, "]}");
+    if (st == DBX_OK && all.oom)
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    if (st == DBX_OK) {
+        size_t len = all.len;
+        char *text = dbx__buf_detach(&all);
+        dbx__jdoc doc;
+        dbx__jerr err;
+        if (!text)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        else if ((st = dbx__jdoc_parse(&doc, text, len, 1, &err)) != DBX_OK) {
+            dbx__free(text);
+            st = st == DBX_ENOMEM ? dbx__fail(c, DBX_ENOMEM, "out of memory")
+                                  : dbx__fail(c, DBX_EBADRESPONSE, "%s: combining the answers failed", __func__);
+        } else
+            st = dbx__serving_result_from_doc(out, c, &doc, served, dbx__now_ms() - t0);
+    }
+    dbx__free(served);
+    dbx__buf_dispose(&all);
+    dbx__buf_dispose(&url);
+    if (items)
+        dbx__batch_dispose(items, n);
+    for (size_t i = 0; resps && i < n; i++)
+        dbx__resp_dispose(&resps[i]);
+    dbx__free(items);
+    dbx__free(resps);
+    dbx__free(calls);
+    chunks_free(ch, n);
+    return st;
+}

@@ -584,6 +584,203 @@ static void test_metrics(void **state)
     assert_int_equal(dbx_serving_metrics_get(&m, C, NULL), DBX_EINVAL);
 }
 
+
+/* ---- batch scoring, boolean accessor ----------------------------------------------------------- */
+
+static dbx_serving_input *rows_input(size_t n)
+{
+    dbx_serving_input *in = NULL;
+    const char *cols[] = {"amount", "hour"};
+    assert_int_equal(dbx_serving_input_new(&in, DBX_SERVING_DATAFRAME_SPLIT), DBX_OK);
+    assert_int_equal(dbx_serving_input_set_columns(in, cols, 2), DBX_OK);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(dbx_serving_input_add_row(in), DBX_OK);
+        assert_int_equal(dbx_serving_input_add_double(in, (double)(i % 100) / 25.0 - 2.0), DBX_OK);
+        assert_int_equal(dbx_serving_input_add_int(in, (int64_t)(i % 24)), DBX_OK);
+    }
+    return in;
+}
+
+/* The rows of rows_input repeat every 600 (lcm of 100 and 24): the scores of the first
+ * 600, from one unbatched query, are the reference for every row. */
+static double REF[600];
+
+static void load_reference(const char *name)
+{
+    dbx_serving_input *in = rows_input(600);
+    dbx_serving_result *r = NULL;
+    assert_int_equal(dbx_serving_query_input(&r, C, name, in, NULL), DBX_OK);
+    assert_int_equal(dbx_serving_result_count(r), 600);
+    for (size_t i = 0; i < 600; i++)
+        REF[i] = dbx_serving_result_double(r, i);
+    assert_true(REF[0] != REF[1]);
+    dbx_serving_result_free(r);
+    dbx_serving_input_free(in);
+}
+
+static double model_a(size_t i) { return REF[i % 600]; }
+
+static void test_query_batch(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    create_ep("bt", ONE_A, 0);
+    load_reference("bt");
+    size_t n = getenv("DBX_TEST_UNDER_VALGRIND") ? 2000 : 10000;
+    dbx_serving_input *in = rows_input(n);
+    assert_int_equal(dbx_serving_input_set_client_request_id(in, "batch-7"), DBX_OK);
+
+    /* a row cap: ceil(n / 1500) requests, predictions in input order */
+    emu_clear_requests(e);
+    dbx_serving_result *r = NULL;
+    dbx_status st = dbx_serving_query_batch(&r, C, "bt", in, 1500, NULL);
+    if (st != DBX_OK)
+        fail_msg("batch: %s %s", dbx_status_name(st), dbx_client_last_error(C)->message);
+    size_t want = (n + 1499) / 1500;
+    json_t *reqs = emu_requests_to(e, INV_OF("bt"));
+    assert_int_equal(json_array_size(reqs), want);
+    size_t rows_sent = 0;
+    for (size_t k = 0; k < json_array_size(reqs); k++) {
+        json_t *q = json_array_get(reqs, k);
+        size_t rows = json_array_size(json_object_get(emu_req_json(q, "dataframe_split"), "data"));
+        assert_true(rows >= 1 && rows <= 1500);
+        rows_sent += rows;
+        assert_string_equal(json_string_value(emu_req_json(q, "client_request_id")), "batch-7");
+    }
+    json_decref(reqs);
+    assert_int_equal(rows_sent, n);
+    assert_int_equal(dbx_serving_result_count(r), n);
+    assert_string_equal(dbx_serving_result_served_model_name(r), "fraud-1");
+    for (size_t i = 0; i < n; i++)
+        if (fabs(dbx_serving_result_double(r, i) - model_a(i)) > 1e-9)
+            fail_msg("row %zu: %.12g, want %.12g", i, dbx_serving_result_double(r, i), model_a(i));
+    /* the same as one-by-one scores (a sample of rows) */
+    for (size_t i = 0; i < n; i += n / 20) {
+        char body[160];
+        snprintf(body, sizeof body, "{\"dataframe_split\":{\"columns\":[\"amount\",\"hour\"],\"data\":[[%.17g,%d]]}}",
+                 (double)(i % 100) / 25.0 - 2.0, (int)(i % 24));
+        dbx_serving_result *one = query_ok(C, "bt", body);
+        assert_true(dbx_serving_result_double(one, 0) == dbx_serving_result_double(r, i));
+        dbx_serving_result_free(one);
+    }
+    dbx_serving_result_free(r);
+
+    /* a byte limit: every body under it, still in order */
+    emu_clear_requests(e);
+    dbx_serving_batch_options bo = DBX_SERVING_BATCH_OPTIONS_INIT;
+    bo.max_bytes_per_request = 4096;
+    bo.max_parallel = 2;
+    dbx_serving_input *small = rows_input(600);
+    assert_int_equal(dbx_serving_query_batch(&r, C, "bt", small, 0, &bo), DBX_OK);
+    reqs = emu_requests_to(e, INV_OF("bt"));
+    assert_true(json_array_size(reqs) >= 4);
+    for (size_t k = 0; k < json_array_size(reqs); k++)
+        assert_true(strlen(json_string_value(json_object_get(json_array_get(reqs, k), "body"))) <= 4096);
+    json_decref(reqs);
+    assert_int_equal(dbx_serving_result_count(r), 600);
+    for (size_t i = 0; i < 600; i++)
+        assert_true(fabs(dbx_serving_result_double(r, i) - model_a(i)) <= 1e-9);
+    dbx_serving_result_free(r);
+    dbx_serving_input_free(small);
+
+    /* a row that alone is over the limit: refused before any request, naming it */
+    dbx_serving_input *big = NULL;
+    const char *cols[] = {"amount", "hour", "note"};
+    assert_int_equal(dbx_serving_input_new(&big, DBX_SERVING_DATAFRAME_RECORDS), DBX_OK);
+    assert_int_equal(dbx_serving_input_set_columns(big, cols, 3), DBX_OK);
+    char *pad = malloc(5000);
+    assert_non_null(pad);
+    memset(pad, 'x', 4999);
+    pad[4999] = '\0';
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(dbx_serving_input_add_row(big), DBX_OK);
+        assert_int_equal(dbx_serving_input_add_double(big, 1.0), DBX_OK);
+        assert_int_equal(dbx_serving_input_add_int(big, 2), DBX_OK);
+        assert_int_equal(dbx_serving_input_add_string(big, i == 3 ? pad : "ok"), DBX_OK);
+    }
+    free(pad);
+    emu_clear_requests(e);
+    r = (dbx_serving_result *)1;
+    assert_int_equal(dbx_serving_query_batch(&r, C, "bt", big, 0, &bo), DBX_EINVAL);
+    assert_null(r);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "input row 3"));
+    assert_int_equal(emu_count(e, NULL), 0);
+    dbx_serving_input_free(big);
+
+    /* a failed chunk: the call fails with its error, naming the rows */
+    emu_fault(e, "{\"path\":\"" INV_OF("bt") "\",\"after\":1,\"action\":\"status\",\"status\":400,"
+                 "\"body\":{\"error_code\":\"BAD_REQUEST\",\"message\":\"refused\"}}");
+    dbx_serving_input *three = rows_input(30);
+    bo.max_bytes_per_request = 0;
+    bo.max_parallel = 1;
+    assert_int_equal(dbx_serving_query_batch(&r, C, "bt", three, 10, &bo), DBX_EBADREQUEST);
+    assert_null(r);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "rows 10..19"));
+    emu_clear_faults(e);
+    /* local refusals */
+    assert_int_equal(dbx_serving_query_batch(&r, C, "bt", NULL, 0, NULL), DBX_EINVAL);
+    bo.version = 99;
+    assert_int_equal(dbx_serving_query_batch(&r, C, "bt", three, 0, &bo), DBX_EINVAL);
+    dbx_serving_input_free(three);
+    dbx_serving_input_free(in);
+}
+
+static void test_query_batch_route_optimized(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    create_ep("bro", ONE_A, 1);
+    create_ep("bro-ref", ONE_A, 0);
+    load_reference("bro-ref");
+    dbx_client *m = m2m_client();
+    dbx_serving_input *in = rows_input(250);
+    emu_clear_requests(e);
+    dbx_serving_result *r = NULL;
+    dbx_status st = dbx_serving_query_batch(&r, m, "bro", in, 100, NULL);
+    if (st != DBX_OK)
+        fail_msg("batch: %s %s", dbx_status_name(st), dbx_client_last_error(m)->message);
+    assert_int_equal(emu_count_requests(e, DP "bro/invocations", "other"), 3);
+    assert_int_equal(emu_count(e, INV_OF("bro")), 0);
+    assert_int_equal(dbx_serving_result_count(r), 250);
+    assert_true(fabs(dbx_serving_result_double(r, 249) - model_a(249)) <= 1e-9);
+    dbx_serving_result_free(r);
+    dbx_serving_input_free(in);
+    dbx_client_free(m);
+}
+
+static void test_result_bool(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("lab", MODEL_L);
+    create_ep("lb", "{\"served_entities\":[{\"entity_name\":\"lab\",\"entity_version\":\"1\"}]}", 0);
+    /* label output: 0 / 1 numbers */
+    dbx_serving_result *r = query_ok(C, "lb", "{\"dataframe_split\":{\"columns\":[\"amount\",\"hour\"],"
+                                               "\"data\":[[2.5,13],[-1.0,2]]}}");
+    assert_int_equal(dbx_serving_result_bool(r, 0, -1), 1);
+    assert_int_equal(dbx_serving_result_bool(r, 1, -1), 0);
+    assert_int_equal(dbx_serving_result_bool(r, 2, -1), -1);
+    dbx_serving_result_free(r);
+    /* JSON booleans and other values, from a canned answer */
+    emu_fault(e, "{\"path\":\"" INV_OF("lb") "\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"predictions\":[true,false,\"true\",null,2,1.0,0.5]}}");
+    r = query_ok(C, "lb", ROW);
+    json_t *req = emu_last_request(e, INV_OF("lb"));
+    assert_non_null(req);
+    json_decref(req);
+    assert_int_equal(dbx_serving_result_bool(r, 0, 7), 1);
+    assert_int_equal(dbx_serving_result_bool(r, 1, 7), 0);
+    assert_int_equal(dbx_serving_result_bool(r, 2, 7), 7);
+    assert_int_equal(dbx_serving_result_bool(r, 3, 7), 7);
+    assert_int_equal(dbx_serving_result_bool(r, 4, 7), 7);
+    assert_int_equal(dbx_serving_result_bool(r, 5, 7), 1);
+    assert_int_equal(dbx_serving_result_bool(r, 6, 7), 7);
+    assert_int_equal(dbx_serving_result_bool(NULL, 0, 7), 7);
+    dbx_serving_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -593,6 +790,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_traffic_shift, setup, teardown),
         cmocka_unit_test_setup_teardown(test_promote_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_batch_route_optimized, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_result_bool, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     emu_stop_all();
