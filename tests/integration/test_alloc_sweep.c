@@ -1823,6 +1823,38 @@ static void serving_scenario(tally *t)
         assert_null(logs);
     dbx_free(logs);
 
+    /* serving extras: traffic read back, /metrics, batch scoring */
+    dbx_serving_traffic *tr = NULL;
+    if (check(t, dbx_serving_traffic_get(&tr, c, "sw-ep"), "serving_traffic_get")) {
+        assert_int_equal(dbx_serving_traffic_count(tr), 1);
+        assert_int_equal(dbx_serving_traffic_percentage(tr, 0), 100);
+    } else {
+        assert_null(tr);
+    }
+    dbx_serving_traffic_free(tr);
+    dbx_serving_metrics *mt = NULL;
+    if (check(t, dbx_serving_metrics_get(&mt, c, "sw-ep"), "serving_metrics_get"))
+        assert_true(dbx_serving_metrics_find(mt, "request_count_total", "served_entity_name", "swm-1") >= 0);
+    else
+        assert_null(mt);
+    dbx_serving_metrics_free(mt);
+    in = NULL;
+    if (check(t, dbx_serving_input_new(&in, DBX_SERVING_DATAFRAME_SPLIT), "serving_input_new")) {
+        int ok = check(t, dbx_serving_input_set_columns(in, cols, 1), "serving_input_set_columns");
+        for (int k = 0; ok && k < 3; k++)
+            ok = check(t, dbx_serving_input_add_row(in), "serving_input_add_row") &&
+                 check(t, dbx_serving_input_add_int(in, 0), "serving_input_add_int");
+        r = NULL;
+        if (ok && check(t, dbx_serving_query_batch(&r, c, "sw-ep", in, 2, NULL), "serving_query_batch")) {
+            assert_int_equal(dbx_serving_result_count(r), 3);
+            assert_true(dbx_serving_result_double(r, 2) == 0.5);
+        } else {
+            assert_null(r);
+        }
+        dbx_serving_result_free(r);
+    }
+    dbx_serving_input_free(in);
+
     /* an error answer */
     ep = NULL;
     st = dbx_serving_get(&ep, c, "missing");
