@@ -222,5 +222,6 @@ private:
 #include "cpp/mlflow.hpp"
 #include "cpp/registry.hpp"
 #include "cpp/serving.hpp"
+#include "cpp/serving_extras.hpp"
 
 #endif /* DBX_DBX_HPP */

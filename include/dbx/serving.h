@@ -513,7 +513,7 @@ typedef struct dbx_serving_promote_options {
 } dbx_serving_promote_options;
 
 #define DBX_SERVING_PROMOTE_OPTIONS_VERSION 1
-#define DBX_SERVING_PROMOTE_OPTIONS_INIT {DBX_SERVING_PROMOTE_OPTIONS_VERSION, 0, NULL, NULL, NULL, 0, NULL}
+#define DBX_SERVING_PROMOTE_OPTIONS_INIT {DBX_SERVING_PROMOTE_OPTIONS_VERSION, 0, NULL, NULL, NULL, DBX_REGISTRY_DEFAULT, NULL}
 
 /** What dbx_serving_promote did, with what dbx_serving_rollback needs. Immutable. */
 typedef struct dbx_serving_promotion dbx_serving_promotion;
@@ -559,7 +559,7 @@ typedef struct dbx_serving_rollback_options {
 } dbx_serving_rollback_options;
 
 #define DBX_SERVING_ROLLBACK_OPTIONS_VERSION 1
-#define DBX_SERVING_ROLLBACK_OPTIONS_INIT {DBX_SERVING_ROLLBACK_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0}
+#define DBX_SERVING_ROLLBACK_OPTIONS_INIT {DBX_SERVING_ROLLBACK_OPTIONS_VERSION, NULL, NULL, NULL, DBX_REGISTRY_DEFAULT, 0}
 
 /**
  * Restore a previous config of endpoint `name` (PUT .../config with
