@@ -59,6 +59,36 @@ static void m2m_tweak(dbx_client_options *o, void *ud)
     o->client_secret = EMU_CLIENT_SECRET;
 }
 
+/* TRACE logs of a client, kept whole (for secrets that must not appear in them). */
+typedef struct logbuf {
+    char *text;
+    size_t len;
+} logbuf;
+
+static void log_keep(dbx_log_level level, dbx_log_category category, const char *msg, void *payload)
+{
+    (void)level;
+    (void)category;
+    logbuf *b = payload;
+    size_t n = strlen(msg);
+    char *t = realloc(b->text, b->len + n + 2);
+    if (!t)
+        return;
+    memcpy(t + b->len, msg, n);
+    t[b->len + n] = '\n';
+    t[b->len + n + 1] = '\0';
+    b->text = t;
+    b->len += n + 1;
+}
+
+static void m2m_trace_tweak(dbx_client_options *o, void *ud)
+{
+    m2m_tweak(o, NULL);
+    o->log_fn = log_keep;
+    o->log_payload = ud;
+    o->log_level = DBX_LOG_TRACE;
+}
+
 static dbx_client *m2m_client(void) { return emu_client_with(emu_get(), m2m_tweak, NULL); }
 
 static void b64(char *out, const char *in)
@@ -198,6 +228,34 @@ static void test_route_optimized_query(void **state)
     assert_int_equal(emu_count(e, "/api/2.0/serving-endpoints/plain-ep"), 1);
     assert_int_equal(emu_count(e, INV_OF("plain-ep")), 3);
     assert_int_equal(emu_count(e, TOKEN_PATH), 0);
+    dbx_client_free(m);
+}
+
+static void test_route_optimized_no_secret_in_logs(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    create_ep("ro-log", ONE_A, 1);
+    logbuf lb = {NULL, 0};
+    dbx_client *m = emu_client_with(e, m2m_trace_tweak, &lb);
+    emu_clear_requests(e);
+    dbx_serving_result_free(query_ok(m, "ro-log", ROW));
+    json_t *dp = emu_last_request(e, DP "ro-log/invocations");
+    json_t *get = emu_last_request(e, "/api/2.0/serving-endpoints/ro-log");
+    assert_non_null(dp);
+    assert_non_null(get);
+    const char *dp_h = hdr(dp, "authorization"), *ws_h = hdr(get, "authorization");
+    assert_true(strncmp(dp_h, "Bearer ", 7) == 0 && strncmp(ws_h, "Bearer ", 7) == 0);
+    const char *dp_tok = strchr(dp_h, ' ') + 1, *ws_tok = strchr(ws_h, ' ') + 1;
+    assert_true(strlen(dp_tok) > 8 && strlen(ws_tok) > 8);
+    assert_non_null(lb.text);
+    assert_non_null(strstr(lb.text, "ro-log/invocations")); /* the data-plane request was logged */
+    assert_null(strstr(lb.text, dp_tok));
+    assert_null(strstr(lb.text, ws_tok));
+    json_decref(dp);
+    json_decref(get);
+    free(lb.text);
     dbx_client_free(m);
 }
 
@@ -785,6 +843,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_route_optimized_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_route_optimized_no_secret_in_logs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_pat_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_refresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traffic_shift, setup, teardown),
