@@ -1808,9 +1808,12 @@ static json_t *input_config_of(const dbx_serving_endpoint *ep, int *none)
         arr = NULL;
         if (!bad && nr) {
             json_t *tc = json_object();
-            bad |= !tc || json_object_set_new(cfg, "traffic_config", tc) != 0 ||
-                   json_object_set_new(tc, "routes", routes) != 0;
-            routes = NULL;
+            if (!tc || json_object_set_new(cfg, "traffic_config", tc) != 0) {
+                bad = 1; /* routes is released below */
+            } else {
+                bad |= json_object_set_new(tc, "routes", routes) != 0; /* takes routes, also on failure */
+                routes = NULL;
+            }
         }
     }
     json_decref(arr);
