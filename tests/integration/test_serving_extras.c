@@ -259,6 +259,33 @@ static void test_route_optimized_no_secret_in_logs(void **state)
     dbx_client_free(m);
 }
 
+static void test_route_optimized_insecure_url(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    dbx_client *m = m2m_client();
+    /* an endpoint answer naming a plain-http data plane on another host: refused, no token asked for */
+    emu_fault(e, "{\"method\":\"GET\",\"path\":\"/api/2.0/serving-endpoints/evil\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"name\":\"evil\",\"route_optimized\":true,\"data_plane_info\":{\"query_info\":{"
+                 "\"endpoint_url\":\"http://dp.example.com/1/serving-endpoints/evil/invocations\","
+                 "\"authorization_details\":\"[]\"}}}}");
+    emu_clear_requests(e);
+    dbx_serving_result *r = NULL;
+    assert_int_equal(dbx_serving_query(&r, m, "evil", ROW, NULL), DBX_EBADRESPONSE);
+    assert_null(r);
+    assert_non_null(strstr(dbx_client_last_error(m)->message, "not https"));
+    assert_int_equal(emu_count(e, TOKEN_PATH), 1); /* the workspace token for the GET only */
+    json_t *tok = emu_last_request(e, TOKEN_PATH);
+    assert_null(strstr(json_string_value(json_object_get(tok, "body")), "jwt-bearer"));
+    json_decref(tok);
+    /* route-optimized without query_info: a bad answer */
+    emu_fault(e, "{\"method\":\"GET\",\"path\":\"/api/2.0/serving-endpoints/bare\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"name\":\"bare\",\"route_optimized\":true}}");
+    assert_int_equal(dbx_serving_query(&r, m, "bare", ROW, NULL), DBX_EBADRESPONSE);
+    assert_non_null(strstr(dbx_client_last_error(m)->message, "data_plane_info"));
+    dbx_client_free(m);
+}
+
 static void test_route_optimized_pat_refused(void **state)
 {
     (void)state;
@@ -844,6 +871,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_route_optimized_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_no_secret_in_logs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_route_optimized_insecure_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_pat_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_refresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traffic_shift, setup, teardown),
