@@ -575,8 +575,21 @@ static void test_promote_rollback(void **state)
     p = NULL;
     po.keep_others = 1;
     po.alias = "prod";
+    po.stage = "Production";
+    emu_clear_requests(e);
     assert_int_equal(dbx_serving_promote(&p, C, "pr", "fraud-2", &po), DBX_OK);
     expect_split("pr", 0, 100);
+    /* the stage transition of the challenger's version (archiving the others in Production) */
+    json_t *tr = emu_last_request(e, "/api/2.0/mlflow/databricks/model-versions/transition-stage");
+    assert_non_null(tr);
+    assert_string_equal(json_string_value(emu_req_json(tr, "stage")), "Production");
+    assert_string_equal(json_string_value(emu_req_json(tr, "version")), "2");
+    assert_true(json_is_true(emu_req_json(tr, "archive_existing_versions")));
+    json_decref(tr);
+    dbx_model_version *mv = NULL;
+    assert_int_equal(dbx_registry_version_get(&mv, C, DBX_REGISTRY_WORKSPACE, "fraud", 2), DBX_OK);
+    assert_string_equal(dbx_model_version_stage(mv), "Production");
+    dbx_model_version_free(mv);
     assert_int_equal(dbx_serving_promotion_previous_alias_version(p), 0); /* it did not exist */
     assert_int_equal(alias_version("fraud", "prod"), 2);
     dbx_serving_promotion_free(p);
