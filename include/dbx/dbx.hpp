@@ -223,5 +223,6 @@ private:
 #include "cpp/registry.hpp"
 #include "cpp/serving.hpp"
 #include "cpp/serving_scorer.hpp"
+#include "cpp/serving_extras.hpp"
 
 #endif /* DBX_DBX_HPP */

@@ -27,6 +27,7 @@
 
 #include "common.h"
 #include "errors.h"
+#include "registry.h"
 
 DBX_BEGIN_DECL
 
@@ -605,6 +606,233 @@ DBX_API dbx_serving_result *dbx_serving_completion_take_result(dbx_serving_compl
  *  completion's own copy; NULL on success. Borrowed from the completion. */
 DBX_API const dbx_error *dbx_serving_completion_error(const dbx_serving_completion *d);
 DBX_API void dbx_serving_completion_free(dbx_serving_completion *d);
+/* Champion / challenger                                                */
+
+/** The traffic split of an endpoint's active config, read back: one row per
+ *  served entity (entities without a route read as 0 %). Immutable. */
+typedef struct dbx_serving_traffic dbx_serving_traffic;
+
+/**
+ * The current routes of endpoint `name` (GET .../{name}): per served entity
+ * of the config now serving, its name, model, version and percentage.
+ * An endpoint with no deployed config yet has no rows.
+ * Ownership: *out is caller-owned, freed with dbx_serving_traffic_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_traffic_get(dbx_serving_traffic **out, dbx_client *c, const char *name);
+DBX_API void dbx_serving_traffic_free(dbx_serving_traffic *t);
+/* Accessors: strings borrowed from t ("" out of range), percentages 0 out of range. */
+DBX_API size_t dbx_serving_traffic_count(const dbx_serving_traffic *t);
+/** The served entity's name ("fraud-2"). */
+DBX_API const char *dbx_serving_traffic_entity(const dbx_serving_traffic *t, size_t i);
+DBX_API const char *dbx_serving_traffic_model(const dbx_serving_traffic *t, size_t i);
+DBX_API const char *dbx_serving_traffic_version(const dbx_serving_traffic *t, size_t i);
+DBX_API int dbx_serving_traffic_percentage(const dbx_serving_traffic *t, size_t i);
+/** The config now serving, as an EndpointCoreConfigInput JSON object (served
+ *  entities with their settings, and the routes): what dbx_serving_rollback
+ *  or dbx_serving_config_from_json take back. Borrowed. */
+DBX_API const char *dbx_serving_traffic_config_json(const dbx_serving_traffic *t);
+
+typedef struct dbx_serving_traffic_options {
+    unsigned int version;          /**< DBX_SERVING_TRAFFIC_OPTIONS_VERSION */
+    int no_wait;                   /**< non-zero: return once the update is accepted (IN_PROGRESS) */
+    const dbx_wait_options *wait;  /**< the wait until READY / NOT_UPDATING (NULL: defaults, 20 min) */
+} dbx_serving_traffic_options;
+
+#define DBX_SERVING_TRAFFIC_OPTIONS_VERSION 1
+#define DBX_SERVING_TRAFFIC_OPTIONS_INIT {DBX_SERVING_TRAFFIC_OPTIONS_VERSION, 0, NULL}
+
+/**
+ * Split traffic between two served entities of endpoint `name`: the config
+ * is updated (PUT .../config) keeping every served entity as it is, with
+ * routes champion = 100 - challenger_pct, challenger = challenger_pct and
+ * 0 for any other entity. Then (unless opts->no_wait) waits as
+ * dbx_serving_wait_ready. The old config keeps serving during the update.
+ * Errors: DBX_EINVAL (empty or equal names, challenger_pct outside 0..100;
+ * before any I/O), DBX_ENOTFOUND naming champion or challenger when the
+ * endpoint serves no such entity, the errors of update and wait.
+ * Ownership: `out` may be NULL; else the last endpoint snapshot (as
+ * dbx_serving_wait_ready; the update's answer with no_wait).
+ */
+DBX_API dbx_status dbx_serving_traffic_shift(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                             const char *champion, const char *challenger, int challenger_pct,
+                                             const dbx_serving_traffic_options *opts);
+
+typedef struct dbx_serving_promote_options {
+    unsigned int version;          /**< DBX_SERVING_PROMOTE_OPTIONS_VERSION */
+    /** Non-zero: the other served entities stay in the config at 0 %;
+     *  0 (default): they are removed, only the challenger stays. */
+    int keep_others;
+    const dbx_wait_options *wait;  /**< the wait until READY (NULL: defaults) */
+    /** The registry alias to move to the challenger's version (e.g.
+     *  "champion"); NULL: no alias is moved. */
+    const char *alias;
+    /** The model whose alias moves; NULL: the challenger's entity_name. */
+    const char *model_name;
+    dbx_registry_t registry;       /**< which registry (DBX_REGISTRY_DEFAULT: the client option, else by the name's shape) */
+    /** Workspace models: move the challenger's version to this stage
+     *  ("Production"), archiving the versions in it. NULL: none. */
+    const char *stage;
+} dbx_serving_promote_options;
+
+#define DBX_SERVING_PROMOTE_OPTIONS_VERSION 1
+#define DBX_SERVING_PROMOTE_OPTIONS_INIT {DBX_SERVING_PROMOTE_OPTIONS_VERSION, 0, NULL, NULL, NULL, DBX_REGISTRY_DEFAULT, NULL}
+
+/** What dbx_serving_promote did, with what dbx_serving_rollback needs. Immutable. */
+typedef struct dbx_serving_promotion dbx_serving_promotion;
+
+/**
+ * Promote served entity `challenger` of endpoint `name`: update the config
+ * so that it takes 100 % (the others kept at 0 % or removed: opts), wait
+ * until READY, then (opts->alias) point the alias at the challenger's
+ * version (dbx_registry_alias_set) and (opts->stage) transition the stage.
+ * The previous config and the alias's previous version are kept in the
+ * result for dbx_serving_rollback. `opts` may be NULL (no alias, others removed).
+ * Errors: DBX_EINVAL (before any I/O), DBX_ENOTFOUND naming challenger,
+ * DBX_EBADRESPONSE (an entity_version that is not a number, with an alias),
+ * the errors of update, wait, alias and stage calls. When a later step
+ * fails the earlier ones stay done (the config stays promoted): the
+ * error message says which step failed.
+ * Ownership: `out` may be NULL; *out freed with dbx_serving_promotion_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_promote(dbx_serving_promotion **out, dbx_client *c, const char *name,
+                                       const char *challenger, const dbx_serving_promote_options *opts);
+DBX_API void dbx_serving_promotion_free(dbx_serving_promotion *p);
+/** The endpoint once promoted (READY). Borrowed from p. */
+DBX_API const dbx_serving_endpoint *dbx_serving_promotion_endpoint(const dbx_serving_promotion *p);
+/** The config before the promotion, EndpointCoreConfigInput JSON (persist it;
+ *  dbx_serving_config_from_json makes it a config again). Borrowed. */
+DBX_API const char *dbx_serving_promotion_previous_config_json(const dbx_serving_promotion *p);
+/** The model and alias moved ("" when none), the version it points at now,
+ *  and the version it pointed at before (0: the alias did not exist). */
+DBX_API const char *dbx_serving_promotion_model(const dbx_serving_promotion *p);
+DBX_API const char *dbx_serving_promotion_alias(const dbx_serving_promotion *p);
+DBX_API int64_t dbx_serving_promotion_alias_version(const dbx_serving_promotion *p);
+DBX_API int64_t dbx_serving_promotion_previous_alias_version(const dbx_serving_promotion *p);
+
+typedef struct dbx_serving_rollback_options {
+    unsigned int version;          /**< DBX_SERVING_ROLLBACK_OPTIONS_VERSION */
+    const dbx_wait_options *wait;  /**< the wait until READY (NULL: defaults) */
+    /** Move this alias of model_name back: to alias_version when > 0, or
+     *  delete it when 0 (it did not exist before). NULL: no alias change. */
+    const char *alias;
+    const char *model_name;        /**< required with alias */
+    dbx_registry_t registry;
+    int64_t alias_version;
+} dbx_serving_rollback_options;
+
+#define DBX_SERVING_ROLLBACK_OPTIONS_VERSION 1
+#define DBX_SERVING_ROLLBACK_OPTIONS_INIT {DBX_SERVING_ROLLBACK_OPTIONS_VERSION, NULL, NULL, NULL, DBX_REGISTRY_DEFAULT, 0}
+
+/**
+ * Restore a previous config of endpoint `name` (PUT .../config with
+ * `previous`, from dbx_serving_promotion_previous_config_json or any saved
+ * config), wait until READY, then move the alias back (opts).
+ * Ownership: `out` may be NULL; else the last endpoint snapshot (as wait_ready).
+ */
+DBX_API dbx_status dbx_serving_rollback(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                        const dbx_serving_config *previous, const dbx_serving_rollback_options *opts);
+
+/** Rollback of a promotion in one call: its previous config and alias version. */
+DBX_API dbx_status dbx_serving_rollback_promotion(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                                  const dbx_serving_promotion *p, const dbx_wait_options *wait);
+
+/* ------------------------------------------------------------------ */
+/* Metrics (GET /api/2.0/serving-endpoints/{name}/metrics)              */
+
+/** A metric family's type, from its "# TYPE" line (untyped without one). */
+typedef enum dbx_metric_type {
+    DBX_METRIC_UNTYPED = 0,
+    DBX_METRIC_COUNTER,
+    DBX_METRIC_GAUGE,
+    DBX_METRIC_HISTOGRAM,
+    DBX_METRIC_SUMMARY
+} dbx_metric_type;
+
+/** "counter", "gauge", "histogram", "summary", "untyped". Static. */
+DBX_API const char *dbx_metric_type_name(dbx_metric_type t);
+
+/** Samples of a Prometheus text exposition (format 0.0.4). Immutable. */
+typedef struct dbx_serving_metrics dbx_serving_metrics;
+
+/**
+ * The endpoint's metrics (GET .../{name}/metrics), parsed: one sample per
+ * line "name{label="value",...} value [timestamp]", in order. The parser is
+ * bounded (lines of at most 64 KiB, 64 labels per sample, 1,000,000
+ * samples), not recursive, and reads escapes in label values (\\ \" \n);
+ * comments, HELP lines and blank lines are skipped. A malformed line fails
+ * the call with DBX_EBADRESPONSE naming its line number.
+ * Ownership: *out freed with dbx_serving_metrics_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_metrics_get(dbx_serving_metrics **out, dbx_client *c, const char *name);
+/** The same parser on text the caller has (len bytes; no client: read the
+ *  error detail with dbx_client_last_error(NULL)). DBX_EINVAL for NULL
+ *  arguments, DBX_EBADRESPONSE for malformed text. */
+DBX_API dbx_status dbx_serving_metrics_parse(dbx_serving_metrics **out, const char *text, size_t len);
+DBX_API void dbx_serving_metrics_free(dbx_serving_metrics *m);
+
+/* Accessors: strings borrowed from m ("" out of range), NULL m reads as empty. */
+DBX_API size_t dbx_serving_metrics_count(const dbx_serving_metrics *m);
+/** The sample's name as written ("request_latency_ms_bucket"). */
+DBX_API const char *dbx_serving_metrics_name(const dbx_serving_metrics *m, size_t i);
+/** The type of its family (a histogram's _bucket, _sum and _count samples,
+ *  a summary's _sum and _count, are of the histogram / summary). */
+DBX_API dbx_metric_type dbx_serving_metrics_type(const dbx_serving_metrics *m, size_t i);
+/** The value: NaN, +Inf and -Inf as Prometheus spells them; NaN out of range. */
+DBX_API double dbx_serving_metrics_value(const dbx_serving_metrics *m, size_t i);
+/** 1 when the sample carries a timestamp (ms since the epoch), then in *ms. */
+DBX_API int dbx_serving_metrics_timestamp(const dbx_serving_metrics *m, size_t i, int64_t *ms);
+DBX_API size_t dbx_serving_metrics_label_count(const dbx_serving_metrics *m, size_t i);
+DBX_API const char *dbx_serving_metrics_label_key(const dbx_serving_metrics *m, size_t i, size_t j);
+DBX_API const char *dbx_serving_metrics_label_value(const dbx_serving_metrics *m, size_t i, size_t j);
+/** The value of label `key` of sample i, or NULL when it has none. */
+DBX_API const char *dbx_serving_metrics_label(const dbx_serving_metrics *m, size_t i, const char *key);
+/**
+ * The index of the first sample named `name` whose label `label_key` is
+ * `label_value` (label_key NULL: any labels; label_value NULL: any value of
+ * label_key), or -1 when none.
+ */
+DBX_API long dbx_serving_metrics_find(const dbx_serving_metrics *m, const char *name, const char *label_key,
+                                      const char *label_value);
+/** The sum of the values of every such sample (0 when none). */
+DBX_API double dbx_serving_metrics_sum(const dbx_serving_metrics *m, const char *name, const char *label_key,
+                                       const char *label_value);
+
+/* ------------------------------------------------------------------ */
+/* Batch scoring and the boolean accessor                               */
+
+/** Prediction i as a boolean: JSON true / false, or the numbers 1 / 0;
+ *  `fallback` for anything else (and out of range). */
+DBX_API int dbx_serving_result_bool(const dbx_serving_result *r, size_t i, int fallback);
+
+typedef struct dbx_serving_batch_options {
+    unsigned int version;  /**< DBX_SERVING_BATCH_OPTIONS_VERSION */
+    long timeout_ms;       /**< per request, as dbx_serving_query_options (0: 300000) */
+    int max_parallel;      /**< requests in flight at once (0: 4; at most 16) */
+    /** The body size of one request (0: DBX_SERVING_MAX_PAYLOAD_BYTES; larger
+     *  values are lowered to it). */
+    size_t max_bytes_per_request;
+} dbx_serving_batch_options;
+
+#define DBX_SERVING_BATCH_OPTIONS_VERSION 1
+#define DBX_SERVING_BATCH_OPTIONS_INIT {DBX_SERVING_BATCH_OPTIONS_VERSION, 0, 0, 0}
+
+/**
+ * Score a large input in several requests: its rows are split into chunks
+ * whose bodies stay under the payload limit (and, when max_rows_per_request
+ * > 0, of at most that many rows), sent in parallel (bounded by
+ * opts->max_parallel, on the calling thread), and the predictions are
+ * returned in input order as one result (the dbx_serving_result accessors;
+ * served_model_name is that of the first chunk, latency_ms the whole call).
+ * Every chunk carries the input's params and client_request_id.
+ * Errors: DBX_EINVAL (an incomplete input; a row whose body alone exceeds
+ * the limit, naming the row; checked before any I/O), a chunk's error
+ * (the first failed chunk in input order; the others are not reported),
+ * DBX_EBADRESPONSE when an answer's "predictions" has not one entry per row.
+ * Ownership: *out freed with dbx_serving_result_free(); NULL on failure.
+ */
+DBX_API dbx_status dbx_serving_query_batch(dbx_serving_result **out, dbx_client *c, const char *name,
+                                           const dbx_serving_input *in, size_t max_rows_per_request,
+                                           const dbx_serving_batch_options *opts);
 
 DBX_END_DECL
 

@@ -1,5 +1,6 @@
 /* libdbx: Model Serving endpoints (/api/2.0/serving-endpoints). Request building and response mapping only. */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "serving_internal.h"
@@ -1235,6 +1236,251 @@ DBX_API dbx_status dbx_serving_input_to_json(char **out, const dbx_serving_input
     return *out ? DBX_OK : OOM_NULL();
 }
 
+/* ---- route-optimized endpoints: query targets ------------------------------------------------ */
+
+/* One cached target per client and endpoint name (c->serving_targets, under c->serving_mu). */
+struct dbx__serving_target {
+    struct dbx__serving_target *next;
+    char *name;
+    int route_optimized;
+    char *url;        /* data-plane URL (route-optimized) */
+    char *details;    /* authorization_details, as the endpoint gave them */
+    char *token;      /* data-plane access token: SECRET (wiped when freed) */
+    int64_t expiry_ms; /* dbx__now_ms() clock: refresh from expiry - 1 min */
+};
+
+#define DP_REFRESH_MARGIN_MS 60000
+#define MAX_CACHED_TARGETS 256 /* beyond this the oldest are dropped */
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        dbx__free(s);
+    }
+}
+
+static void target_free(struct dbx__serving_target *t)
+{
+    if (!t)
+        return;
+    dbx__free(t->name);
+    dbx__free(t->url);
+    dbx__free(t->details);
+    wipe_free(t->token);
+    dbx__free(t);
+}
+
+void dbx__serving_targets_free(dbx_client *c)
+{
+    if (!c)
+        return;
+    struct dbx__serving_target *t = c->serving_targets, *n;
+    for (; t; t = n) {
+        n = t->next;
+        target_free(t);
+    }
+    c->serving_targets = NULL;
+}
+
+/* Unlink and return the entry of `name` (NULL: none). Caller holds the mutex. */
+static struct dbx__serving_target *target_unlink(dbx_client *c, const char *name)
+{
+    struct dbx__serving_target **pp = &c->serving_targets;
+    for (; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->name, name) == 0) {
+            struct dbx__serving_target *t = *pp;
+            *pp = t->next;
+            t->next = NULL;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+void dbx__serving_target_drop(dbx_client *c, const char *name)
+{
+    if (!c || !name)
+        return;
+    pthread_mutex_lock(&c->serving_mu);
+    target_free(target_unlink(c, name));
+    pthread_mutex_unlock(&c->serving_mu);
+}
+
+/* GET the endpoint: is it route-optimized, and where and with which details is it queried. */
+static dbx_status target_describe(dbx_client *c, const char *name, struct dbx__serving_target *t)
+{
+    dbx__jdoc doc;
+    dbx_status st = call_name(c, "GET", name, "", NULL, NULL, NULL, DBX__CALL_IDEMPOTENT, &doc);
+    if (st != DBX_OK)
+        return st;
+    dbx__jv root = dbx__jdoc_root(&doc);
+    t->route_optimized = dbx__jv_get_bool(root, "route_optimized", 0);
+    if (!t->route_optimized) {
+        dbx__jdoc_dispose(&doc);
+        return DBX_OK;
+    }
+    dbx__jv qi = dbx__jv_path(root, "data_plane_info.query_info");
+    const char *url = dbx__jv_get_str(qi, "endpoint_url", NULL);
+    if (dbx__empty(url))
+        url = dbx__jv_get_str(root, "endpoint_url", NULL);
+    dbx__jv det = dbx__jv_get(qi, "authorization_details");
+    if (dbx__empty(url) || !dbx__jv_present(det)) {
+        dbx__jdoc_dispose(&doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE,
+                                "serving endpoint '%s' is route-optimized but its answer has no "
+                                "data_plane_info.query_info (endpoint_url, authorization_details)",
+                                name);
+    }
+    if (!dbx__url_secure(url)) {
+        dbx__jdoc_dispose(&doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE,
+                                "serving endpoint '%s': its route-optimized endpoint_url is not https (plain http "
+                                "is allowed only to a loopback host); no token is sent to it",
+                                name);
+    }
+    t->url = dbx__strdup(url);
+    /* a JSON string (the service's shape) is sent as given; anything else as its JSON text */
+    t->details = dbx__jv_type(det) == DBX__J_STRING ? dbx__strdup(dbx__jv_str(det, "")) : dbx__jv_dump(det);
+    dbx__jdoc_dispose(&doc);
+    return t->url && t->details ? DBX_OK : dbx__fail(c, DBX_ENOMEM, "out of memory");
+}
+
+/* Exchange the workspace OAuth token for the endpoint's data-plane token. */
+static dbx_status target_token(dbx_client *c, const char *name, struct dbx__serving_target *t)
+{
+    if (c->auth_type != DBX_AUTH_OAUTH_M2M)
+        return dbx__fail(c, DBX_ECONFIG,
+                         "serving endpoint '%s' is route-optimized: route-optimized endpoints need OAuth "
+                         "(M2M or U2M) credentials, not %s authentication",
+                         name, dbx__auth_type_name(c->auth_type));
+    dbx__buf line = DBX__BUF_INIT, form = DBX__BUF_INIT;
+    dbx_status st = dbx__auth_header(c->pipe.auth, &c->pipe, 0, &line);
+    static const char prefix[] = "Authorization: Bearer ";
+    if (st == DBX_OK && (line.oom || !line.ptr || strncmp(line.ptr, prefix, sizeof prefix - 1) != 0))
+        st = line.oom ? dbx__fail(c, DBX_ENOMEM, "out of memory")
+                      : dbx__fail(c, DBX_ECONFIG, "route-optimized endpoints need OAuth (M2M or U2M) credentials");
+    if (st == DBX_OK) {
+        dbx__buf_puts(&form, "grant_type=");
+        dbx__buf_put_urlenc(&form, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+        dbx__buf_puts(&form, "&assertion=");
+        dbx__buf_put_urlenc(&form, line.ptr + sizeof prefix - 1);
+        dbx__buf_puts(&form, "&authorization_details=");
+        dbx__buf_put_urlenc(&form, t->details);
+        if (form.oom)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    if (line.ptr)
+        memset(line.ptr, 0, line.len);
+    dbx__buf_dispose(&line);
+    if (st != DBX_OK) {
+        if (form.ptr)
+            memset(form.ptr, 0, form.len);
+        dbx__buf_dispose(&form);
+        return st;
+    }
+    dbx__http_resp resp;
+    dbx__resp_init(&resp);
+    dbx__call call = {0};
+    call.method = "POST";
+    call.path = "/oidc/v1/token";
+    call.body = form.ptr;
+    call.body_len = form.len;
+    call.content_type = "application/x-www-form-urlencoded";
+    call.no_auth = 1;
+    call.idempotent = 1;
+    int64_t t0 = dbx__now_ms();
+    st = dbx__pipeline_send(&c->pipe, &call, &resp);
+    memset(form.ptr, 0, form.len);
+    dbx__buf_dispose(&form);
+    if (st != DBX_OK) {
+        dbx__resp_dispose(&resp);
+        dbx__error_prefix("serving endpoint '%s': the data-plane token request failed", name);
+        return st;
+    }
+    dbx__jdoc doc;
+    st = dbx__jdoc_parse_object(&doc, c, &resp.body);
+    if (resp.body.ptr)
+        memset(resp.body.ptr, 0, resp.body.len);
+    dbx__resp_dispose(&resp);
+    if (st != DBX_OK)
+        return st;
+    dbx__jv root = dbx__jdoc_root(&doc);
+    const char *tok = dbx__jv_get_str(root, "access_token", NULL);
+    if (dbx__empty(tok)) {
+        dbx__jdoc_dispose(&doc);
+        return dbx__fail_answer(c, DBX_EBADRESPONSE, "serving endpoint '%s': the data-plane token answer has no "
+                                                     "access_token", name);
+    }
+    int64_t ttl = dbx__token_ttl_ms(dbx__jv_get_int(root, "expires_in", -1), 0, 0);
+    wipe_free(t->token);
+    t->token = dbx__strdup(tok);
+    t->expiry_ms = t0 + ttl;
+    memset(doc.text, 0, doc.len);
+    dbx__jdoc_dispose(&doc);
+    return t->token ? DBX_OK : dbx__fail(c, DBX_ENOMEM, "out of memory");
+}
+
+static dbx_status workspace_target(dbx_client *c, const char *name, dbx__buf *url, int *no_auth)
+{
+    dbx__buf_puts(url, "/serving-endpoints/");
+    dbx__buf_put_urlenc(url, name);
+    dbx__buf_puts(url, "/invocations");
+    *no_auth = 0;
+    return url->oom ? dbx__fail(c, DBX_ENOMEM, "out of memory") : DBX_OK;
+}
+
+dbx_status dbx__serving_query_target(dbx_client *c, const char *name, dbx__buf *url, dbx__buf *auth, int *no_auth)
+{
+    *no_auth = 0;
+    pthread_mutex_lock(&c->serving_mu);
+    struct dbx__serving_target *t = target_unlink(c, name);
+    dbx_status st = DBX_OK;
+    if (!t) {
+        t = dbx__calloc(1, sizeof *t);
+        if (!t || !(t->name = dbx__strdup(name))) {
+            target_free(t);
+            pthread_mutex_unlock(&c->serving_mu);
+            return dbx__fail(c, DBX_ENOMEM, "out of memory");
+        }
+        st = target_describe(c, name, t);
+    }
+    if (st == DBX_OK && t->route_optimized && (!t->token || dbx__now_ms() >= t->expiry_ms - DP_REFRESH_MARGIN_MS))
+        st = target_token(c, name, t);
+    if (st == DBX_OK && t->route_optimized) {
+        dbx__buf_puts(url, t->url);
+        dbx__buf_puts(auth, "Authorization: Bearer ");
+        dbx__buf_puts(auth, t->token);
+        *no_auth = 1;
+        if (url->oom || auth->oom)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    } else if (st == DBX_OK) {
+        st = workspace_target(c, name, url, no_auth);
+    }
+    if (st == DBX_OK || (t->url && st != DBX_ECONFIG)) {
+        /* keep it (most recent first); bound the list */
+        t->next = c->serving_targets;
+        c->serving_targets = t;
+        size_t n = 0;
+        for (struct dbx__serving_target **pp = &c->serving_targets; *pp; pp = &(*pp)->next) {
+            if (++n > MAX_CACHED_TARGETS) {
+                struct dbx__serving_target *rest = *pp;
+                *pp = NULL;
+                while (rest) {
+                    struct dbx__serving_target *nx = rest->next;
+                    target_free(rest);
+                    rest = nx;
+                }
+                break;
+            }
+        }
+    } else {
+        target_free(t);
+    }
+    pthread_mutex_unlock(&c->serving_mu);
+    return st;
+}
+
 /* ---- query ------------------------------------------------------------------------------------- */
 
 struct dbx_serving_result {
@@ -1294,21 +1540,29 @@ static dbx_status check_query_opts(dbx_client *c, const dbx_serving_query_option
     return DBX_OK;
 }
 
-dbx_status dbx__serving_query_target(dbx__serving_target *t, dbx_client *c, const char *name)
+dbx_status dbx__serving_target_get(dbx__serving_target *t, dbx_client *c, const char *name)
 {
     memset(t, 0, sizeof *t);
-    /* today: the workspace's own invocations path, with the client's
-     * credentials (a route-optimized endpoint's data-plane URL and token
-     * plug in here) */
-    dbx__buf path = DBX__BUF_INIT;
-    dbx__buf_puts(&path, "/serving-endpoints/");
-    dbx__buf_put_urlenc(&path, name);
-    dbx__buf_puts(&path, "/invocations");
-    if (path.oom) {
-        dbx__buf_dispose(&path);
+    dbx__buf url = DBX__BUF_INIT, auth = DBX__BUF_INIT;
+    int no_auth = 0;
+    dbx_status st = dbx__serving_query_target(c, name, &url, &auth, &no_auth);
+    if (st == DBX_OK && (url.oom || auth.oom || !url.ptr))
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    if (st != DBX_OK) {
+        if (auth.ptr)
+            memset(auth.ptr, 0, auth.len); /* a credential */
+        dbx__buf_dispose(&auth);
+        dbx__buf_dispose(&url);
+        return st;
+    }
+    t->url = dbx__buf_detach(&url);
+    t->auth_header = auth.len ? dbx__buf_detach(&auth) : NULL;
+    dbx__buf_dispose(&auth);
+    t->no_auth = no_auth;
+    if (!t->url) {
+        dbx__serving_target_dispose(t);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
-    t->url = path.ptr;
     return DBX_OK;
 }
 
@@ -1358,28 +1612,74 @@ dbx_status dbx__serving_answer(dbx_serving_result **out, dbx_client *c, const db
 static dbx_status send_query(dbx_serving_result **out, dbx_client *c, const char *name, const char *body, size_t len,
                              const dbx_serving_query_options *o)
 {
-    dbx__serving_target t;
-    dbx_status st = dbx__serving_query_target(&t, c, name);
-    if (st != DBX_OK) {
-        *out = NULL;
-        return st;
-    }
-    dbx__call call = {0};
-    const char *h2[2];
-    dbx__serving_target_call(&call, &t, h2);
-    call.body = body;
-    call.body_len = len;
-    call.timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_QUERY_TIMEOUT_MS;
+    char small[256];
+    dbx__buf path, auth = DBX__BUF_INIT;
+    dbx__buf_init_fixed(&path, small, sizeof small);
     dbx__http_resp resp;
     dbx__resp_init(&resp);
     int64_t t0 = dbx__now_ms();
-    st = dbx__pipeline_send(&c->pipe, &call, &resp);
+    int no_auth = 0;
+    dbx_status st = DBX_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        dbx__buf_clear(&path);
+        if (auth.ptr)
+            memset(auth.ptr, 0, auth.len);
+        dbx__buf_clear(&auth);
+        dbx__resp_reset(&resp);
+        st = dbx__serving_query_target(c, name, &path, &auth, &no_auth);
+        if (st != DBX_OK)
+            break;
+        const char *headers[] = {auth.ptr, NULL};
+        dbx__call call = {0};
+        call.method = "POST";
+        call.path = path.ptr;
+        call.body = body;
+        call.body_len = len;
+        call.timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_QUERY_TIMEOUT_MS;
+        if (no_auth) {
+            call.no_auth = 1;
+            call.headers = headers;
+            call.secret_headers = 1;
+        }
+        st = dbx__pipeline_send(&c->pipe, &call, &resp);
+        if (st == DBX_OK)
+            break;
+        if (no_auth && (resp.status == 401 || resp.status == 403) && attempt == 0) {
+            /* the data plane refused the token (expired early, endpoint recreated): fetch it again, once */
+            dbx__serving_target_drop(c, name);
+            continue;
+        }
+        if (resp.status == 404)
+            dbx__serving_target_drop(c, name); /* recreated under the same name: look again next time */
+        break;
+    }
+    if (auth.ptr)
+        memset(auth.ptr, 0, auth.len);
+    dbx__buf_dispose(&auth);
     int64_t ms = dbx__now_ms() - t0;
+    dbx__jdoc doc;
+    memset(&doc, 0, sizeof doc);
+    /* the request line names the workspace path (a data-plane URL is named by its path only) */
+    const char *shown = path.ptr ? path.ptr : "";
+    if (no_auth) {
+        const char *p = strstr(shown, "://");
+        p = p ? strchr(p + 3, '/') : NULL;
+        shown = p ? p : "/invocations";
+    }
+    if (st == DBX_OK) {
+        const char *rid = dbx__resp_header(&resp, "x-request-id");
+        dbx__error_note_answer("POST", shown, resp.status, rid);
+        st = dbx__jdoc_parse_object(&doc, c, &resp.body);
+        if (st != DBX_OK) {
+            dbx__error_set_request("POST", shown);
+            dbx__error_set_http(resp.status, "", rid);
+        }
+    }
     dbx_serving_result *r = NULL;
     if (st == DBX_OK)
-        st = dbx__serving_answer(&r, c, &call, &resp, ms);
+        st = dbx__serving_result_from_doc(&r, c, &doc, dbx__resp_header(&resp, "served-model-name"), ms);
     dbx__resp_dispose(&resp);
-    dbx__serving_target_dispose(&t);
+    dbx__buf_dispose(&path);
     *out = r;
     return st;
 }
@@ -1543,3 +1843,835 @@ DBX_API const char *dbx_serving_result_served_model_name(const dbx_serving_resul
     return r && r->served ? r->served : "";
 }
 DBX_API int64_t dbx_serving_result_latency_ms(const dbx_serving_result *r) { return r ? r->latency_ms : 0; }
+
+/* ---- champion / challenger ------------------------------------------------------------------ */
+
+/* Input fields of a served entity (EndpointCoreConfigInput.served_entities[]); the answer's
+ * output-only fields (state, creator, creation_timestamp, ...) are left out. */
+static const char *const entity_input_fields[] = {
+    "name", "entity_name", "entity_version", "workload_size", "workload_type", "scale_to_zero_enabled",
+    "environment_vars", "instance_profile_arn", "min_provisioned_throughput", "max_provisioned_throughput",
+    "min_provisioned_concurrency", "max_provisioned_concurrency", "burst_scaling_enabled", "provisioned_model_units",
+    "external_model"};
+
+static int set_copy(json_t *o, const char *key, dbx__jv v)
+{
+    if (!dbx__jv_present(v) || dbx__jv_type(v) == DBX__J_NULL)
+        return 0;
+    json_t *j = dbx__jv_to_jansson(v);
+    return j ? json_object_set_new(o, key, j) : -1;
+}
+
+/* The active config of an endpoint answer as an EndpointCoreConfigInput (jansson, caller
+ * decrefs); legacy served_models become served_entities. NULL: out of memory, or *none. */
+static json_t *input_config_of(const dbx_serving_endpoint *ep, int *none)
+{
+    *none = 0;
+    int legacy = 0;
+    dbx__jv ents = ents_of(ep, DBX_SERVING_ACTIVE, &legacy);
+    if (!dbx__jv_is_array(ents) || dbx__jv_count(ents) == 0) {
+        *none = 1;
+        return NULL;
+    }
+    json_t *cfg = json_object(), *arr = json_array(), *routes = json_array();
+    int bad = !cfg || !arr || !routes;
+    dbx__jit it;
+    dbx__jv e;
+    dbx__jv_iter(ents, &it);
+    while (!bad && dbx__jit_next(&it, &e, NULL)) {
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) != 0) {
+            bad = 1;
+            break;
+        }
+        for (size_t k = 0; k < N_OF(entity_input_fields); k++)
+            bad |= set_copy(o, entity_input_fields[k], dbx__jv_get(e, entity_input_fields[k])) != 0;
+        if (legacy) {
+            bad |= set_copy(o, "entity_name", dbx__jv_get(e, "model_name")) != 0;
+            bad |= set_copy(o, "entity_version", dbx__jv_get(e, "model_version")) != 0;
+        }
+    }
+    size_t nr = dbx_serving_endpoint_route_count(ep, DBX_SERVING_ACTIVE);
+    for (size_t i = 0; !bad && i < nr; i++) {
+        json_t *r = json_pack("{s:s, s:i}", "served_entity_name",
+                              dbx_serving_endpoint_route_name(ep, DBX_SERVING_ACTIVE, i), "traffic_percentage",
+                              dbx_serving_endpoint_route_percentage(ep, DBX_SERVING_ACTIVE, i));
+        bad |= !r || json_array_append_new(routes, r) != 0;
+    }
+    if (!bad) {
+        bad |= json_object_set_new(cfg, "served_entities", arr) != 0;
+        arr = NULL;
+        if (!bad && nr) {
+            json_t *tc = json_object();
+            if (!tc || json_object_set_new(cfg, "traffic_config", tc) != 0) {
+                bad = 1; /* routes is released below */
+            } else {
+                bad |= json_object_set_new(tc, "routes", routes) != 0; /* takes routes, also on failure */
+                routes = NULL;
+            }
+        }
+    }
+    json_decref(arr);
+    json_decref(routes);
+    if (bad) {
+        json_decref(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* Index of the served entity named `entity` in the active config; -1 when none. */
+static long entity_index(const dbx_serving_endpoint *ep, const char *entity)
+{
+    size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, i), entity) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Replace the routes of `cfg` (an input config) with `n` (name, pct) pairs. */
+static int set_routes(json_t *cfg, const char *const *names, const int *pcts, size_t n)
+{
+    json_t *routes = json_array(), *tc = json_object();
+    int bad = !routes || !tc;
+    for (size_t i = 0; !bad && i < n; i++) {
+        json_t *r = json_pack("{s:s, s:i}", "served_entity_name", names[i], "traffic_percentage", pcts[i]);
+        bad |= !r || json_array_append_new(routes, r) != 0;
+    }
+    if (!bad) {
+        bad |= json_object_set_new(tc, "routes", routes) != 0;
+        routes = NULL;
+        bad |= json_object_set_new(cfg, "traffic_config", tc) != 0;
+        tc = NULL;
+    }
+    json_decref(routes);
+    json_decref(tc);
+    return bad ? -1 : 0;
+}
+
+/* PUT the config, then wait unless no_wait. *out as dbx_serving_traffic_shift. */
+static dbx_status apply_config(dbx_serving_endpoint **out, dbx_client *c, const char *name, const json_t *cfg,
+                               int no_wait, const dbx_wait_options *wait)
+{
+    dbx_status st = validate_config(c, cfg);
+    if (st != DBX_OK)
+        return st;
+    dbx__jdoc doc;
+    st = call_name(c, "PUT", name, "/config", NULL, NULL, cfg, 0, &doc);
+    if (st != DBX_OK)
+        return st;
+    if (no_wait)
+        return dbx__serving_endpoint_from_doc(out, c, &doc, "serving-endpoints/update-config");
+    st = dbx__serving_endpoint_from_doc(NULL, c, &doc, "serving-endpoints/update-config");
+    if (st != DBX_OK)
+        return st;
+    return dbx_serving_wait_ready(out, c, name, wait);
+}
+
+struct dbx_serving_traffic {
+    size_t n;
+    char **entity, **model, **version;
+    int *pct;
+    char *config_json;
+};
+
+DBX_API void dbx_serving_traffic_free(dbx_serving_traffic *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->entity)
+            dbx__free(t->entity[i]);
+        if (t->model)
+            dbx__free(t->model[i]);
+        if (t->version)
+            dbx__free(t->version[i]);
+    }
+    dbx__free(t->entity);
+    dbx__free(t->model);
+    dbx__free(t->version);
+    dbx__free(t->pct);
+    dbx__free(t->config_json);
+    dbx__free(t);
+}
+
+static int route_pct(const dbx_serving_endpoint *ep, const char *entity)
+{
+    size_t nr = dbx_serving_endpoint_route_count(ep, DBX_SERVING_ACTIVE);
+    for (size_t i = 0; i < nr; i++)
+        if (strcmp(dbx_serving_endpoint_route_name(ep, DBX_SERVING_ACTIVE, i), entity) == 0)
+            return dbx_serving_endpoint_route_percentage(ep, DBX_SERVING_ACTIVE, i);
+    /* one entity without traffic_config takes everything */
+    return nr == 0 && dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE) == 1 ? 100 : 0;
+}
+
+DBX_API dbx_status dbx_serving_traffic_get(dbx_serving_traffic **out, dbx_client *c, const char *name)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    dbx_serving_endpoint *ep = NULL;
+    dbx_status st = dbx_serving_get(&ep, c, name);
+    if (st != DBX_OK)
+        return st;
+    size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE);
+    dbx_serving_traffic *t = dbx__calloc(1, sizeof *t);
+    int bad = !t;
+    if (!bad && n) {
+        t->entity = dbx__calloc(n, sizeof *t->entity);
+        t->model = dbx__calloc(n, sizeof *t->model);
+        t->version = dbx__calloc(n, sizeof *t->version);
+        t->pct = dbx__calloc(n, sizeof *t->pct);
+        bad = !t->entity || !t->model || !t->version || !t->pct;
+    }
+    for (size_t i = 0; !bad && i < n; i++) {
+        t->n = i + 1;
+        const char *en = dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, i);
+        t->entity[i] = dbx__strdup(en);
+        t->model[i] = dbx__strdup(dbx_serving_endpoint_entity_model(ep, DBX_SERVING_ACTIVE, i));
+        t->version[i] = dbx__strdup(dbx_serving_endpoint_entity_version(ep, DBX_SERVING_ACTIVE, i));
+        t->pct[i] = route_pct(ep, en);
+        bad = !t->entity[i] || !t->model[i] || !t->version[i];
+    }
+    if (!bad) {
+        int none;
+        json_t *cfg = input_config_of(ep, &none);
+        if (cfg) {
+            t->config_json = dbx__json_dump(cfg);
+            json_decref(cfg);
+        } else if (none) {
+            t->config_json = dbx__strdup("{}");
+        }
+        bad = !t->config_json;
+    }
+    dbx_serving_endpoint_free(ep);
+    if (bad) {
+        dbx_serving_traffic_free(t);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    *out = t;
+    return DBX_OK;
+}
+
+DBX_API size_t dbx_serving_traffic_count(const dbx_serving_traffic *t) { return t ? t->n : 0; }
+DBX_API const char *dbx_serving_traffic_entity(const dbx_serving_traffic *t, size_t i)
+{
+    return t && i < t->n ? t->entity[i] : "";
+}
+DBX_API const char *dbx_serving_traffic_model(const dbx_serving_traffic *t, size_t i)
+{
+    return t && i < t->n ? t->model[i] : "";
+}
+DBX_API const char *dbx_serving_traffic_version(const dbx_serving_traffic *t, size_t i)
+{
+    return t && i < t->n ? t->version[i] : "";
+}
+DBX_API int dbx_serving_traffic_percentage(const dbx_serving_traffic *t, size_t i)
+{
+    return t && i < t->n ? t->pct[i] : 0;
+}
+DBX_API const char *dbx_serving_traffic_config_json(const dbx_serving_traffic *t)
+{
+    return t && t->config_json ? t->config_json : "";
+}
+
+static dbx_status check_wait_opts(dbx_client *c, const char *fn, const dbx_wait_options *w)
+{
+    if (w && (w->version == 0 || w->version > DBX_WAIT_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "%s: dbx_wait_options version %u is not supported", fn, w->version);
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_traffic_shift(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                             const char *champion, const char *challenger, int challenger_pct,
+                                             const dbx_serving_traffic_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_STR(c, champion);
+    DBX__REQUIRE_STR(c, challenger);
+    if (strcmp(champion, challenger) == 0)
+        return dbx__fail(c, DBX_EINVAL, "%s: champion and challenger are the same entity (%s)", __func__, champion);
+    if (challenger_pct < 0 || challenger_pct > 100)
+        return dbx__fail(c, DBX_EINVAL, "%s: challenger_pct must be 0..100, not %d", __func__, challenger_pct);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_TRAFFIC_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_traffic_options version %u is not supported", o->version);
+    dbx_status st = check_wait_opts(c, __func__, o ? o->wait : NULL);
+    if (st != DBX_OK)
+        return st;
+    dbx_serving_endpoint *ep = NULL;
+    if ((st = dbx_serving_get(&ep, c, name)) != DBX_OK)
+        return st;
+    const char *missing = entity_index(ep, champion) < 0 ? "champion" : entity_index(ep, challenger) < 0 ? "challenger" : NULL;
+    if (missing) {
+        st = dbx__fail(c, DBX_ENOTFOUND, "%s: serving endpoint '%s' serves no entity named '%s' (the %s)", __func__,
+                       name, strcmp(missing, "champion") == 0 ? champion : challenger, missing);
+        dbx_serving_endpoint_free(ep);
+        return st;
+    }
+    int none;
+    json_t *cfg = input_config_of(ep, &none);
+    size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE);
+    const char **names = dbx__calloc(n, sizeof *names);
+    int *pcts = dbx__calloc(n, sizeof *pcts);
+    if (!cfg || !names || !pcts) {
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            names[i] = dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, i);
+            pcts[i] = strcmp(names[i], champion) == 0     ? 100 - challenger_pct
+                      : strcmp(names[i], challenger) == 0 ? challenger_pct
+                                                          : 0;
+        }
+        if (set_routes(cfg, names, pcts, n) != 0)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    if (st == DBX_OK)
+        st = apply_config(out, c, name, cfg, o && o->no_wait, o ? o->wait : NULL);
+    dbx__free(names);
+    dbx__free(pcts);
+    json_decref(cfg);
+    dbx_serving_endpoint_free(ep);
+    return st;
+}
+
+struct dbx_serving_promotion {
+    dbx_serving_endpoint *ep;
+    char *previous;
+    char *model;
+    char *alias;
+    int64_t version, previous_version;
+    dbx_registry_t reg;
+};
+
+DBX_API void dbx_serving_promotion_free(dbx_serving_promotion *p)
+{
+    if (!p)
+        return;
+    dbx_serving_endpoint_free(p->ep);
+    dbx__free(p->previous);
+    dbx__free(p->model);
+    dbx__free(p->alias);
+    dbx__free(p);
+}
+
+DBX_API const dbx_serving_endpoint *dbx_serving_promotion_endpoint(const dbx_serving_promotion *p)
+{
+    return p ? p->ep : NULL;
+}
+DBX_API const char *dbx_serving_promotion_previous_config_json(const dbx_serving_promotion *p)
+{
+    return p && p->previous ? p->previous : "";
+}
+DBX_API const char *dbx_serving_promotion_model(const dbx_serving_promotion *p)
+{
+    return p && p->model ? p->model : "";
+}
+DBX_API const char *dbx_serving_promotion_alias(const dbx_serving_promotion *p)
+{
+    return p && p->alias ? p->alias : "";
+}
+DBX_API int64_t dbx_serving_promotion_alias_version(const dbx_serving_promotion *p) { return p ? p->version : 0; }
+DBX_API int64_t dbx_serving_promotion_previous_alias_version(const dbx_serving_promotion *p)
+{
+    return p ? p->previous_version : 0;
+}
+
+static int parse_version(const char *s, int64_t *v)
+{
+    if (!s || !*s)
+        return -1;
+    int64_t x = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || x > (INT64_MAX - 9) / 10)
+            return -1;
+        x = x * 10 + (*p - '0');
+    }
+    *v = x;
+    return 0;
+}
+
+DBX_API dbx_status dbx_serving_promote(dbx_serving_promotion **out, dbx_client *c, const char *name,
+                                       const char *challenger, const dbx_serving_promote_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_STR(c, challenger);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_PROMOTE_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_promote_options version %u is not supported", o->version);
+    dbx_status st = check_wait_opts(c, __func__, o ? o->wait : NULL);
+    if (st != DBX_OK)
+        return st;
+    if (o && o->alias && !*o->alias)
+        return dbx__fail(c, DBX_EINVAL, "%s: opts->alias is empty (NULL: no alias)", __func__);
+    if (o && o->stage && !o->alias && o->model_name && !*o->model_name)
+        return dbx__fail(c, DBX_EINVAL, "%s: opts->model_name is empty", __func__);
+    dbx_serving_endpoint *ep = NULL;
+    if ((st = dbx_serving_get(&ep, c, name)) != DBX_OK)
+        return st;
+    long ci = entity_index(ep, challenger);
+    if (ci < 0) {
+        st = dbx__fail(c, DBX_ENOTFOUND, "%s: serving endpoint '%s' serves no entity named '%s' (the challenger)",
+                       __func__, name, challenger);
+        dbx_serving_endpoint_free(ep);
+        return st;
+    }
+    dbx_serving_promotion *p = dbx__calloc(1, sizeof *p);
+    int none;
+    json_t *prev = input_config_of(ep, &none);
+    json_t *cfg = prev ? json_deep_copy(prev) : NULL;
+    const char *model = o && o->model_name ? o->model_name
+                                           : dbx_serving_endpoint_entity_model(ep, DBX_SERVING_ACTIVE, (size_t)ci);
+    const char *vtext = dbx_serving_endpoint_entity_version(ep, DBX_SERVING_ACTIVE, (size_t)ci);
+    int64_t version = 0;
+    if (p)
+        p->reg = o ? o->registry : DBX_REGISTRY_DEFAULT;
+    if (!p || !prev || !cfg || !(p->previous = dbx__json_dump(prev)) || !(p->model = dbx__strdup(model)) ||
+        (o && o->alias && !(p->alias = dbx__strdup(o->alias))))
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    else if ((o && (o->alias || o->stage)) && parse_version(vtext, &version) != 0)
+        st = dbx__fail_answer(c, DBX_EBADRESPONSE, "%s: served entity '%s' has entity_version '%.40s', not a number",
+                              __func__, challenger, vtext);
+    if (st == DBX_OK) {
+        if (!(o && o->keep_others)) {
+            /* only the challenger stays */
+            json_t *ents = json_object_get(cfg, "served_entities");
+            json_t *keep = json_incref(json_array_get(ents, (size_t)ci));
+            json_array_clear(ents);
+            if (!keep || json_array_append_new(ents, keep) != 0)
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            const char *names[1] = {challenger};
+            int pcts[1] = {100};
+            if (st == DBX_OK && set_routes(cfg, names, pcts, 1) != 0)
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        } else {
+            size_t n = dbx_serving_endpoint_entity_count(ep, DBX_SERVING_ACTIVE);
+            const char **names = dbx__calloc(n, sizeof *names);
+            int *pcts = dbx__calloc(n, sizeof *pcts);
+            if (!names || !pcts) {
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    names[i] = dbx_serving_endpoint_entity_name(ep, DBX_SERVING_ACTIVE, i);
+                    pcts[i] = i == (size_t)ci ? 100 : 0;
+                }
+                if (set_routes(cfg, names, pcts, n) != 0)
+                    st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            }
+            dbx__free(names);
+            dbx__free(pcts);
+        }
+    }
+    if (st == DBX_OK)
+        st = apply_config(&p->ep, c, name, cfg, 0, o ? o->wait : NULL);
+    if (st == DBX_OK && o && o->alias) {
+        dbx_model_version *mv = NULL;
+        dbx_status gs = dbx_registry_version_get_by_alias(&mv, c, o->registry, p->model, o->alias);
+        if (gs == DBX_OK)
+            p->previous_version = dbx_model_version_version(mv);
+        dbx_model_version_free(mv);
+        if (gs != DBX_OK && gs != DBX_ENOTFOUND) {
+            st = gs;
+            dbx__error_prefix("%s: the config is promoted; reading alias '%s' failed", __func__, o->alias);
+        } else {
+            dbx__error_clear(c);
+            st = dbx_registry_alias_set(c, o->registry, p->model, o->alias, version);
+            if (st != DBX_OK)
+                dbx__error_prefix("%s: the config is promoted; moving alias '%s' failed", __func__, o->alias);
+            else
+                p->version = version;
+        }
+    }
+    if (st == DBX_OK && o && o->stage) {
+        st = dbx_registry_version_transition_stage(NULL, c, o->registry, p->model, version, o->stage, 1, NULL);
+        if (st != DBX_OK)
+            dbx__error_prefix("%s: the config is promoted; the stage transition failed", __func__);
+    }
+    json_decref(prev);
+    json_decref(cfg);
+    dbx_serving_endpoint_free(ep);
+    if (st != DBX_OK || !out)
+        dbx_serving_promotion_free(p);
+    else
+        *out = p;
+    return st;
+}
+
+DBX_API dbx_status dbx_serving_rollback(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                        const dbx_serving_config *previous, const dbx_serving_rollback_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, previous);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_ROLLBACK_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_rollback_options version %u is not supported", o->version);
+    dbx_status st = check_wait_opts(c, __func__, o ? o->wait : NULL);
+    if (st != DBX_OK)
+        return st;
+    if (o && o->alias && (!*o->alias || dbx__empty(o->model_name)))
+        return dbx__fail(c, DBX_EINVAL, "%s: opts->alias needs opts->model_name (and may not be empty)", __func__);
+    if (o && o->alias && o->alias_version < 0)
+        return dbx__fail(c, DBX_EINVAL, "%s: opts->alias_version is negative", __func__);
+    dbx_serving_endpoint *ep = NULL;
+    st = apply_config(&ep, c, name, previous->j, 0, o ? o->wait : NULL);
+    if (st == DBX_OK && o && o->alias) {
+        st = o->alias_version > 0 ? dbx_registry_alias_set(c, o->registry, o->model_name, o->alias, o->alias_version)
+                                  : dbx_registry_alias_delete(c, o->registry, o->model_name, o->alias);
+        if (st != DBX_OK)
+            dbx__error_prefix("%s: the config is restored; moving alias '%s' back failed", __func__, o->alias);
+    }
+    if (out && st == DBX_OK)
+        *out = ep;
+    else
+        dbx_serving_endpoint_free(ep);
+    return st;
+}
+
+DBX_API dbx_status dbx_serving_rollback_promotion(dbx_serving_endpoint **out, dbx_client *c, const char *name,
+                                                  const dbx_serving_promotion *p, const dbx_wait_options *wait)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, p);
+    dbx_serving_config *cfg = NULL;
+    dbx_status st = dbx_serving_config_from_json(&cfg, p->previous);
+    if (st != DBX_OK)
+        return dbx__fail(c, st, "%s: the promotion's previous config: %s", __func__,
+                         dbx_client_last_error(NULL)->message);
+    dbx_serving_rollback_options ro = DBX_SERVING_ROLLBACK_OPTIONS_INIT;
+    ro.wait = wait;
+    if (p->alias) {
+        ro.alias = p->alias;
+        ro.model_name = p->model;
+        ro.alias_version = p->previous_version;
+        ro.registry = p->reg;
+    }
+    st = dbx_serving_rollback(out, c, name, cfg, &ro);
+    dbx_serving_config_free(cfg);
+    return st;
+}
+
+/* ---- boolean accessor and batch scoring ----------------------------------------------------- */
+
+DBX_API int dbx_serving_result_bool(const dbx_serving_result *r, size_t i, int fallback)
+{
+    dbx__jv v = item(r, i);
+    switch (dbx__jv_type(v)) {
+    case DBX__J_TRUE: return 1;
+    case DBX__J_FALSE: return 0;
+    case DBX__J_INTEGER:
+    case DBX__J_REAL: {
+        double d = dbx__jv_real(v, NAN);
+        return d == 1 ? 1 : d == 0 ? 0 : fallback;
+    }
+    default: return fallback;
+    }
+}
+
+#define MAX_BATCH_PARALLEL 16
+
+typedef struct chunk {
+    size_t first, n; /* rows */
+    char *body;
+    size_t len;
+} chunk;
+
+/* The body of rows [first, first + n) of `in` as JSON text (caller frees). */
+static dbx_status chunk_body(char **out, size_t *len, dbx_client *c, const dbx_serving_input *in, size_t first,
+                             size_t n)
+{
+    *out = NULL;
+    dbx_serving_input sub = *in;
+    sub.rows = json_array();
+    for (size_t r = 0; sub.rows && r < n; r++)
+        if (json_array_append(sub.rows, json_array_get(in->rows, first + r)) != 0) {
+            json_decref(sub.rows);
+            sub.rows = NULL;
+        }
+    if (!sub.rows)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    json_t *body = NULL;
+    dbx_status st = input_body(&body, c, &sub);
+    json_decref(sub.rows);
+    if (st != DBX_OK)
+        return st;
+    *out = dbx__json_dump(body);
+    json_decref(body);
+    if (!*out)
+        return dbx__fail(c, DBX_ENOMEM, "out of memory while writing a request body");
+    *len = strlen(*out);
+    return DBX_OK;
+}
+
+static void chunks_free(chunk *ch, size_t n)
+{
+    for (size_t i = 0; ch && i < n; i++)
+        dbx__free(ch[i].body);
+    dbx__free(ch);
+}
+
+/* Split the rows into chunks under `limit` bytes and `max_rows` rows: greedy on an estimate
+ * of each row's size, then halved (iteratively) while a body is still over the limit. */
+static dbx_status make_chunks(chunk **out, size_t *nout, dbx_client *c, const dbx_serving_input *in, size_t max_rows,
+                              size_t limit)
+{
+    *out = NULL;
+    *nout = 0;
+    size_t nr = json_array_size(in->rows), nc = json_array_size(in->cols);
+    size_t names = 0; /* per row, in the record formats: "name": for each column */
+    for (size_t k = 0; k < nc; k++)
+        names += strlen(json_string_value(json_array_get(in->cols, k))) + 4;
+    chunk *ch = NULL;
+    size_t n = 0, cap = 0;
+    size_t r = 0;
+    dbx_status st = DBX_OK;
+    while (st == DBX_OK && r < nr) {
+        /* estimate: the rows' own JSON (+ column names for record formats) */
+        size_t take = 0, est = 256 + (in->params ? 4096 : 0);
+        while (r + take < nr && (!max_rows || take < max_rows)) {
+            char *t = dbx__json_dump(json_array_get(in->rows, r + take));
+            if (!t) {
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                break;
+            }
+            size_t rs = strlen(t) + 1 + (in->format == DBX_SERVING_DATAFRAME_RECORDS || in->format == DBX_SERVING_INSTANCES ? names : 0);
+            dbx__free(t);
+            if (take > 0 && est + rs > limit)
+                break;
+            est += rs;
+            take++;
+        }
+        if (st != DBX_OK)
+            break;
+        for (;;) {
+            char *body = NULL;
+            size_t len = 0;
+            if ((st = chunk_body(&body, &len, c, in, r, take)) != DBX_OK)
+                break;
+            if (len <= limit) {
+                if (n == cap) {
+                    size_t nc2 = cap ? cap * 2 : 16;
+                    chunk *q = dbx__realloc(ch, nc2 * sizeof *ch);
+                    if (!q) {
+                        dbx__free(body);
+                        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+                        break;
+                    }
+                    ch = q;
+                    cap = nc2;
+                }
+                ch[n].first = r;
+                ch[n].n = take;
+                ch[n].body = body;
+                ch[n].len = len;
+                n++;
+                r += take;
+                break;
+            }
+            dbx__free(body);
+            if (take == 1) {
+                st = dbx__fail(c, DBX_EINVAL,
+                               "dbx_serving_query_batch: input row %zu alone makes a %zu-byte request, over the "
+                               "limit of %zu bytes",
+                               r, len, limit);
+                break;
+            }
+            take /= 2;
+        }
+    }
+    if (st != DBX_OK) {
+        chunks_free(ch, n);
+        return st;
+    }
+    *out = ch;
+    *nout = n;
+    return DBX_OK;
+}
+
+DBX_API dbx_status dbx_serving_query_batch(dbx_serving_result **out, dbx_client *c, const char *name,
+                                           const dbx_serving_input *in, size_t max_rows_per_request,
+                                           const dbx_serving_batch_options *o)
+{
+    if (out)
+        *out = NULL;
+    DBX__ENTER(c);
+    DBX__REQUIRE_PTR(c, out);
+    DBX__REQUIRE_STR(c, name);
+    DBX__REQUIRE_PTR(c, in);
+    if (o && (o->version == 0 || o->version > DBX_SERVING_BATCH_OPTIONS_VERSION))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_batch_options version %u is not supported", o->version);
+    if (o && (o->timeout_ms < 0 || o->max_parallel < 0))
+        return dbx__fail(c, DBX_EINVAL, "dbx_serving_batch_options: timeout_ms or max_parallel is negative");
+    if (!in->cols || !json_array_size(in->rows))
+        return dbx__fail(c, DBX_EINVAL, "%s: input has no %s", __func__, in->cols ? "rows" : "columns");
+    size_t limit = o && o->max_bytes_per_request && o->max_bytes_per_request < DBX_SERVING_MAX_PAYLOAD_BYTES
+                       ? o->max_bytes_per_request
+                       : DBX_SERVING_MAX_PAYLOAD_BYTES;
+    int par = o && o->max_parallel ? o->max_parallel : DBX__BATCH_DEFAULT_PARALLEL;
+    if (par > MAX_BATCH_PARALLEL)
+        par = MAX_BATCH_PARALLEL;
+    chunk *ch = NULL;
+    size_t n = 0;
+    dbx_status st = make_chunks(&ch, &n, c, in, max_rows_per_request, limit);
+    if (st != DBX_OK)
+        return st;
+    int64_t t0 = dbx__now_ms();
+    dbx__call *calls = dbx__calloc(n, sizeof *calls);
+    dbx__http_resp *resps = dbx__calloc(n, sizeof *resps);
+    dbx__batch_item *items = dbx__calloc(n, sizeof *items);
+    dbx__buf url = DBX__BUF_INIT, auth = DBX__BUF_INIT, all = DBX__BUF_INIT;
+    if (!calls || !resps || !items)
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    for (size_t i = 0; st == DBX_OK && i < n; i++)
+        dbx__resp_init(&resps[i]);
+    int no_auth = 0;
+    const char *headers[2] = {NULL, NULL};
+    /* a second round only for chunks the data plane refused with 401/403 (the token is fetched again) */
+    for (int round = 0; st == DBX_OK && round < 2; round++) {
+        dbx__buf_clear(&url);
+        if (auth.ptr)
+            memset(auth.ptr, 0, auth.len);
+        dbx__buf_clear(&auth);
+        if ((st = dbx__serving_query_target(c, name, &url, &auth, &no_auth)) != DBX_OK)
+            break;
+        headers[0] = auth.ptr;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (round == 1 && items[i].status == DBX_OK)
+                continue;
+            dbx__resp_reset(&resps[i]);
+            dbx__call *cl = &calls[i];
+            memset(cl, 0, sizeof *cl);
+            cl->method = "POST";
+            cl->path = url.ptr;
+            cl->body = ch[i].body;
+            cl->body_len = ch[i].len;
+            cl->timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_QUERY_TIMEOUT_MS;
+            if (no_auth) {
+                cl->no_auth = 1;
+                cl->headers = headers;
+                cl->secret_headers = 1;
+            }
+            k++;
+        }
+        /* send the ones of this round: compact them into a temporary item list */
+        dbx__batch_item *run = dbx__calloc(k ? k : 1, sizeof *run);
+        size_t *map = dbx__calloc(k ? k : 1, sizeof *map);
+        if (!run || !map) {
+            dbx__free(run);
+            dbx__free(map);
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+            break;
+        }
+        k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (round == 1 && items[i].status == DBX_OK)
+                continue;
+            run[k].call = &calls[i];
+            run[k].resp = &resps[i];
+            map[k++] = i;
+        }
+        (void)dbx__pipeline_send_many(&c->pipe, run, k, par);
+        int refused = 0;
+        for (size_t j = 0; j < k; j++) {
+            size_t i = map[j];
+            if (items[i].error)
+                dbx__errsave_free(items[i].error);
+            items[i].status = run[j].status;
+            items[i].error = run[j].error;
+            run[j].error = NULL;
+            refused |= no_auth && items[i].status != DBX_OK && (resps[i].status == 401 || resps[i].status == 403);
+        }
+        dbx__free(run);
+        dbx__free(map);
+        if (!refused)
+            break;
+        dbx__serving_target_drop(c, name);
+    }
+    if (auth.ptr)
+        memset(auth.ptr, 0, auth.len);
+    dbx__buf_dispose(&auth);
+    /* the first failure in input order */
+    for (size_t i = 0; st == DBX_OK && i < n; i++) {
+        if (items[i].status != DBX_OK) {
+            st = items[i].status;
+            if (items[i].error)
+                dbx__error_restore(items[i].error);
+            dbx__error_prefix("%s: rows %zu..%zu", __func__, ch[i].first, ch[i].first + ch[i].n - 1);
+        }
+    }
+    /* {"predictions": [...every chunk's, in order]} */
+    char *served = NULL;
+    dbx__buf_puts(&all, "{\"predictions\":[");
+    for (size_t i = 0; st == DBX_OK && i < n; i++) {
+        dbx__jdoc doc;
+        st = dbx__jdoc_parse_object(&doc, c, &resps[i].body);
+        if (st != DBX_OK)
+            break;
+        dbx__jv pred = dbx__jv_get(dbx__jdoc_root(&doc), "predictions");
+        if (!dbx__jv_is_array(pred) || dbx__jv_count(pred) != ch[i].n) {
+            st = dbx__fail_answer(c, DBX_EBADRESPONSE,
+                                  "%s: the answer for rows %zu..%zu has %zu predictions, not one per row", __func__,
+                                  ch[i].first, ch[i].first + ch[i].n - 1,
+                                  dbx__jv_is_array(pred) ? dbx__jv_count(pred) : (size_t)0);
+            dbx__jdoc_dispose(&doc);
+            break;
+        }
+        char *t = dbx__jv_dump(pred);
+        if (t && strlen(t) >= 2) {
+            if (i > 0 && strlen(t) > 2)
+                dbx__buf_putc(&all, ',');
+            dbx__buf_put(&all, t + 1, strlen(t) - 2);
+        }
+        if (!t)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        dbx__free(t);
+        if (i == 0) {
+            const char *smn = dbx__resp_header(&resps[i], "served-model-name");
+            served = dbx__strdup(smn ? smn : "");
+            if (!served)
+                st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        }
+        dbx__jdoc_dispose(&doc);
+    }
+    dbx__buf_puts(&all, "]}");
+    if (st == DBX_OK && all.oom)
+        st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+    if (st == DBX_OK) {
+        size_t len = all.len;
+        char *text = dbx__buf_detach(&all);
+        dbx__jdoc doc;
+        dbx__jerr err;
+        if (!text)
+            st = dbx__fail(c, DBX_ENOMEM, "out of memory");
+        else if ((st = dbx__jdoc_parse(&doc, text, len, 1, &err)) != DBX_OK) {
+            dbx__free(text);
+            st = st == DBX_ENOMEM ? dbx__fail(c, DBX_ENOMEM, "out of memory")
+                                  : dbx__fail(c, DBX_EBADRESPONSE, "%s: combining the answers failed", __func__);
+        } else
+            st = dbx__serving_result_from_doc(out, c, &doc, served, dbx__now_ms() - t0);
+    }
+    dbx__free(served);
+    dbx__buf_dispose(&all);
+    dbx__buf_dispose(&url);
+    if (items)
+        dbx__batch_dispose(items, n);
+    for (size_t i = 0; resps && i < n; i++)
+        dbx__resp_dispose(&resps[i]);
+    dbx__free(items);
+    dbx__free(resps);
+    dbx__free(calls);
+    chunks_free(ch, n);
+    return st;
+}

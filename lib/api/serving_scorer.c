@@ -173,7 +173,7 @@ static dbx_status submit_body(uint64_t *id, dbx_serving_scorer *s, char *body, s
         query_free(q);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
-    dbx_status st = dbx__serving_query_target(&q->target, c, s->name);
+    dbx_status st = dbx__serving_target_get(&q->target, c, s->name);
     if (st != DBX_OK) {
         query_free(q);
         return st;

@@ -340,6 +340,8 @@ static void client_destroy(dbx_client *c)
         c->pipe.tx->destroy(c->pipe.tx);
     dbx__auth_free(c->pipe.auth);
     dbx__free(c->pipe.cfg.user_agent_header);
+    dbx__serving_targets_free(c);
+    pthread_mutex_destroy(&c->serving_mu);
     /* pipe.cfg.host aliases vals[A_HOST] */
     for (int a = 0; a < A_COUNT; a++) {
         if (c->vals[a] && dbx__attrs[a].sensitive)
@@ -408,6 +410,7 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
         return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
     }
     atomic_init(&c->refs, 1);
+    pthread_mutex_init(&c->serving_mu, NULL);
     st = dbx__config_resolve(c, o);
     if (st != DBX_OK)
         goto fail;

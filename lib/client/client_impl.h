@@ -2,6 +2,7 @@
 #ifndef DBX_CLIENT_IMPL_H
 #define DBX_CLIENT_IMPL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "../http/http.h"
@@ -45,6 +46,10 @@ struct dbx_client {
     dbx_auth_type auth_type;
     dbx__pipeline pipe;
     dbx__retry_policy mlflow_retry; /* every /api/2.0/mlflow/ call (dbx__mlflow_call) */
+    /* Model serving: query targets of route-optimized endpoints (URL +
+     * data-plane token per endpoint name), lib/api/serving.c. */
+    pthread_mutex_t serving_mu;
+    struct dbx__serving_target *serving_targets;
 };
 
 /* Iterators and other long-lived children hold a reference. */
@@ -54,6 +59,9 @@ void dbx__client_unref(dbx_client *c);
 /* The MLflow registry_uri option as resolved ("databricks",
  * "databricks-uc", ...), or NULL when unset. Borrowed from the client. */
 const char *dbx__client_registry_uri(const dbx_client *c);
+
+/* Free the serving query-target cache (lib/api/serving.c). */
+void dbx__serving_targets_free(dbx_client *c);
 
 /* Resolve configuration into c->vals/src (client.c / config.c). */
 dbx_status dbx__config_resolve(dbx_client *c, const dbx_client_options *o);

@@ -1855,6 +1855,38 @@ static void serving_scenario(tally *t)
         assert_null(logs);
     dbx_free(logs);
 
+    /* serving extras: traffic read back, /metrics, batch scoring */
+    dbx_serving_traffic *tr = NULL;
+    if (check(t, dbx_serving_traffic_get(&tr, c, "sw-ep"), "serving_traffic_get")) {
+        assert_int_equal(dbx_serving_traffic_count(tr), 1);
+        assert_int_equal(dbx_serving_traffic_percentage(tr, 0), 100);
+    } else {
+        assert_null(tr);
+    }
+    dbx_serving_traffic_free(tr);
+    dbx_serving_metrics *mt = NULL;
+    if (check(t, dbx_serving_metrics_get(&mt, c, "sw-ep"), "serving_metrics_get"))
+        assert_true(dbx_serving_metrics_find(mt, "request_count_total", "served_entity_name", "swm-1") >= 0);
+    else
+        assert_null(mt);
+    dbx_serving_metrics_free(mt);
+    in = NULL;
+    if (check(t, dbx_serving_input_new(&in, DBX_SERVING_DATAFRAME_SPLIT), "serving_input_new")) {
+        int ok = check(t, dbx_serving_input_set_columns(in, cols, 1), "serving_input_set_columns");
+        for (int k = 0; ok && k < 3; k++)
+            ok = check(t, dbx_serving_input_add_row(in), "serving_input_add_row") &&
+                 check(t, dbx_serving_input_add_int(in, 0), "serving_input_add_int");
+        r = NULL;
+        if (ok && check(t, dbx_serving_query_batch(&r, c, "sw-ep", in, 2, NULL), "serving_query_batch")) {
+            assert_int_equal(dbx_serving_result_count(r), 3);
+            assert_true(dbx_serving_result_double(r, 2) == 0.5);
+        } else {
+            assert_null(r);
+        }
+        dbx_serving_result_free(r);
+    }
+    dbx_serving_input_free(in);
+
     /* an error answer */
     ep = NULL;
     st = dbx_serving_get(&ep, c, "missing");
@@ -1898,6 +1930,109 @@ static void sweep_serving(void **state)
 }
 
 
+/* ---- Model serving extras: traffic shift, promote, rollback, metrics parsing ------------------- */
+
+/* sw-ep's world plus version 2 of swm and the endpoint sw-cc serving versions 1 and 2. */
+static void build_serving_cc_world(void)
+{
+    build_serving_world();
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    static const char *reqs[][2] = {
+        {"/api/2.0/mlflow/model-versions/create", "{\"name\":\"swm\",\"source\":\"dbfs:/sw/m\"}"},
+        {"/api/2.0/serving-endpoints",
+         "{\"name\":\"sw-cc\",\"config\":{\"served_entities\":[{\"entity_name\":\"swm\",\"entity_version\":\"1\"},"
+         "{\"entity_name\":\"swm\",\"entity_version\":\"2\"}],\"traffic_config\":{\"routes\":["
+         "{\"served_entity_name\":\"swm-1\",\"traffic_percentage\":100},"
+         "{\"served_entity_name\":\"swm-2\",\"traffic_percentage\":0}]}}}"},
+    };
+    for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+        dbx_response *r = NULL;
+        assert_int_equal(dbx_request(&r, c, "POST", reqs[i][0], reqs[i][1]), DBX_OK);
+        dbx_response_free(r);
+    }
+    dbx_client_free(c);
+}
+
+/* Every run starts with a shift to 50/50, which works from any state a failed run left
+ * (both entities always stay served: the promotion keeps the others at 0 %). */
+static void serving_cc_scenario(tally *t)
+{
+    dbx_serving_metrics *m = NULL;
+    static const char prom[] = "# TYPE a counter\na{x=\"1\",y=\"q\\\"\"} 3 17\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\n";
+    if (check(t, dbx_serving_metrics_parse(&m, prom, sizeof prom - 1), "serving_metrics_parse")) {
+        assert_int_equal(dbx_serving_metrics_count(m), 2);
+        assert_string_equal(dbx_serving_metrics_label(m, 0, "y"), "q\"");
+        assert_int_equal(dbx_serving_metrics_type(m, 1), DBX_METRIC_HISTOGRAM);
+    } else {
+        assert_null(m);
+    }
+    dbx_serving_metrics_free(m);
+
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (!check(t, st, "client_new"))
+        return;
+    dbx_serving_endpoint *ep = NULL;
+    if (check(t, dbx_serving_traffic_shift(&ep, c, "sw-cc", "swm-1", "swm-2", 50, NULL), "serving_traffic_shift")) {
+        assert_int_equal(dbx_serving_endpoint_route_percentage(ep, DBX_SERVING_ACTIVE, 1), 50);
+        dbx_serving_endpoint_free(ep);
+        dbx_serving_promote_options po = DBX_SERVING_PROMOTE_OPTIONS_INIT;
+        po.keep_others = 1;
+        po.alias = "champ";
+        po.registry = DBX_REGISTRY_WORKSPACE;
+        dbx_serving_promotion *p = NULL;
+        if (check(t, dbx_serving_promote(&p, c, "sw-cc", "swm-2", &po), "serving_promote")) {
+            assert_int_equal(dbx_serving_promotion_alias_version(p), 2);
+            assert_non_null(strstr(dbx_serving_promotion_previous_config_json(p), "\"traffic_percentage\":50"));
+            ep = NULL;
+            if (check(t, dbx_serving_rollback_promotion(&ep, c, "sw-cc", p, NULL), "serving_rollback_promotion"))
+                assert_int_equal(dbx_serving_endpoint_route_percentage(ep, DBX_SERVING_ACTIVE, 0), 50);
+            else
+                assert_null(ep);
+            dbx_serving_endpoint_free(ep);
+        } else {
+            assert_null(p);
+        }
+        dbx_serving_promotion_free(p);
+    } else {
+        assert_null(ep);
+    }
+    dbx_client_free(c);
+}
+
+static void sweep_serving_cc(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_serving_cc_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    serving_cc_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 50);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    for (long n = 1; n <= total + 1; n += stride) {
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        serving_cc_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (serving extras): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1911,6 +2046,7 @@ int main(void)
         cmocka_unit_test(sweep_mlflow),
         cmocka_unit_test(sweep_registry),
         cmocka_unit_test(sweep_serving),
+        cmocka_unit_test(sweep_serving_cc),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }

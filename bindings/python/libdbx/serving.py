@@ -91,6 +91,43 @@ PROTOS = _EP + _EP_W + _EP_WI + [
     ("dbx_serving_result_json", c_char_p, c_void_p),
     ("dbx_serving_result_served_model_name", c_char_p, c_void_p),
     ("dbx_serving_result_latency_ms", c_int64, c_void_p),
+    # serving extras: route-optimized endpoints need nothing here (dbx_serving_query does it)
+    ("dbx_serving_result_bool", c_int, c_void_p, c_size_t, c_int),
+    ("dbx_serving_traffic_get", c_int, P, c_void_p, c_char_p),
+    ("dbx_serving_traffic_free", None, c_void_p),
+    ("dbx_serving_traffic_count", c_size_t, c_void_p),
+    ("dbx_serving_traffic_entity", c_char_p, c_void_p, c_size_t),
+    ("dbx_serving_traffic_model", c_char_p, c_void_p, c_size_t),
+    ("dbx_serving_traffic_version", c_char_p, c_void_p, c_size_t),
+    ("dbx_serving_traffic_percentage", c_int, c_void_p, c_size_t),
+    ("dbx_serving_traffic_config_json", c_char_p, c_void_p),
+    ("dbx_serving_traffic_shift", c_int, P, c_void_p, c_char_p, c_char_p, c_char_p, c_int, c_void_p),
+    ("dbx_serving_promote", c_int, P, c_void_p, c_char_p, c_char_p, c_void_p),
+    ("dbx_serving_promotion_free", None, c_void_p),
+    ("dbx_serving_promotion_endpoint", c_void_p, c_void_p),
+    ("dbx_serving_promotion_previous_config_json", c_char_p, c_void_p),
+    ("dbx_serving_promotion_model", c_char_p, c_void_p),
+    ("dbx_serving_promotion_alias", c_char_p, c_void_p),
+    ("dbx_serving_promotion_alias_version", c_int64, c_void_p),
+    ("dbx_serving_promotion_previous_alias_version", c_int64, c_void_p),
+    ("dbx_serving_rollback", c_int, P, c_void_p, c_char_p, c_void_p, c_void_p),
+    ("dbx_serving_rollback_promotion", c_int, P, c_void_p, c_char_p, c_void_p, POINTER(WaitOptions)),
+    ("dbx_metric_type_name", c_char_p, c_int),
+    ("dbx_serving_metrics_get", c_int, P, c_void_p, c_char_p),
+    ("dbx_serving_metrics_parse", c_int, P, c_char_p, c_size_t),
+    ("dbx_serving_metrics_free", None, c_void_p),
+    ("dbx_serving_metrics_count", c_size_t, c_void_p),
+    ("dbx_serving_metrics_name", c_char_p, c_void_p, c_size_t),
+    ("dbx_serving_metrics_type", c_int, c_void_p, c_size_t),
+    ("dbx_serving_metrics_value", c_double, c_void_p, c_size_t),
+    ("dbx_serving_metrics_timestamp", c_int, c_void_p, c_size_t, POINTER(c_int64)),
+    ("dbx_serving_metrics_label_count", c_size_t, c_void_p, c_size_t),
+    ("dbx_serving_metrics_label_key", c_char_p, c_void_p, c_size_t, c_size_t),
+    ("dbx_serving_metrics_label_value", c_char_p, c_void_p, c_size_t, c_size_t),
+    ("dbx_serving_metrics_label", c_char_p, c_void_p, c_size_t, c_char_p),
+    ("dbx_serving_metrics_find", c_long, c_void_p, c_char_p, c_char_p, c_char_p),
+    ("dbx_serving_metrics_sum", c_double, c_void_p, c_char_p, c_char_p, c_char_p),
+    ("dbx_serving_query_batch", c_int, P, c_void_p, c_char_p, c_void_p, c_size_t, c_void_p),
 ]
 
 ACTIVE, PENDING = 0, 1
@@ -113,6 +150,33 @@ class _CreateOptions(ctypes.Structure):
 class _QueryOptions(ctypes.Structure):
     """``dbx_serving_query_options`` version 1."""
     _fields_ = [("version", c_uint), ("timeout_ms", c_long)]
+
+
+class _TrafficOptions(ctypes.Structure):
+    """``dbx_serving_traffic_options`` version 1."""
+    _fields_ = [("version", c_uint), ("no_wait", c_int), ("wait", POINTER(WaitOptions))]
+
+
+class _PromoteOptions(ctypes.Structure):
+    """``dbx_serving_promote_options`` version 1."""
+    _fields_ = [("version", c_uint), ("keep_others", c_int), ("wait", POINTER(WaitOptions)),
+                ("alias", c_char_p), ("model_name", c_char_p), ("registry", c_int), ("stage", c_char_p)]
+
+
+class _RollbackOptions(ctypes.Structure):
+    """``dbx_serving_rollback_options`` version 1."""
+    _fields_ = [("version", c_uint), ("wait", POINTER(WaitOptions)), ("alias", c_char_p),
+                ("model_name", c_char_p), ("registry", c_int), ("alias_version", c_int64)]
+
+
+class _BatchOptions(ctypes.Structure):
+    """``dbx_serving_batch_options`` version 1."""
+    _fields_ = [("version", c_uint), ("timeout_ms", c_long), ("max_parallel", c_int),
+                ("max_bytes_per_request", c_size_t)]
+
+
+REGISTRIES = {None: 0, "default": 0, "workspace": 1, "uc": 2}
+METRIC_TYPES = ("untyped", "counter", "gauge", "histogram", "summary")
 
 
 class _COwner:
@@ -243,6 +307,94 @@ class Endpoint:
             lib.dbx_serving_endpoint_free(ptr)
 
 
+@dataclasses.dataclass(frozen=True)
+class TrafficRoute:
+    """One served entity of the config now serving and its share of the traffic."""
+    served_entity_name: str
+    entity_name: str
+    entity_version: str
+    traffic_percentage: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Traffic:
+    """An endpoint's traffic split; ``config`` is the config now serving as an
+    EndpointCoreConfigInput dict (what :meth:`ServingAPI.rollback` takes back)."""
+    routes: List[TrafficRoute]
+    config: Dict[str, Any]
+
+    def percentages(self) -> Dict[str, int]:
+        return {r.served_entity_name: r.traffic_percentage for r in self.routes}
+
+
+@dataclasses.dataclass(frozen=True)
+class Promotion:
+    """What :meth:`ServingAPI.promote` did; ``previous_config`` (a JSON-able dict) and
+    ``previous_alias_version`` (0: the alias did not exist) are what a rollback needs."""
+    endpoint: Endpoint
+    previous_config: Dict[str, Any]
+    model: str
+    alias: str
+    alias_version: int
+    previous_alias_version: int
+    registry: str = "default"
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricSample:
+    """One sample of a Prometheus exposition: ``type`` of its family ("counter", "gauge",
+    "histogram", "summary", "untyped"), ``labels``, ``value`` (nan / inf as written),
+    ``timestamp`` (ms) or None."""
+    name: str
+    type: str
+    labels: Dict[str, str]
+    value: float
+    timestamp: Optional[int]
+
+
+class Metrics(list):
+    """The samples of an endpoint's /metrics, in order, with lookups."""
+
+    def find(self, name, label=None, value=None) -> Optional[MetricSample]:
+        """The first sample named ``name`` (whose label ``label`` is ``value``, when given)."""
+        for s in self:
+            if s.name == name and (label is None or (label in s.labels and (value is None or s.labels[label] == value))):
+                return s
+        return None
+
+    def sum(self, name, label=None, value=None) -> float:
+        """The sum of the values of every such sample (0 when none)."""
+        return sum(s.value for s in self if s.name == name and (
+            label is None or (label in s.labels and (value is None or s.labels[label] == value))))
+
+
+def _metrics_take(lib, ptr):
+    try:
+        t = _native.text
+        out = Metrics()
+        ts = c_int64()
+        for i in range(lib.dbx_serving_metrics_count(ptr)):
+            labels = {t(lib.dbx_serving_metrics_label_key(ptr, i, j)): t(lib.dbx_serving_metrics_label_value(ptr, i, j))
+                      for j in range(lib.dbx_serving_metrics_label_count(ptr, i))}
+            has = lib.dbx_serving_metrics_timestamp(ptr, i, ctypes.byref(ts))
+            out.append(MetricSample(t(lib.dbx_serving_metrics_name(ptr, i)),
+                                    t(lib.dbx_metric_type_name(lib.dbx_serving_metrics_type(ptr, i))),
+                                    labels, lib.dbx_serving_metrics_value(ptr, i), ts.value if has else None))
+        return out
+    finally:
+        lib.dbx_serving_metrics_free(ptr)
+
+
+def parse_metrics(text) -> Metrics:
+    """Parse Prometheus text (format 0.0.4) with libdbx's bounded parser (no request)."""
+    lib = _native.load()
+    _native.declare(lib, PROTOS)
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    out = c_void_p()
+    errors.check(lib, None, lib.dbx_serving_metrics_parse(ctypes.byref(out), data, len(data)))
+    return _metrics_take(lib, out.value)
+
+
 class QueryResult:
     """A query's answer: ``predictions`` (a list of Python values), ``served_model_name`` (the
     served entity that answered), ``latency_ms`` (retries included), ``raw`` (the whole answer,
@@ -288,6 +440,11 @@ class QueryResult:
             return _native.text(s)
         d = self._lib.dbx_serving_result_field_double(p, i, k)
         return None if math.isnan(d) else d
+
+    def as_bool(self, i, fallback=None) -> Any:
+        """Prediction ``i`` as a bool (JSON true / false, or the numbers 1 / 0), else ``fallback``."""
+        v = self._lib.dbx_serving_result_bool(self._owner.ptr, int(i), -1)
+        return fallback if v < 0 else bool(v)
 
     def __repr__(self):
         return "QueryResult(predictions=%r, served_model_name=%r, latency_ms=%r)" % (
@@ -620,3 +777,156 @@ class ServingAPI(_base.Area):
         from .serving_scorer import Scorer
         return Scorer(self, name, max_in_flight=max_in_flight, timeout=timeout,
                       attempt_timeout=attempt_timeout, http1=http1)
+
+    # ---- champion / challenger ---------------------------------------------------------------
+    def traffic(self, name) -> Traffic:
+        """The traffic split of the config now serving (one route per served entity)."""
+        lib = self._lib
+        out = c_void_p()
+        self._check(lib.dbx_serving_traffic_get(ctypes.byref(out), self._ptr(), _native.arg(name, "name")))
+        p = out.value
+        try:
+            t = _native.text
+            routes = [TrafficRoute(t(lib.dbx_serving_traffic_entity(p, i)), t(lib.dbx_serving_traffic_model(p, i)),
+                                   t(lib.dbx_serving_traffic_version(p, i)), lib.dbx_serving_traffic_percentage(p, i))
+                      for i in range(lib.dbx_serving_traffic_count(p))]
+            return Traffic(routes, json.loads(t(lib.dbx_serving_traffic_config_json(p)) or "{}"))
+        finally:
+            lib.dbx_serving_traffic_free(p)
+
+    def _waited(self, fn, timeout, progress, poll_interval, poll_max):
+        """Run fn(wait_options_pointer) -> status under a Waiter; re-raise a progress exception."""
+        w = _base.Waiter(self._lib, timeout, progress, poll_interval, poll_max)
+        with _base.CtrlC(w):
+            st = fn(ctypes.pointer(w.opts))
+        w.raise_pending()
+        self._check(st)
+
+    def shift_traffic(self, name, champion, challenger, challenger_pct, *, wait=True, timeout=None,
+                      progress=None, poll_interval=None, poll_max=None) -> Endpoint:
+        """Route ``challenger_pct`` % to served entity ``challenger`` and the rest to ``champion``
+        (other entities stay served at 0 %); with ``wait`` (default) until READY / NOT_UPDATING.
+        The old config keeps serving during the update. Unknown entities raise NotFound naming
+        which one."""
+        o = _TrafficOptions()
+        o.version = 1
+        o.no_wait = 0 if wait else 1
+        out = c_void_p()
+        args = (_native.arg(name, "name"), _native.arg(champion, "champion"), _native.arg(challenger, "challenger"))
+
+        def run(wp):
+            o.wait = wp
+            return self._lib.dbx_serving_traffic_shift(ctypes.byref(out), self._ptr(), *args, int(challenger_pct),
+                                                       ctypes.byref(o))
+        try:
+            self._waited(run, timeout, progress, poll_interval, poll_max)
+        except BaseException:
+            Endpoint._take(self._lib, out.value)
+            raise
+        return Endpoint._take(self._lib, out.value)
+
+    def promote(self, name, challenger, *, alias=None, model_name=None, registry=None, stage=None,
+                keep_others=False, timeout=None, progress=None, poll_interval=None, poll_max=None) -> Promotion:
+        """Give served entity ``challenger`` 100 % of the traffic (the others removed, or kept
+        at 0 % with ``keep_others``), wait until READY, then point registry ``alias`` of
+        ``model_name`` (default: the challenger's model) at its version and (workspace models)
+        move it to ``stage``. Returns a :class:`Promotion` to persist for :meth:`rollback`."""
+        lib = self._lib
+        o = _PromoteOptions()
+        o.version = 1
+        o.keep_others = 1 if keep_others else 0
+        o.alias = _native.arg(alias, "alias")
+        o.model_name = _native.arg(model_name, "model_name")
+        o.registry = REGISTRIES[registry]
+        o.stage = _native.arg(stage, "stage")
+        out = c_void_p()
+
+        def run(wp):
+            o.wait = wp
+            return lib.dbx_serving_promote(ctypes.byref(out), self._ptr(), _native.arg(name, "name"),
+                                           _native.arg(challenger, "challenger"), ctypes.byref(o))
+        self._waited(run, timeout, progress, poll_interval, poll_max)
+        p = out.value
+        try:
+            t = _native.text
+            ep = Endpoint._from_c(lib, lib.dbx_serving_promotion_endpoint(p))
+            return Promotion(ep, json.loads(t(lib.dbx_serving_promotion_previous_config_json(p)) or "{}"),
+                             t(lib.dbx_serving_promotion_model(p)), t(lib.dbx_serving_promotion_alias(p)),
+                             lib.dbx_serving_promotion_alias_version(p),
+                             lib.dbx_serving_promotion_previous_alias_version(p), registry or "default")
+        finally:
+            lib.dbx_serving_promotion_free(p)
+
+    def rollback(self, name, previous, *, alias=None, model_name=None, alias_version=None, registry=None,
+                 timeout=None, progress=None, poll_interval=None, poll_max=None) -> Endpoint:
+        """Restore a previous config: a :class:`Promotion` (its config and alias), a
+        :class:`Traffic`, or an EndpointCoreConfigInput dict / JSON text. Waits until READY,
+        then moves ``alias`` of ``model_name`` back to ``alias_version`` (0: delete it)."""
+        lib = self._lib
+        if isinstance(previous, Promotion):
+            if alias is None and previous.alias:
+                alias, model_name = previous.alias, previous.model
+                alias_version = previous.previous_alias_version
+                registry = registry or previous.registry
+            previous = previous.previous_config
+        elif isinstance(previous, Traffic):
+            previous = previous.config
+        o = _RollbackOptions()
+        o.version = 1
+        o.alias = _native.arg(alias, "alias")
+        o.model_name = _native.arg(model_name, "model_name")
+        o.registry = REGISTRIES[None if registry == "default" else registry]
+        o.alias_version = int(alias_version or 0)
+        cfg = self._config(previous, None, None)
+        out = c_void_p()
+        try:
+            def run(wp):
+                o.wait = wp
+                return lib.dbx_serving_rollback(ctypes.byref(out), self._ptr(), _native.arg(name, "name"), cfg,
+                                                ctypes.byref(o))
+            self._waited(run, timeout, progress, poll_interval, poll_max)
+        finally:
+            lib.dbx_serving_config_free(cfg)
+        return Endpoint._take(lib, out.value)
+
+    # ---- metrics -----------------------------------------------------------------------------
+    def metrics(self, name) -> Metrics:
+        """The endpoint's /metrics (Prometheus text), parsed into :class:`MetricSample` items."""
+        out = c_void_p()
+        self._check(self._lib.dbx_serving_metrics_get(ctypes.byref(out), self._ptr(), _native.arg(name, "name")))
+        return _metrics_take(self._lib, out.value)
+
+    parse_metrics = staticmethod(parse_metrics)
+
+    # ---- batch scoring -----------------------------------------------------------------------
+    def query_batch(self, name, rows, columns=None, *, format="dataframe_split", max_rows_per_request=0,
+                    max_bytes_per_request=0, max_parallel=0, params=None, client_request_id=None,
+                    timeout=None) -> QueryResult:
+        """Score a large table in several requests (chunks under the 16 MB limit and
+        ``max_rows_per_request``, sent in parallel) and return one :class:`QueryResult` with
+        the predictions in input order. ``rows``: dicts, or lists with ``columns``."""
+        if columns is None:
+            cols = []
+            for r in rows:
+                for k in r:
+                    if k not in cols:
+                        cols.append(k)
+            rows = [[r.get(c) for c in cols] for r in rows]
+            columns = cols
+        inp = self._input(format, list(columns), [list(r) for r in rows], params, client_request_id)
+        if inp is None:
+            raise errors.InvalidArgument("cells must be None, bool, int, float or str", status=-2,
+                                         status_name="DBX_EINVAL")
+        o = _BatchOptions()
+        o.version = 1
+        if timeout is not None:
+            o.timeout_ms = max(1, int(timeout * 1000))
+        o.max_parallel = int(max_parallel)
+        o.max_bytes_per_request = int(max_bytes_per_request)
+        out = c_void_p()
+        try:
+            self._check(self._lib.dbx_serving_query_batch(ctypes.byref(out), self._ptr(), _native.arg(name, "name"),
+                                                          inp, int(max_rows_per_request), ctypes.byref(o)))
+        finally:
+            self._lib.dbx_serving_input_free(inp)
+        return QueryResult(self._lib, out.value)

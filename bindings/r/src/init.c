@@ -18,6 +18,7 @@ extern const R_CallMethodDef dbx_r_calls_mlflow[];
 extern const R_CallMethodDef dbx_r_calls_registry[];
 extern const R_CallMethodDef dbx_r_calls_serving[];
 extern const R_CallMethodDef dbx_r_calls_serving_scorer[];
+extern const R_CallMethodDef dbx_r_calls_serving_extras[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -35,6 +36,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_registry,
     dbx_r_calls_serving,
     dbx_r_calls_serving_scorer,
+    dbx_r_calls_serving_extras,
 };
 
 void R_init_libdbx(DllInfo *dll)

@@ -286,6 +286,11 @@ public:
     }
     std::string_view as_string(size_t i) const noexcept { return str(dbx_serving_result_string(p_.get(), i)); }
     bool is_null(size_t i) const noexcept { return dbx_serving_result_is_null(p_.get(), i) != 0; }
+    /** Prediction i as a bool (true / false, or 1 / 0); `fallback` otherwise. */
+    bool as_bool(size_t i, bool fallback = false) const noexcept
+    {
+        return dbx_serving_result_bool(p_.get(), i, fallback ? 1 : 0) != 0;
+    }
     double field_double(size_t i, const std::string &key) const noexcept
     {
         return dbx_serving_result_field_double(p_.get(), i, key.c_str());
