@@ -17,6 +17,7 @@ extern const R_CallMethodDef dbx_r_calls_delta[];
 extern const R_CallMethodDef dbx_r_calls_mlflow[];
 extern const R_CallMethodDef dbx_r_calls_registry[];
 extern const R_CallMethodDef dbx_r_calls_serving[];
+extern const R_CallMethodDef dbx_r_calls_monitors[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -33,6 +34,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_mlflow,
     dbx_r_calls_registry,
     dbx_r_calls_serving,
+    dbx_r_calls_monitors,
 };
 
 void R_init_libdbx(DllInfo *dll)
