@@ -222,5 +222,6 @@ private:
 #include "cpp/mlflow.hpp"
 #include "cpp/registry.hpp"
 #include "cpp/serving.hpp"
+#include "cpp/monitors.hpp"
 
 #endif /* DBX_DBX_HPP */
