@@ -504,6 +504,32 @@ static void test_wait_active(void **state)
     assert_int_equal(emu_count(e, MON), 4);
     assert_int_equal(dbx_monitor_status(m), DBX_MONITOR_STATUS_ACTIVE);
     dbx_monitor_free(m);
+
+    /* a monitor in MONITOR_STATUS_ERROR (the emulator never sets it: a fault answers it) fails
+     * the wait at once with the failure message; the snapshot is handed back */
+    emu_fault(e, "{\"method\":\"GET\",\"path\":\"" MON "\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"table_name\":\"" T "\",\"status\":\"MONITOR_STATUS_ERROR\","
+                 "\"latest_monitor_failure_msg\":\"output schema dropped\"}}");
+    pl = (poll_log){0};
+    assert_int_equal(dbx_monitor_wait_active(&m, C, T, &w), DBX_ESTATE);
+    assert_int_equal(pl.n, 0); /* failed at the first poll, before on_poll */
+    assert_non_null(m);
+    assert_int_equal(dbx_monitor_status(m), DBX_MONITOR_STATUS_ERROR);
+    assert_non_null(strstr(dbx_client_last_error(C)->message, "MONITOR_STATUS_ERROR: output schema dropped"));
+    dbx_monitor_free(m);
+    /* a status this version does not know: UNKNOWN with the raw text, and the wait goes on */
+    emu_fault(e, "{\"method\":\"GET\",\"path\":\"" MON "\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"table_name\":\"" T "\",\"status\":\"MONITOR_STATUS_SLEEPING\"}}");
+    pl = (poll_log){0};
+    OK(dbx_monitor_wait_active(&m, C, T, &w));
+    assert_string_equal(pl.states[0], "MONITOR_STATUS_SLEEPING");
+    assert_int_equal(pl.n, 2);
+    dbx_monitor_free(m);
+    /* an answer without table_name */
+    emu_fault(e, "{\"method\":\"GET\",\"path\":\"" MON "\",\"action\":\"status\",\"status\":200,"
+                 "\"body\":{\"status\":\"MONITOR_STATUS_ACTIVE\"}}");
+    assert_int_equal(dbx_monitor_get(&m, C, T), DBX_EBADRESPONSE);
+    assert_null(m);
 }
 
 static void test_refreshes(void **state)
