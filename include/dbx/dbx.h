@@ -21,5 +21,6 @@
 #include "mlflow.h"
 #include "registry.h"
 #include "serving.h"
+#include "monitors.h"
 
 #endif /* DBX_DBX_H */

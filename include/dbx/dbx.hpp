@@ -224,5 +224,6 @@ private:
 #include "cpp/serving.hpp"
 #include "cpp/serving_scorer.hpp"
 #include "cpp/serving_extras.hpp"
+#include "cpp/monitors.hpp"
 
 #endif /* DBX_DBX_HPP */

@@ -267,6 +267,8 @@ static dbx_serving_completion *complete(dbx_serving_scorer *s, const dbx__engine
         if (st != DBX_OK)
             err = dbx__error_save();
     }
+    if (st != DBX_OK && q->target.no_auth && (q->resp.status == 401 || q->resp.status == 403))
+        dbx__serving_target_drop(c, s->name); /* the data plane refused the token: the next query fetches a new one */
     if (st == DBX_OK) {
         s->succeeded++;
         note_latency(s, ms);

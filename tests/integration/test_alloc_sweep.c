@@ -2033,6 +2033,155 @@ static void sweep_serving_cc(void **state)
     assert_true(failed_calls > 0);
 }
 
+/* ---- Quality monitors: the same sweep over their main calls ------------------------------- */
+
+#define SWM_T "main.default.swmon"
+#define SWM_WH "5eedc0ffee000001"
+
+/* A small table, a time-series monitor on it and its first refresh done. */
+static void build_monitors_world(void)
+{
+    emu_reset(E);
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    assert_int_equal(st, DBX_OK);
+    static const char *stmts[] = {
+        "CREATE SCHEMA IF NOT EXISTS main.swmon",
+        "CREATE TABLE " SWM_T " (ts TIMESTAMP, amount DOUBLE, channel STRING)",
+        "INSERT INTO " SWM_T " VALUES ('2024-03-01 01:00:00', 1.0, 'web'), ('2024-03-01 02:00:00', 2.0, 'pos'), "
+        "('2024-03-02 01:00:00', 3.0, 'web'), ('2024-03-02 02:00:00', 5.0, 'web')",
+    };
+    for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) {
+        dbx_sql_statement *sq = NULL;
+        assert_int_equal(dbx_sql_run(&sq, c, SWM_WH, stmts[i], NULL, NULL, NULL), DBX_OK);
+        dbx_sql_statement_free(sq);
+    }
+    dbx_response *r = NULL;
+    assert_int_equal(dbx_request(&r, c, "POST", "/api/2.1/unity-catalog/tables/" SWM_T "/monitor",
+                                 "{\"assets_dir\":\"/x\",\"output_schema_name\":\"main.swmon\",\"time_series\":"
+                                 "{\"timestamp_col\":\"ts\",\"granularities\":[\"1 day\"]}}"),
+                     DBX_OK);
+    dbx_response_free(r);
+    dbx_monitor_refresh *rf = NULL;
+    assert_int_equal(dbx_monitor_refresh_wait(&rf, c, SWM_T, 1, NULL), DBX_OK);
+    dbx_monitor_refresh_free(rf);
+    dbx_client_free(c);
+}
+
+static void monitors_scenario(tally *t)
+{
+    dbx_status st;
+    dbx_client *c = plain_client(&st, 0);
+    if (!check(t, st, "client_new"))
+        return;
+    dbx_monitor_spec *s = NULL;
+    if (check(t, dbx_monitor_spec_new(&s), "monitor_spec_new")) {
+        char *j = NULL;
+        if (check(t, dbx_monitor_spec_set_output_schema(s, "main.swmon"), "monitor_spec_set_output_schema") &&
+            check(t, dbx_monitor_spec_set_time_series(s, "ts"), "monitor_spec_set_time_series") &&
+            check(t, dbx_monitor_spec_add_granularity(s, "1 day"), "monitor_spec_add_granularity") &&
+            check(t, dbx_monitor_spec_add_failure_email(s, "a@example.com"), "monitor_spec_add_failure_email") &&
+            check(t, dbx_monitor_spec_to_json(&j, s), "monitor_spec_to_json"))
+            assert_string_equal(j, "{\"output_schema_name\":\"main.swmon\",\"time_series\":{\"timestamp_col\":\"ts\","
+                                   "\"granularities\":[\"1 day\"]},\"notifications\":{\"on_failure\":"
+                                   "{\"email_addresses\":[\"a@example.com\"]}}}");
+        else
+            assert_null(j);
+        dbx_free(j);
+    }
+    dbx_monitor_spec_free(s);
+    dbx_monitor *m = NULL;
+    if (check(t, dbx_monitor_get(&m, c, SWM_T), "monitor_get"))
+        assert_string_equal(dbx_monitor_drift_metrics_table_name(m), "main.swmon.swmon_drift_metrics");
+    else
+        assert_null(m);
+    dbx_monitor_free(m);
+    dbx_monitor_refresh *r = NULL;
+    if (check(t, dbx_monitor_refresh_get(&r, c, SWM_T, 1), "monitor_refresh_get"))
+        assert_int_equal(dbx_monitor_refresh_state(r), DBX_MONITOR_REFRESH_SUCCESS);
+    else
+        assert_null(r);
+    dbx_monitor_refresh_free(r);
+    dbx_monitor_refresh_iter *it = NULL;
+    if (check(t, dbx_monitor_refresh_list(&it, c, SWM_T), "monitor_refresh_list")) {
+        int got = 0, failures = 0;
+        const dbx_monitor_refresh *item;
+        for (;;) {
+            st = dbx_monitor_refresh_iter_next(&item, it);
+            if (st == DBX_DONE)
+                break;
+            if (!check(t, st, "monitor_refresh_iter_next")) {
+                assert_true(++failures <= 3);
+                continue;
+            }
+            assert_int_equal(dbx_monitor_refresh_id(item), 1);
+            got++;
+        }
+        assert_int_equal(got, 1);
+    }
+    dbx_monitor_refresh_iter_free(it);
+    dbx_monitor_read_options o = DBX_MONITOR_READ_OPTIONS_INIT;
+    o.column_name = "amount";
+    o.drift_type = DBX_MONITOR_DRIFT_CONSECUTIVE;
+    dbx_monitor_drift *d = NULL;
+    if (check(t, dbx_monitor_drift_read(&d, c, SWM_T, SWM_WH, &o), "monitor_drift_read")) {
+        assert_int_equal(dbx_monitor_drift_count(d), 1);
+        assert_true(dbx_monitor_drift_at(d, 0)->avg_delta == 2.5);
+        assert_string_equal(dbx_monitor_drift_at(d, 0)->granularity, "1 day");
+    } else {
+        assert_null(d);
+    }
+    dbx_monitor_drift_free(d);
+    dbx_monitor_profile *p = NULL;
+    if (check(t, dbx_monitor_profile_read(&p, c, SWM_T, SWM_WH, &o), "monitor_profile_read")) {
+        assert_int_equal(dbx_monitor_profile_count(p), 2);
+        assert_true(dbx_monitor_profile_at(p, 1)->avg == 4.0);
+    } else {
+        assert_null(p);
+    }
+    dbx_monitor_profile_free(p);
+    m = NULL;
+    st = dbx_monitor_get(&m, c, "main.default.nomonitor");
+    t->calls++;
+    if (st != DBX_ENOTFOUND && st != DBX_ENOMEM)
+        fail_msg("missing monitor: %s", dbx_status_name(st));
+    assert_null(m);
+    dbx_client_free(c);
+}
+
+static void sweep_monitors(void **state)
+{
+    (void)state;
+    E = emu_get();
+    json_set_alloc_funcs(j_malloc, j_free);
+    build_monitors_world();
+    tally t = {0, 0};
+    dbx__alloc_count_start();
+    monitors_scenario(&t);
+    long total = dbx__alloc_count_stop();
+    assert_int_equal(t.enomem, 0);
+    assert_true(total > 50);
+    long stride = env_long("DBX_SWEEP_STRIDE", 0);
+    if (stride <= 0)
+        stride = getenv("DBX_TEST_UNDER_VALGRIND") ? total / 12 + 1 : 1;
+    long runs = 0, failed_calls = 0;
+    /* the scenario only reads: one world serves every run */
+    for (long n = 1; n <= total + 1; n += stride) {
+        tally r = {0, 0};
+        dbx__alloc_fail_after(n);
+        monitors_scenario(&r);
+        dbx__alloc_fail_after(0);
+        runs++;
+        failed_calls += r.enomem;
+    }
+    json_set_alloc_funcs(malloc, free);
+    printf("alloc sweep (monitors): %ld allocations in the scenario, %ld runs (stride %ld), "
+           "%ld calls failed with DBX_ENOMEM, none wrong\n",
+           total, runs, stride, failed_calls);
+    assert_true(failed_calls > 0);
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2047,6 +2196,7 @@ int main(void)
         cmocka_unit_test(sweep_registry),
         cmocka_unit_test(sweep_serving),
         cmocka_unit_test(sweep_serving_cc),
+        cmocka_unit_test(sweep_monitors),
     };
     return cmocka_run_group_tests_name("alloc_sweep", tests, NULL, NULL);
 }

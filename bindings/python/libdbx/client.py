@@ -285,3 +285,10 @@ class Client:
         """Model Serving endpoints and queries (:class:`libdbx.serving.ServingAPI`)."""
         from .serving import ServingAPI
         return self._area("serving", ServingAPI)
+
+    @property
+    def monitors(self):
+        """Lakehouse Monitoring quality monitors (:class:`libdbx.monitors.MonitorsAPI`): create,
+        refresh, and read the drift and profile metric tables."""
+        from .monitors import MonitorsAPI
+        return self._area("monitors", MonitorsAPI)

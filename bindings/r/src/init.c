@@ -19,6 +19,7 @@ extern const R_CallMethodDef dbx_r_calls_registry[];
 extern const R_CallMethodDef dbx_r_calls_serving[];
 extern const R_CallMethodDef dbx_r_calls_serving_scorer[];
 extern const R_CallMethodDef dbx_r_calls_serving_extras[];
+extern const R_CallMethodDef dbx_r_calls_monitors[];
 /* more areas: one extern line here and one entry in `tables` below */
 
 static const R_CallMethodDef *const tables[] = {
@@ -37,6 +38,7 @@ static const R_CallMethodDef *const tables[] = {
     dbx_r_calls_serving,
     dbx_r_calls_serving_scorer,
     dbx_r_calls_serving_extras,
+    dbx_r_calls_monitors,
 };
 
 void R_init_libdbx(DllInfo *dll)
