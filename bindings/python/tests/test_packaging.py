@@ -27,6 +27,7 @@ def test_pip_install_offline_and_load(tmp_path):
                         "--no-deps", "--target", str(target), str(src)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (target / "libdbx" / "__init__.py").exists()
+    assert (target / "libdbx" / "compat" / "datarobot.py").exists()  # subpackages are installed too
     lib = libdbx.load().path
     code = "import libdbx; print(libdbx.library_version()); print(libdbx.load().path)"
     env = dict(os.environ, PYTHONPATH=str(target), LIBDBX_PATH=lib)
