@@ -783,6 +783,49 @@ def test_execute_python_locally(emu, tmp_path):
     assert "code 3" in out["error"] and "args" in out["logs"]
 
 
+def test_execute_python_reaches_the_emulator_back(emu, tmp_path, monkeypatch):
+    """A task process gets DATABRICKS_HOST and a token pointing back at this emulator (and none
+    of the caller's credentials), so its code can use the REST API as on a workspace."""
+    script = tmp_path / "callback.py"
+    script.write_text(
+        "import json, os, urllib.request\n"
+        "h, t = os.environ['DATABRICKS_HOST'], os.environ['DATABRICKS_TOKEN']\n"
+        "print('client_id' , os.environ.get('DATABRICKS_CLIENT_ID'))\n"
+        "req = urllib.request.Request(h + '/api/2.0/mlflow/experiments/create', method='POST',\n"
+        "    data=json.dumps({'name': '/from-task'}).encode(),\n"
+        "    headers={'Authorization': 'Bearer ' + t, 'Content-Type': 'application/json'})\n"
+        "print('experiment', json.load(urllib.request.urlopen(req))['experiment_id'])\n")
+    emu.ctl("POST", "config", {"jobs_execute_python": True})
+    task = {"task_key": "p", "spark_python_task": {"python_file": str(script)}}
+    rid = emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"]
+    emu.advance(PENDING)
+    deadline = time.monotonic() + 20
+    while emu.lc(rid) == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    emu.advance(TERM)
+    r = emu.run(rid)
+    out = emu.ok("GET", "runs/get-output", query={"run_id": r["tasks"][0]["run_id"]})
+    assert r["state"]["result_state"] == "SUCCESS", out
+    assert "experiment " in out["logs"] and "client_id None" in out["logs"]
+    st, b = emu.call("GET", "/api/2.0/mlflow/experiments/get-by-name?experiment_name=%2Ffrom-task")
+    assert st == 200 and b["experiment"]["name"] == "/from-task"
+    # the caller's credentials never reach a task
+    from dbx_emulator.apis import jobs
+
+    class _S:
+        pats = {"dapi-x"}
+
+    class _R:
+        base_url = "http://127.0.0.1:1"
+    monkeypatch.setenv("DATABRICKS_CLIENT_ID", "leaked")
+    monkeypatch.setenv("ARM_CLIENT_SECRET", "leaked")
+    monkeypatch.setenv("DATABRICKS_CA_BUNDLE", "/ca.pem")
+    env = jobs.task_environment(_S(), _R())
+    assert "DATABRICKS_CLIENT_ID" not in env and "ARM_CLIENT_SECRET" not in env
+    assert env["DATABRICKS_HOST"] == "http://127.0.0.1:1" and env["DATABRICKS_TOKEN"] == "dapi-x"
+    assert env["DATABRICKS_CA_BUNDLE"] == "/ca.pem" and env["PATH"] == os.environ["PATH"]
+
+
 def test_reset_clears_jobs_and_runs(emu):
     jid = emu.create()
     rid = emu.run_now(jid)

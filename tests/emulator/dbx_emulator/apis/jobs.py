@@ -733,6 +733,23 @@ def resolve_python_file(state, path, materialise=False):
     return None
 
 
+def task_environment(state, run):
+    """The environment of a task process: the emulator's own (PATH, PYTHONPATH, LIBDBX_PATH, ...)
+    without any Databricks or Azure credentials or config file of the caller, plus
+    DATABRICKS_HOST (the URL the run was submitted to) and DATABRICKS_TOKEN (a token this
+    emulator accepts), as a task on a workspace finds its workspace through its notebook
+    context: the task's code reaches the emulator through the REST API like any client. A run
+    submitted over HTTPS gets the https URL; the task then needs the emulator's CA
+    (DATABRICKS_CA_BUNDLE is kept when the emulator's environment has it)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DATABRICKS_", "ARM_", "AZURE_")) or k == "DATABRICKS_CA_BUNDLE"}
+    env["DATABRICKS_HOST"] = run.base_url
+    env["DATABRICKS_TOKEN"] = sorted(state.pats)[0] if state.pats else ""
+    env["DATABRICKS_CONFIG_FILE"] = os.devnull
+    env["DATABRICKS_RUNTIME_VERSION"] = "15.4"  # what a task on a cluster sees
+    return env
+
+
 class ProcessExecutor:
     """Runs a spark_python_task's python_file with its parameters as a local process; stdout
     and stderr become the task's logs, exit code 0 -> SUCCESS, else FAILED."""
@@ -749,7 +766,8 @@ class ProcessExecutor:
             with os.fdopen(fd, "wb") as logf:
                 proc = subprocess.Popen([sys.executable, path] + params,
                                         stdin=subprocess.DEVNULL, stdout=logf,
-                                        stderr=subprocess.STDOUT, cwd=os.path.dirname(path))
+                                        stderr=subprocess.STDOUT, cwd=os.path.dirname(path),
+                                        env=task_environment(state, run))
         except (OSError, ValueError) as e:  # could not start: the task fails at once
             for p in (log_path, path if is_temp else None):
                 if p:

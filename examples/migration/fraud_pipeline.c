@@ -1,0 +1,411 @@
+/*
+ * Migration program 1: the fraud pipeline, bronze -> silver -> gold -> model.
+ *
+ * On DataRobot the firm uploads a transactions dataset, lets the platform
+ * build features and train, and picks the leaderboard's best model. On
+ * Databricks the same work is: generated card transactions uploaded to a
+ * Unity Catalog volume and bulk-loaded into a bronze Delta table (COPY
+ * INTO), a typed and cleaned silver table, a gold table of per-customer
+ * and per-terminal windowed features (SQL window frames), a training job
+ * (runs/submit of a Python task: examples/migration/train_fraud.py) that
+ * logs its variants to MLflow and registers them in Unity Catalog, the best
+ * run picked by run search, and the `champion` alias set on its version.
+ *
+ * Every step is checked; the result goes to <out>/fraud_pipeline.json and
+ * the report to <out>/fraud_pipeline.html; the exit code is 0 only when
+ * every check passed.
+ *
+ * Configuration: the workspace and credentials as for every libdbx program
+ * (DATABRICKS_HOST, DATABRICKS_TOKEN or OAuth, ~/.databrickscfg), and
+ *   DBX_MIGRATION_WAREHOUSE  SQL warehouse id (default: the first one listed, started)
+ *   DBX_MIGRATION_CATALOG    catalog (default "main"); DBX_MIGRATION_SCHEMA (default "fraud_migration")
+ *   DBX_MIGRATION_ROWS       transactions to generate (default 1000); DBX_MIGRATION_SEED (7)
+ *   DBX_MIGRATION_CLUSTER    an existing cluster for the training task (default: a new job cluster)
+ *   DBX_MIGRATION_OUT        directory of the result and the report (default "migration-results")
+ * On a workspace, the training task's cluster needs the libdbx Python
+ * package and library (e.g. a cluster library or init script); the emulator
+ * runs the task as a local process that has them.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <dbx/dbx.h>
+
+#include "mreport.h"
+#include "txgen.h"
+
+#ifndef DBX_MIGRATION_DIR
+#define DBX_MIGRATION_DIR "examples/migration"
+#endif
+
+static dbx_client *client;
+static mreport *rep;
+static char out_dir[512];
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+/* A failed call ends the program: its step fails, the report is written. */
+static void finish(int code);
+
+static void die(const char *what, dbx_status st)
+{
+    const dbx_error *e = dbx_client_last_error(client);
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s: %s (%s)%s%s", what, e->message, dbx_status_name(st),
+             e->request_id[0] ? ", request " : "", e->request_id);
+    fprintf(stderr, "FAILED: %s\n", msg);
+    mreport_step_end(rep, 0, "%s", msg);
+    finish(1);
+}
+
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        dbx_status st_ = (call);                                                                   \
+        if (st_ != DBX_OK)                                                                         \
+            die(#call, st_);                                                                       \
+    } while (0)
+
+static void finish(int code)
+{
+    char json[600], html[600];
+    snprintf(json, sizeof json, "%s/fraud_pipeline.json", out_dir);
+    snprintf(html, sizeof html, "%s/fraud_pipeline.html", out_dir);
+    if (mreport_write(rep, json, html) != 0)
+        code = code ? code : 1;
+    int passed = mreport_passed(rep);
+    printf("\n%s: result %s, report %s\n", passed && code == 0 ? "PASSED" : "FAILED", json, html);
+    mreport_free(rep);
+    dbx_client_free(client);
+    exit(code ? code : passed ? 0 : 1);
+}
+
+/* Run one statement and wait for it (the warehouse may be starting). */
+static dbx_sql_statement *sql(const char *warehouse, const char *catalog, const char *schema, const char *text)
+{
+    dbx_sql_execute_options o = DBX_SQL_EXECUTE_OPTIONS_INIT;
+    o.catalog = catalog;
+    o.schema = schema;
+    o.wait_timeout_s = 30;
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    w.timeout_ms = 30L * 60 * 1000;
+    dbx_sql_statement *st = NULL;
+    dbx_status s = dbx_sql_run(&st, client, warehouse, text, NULL, &o, &w);
+    if (s != DBX_OK) {
+        if (st && dbx_sql_statement_error_message(st))
+            fprintf(stderr, "statement failed: %s\n", dbx_sql_statement_error_message(st));
+        dbx_sql_statement_free(st);
+        die(text, s);
+    }
+    return st;
+}
+
+/* The first column of the first row as an integer. */
+static int64_t sql_int(const char *wh, const char *cat, const char *sch, const char *text)
+{
+    dbx_sql_statement *st = sql(wh, cat, sch, text);
+    dbx_sql_rows *rows;
+    CHECK(dbx_sql_rows_open(&rows, client, st, NULL));
+    int64_t v = -1;
+    if (dbx_sql_rows_next(rows) == DBX_OK && !dbx_sql_rows_is_null(rows, 0))
+        CHECK(dbx_sql_rows_int64(&v, rows, 0));
+    dbx_sql_rows_free(rows);
+    dbx_sql_statement_free(st);
+    return v;
+}
+
+static char *pick_warehouse(void)
+{
+    const char *given = getenv("DBX_MIGRATION_WAREHOUSE");
+    char *id = NULL;
+    if (given && *given) {
+        id = strdup(given);
+    } else {
+        dbx_warehouses_iter *it;
+        CHECK(dbx_warehouses_list(&it, client, NULL));
+        const dbx_warehouse *w;
+        if (dbx_warehouses_iter_next(&w, it) == DBX_OK)
+            id = strdup(dbx_warehouse_id(w));
+        dbx_warehouses_iter_free(it);
+        if (!id) {
+            mreport_step_end(rep, 0, "no SQL warehouse in the workspace (set DBX_MIGRATION_WAREHOUSE)");
+            finish(1);
+        }
+    }
+    CHECK(dbx_warehouses_start(client, id));
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    w.timeout_ms = 20L * 60 * 1000;
+    CHECK(dbx_warehouses_wait_running(NULL, client, id, &w));
+    return id;
+}
+
+static int exists_or_ok(dbx_status st) { return st == DBX_OK || st == DBX_EEXISTS; }
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    const char *catalog = env_or("DBX_MIGRATION_CATALOG", "main");
+    const char *schema = env_or("DBX_MIGRATION_SCHEMA", "fraud_migration");
+    int64_t nrows = strtoll(env_or("DBX_MIGRATION_ROWS", "1000"), NULL, 10);
+    uint64_t seed = strtoull(env_or("DBX_MIGRATION_SEED", "7"), NULL, 10);
+    snprintf(out_dir, sizeof out_dir, "%s", env_or("DBX_MIGRATION_OUT", "migration-results"));
+    mkdir(out_dir, 0777);
+
+    rep = mreport_new("fraud_pipeline", "Migration 1: fraud pipeline, bronze to champion model");
+    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
+    o.product = "dbx-migration-fraud-pipeline/1.0";
+    if (!rep || dbx_client_new(&client, &o) != DBX_OK) {
+        fprintf(stderr, "cannot configure a client: %s\n", dbx_client_last_error(NULL)->message);
+        return 2;
+    }
+    mreport_set_workspace(rep, dbx_client_host(client));
+    char table[3][300];
+    snprintf(table[0], sizeof table[0], "%s.%s.transactions_bronze", catalog, schema);
+    snprintf(table[1], sizeof table[1], "%s.%s.transactions_silver", catalog, schema);
+    snprintf(table[2], sizeof table[2], "%s.%s.transactions_gold", catalog, schema);
+
+    /* 1. data */
+    mreport_step_begin(rep, "generate transactions");
+    char csv[600];
+    snprintf(csv, sizeof csv, "%s/transactions.csv", out_dir);
+    txgen_options go = {0};
+    go.seed = seed;
+    go.rows = nrows;
+    /* a world sized to the data: about 10 transactions per customer and 5 per terminal */
+    go.customers = nrows / 10 > 50 ? (int)(nrows / 10 < 1000000 ? nrows / 10 : 1000000) : 50;
+    go.terminals = nrows / 5 > 100 ? (int)(nrows / 5 < 1000000 ? nrows / 5 : 1000000) : 100;
+    char err[128];
+    txgen *g = txgen_new(&go, err, sizeof err);
+    FILE *f = g ? fopen(csv, "wb") : NULL;
+    if (!f || txgen_write_csv(g, f) != 0 || fclose(f) != 0) {
+        mreport_step_end(rep, 0, "cannot write %s: %s", csv, g ? "I/O error" : err);
+        finish(1);
+    }
+    txgen_free(g);
+    /* the generator's own count of frauds, to reconcile with the tables */
+    int64_t frauds = 0;
+    g = txgen_new(&go, err, sizeof err);
+    txgen_tx t;
+    while (g && txgen_next(g, &t))
+        frauds += t.fraud;
+    txgen_free(g);
+    mreport_step_end(rep, 1, "%" PRId64 " rows, %" PRId64 " fraudulent, seed %" PRIu64, nrows, frauds, seed);
+
+    mreport_step_begin(rep, "SQL warehouse");
+    char *wh = pick_warehouse();
+    mreport_step_end(rep, 1, "%s running", wh);
+
+    mreport_step_begin(rep, "schema and landing volume");
+    if (!exists_or_ok(dbx_schemas_create(NULL, client, catalog, schema, NULL)))
+        die("create schema", DBX_ERROR);
+    dbx_status vs = dbx_volumes_create(NULL, client, catalog, schema, "landing", DBX_VOLUME_TYPE_MANAGED, NULL);
+    if (!exists_or_ok(vs))
+        die("create volume", vs);
+    mreport_step_end(rep, 1, "%s.%s, volume landing", catalog, schema);
+
+    /* 2. bronze: the CSV as landed, every column text */
+    mreport_step_begin(rep, "bronze: upload and COPY INTO");
+    char stmt[4096];
+    snprintf(stmt, sizeof stmt, "DROP TABLE IF EXISTS %s", table[0]);
+    dbx_sql_statement_free(sql(wh, catalog, schema, stmt));
+    dbx_delta_table_spec *spec;
+    CHECK(dbx_delta_table_spec_new(&spec));
+    CHECK(dbx_delta_table_spec_add_columns(spec, "transaction_id STRING, tx_datetime STRING, customer_id STRING, "
+                                                 "terminal_id STRING, tx_amount STRING, tx_fraud STRING, "
+                                                 "tx_fraud_scenario STRING"));
+    CHECK(dbx_delta_table_spec_set_comment(spec, "card transactions as landed (libdbx migration program 1)"));
+    CHECK(dbx_delta_create_table(client, wh, table[0], spec, NULL));
+    dbx_delta_table_spec_free(spec);
+    char volume_dir[400];
+    snprintf(volume_dir, sizeof volume_dir, "/Volumes/%s/%s/landing/transactions", catalog, schema);
+    dbx_delta_kv fmt[] = {{"header", "true"}};
+    dbx_delta_load_options lo = DBX_DELTA_LOAD_OPTIONS_INIT;
+    lo.format_options = fmt;
+    lo.n_format_options = 1;
+    int64_t loaded = -1;
+    char *staged = NULL;
+    CHECK(dbx_delta_load_file(&loaded, &staged, client, wh, table[0], csv, volume_dir, &lo, NULL));
+    dbx_free(staged);
+    mreport_step_end(rep, 1, "%" PRId64 " rows loaded into %s", loaded, table[0]);
+    mreport_check(rep, "bronze rows = generated rows", (double)loaded, "==", (double)nrows, "rows");
+
+    /* 3. silver: typed, cleaned */
+    mreport_step_begin(rep, "silver: typed and cleaned");
+    snprintf(stmt, sizeof stmt,
+             "CREATE OR REPLACE TABLE %s AS SELECT CAST(transaction_id AS BIGINT) AS transaction_id, "
+             "to_timestamp(tx_datetime) AS tx_datetime, customer_id, terminal_id, "
+             "CAST(tx_amount AS DOUBLE) AS tx_amount, CAST(tx_fraud AS INT) AS tx_fraud, "
+             "CAST(tx_fraud_scenario AS INT) AS tx_fraud_scenario FROM %s "
+             "WHERE transaction_id IS NOT NULL AND tx_datetime IS NOT NULL AND CAST(tx_amount AS DOUBLE) > 0",
+             table[1], table[0]);
+    dbx_sql_statement_free(sql(wh, catalog, schema, stmt));
+    snprintf(stmt, sizeof stmt, "SELECT count(*) FROM %s", table[1]);
+    int64_t silver = sql_int(wh, catalog, schema, stmt);
+    snprintf(stmt, sizeof stmt, "SELECT sum(tx_fraud) FROM %s", table[1]);
+    int64_t silver_fraud = sql_int(wh, catalog, schema, stmt);
+    mreport_step_end(rep, 1, "%" PRId64 " rows, %" PRId64 " fraudulent", silver, silver_fraud);
+    mreport_check(rep, "silver rows = bronze rows", (double)silver, "==", (double)loaded, "rows");
+    mreport_check(rep, "silver frauds = generated frauds", (double)silver_fraud, "==", (double)frauds, "rows");
+
+    /* 4. gold: windowed features per customer and terminal; the terminal's
+     * risk uses labels known a week later (fraud is confirmed with a delay) */
+    mreport_step_begin(rep, "gold: windowed features");
+#define TS "unix_timestamp(tx_datetime)"
+#define CUST(secs) "OVER (PARTITION BY customer_id ORDER BY " TS " RANGE BETWEEN " secs " PRECEDING AND CURRENT ROW)"
+    snprintf(stmt, sizeof stmt,
+             "CREATE OR REPLACE TABLE %s AS SELECT transaction_id, tx_datetime, customer_id, terminal_id, "
+             "tx_amount, tx_fraud, tx_fraud_scenario, "
+             "CASE WHEN ((CAST(" TS " / 86400 AS BIGINT) + 4) %% 7) IN (0, 6) THEN 1 ELSE 0 END AS tx_during_weekend, "
+             "CASE WHEN hour(tx_datetime) < 6 THEN 1 ELSE 0 END AS tx_during_night, "
+             "count(*) " CUST("86400") " AS customer_nb_tx_1d, "
+             "avg(tx_amount) " CUST("86400") " AS customer_avg_amount_1d, "
+             "count(*) " CUST("604800") " AS customer_nb_tx_7d, "
+             "avg(tx_amount) " CUST("604800") " AS customer_avg_amount_7d, "
+             "count(*) OVER (PARTITION BY terminal_id ORDER BY " TS
+             " RANGE BETWEEN 604800 PRECEDING AND CURRENT ROW) AS terminal_nb_tx_7d, "
+             "coalesce(avg(CAST(tx_fraud AS DOUBLE)) OVER (PARTITION BY terminal_id ORDER BY " TS
+             " RANGE BETWEEN 1209600 PRECEDING AND 604800 PRECEDING), 0.0) AS terminal_risk_7d "
+             "FROM %s",
+             table[2], table[1]);
+    dbx_sql_statement_free(sql(wh, catalog, schema, stmt));
+    snprintf(stmt, sizeof stmt, "SELECT count(*) FROM %s", table[2]);
+    int64_t gold = sql_int(wh, catalog, schema, stmt);
+    snprintf(stmt, sizeof stmt,
+             "SELECT count(*) FROM %s WHERE customer_avg_amount_7d IS NULL OR terminal_risk_7d IS NULL "
+             "OR customer_nb_tx_1d < 1",
+             table[2]);
+    int64_t bad = sql_int(wh, catalog, schema, stmt);
+    mreport_step_end(rep, 1, "%" PRId64 " rows", gold);
+    mreport_check(rep, "gold rows = silver rows", (double)gold, "==", (double)silver, "rows");
+    mreport_check(rep, "gold rows with missing features", (double)bad, "==", 0, "rows");
+
+    /* 5. training job */
+    mreport_step_begin(rep, "training job (runs/submit, Python task)");
+    char script[600], ws_dir[] = "/Shared/libdbx-migration", ws_file[300];
+    snprintf(script, sizeof script, "%s/train_fraud.py", env_or("DBX_MIGRATION_SCRIPTS", DBX_MIGRATION_DIR));
+    snprintf(ws_file, sizeof ws_file, "%s/train_fraud.py", ws_dir);
+    CHECK(dbx_workspace_mkdirs(client, ws_dir));
+    dbx_workspace_import_options io = DBX_WORKSPACE_IMPORT_OPTIONS_INIT;
+    io.format = DBX_WORKSPACE_FORMAT_AUTO;
+    io.overwrite = 1;
+    CHECK(dbx_workspace_import_file(client, ws_file, script, &io));
+    char experiment[] = "/Shared/libdbx-migration/fraud-detection", model[300], py_file[320], seed_s[32];
+    snprintf(model, sizeof model, "%s.%s.fraud_detector", catalog, schema);
+    snprintf(py_file, sizeof py_file, "/Workspace%s", ws_file);
+    snprintf(seed_s, sizeof seed_s, "%" PRIu64, seed);
+    const char *params[] = {wh, table[2], experiment, model, seed_s, NULL};
+    dbx_job_task *task;
+    CHECK(dbx_job_task_new(&task, "train"));
+    CHECK(dbx_job_task_set_spark_python(task, py_file, params));
+    const char *cluster = getenv("DBX_MIGRATION_CLUSTER");
+    if (cluster && *cluster) {
+        CHECK(dbx_job_task_set_existing_cluster_id(task, cluster));
+    } else {
+        dbx_spark_versions *versions;
+        CHECK(dbx_clusters_spark_versions(&versions, client));
+        const char *runtime = dbx_spark_versions_key(versions, 0);
+        for (size_t i = 0; i < dbx_spark_versions_count(versions); i++)
+            if (strstr(dbx_spark_versions_name(versions, i), "LTS") && strstr(dbx_spark_versions_key(versions, i), "ml"))
+                runtime = dbx_spark_versions_key(versions, i);
+        dbx_node_types *nodes;
+        CHECK(dbx_clusters_list_node_types(&nodes, client));
+        const char *node = dbx_node_types_id(nodes, 0);
+        int best = 1 << 30;
+        for (size_t i = 0; i < dbx_node_types_count(nodes); i++) {
+            int mem = dbx_node_types_memory_mb(nodes, i);
+            if (mem >= 8192 && mem < best) {
+                best = mem;
+                node = dbx_node_types_id(nodes, i);
+            }
+        }
+        dbx_cluster_spec *cs;
+        CHECK(dbx_cluster_spec_new(&cs));
+        CHECK(dbx_cluster_spec_set_spark_version(cs, runtime));
+        CHECK(dbx_cluster_spec_set_node_type_id(cs, node));
+        CHECK(dbx_cluster_spec_set_num_workers(cs, 0));
+        CHECK(dbx_cluster_spec_set_custom_tag(cs, "migrated_from", "datarobot"));
+        CHECK(dbx_job_task_set_new_cluster(task, cs));
+        dbx_cluster_spec_free(cs);
+        dbx_node_types_free(nodes);
+        dbx_spark_versions_free(versions);
+    }
+    dbx_job_settings *js;
+    CHECK(dbx_job_settings_new(&js));
+    CHECK(dbx_job_settings_set_name(js, "libdbx migration: train fraud model"));
+    CHECK(dbx_job_settings_add_task(js, task));
+    dbx_job_task_free(task);
+    dbx_run_started started;
+    CHECK(dbx_jobs_submit(&started, client, js, NULL));
+    dbx_job_settings_free(js);
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    w.timeout_ms = 60L * 60 * 1000;
+    w.poll_max_ms = 5000;
+    dbx_run *run = NULL;
+    dbx_status ws = dbx_jobs_wait_run(&run, client, started.run_id, &w);
+    int64_t task_run = run ? dbx_run_task_run_id_by_key(run, "train") : 0;
+    dbx_run_output *out = NULL;
+    if (task_run > 0 && dbx_jobs_get_run_output(&out, client, task_run) == DBX_OK) {
+        const char *logs = dbx_run_output_logs(out);
+        printf("%s", logs ? logs : "");
+        if (dbx_run_output_error(out) && *dbx_run_output_error(out))
+            fprintf(stderr, "task error: %s\n%s\n", dbx_run_output_error(out), dbx_run_output_error_trace(out));
+    }
+    dbx_run_output_free(out);
+    int ok = ws == DBX_OK && run && dbx_run_result_state(run) == DBX_RUN_RESULT_SUCCESS;
+    mreport_step_end(rep, ok, "run %" PRId64 ": %s", started.run_id,
+                     run ? dbx_run_result_state_str(run) : dbx_status_name(ws));
+    dbx_run_free(run);
+    if (!ok)
+        finish(1);
+
+    /* 6. the best run, by run search; its version becomes the champion */
+    mreport_step_begin(rep, "pick the best run and set the champion alias");
+    dbx_mlflow_experiment *exp;
+    CHECK(dbx_mlflow_experiment_get_by_name(&exp, client, experiment));
+    const char *exp_ids[] = {dbx_mlflow_experiment_id(exp), NULL};
+    const char *order[] = {"metrics.auc_roc DESC", NULL};
+    dbx_mlflow_search_options so = DBX_MLFLOW_SEARCH_OPTIONS_INIT;
+    so.order_by = order;
+    so.filter = "tags.`migration.program` = 'fraud_pipeline' AND attributes.status = 'FINISHED'";
+    so.max_items = 1;
+    dbx_mlflow_runs_iter *ri;
+    CHECK(dbx_mlflow_runs_search(&ri, client, exp_ids, &so));
+    const dbx_mlflow_run *best;
+    CHECK(dbx_mlflow_runs_iter_next(&best, ri));
+    double auc = NAN, ap = NAN, pk = NAN;
+    dbx_mlflow_run_metric(best, "auc_roc", &auc);
+    dbx_mlflow_run_metric(best, "average_precision", &ap);
+    dbx_mlflow_run_metric(best, "precision_at_k", &pk);
+    const char *ver_s = dbx_mlflow_run_tag(best, "registered_version");
+    int64_t version = ver_s ? strtoll(ver_s, NULL, 10) : 0;
+    char best_name[200];
+    snprintf(best_name, sizeof best_name, "%s", dbx_mlflow_run_name(best));
+    dbx_mlflow_runs_iter_free(ri);
+    dbx_mlflow_experiment_free(exp);
+    if (version <= 0) {
+        mreport_step_end(rep, 0, "the best run carries no registered_version tag");
+        finish(1);
+    }
+    CHECK(dbx_registry_alias_set(client, DBX_REGISTRY_UC, model, "champion", version));
+    dbx_model_version *mv;
+    CHECK(dbx_registry_version_get_by_alias(&mv, client, DBX_REGISTRY_UC, model, "champion"));
+    int64_t champion = dbx_model_version_version(mv);
+    dbx_model_version_free(mv);
+    mreport_step_end(rep, 1, "%s: version %" PRId64 " of %s", best_name, version, model);
+    mreport_check(rep, "best run AUC-ROC", auc, ">=", 0.70, "");
+    mreport_check(rep, "best run average precision", ap, ">=", 0.2, "");
+    mreport_check(rep, "best run precision at top 5%", pk, ">=", 0.2, "");
+    mreport_check(rep, "champion alias points at the best version", (double)champion, "==", (double)version, "");
+    free(wh);
+    finish(0);
+    return 0;
+}
