@@ -1239,8 +1239,8 @@ DBX_API dbx_status dbx_serving_input_to_json(char **out, const dbx_serving_input
 /* ---- route-optimized endpoints: query targets ------------------------------------------------ */
 
 /* One cached target per client and endpoint name (c->serving_targets, under c->serving_mu). */
-struct dbx__serving_target {
-    struct dbx__serving_target *next;
+struct dbx__serving_cached {
+    struct dbx__serving_cached *next;
     char *name;
     int route_optimized;
     char *url;        /* data-plane URL (route-optimized) */
@@ -1260,7 +1260,7 @@ static void wipe_free(char *s)
     }
 }
 
-static void target_free(struct dbx__serving_target *t)
+static void target_free(struct dbx__serving_cached *t)
 {
     if (!t)
         return;
@@ -1275,7 +1275,7 @@ void dbx__serving_targets_free(dbx_client *c)
 {
     if (!c)
         return;
-    struct dbx__serving_target *t = c->serving_targets, *n;
+    struct dbx__serving_cached *t = c->serving_targets, *n;
     for (; t; t = n) {
         n = t->next;
         target_free(t);
@@ -1284,12 +1284,12 @@ void dbx__serving_targets_free(dbx_client *c)
 }
 
 /* Unlink and return the entry of `name` (NULL: none). Caller holds the mutex. */
-static struct dbx__serving_target *target_unlink(dbx_client *c, const char *name)
+static struct dbx__serving_cached *target_unlink(dbx_client *c, const char *name)
 {
-    struct dbx__serving_target **pp = &c->serving_targets;
+    struct dbx__serving_cached **pp = &c->serving_targets;
     for (; *pp; pp = &(*pp)->next) {
         if (strcmp((*pp)->name, name) == 0) {
-            struct dbx__serving_target *t = *pp;
+            struct dbx__serving_cached *t = *pp;
             *pp = t->next;
             t->next = NULL;
             return t;
@@ -1308,7 +1308,7 @@ void dbx__serving_target_drop(dbx_client *c, const char *name)
 }
 
 /* GET the endpoint: is it route-optimized, and where and with which details is it queried. */
-static dbx_status target_describe(dbx_client *c, const char *name, struct dbx__serving_target *t)
+static dbx_status target_describe(dbx_client *c, const char *name, struct dbx__serving_cached *t)
 {
     dbx__jdoc doc;
     dbx_status st = call_name(c, "GET", name, "", NULL, NULL, NULL, DBX__CALL_IDEMPOTENT, &doc);
@@ -1347,7 +1347,7 @@ static dbx_status target_describe(dbx_client *c, const char *name, struct dbx__s
 }
 
 /* Exchange the workspace OAuth token for the endpoint's data-plane token. */
-static dbx_status target_token(dbx_client *c, const char *name, struct dbx__serving_target *t)
+static dbx_status target_token(dbx_client *c, const char *name, struct dbx__serving_cached *t)
 {
     if (c->auth_type != DBX_AUTH_OAUTH_M2M)
         return dbx__fail(c, DBX_ECONFIG,
@@ -1434,7 +1434,7 @@ dbx_status dbx__serving_query_target(dbx_client *c, const char *name, dbx__buf *
 {
     *no_auth = 0;
     pthread_mutex_lock(&c->serving_mu);
-    struct dbx__serving_target *t = target_unlink(c, name);
+    struct dbx__serving_cached *t = target_unlink(c, name);
     dbx_status st = DBX_OK;
     if (!t) {
         t = dbx__calloc(1, sizeof *t);
@@ -1462,12 +1462,12 @@ dbx_status dbx__serving_query_target(dbx_client *c, const char *name, dbx__buf *
         t->next = c->serving_targets;
         c->serving_targets = t;
         size_t n = 0;
-        for (struct dbx__serving_target **pp = &c->serving_targets; *pp; pp = &(*pp)->next) {
+        for (struct dbx__serving_cached **pp = &c->serving_targets; *pp; pp = &(*pp)->next) {
             if (++n > MAX_CACHED_TARGETS) {
-                struct dbx__serving_target *rest = *pp;
+                struct dbx__serving_cached *rest = *pp;
                 *pp = NULL;
                 while (rest) {
-                    struct dbx__serving_target *nx = rest->next;
+                    struct dbx__serving_cached *nx = rest->next;
                     target_free(rest);
                     rest = nx;
                 }

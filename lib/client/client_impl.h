@@ -49,7 +49,7 @@ struct dbx_client {
     /* Model serving: query targets of route-optimized endpoints (URL +
      * data-plane token per endpoint name), lib/api/serving.c. */
     pthread_mutex_t serving_mu;
-    struct dbx__serving_target *serving_targets;
+    struct dbx__serving_cached *serving_targets;
 };
 
 /* Iterators and other long-lived children hold a reference. */

@@ -191,13 +191,9 @@ Predict <- function(deployment, predictionDataset, maxWait = 600, maxRowsPerRequ
   df <- if (is.character(predictionDataset) && length(predictionDataset) == 1)
     utils::read.csv(predictionDataset, stringsAsFactors = FALSE) else as.data.frame(predictionDataset)
   if (!nrow(df)) return(numeric(0))
-  step <- if (is.null(maxRowsPerRequest)) 5000L else as.integer(maxRowsPerRequest)
-  out <- list()
-  for (s in seq(1L, nrow(df), by = step)) {
-    part <- df[s:min(nrow(df), s + step - 1L), , drop = FALSE]
-    out[[length(out) + 1]] <- dbx_serving_query(cl, id, dataframe_split = part, timeout = min(maxWait, 300))$predictions
-  }
-  if (is.data.frame(out[[1]])) do.call(rbind, out) else unlist(out)
+  # libdbx's batch helper: chunks under the 16 MB limit (and maxRowsPerRequest), in parallel, in row order
+  dbx_serving_query_batch(cl, id, df, max_rows_per_request = if (is.null(maxRowsPerRequest)) 0 else maxRowsPerRequest,
+                          timeout = min(maxWait, 300))$predictions
 }
 
 .dbx_dr_beside_inference_table <- function(cl, id, suffix) {
@@ -239,4 +235,25 @@ SubmitActuals <- function(actuals, deploymentId, batchSize = 10000, table = NULL
                      submitted_at = as.POSIXct(Sys.time(), tz = "UTC"), stringsAsFactors = FALSE)
   dbx_delta_append(cl, wh, table, rows, batch_rows = as.integer(batchSize))
   invisible(nrow(rows))
+}
+
+GetDeploymentServiceStats <- function(deploymentId, modelId = NULL) {
+  m <- dbx_serving_metrics(.dbx_dr_client(), .dbx_dr_id(deploymentId))
+  total <- function(metric) {
+    keep <- m$name == metric
+    if (!is.null(modelId))
+      keep <- keep & vapply(m$labels, function(l) identical(unname(l[["served_entity_name"]]), modelId), logical(1))
+    if (any(keep)) sum(m$value[keep]) else NA_real_
+  }
+  req <- total("request_count_total")
+  e4 <- total("request_4xx_count_total")
+  e5 <- total("request_5xx_count_total")
+  lsum <- total("request_latency_ms_sum")
+  lcount <- total("request_latency_ms_count")
+  list(totalRequests = req, totalPredictions = req - ifelse(is.na(e4), 0, e4) - ifelse(is.na(e5), 0, e5),
+       userErrorRate = if (is.na(req) || req == 0) NA_real_ else e4 / req,
+       serverErrorRate = if (is.na(req) || req == 0) NA_real_ else e5 / req,
+       responseTime = if (is.na(lcount) || lcount == 0) NA_real_ else lsum / lcount,
+       executionTime = NA_real_, slowRequests = NA_real_, cacheHitRatio = NA_real_, medianLoad = NA_real_,
+       peakLoad = NA_real_, numConsumers = NA_real_)
 }

@@ -531,8 +531,7 @@ class Deployment:
         if execution_time_quantile is not None or response_time_quantile is not None or \
                 slow_requests_threshold is not None:
             raise _refuse("quantiles and slow_requests_threshold: not computed by Databricks")
-        text = self._c.dbx.request("GET", "/api/2.0/serving-endpoints/%s/metrics" % self.id).body.decode()
-        return _service_stats(_prometheus(text), model_id)
+        return _service_stats(self._c.dbx.serving.metrics(self.id), model_id)
 
 
 class Predictions(list):
@@ -643,41 +642,22 @@ def _read_csv(f):
 
 
 def _score_rows(c, name, columns, rows, *, timeout, max_rows):
-    """Predictions for rows, in order: libdbx's batch helper splits them under the payload limit."""
-    # INTERIM (until the batch helper lands): fixed-size chunks
-    step = max_rows or 5000
-    out = []
-    for i in range(0, len(rows), step):
-        out.extend(c.dbx.serving.predict(name, rows[i:i + step], columns, timeout=timeout))
-    return out
+    """Predictions for rows, in order: libdbx's batch helper (dbx_serving_query_batch) splits
+    them under the payload limit and sends the chunks in parallel."""
+    if not rows:
+        return []
+    return c.dbx.serving.query_batch(name, rows, columns, max_rows_per_request=max_rows or 0,
+                                     timeout=timeout).predictions
 
 
 # ---- service stats from the endpoint's Prometheus text --------------------------------------
 
 
-def _prometheus(text):
-    """[(name, labels dict, value)] of Prometheus text format 0.0.4 (libdbx's C parser reads
-    the same for dbx_serving_metrics; this reads only what get_service_stats needs)."""
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r'^([A-Za-z_:][A-Za-z0-9_:]*)(\{(.*)\})?\s+(\S+)', line)
-        if not m:
-            continue
-        labels = dict(re.findall(r'([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-        try:
-            out.append((m.group(1), labels, float(m.group(4))))
-        except ValueError:
-            continue
-    return out
-
-
-def _service_stats(samples, model_id):
+def _service_stats(metrics, model_id):
+    """DataRobot's service-stat names over the endpoint's parsed /metrics samples."""
     def total(metric):
-        vals = [v for n, lb, v in samples if n == metric and
-                (model_id is None or lb.get("served_entity_name") == model_id)]
+        vals = [m.value for m in metrics if m.name == metric and
+                (model_id is None or m.labels.get("served_entity_name") == model_id)]
         return sum(vals) if vals else None
 
     req = total("request_count_total")

@@ -65,6 +65,11 @@ test_that("deployments: create, list, get, predict, replace, delete", {
   got <- Predict(dep, df, maxRowsPerRequest = 10)
   expect_equal(got, dr_p1(df$amount, df$hour), tolerance = 1e-12)
   expect_length(emu_requests("/serving-endpoints/fraud-scoring/invocations"), 3)
+  st <- GetDeploymentServiceStats(dep)
+  expect_equal(st$totalRequests, 3)
+  expect_equal(st$totalPredictions, 3)
+  expect_equal(st$userErrorRate, 0)
+  expect_true(is.na(st$peakLoad))
 
   dr_register(cl, intercept = 1.0, coef = c(0, 0))
   expect_error(ReplaceDeployedModel(dep, 2, "because"), "replacementReason")
