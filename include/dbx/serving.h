@@ -213,6 +213,13 @@ DBX_API const char *dbx_serving_endpoint_tag_value(const dbx_serving_endpoint *e
 DBX_API const char *dbx_serving_endpoint_tag(const dbx_serving_endpoint *ep, const char *key);
 /** The whole answer as compact JSON, for fields without an accessor. Borrowed. */
 DBX_API const char *dbx_serving_endpoint_json(const dbx_serving_endpoint *ep);
+/** Where the endpoint's requests are logged, read with statement execution:
+ *  "<catalog>.<schema>.<prefix>_payload" from the AI gateway's enabled
+ *  inference_table_config (the prefix defaults to the endpoint name), else
+ *  from the config's legacy auto_capture_config (the service's
+ *  payload_table name when it reports one); lower case. "" when neither is
+ *  enabled (or for NULL). Borrowed. */
+DBX_API const char *dbx_serving_endpoint_inference_table(const dbx_serving_endpoint *ep);
 
 /* ------------------------------------------------------------------ */
 /* Operations                                                           */
@@ -273,6 +280,23 @@ DBX_API dbx_status dbx_serving_patch_tags(dbx_client *c, const char *name, const
 
 /** Delete an endpoint (DELETE .../{name}). */
 DBX_API dbx_status dbx_serving_delete(dbx_client *c, const char *name);
+
+/**
+ * Enable (or disable) the endpoint's inference table: every scored request
+ * is then appended to "<catalog>.<schema>.<prefix>_payload" (read it back
+ * with dbx_serving_endpoint_inference_table and the SQL API). PUT
+ * .../{name}/ai-gateway with the endpoint's current gateway settings (rate
+ * limits, guardrails, usage tracking, fallbacks: read with a GET first and
+ * sent back unchanged, as the PUT replaces them all) and its
+ * inference_table_config set: the arguments given over the current ones
+ * (`table_name_prefix` NULL: kept, or the endpoint name by default;
+ * disabling keeps the location). The catalog and schema must exist.
+ * Errors: DBX_EINVAL (name; catalog_name / schema_name missing when
+ * enabling), DBX_ENOTFOUND (endpoint, catalog or schema), ...
+ */
+DBX_API dbx_status dbx_serving_set_inference_table(dbx_client *c, const char *name, const char *catalog_name,
+                                                   const char *schema_name, const char *table_name_prefix,
+                                                   int enabled);
 
 /**
  * Recent log lines of one served entity: its environment build
@@ -520,7 +544,13 @@ DBX_API dbx_status dbx_serving_scorer_new(dbx_serving_scorer **out, dbx_client *
  * DBX_SERVING_MAX_PAYLOAD_BYTES, checked now: DBX_EINVAL naming body). The
  * body is copied. `user` is handed back in the completion. *id (may be
  * NULL) receives the query's id (1, 2, ...). Sent by the next poll / next /
- * drain. Errors: DBX_EINVAL, DBX_ENOMEM (nothing queued then).
+ * drain. The query's target comes from the client's per-endpoint cache:
+ * the first query to an endpoint (and the first after a data-plane token
+ * nears expiry) does a blocking GET of the endpoint (and, route-optimized,
+ * a token exchange) inside this call, so its errors are this call's.
+ * Errors: DBX_EINVAL, DBX_ENOTFOUND (no such endpoint), DBX_ECONFIG
+ * (route-optimized without OAuth), the lookup's other errors, DBX_ENOMEM
+ * (nothing queued then).
  */
 DBX_API dbx_status dbx_serving_scorer_submit(uint64_t *id, dbx_serving_scorer *s, const char *json_body, void *user);
 /** The same with the body built from `in` (DBX_EINVAL naming input for a

@@ -133,6 +133,9 @@ typedef struct dbx__view {
 void *dbx__view_new(size_t size, dbx__jdoc *doc);
 /* Borrowed JSON text of `value` (v itself or a part of it) cached in slot. */
 const char *dbx__view_text(const dbx__view *v, int slot, dbx__jv value);
+/* Cache text computed from the view (taken: freed when another thread cached
+ * first, or with the view) in slot; returns the cached text. NULL for NULL. */
+const char *dbx__view_cache(const dbx__view *v, int slot, char *text);
 /* Borrowed jansson tree of the view's value, built on first use. */
 const json_t *dbx__view_jansson(const dbx__view *v);
 void dbx__view_clear(dbx__view *v); /* drop the value, the document and the cached texts */

@@ -195,9 +195,16 @@ const char *dbx__view_text(const dbx__view *v, int slot, dbx__jv value)
     char *cur = atomic_load(cell);
     if (cur)
         return cur;
-    char *mine = dbx__jv_dump(value);
-    if (!mine)
+    return dbx__view_cache(v, slot, dbx__jv_dump(value));
+}
+
+const char *dbx__view_cache(const dbx__view *v, int slot, char *mine)
+{
+    if (!v || !mine) {
+        dbx__free(mine);
         return NULL;
+    }
+    void *_Atomic *cell = &((dbx__view *)v)->text[slot];
     void *expected = NULL;
     if (atomic_compare_exchange_strong(cell, &expected, mine))
         return mine;

@@ -1,5 +1,6 @@
 /* libdbx: Model Serving endpoints (/api/2.0/serving-endpoints). Request building and response mapping only. */
 #include <math.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -426,7 +427,8 @@ DBX_API dbx_status dbx_serving_config_to_json(char **out, const dbx_serving_conf
 /* ---- endpoint result ------------------------------------------------------------ */
 
 struct dbx_serving_endpoint {
-    dbx__view v; /* first: the pointer is also a dbx__view * */
+    dbx__view v; /* first: the pointer is also a dbx__view * (list items are bare views);
+                    text[1] caches the inference table's name */
 };
 
 DBX_API void dbx_serving_endpoint_free(dbx_serving_endpoint *ep) { dbx__view_free(ep); }
@@ -649,6 +651,108 @@ static dbx_status call_name(dbx_client *c, const char *method, const char *name,
     dbx_status st = path.oom ? dbx__fail(c, DBX_ENOMEM, "out of memory")
                              : dbx__api_call(c, method, path.ptr, body, flags, out);
     dbx__buf_dispose(&path);
+    return st;
+}
+
+/* Where the endpoint's requests land: the AI gateway's inference_table_config
+ * when enabled, else the legacy auto_capture_config (its state.payload_table
+ * name when the service reports it). "<catalog>.<schema>.<prefix>_payload",
+ * the prefix defaulting to the endpoint name, lower case as Unity Catalog
+ * stores names. *out NULL when none; -1 on OOM. */
+static int inference_table_of(const dbx_serving_endpoint *ep, char **out)
+{
+    *out = NULL;
+    dbx__jv cap = dbx__jv_path(V(ep), "ai_gateway.inference_table_config");
+    if (!dbx__jv_get_bool(cap, "enabled", 0))
+        cap = dbx__jv_path(V(ep), "config.auto_capture_config");
+    if (!dbx__jv_get_bool(cap, "enabled", 0))
+        return 0;
+    const char *cat = dbx__jv_get_str(cap, "catalog_name", ""), *sch = dbx__jv_get_str(cap, "schema_name", "");
+    if (!*cat || !*sch)
+        return 0;
+    const char *table = dbx__jv_str(dbx__jv_path(cap, "state.payload_table.name"), "");
+    const char *prefix = dbx__jv_get_str(cap, "table_name_prefix", "");
+    dbx__buf b = DBX__BUF_INIT;
+    dbx__buf_printf(&b, "%s.%s.", cat, sch);
+    if (*table)
+        dbx__buf_puts(&b, table);
+    else
+        dbx__buf_printf(&b, "%s_payload", *prefix ? prefix : S(ep, "name"));
+    if (b.oom) {
+        dbx__buf_dispose(&b);
+        return -1;
+    }
+    for (char *p = b.ptr; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    *out = dbx__buf_detach(&b);
+    return *out ? 0 : -1;
+}
+
+DBX_API const char *dbx_serving_endpoint_inference_table(const dbx_serving_endpoint *ep)
+{
+    if (!ep)
+        return "";
+    const char *cached = atomic_load(&((dbx__view *)&ep->v)->text[1]);
+    if (cached)
+        return cached;
+    char *name = NULL;
+    if (inference_table_of(ep, &name) != 0 || !name)
+        return ""; /* none (or out of memory: asked again next time) */
+    const char *t = dbx__view_cache(&ep->v, 1, name);
+    return t ? t : "";
+}
+
+DBX_API dbx_status dbx_serving_set_inference_table(dbx_client *c, const char *name, const char *catalog_name,
+                                                   const char *schema_name, const char *table_name_prefix, int enabled)
+{
+    DBX__ENTER(c);
+    DBX__REQUIRE_STR(c, name);
+    if (enabled) {
+        DBX__REQUIRE_STR(c, catalog_name);
+        DBX__REQUIRE_STR(c, schema_name);
+    }
+    DBX__CHECK_STR(c, catalog_name);
+    DBX__CHECK_STR(c, schema_name);
+    DBX__CHECK_STR(c, table_name_prefix);
+    /* PUT .../ai-gateway replaces the whole gateway config: start from the
+     * endpoint's current one, so rate limits, guardrails, usage tracking and
+     * fallbacks stay as they are */
+    dbx_serving_endpoint *ep = NULL;
+    dbx_status st = dbx_serving_get(&ep, c, name);
+    if (st != DBX_OK)
+        return st;
+    dbx__jv gw = dbx__jv_get(V(ep), "ai_gateway");
+    json_t *body = dbx__jv_is_object(gw) ? dbx__jv_to_jansson(gw) : json_object();
+    /* the current settings, with what the caller gives over them (disabling
+     * keeps where the table is) */
+    dbx__jv cur = dbx__jv_get(gw, "inference_table_config");
+    json_t *itc = dbx__jv_is_object(cur) ? dbx__jv_to_jansson(cur) : json_object();
+    dbx_serving_endpoint_free(ep);
+    if (!body || !itc || (catalog_name && dbx__json_set_str(itc, "catalog_name", catalog_name) != 0) ||
+        (schema_name && dbx__json_set_str(itc, "schema_name", schema_name) != 0) ||
+        (table_name_prefix && dbx__json_set_str(itc, "table_name_prefix", table_name_prefix) != 0) ||
+        json_object_set_new(itc, "enabled", json_boolean(enabled)) != 0) {
+        dbx__json_decref_deep(itc);
+        dbx__json_decref_deep(body);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    if (json_object_set_new(body, "inference_table_config", itc) != 0) {
+        dbx__json_decref_deep(body);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    dbx__buf path = DBX__BUF_INIT;
+    dbx__buf_puts(&path, "/api/2.0/serving-endpoints/");
+    dbx__buf_put_urlenc(&path, name);
+    dbx__buf_puts(&path, "/ai-gateway");
+    if (path.oom) {
+        dbx__buf_dispose(&path);
+        dbx__json_decref_deep(body);
+        return dbx__fail(c, DBX_ENOMEM, "out of memory");
+    }
+    st = dbx__api_call(c, "PUT", path.ptr, body, DBX__CALL_IDEMPOTENT, NULL);
+    dbx__buf_dispose(&path);
+    dbx__json_decref_deep(body);
     return st;
 }
 

@@ -207,6 +207,12 @@ static void endpoints_and_queries(void **state)
         assert_int_equal(err.status(), DBX_EBADREQUEST);
         assert_int_equal(err.http_status(), 400);
     }
+    assert_true(dbx::serving_get(c, "cpp-ep").inference_table().empty());
+    dbx::serving_set_inference_table(c, "cpp-ep", "main", "default");
+    assert_true(last_method(API "/cpp-ep/ai-gateway") == "PUT");
+    assert_true(dbx::serving_get(c, "cpp-ep").inference_table() == "main.default.cpp-ep_payload");
+    dbx::serving_set_inference_table(c, "cpp-ep", "", "", "", false);
+    assert_true(dbx::serving_get(c, "cpp-ep").inference_table().empty());
     dbx::serving_delete(c, "cpp-ep");
     assert_true(last_method(API "/cpp-ep") == "DELETE");
     try {

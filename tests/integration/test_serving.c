@@ -817,6 +817,92 @@ static void test_query_typed_outputs_and_errors(void **state)
 
 }
 
+
+/* ---- inference tables ---------------------------------------------------------------- */
+
+static void test_inference_table(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    dbx_serving_create_options co = DBX_SERVING_CREATE_OPTIONS_INIT;
+    co.extra_json = "{\"ai_gateway\":{\"usage_tracking_config\":{\"enabled\":true}}}";
+    dbx_serving_config *cfg = one_entity("fraud", "1");
+    assert_int_equal(dbx_serving_create(NULL, C, "itep", cfg, &co), DBX_OK);
+    dbx_serving_config_free(cfg);
+    assert_int_equal(dbx_serving_wait_ready(NULL, C, "itep", NULL), DBX_OK);
+    dbx_serving_endpoint *ep = get_ep("itep");
+    assert_string_equal(dbx_serving_endpoint_inference_table(ep), "");
+    dbx_serving_endpoint_free(ep);
+
+    /* bad arguments: before any request */
+    emu_clear_requests(e);
+    expect_local_einval(dbx_serving_set_inference_table(C, NULL, "main", "default", NULL, 1), C, "name");
+    expect_local_einval(dbx_serving_set_inference_table(C, "itep", NULL, "default", NULL, 1), C, "catalog_name");
+    expect_local_einval(dbx_serving_set_inference_table(C, "itep", "main", "", NULL, 1), C, "schema_name");
+
+    emu_clear_requests(e);
+    assert_int_equal(dbx_serving_set_inference_table(C, "itep", "main", "default", NULL, 1), DBX_OK);
+    json_t *req = emu_last_request(e, API "/itep/ai-gateway");
+    assert_non_null(req);
+    assert_string_equal(json_string_value(json_object_get(req, "method")), "PUT");
+    json_t *itc = emu_req_json(req, "inference_table_config");
+    assert_string_equal(json_string_value(json_object_get(itc, "catalog_name")), "main");
+    assert_string_equal(json_string_value(json_object_get(itc, "schema_name")), "default");
+    assert_true(json_is_true(json_object_get(itc, "enabled")));
+    assert_null(json_object_get(itc, "table_name_prefix"));
+    /* the gateway's other settings are sent back unchanged */
+    assert_true(json_is_true(json_object_get(emu_req_json(req, "usage_tracking_config"), "enabled")));
+    json_decref(req);
+    ep = get_ep("itep");
+    assert_string_equal(dbx_serving_endpoint_inference_table(ep), "main.default.itep_payload");
+    dbx_serving_endpoint_free(ep);
+
+    /* a scored request lands there, readable by statement execution */
+    dbx_serving_result *r = NULL;
+    assert_int_equal(dbx_serving_query(&r, C, "itep",
+                                       "{\"dataframe_records\":[{\"amount\":2.5,\"hour\":13,\"channel\":\"web\"}],"
+                                       "\"client_request_id\":\"txn-7\"}",
+                                       NULL),
+                     DBX_OK);
+    dbx_serving_result_free(r);
+    dbx_sql_statement *st = NULL;
+    assert_int_equal(dbx_sql_run(&st, C, "5eedc0ffee000001",
+                                 "SELECT client_request_id, status_code FROM main.default.itep_payload", NULL, NULL,
+                                 NULL),
+                     DBX_OK);
+    dbx_sql_rows *rows = NULL;
+    assert_int_equal(dbx_sql_rows_open(&rows, C, st, NULL), DBX_OK);
+    assert_int_equal(dbx_sql_rows_next(rows), DBX_OK);
+    assert_string_equal(dbx_sql_rows_str(rows, 0), "txn-7");
+    int64_t code = 0;
+    assert_int_equal(dbx_sql_rows_int64(&code, rows, 1), DBX_OK);
+    assert_int_equal(code, 200);
+    assert_int_equal(dbx_sql_rows_next(rows), DBX_DONE);
+    dbx_sql_rows_free(rows);
+    dbx_sql_statement_free(st);
+
+    /* a prefix, then disabling: the location is kept, the table name goes */
+    assert_int_equal(dbx_serving_set_inference_table(C, "itep", "main", "default", "Fraud_Log", 1), DBX_OK);
+    ep = get_ep("itep");
+    assert_string_equal(dbx_serving_endpoint_inference_table(ep), "main.default.fraud_log_payload");
+    dbx_serving_endpoint_free(ep);
+    assert_int_equal(dbx_serving_set_inference_table(C, "itep", NULL, NULL, NULL, 0), DBX_OK);
+    req = emu_last_request(e, API "/itep/ai-gateway");
+    itc = emu_req_json(req, "inference_table_config");
+    assert_string_equal(json_string_value(json_object_get(itc, "catalog_name")), "main");
+    assert_string_equal(json_string_value(json_object_get(itc, "table_name_prefix")), "Fraud_Log");
+    assert_true(json_is_false(json_object_get(itc, "enabled")));
+    json_decref(req);
+    ep = get_ep("itep");
+    assert_string_equal(dbx_serving_endpoint_inference_table(ep), "");
+    dbx_serving_endpoint_free(ep);
+
+    /* a missing schema and a missing endpoint */
+    assert_int_equal(dbx_serving_set_inference_table(C, "itep", "main", "nope", NULL, 1), DBX_ENOTFOUND);
+    assert_int_equal(dbx_serving_set_inference_table(C, "ghost", "main", "default", NULL, 1), DBX_ENOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -826,6 +912,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wait_ready, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_formats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_typed_outputs_and_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inference_table, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     emu_stop_all();

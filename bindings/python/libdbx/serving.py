@@ -21,7 +21,7 @@ _EP = [("dbx_serving_endpoint_" + n, r, c_void_p) for n, r in (
     ("creation_timestamp", c_int64), ("last_updated_timestamp", c_int64),
     ("ready", c_int), ("ready_str", c_char_p), ("config_update", c_int),
     ("config_update_str", c_char_p), ("route_optimized", c_int), ("endpoint_url", c_char_p),
-    ("tag_count", c_size_t), ("json", c_char_p))]
+    ("tag_count", c_size_t), ("json", c_char_p), ("inference_table", c_char_p))]
 _EP_W = [("dbx_serving_endpoint_" + n, r, c_void_p, c_int) for n, r in (
     ("has_config", c_int), ("config_version", c_int64), ("entity_count", c_size_t),
     ("route_count", c_size_t))]
@@ -58,6 +58,7 @@ PROTOS = _EP + _EP_W + _EP_WI + [
     ("dbx_serving_update_config", c_int, P, c_void_p, c_char_p, c_void_p),
     ("dbx_serving_patch_tags", c_int, c_void_p, c_char_p, c_void_p, c_size_t, POINTER(c_char_p), c_size_t),
     ("dbx_serving_delete", c_int, c_void_p, c_char_p),
+    ("dbx_serving_set_inference_table", c_int, c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, c_int),
     ("dbx_serving_build_logs", c_int, P, c_void_p, c_char_p, c_char_p),
     ("dbx_serving_server_logs", c_int, P, c_void_p, c_char_p, c_char_p),
     ("dbx_serving_list", c_int, P, c_void_p),
@@ -248,6 +249,8 @@ class Endpoint:
     route_optimized: bool
     endpoint_url: str
     raw: Dict[str, Any] = dataclasses.field(repr=False, compare=False)
+    #: where scored requests are logged ("catalog.schema.prefix_payload"), "" when not enabled
+    inference_table: str = ""
 
     @property
     def is_ready(self) -> bool:
@@ -295,7 +298,8 @@ class Endpoint:
             config_update=t(lib.dbx_serving_endpoint_config_update_str(p)) or "UNKNOWN",
             config=conf(ACTIVE), pending_config=conf(PENDING), tags=tags,
             route_optimized=bool(lib.dbx_serving_endpoint_route_optimized(p)),
-            endpoint_url=t(lib.dbx_serving_endpoint_endpoint_url(p)), raw=raw)
+            endpoint_url=t(lib.dbx_serving_endpoint_endpoint_url(p)), raw=raw,
+            inference_table=t(lib.dbx_serving_endpoint_inference_table(p)))
 
     @classmethod
     def _take(cls, lib, ptr):
@@ -591,6 +595,17 @@ class ServingAPI(_base.Area):
 
     def delete(self, name) -> None:
         self._check(self._lib.dbx_serving_delete(self._ptr(), _native.arg(name, "name")))
+
+    def set_inference_table(self, name, catalog_name=None, schema_name=None, table_name_prefix=None, *,
+                            enabled=True) -> None:
+        """Log every scored request of endpoint ``name`` to the Delta table
+        ``<catalog>.<schema>.<prefix>_payload`` (the AI gateway's inference table; its other
+        settings are kept), or stop with ``enabled=False`` (the location is kept). Read where
+        it lands from :attr:`Endpoint.inference_table`."""
+        self._check(self._lib.dbx_serving_set_inference_table(
+            self._ptr(), _native.arg(name, "name"), _native.arg(catalog_name, "catalog_name"),
+            _native.arg(schema_name, "schema_name"), _native.arg(table_name_prefix, "table_name_prefix"),
+            1 if enabled else 0))
 
     def _logs(self, fn, name, served):
         out = c_void_p()

@@ -256,3 +256,25 @@ def test_a_real_sigint_while_c_waits_stops_the_wait(emu, client):
     assert polls and set(polls) == {"NOT_READY/IN_PROGRESS"}
     with pytest.raises(libdbx.Timeout):
         client.serving.wait_ready("c-ep", timeout=0.1, poll_interval=0.02, poll_max=0.02)
+
+
+def test_inference_table_enable_read_disable(emu, client):
+    register(client, "fraud", MODEL_A)
+    client.serving.create("itep", entities=[{"entity_name": "fraud", "entity_version": "1"}],
+                          extra={"ai_gateway": {"usage_tracking_config": {"enabled": True}}})
+    assert client.serving.wait_ready("itep").inference_table == ""
+    with pytest.raises(libdbx.InvalidArgument, match="catalog_name"):
+        client.serving.set_inference_table("itep", schema_name="default")
+    client.serving.set_inference_table("itep", "main", "default")
+    body = emu.last(API + "/itep/ai-gateway")["json"]
+    assert body["inference_table_config"] == {"catalog_name": "main", "schema_name": "default", "enabled": True}
+    assert body["usage_tracking_config"] == {"enabled": True}
+    assert client.serving.get("itep").inference_table == "main.default.itep_payload"
+    client.serving.query("itep", dataframe_records=[{"amount": 2.5, "hour": 13, "channel": "web"}],
+                         client_request_id="txn-9")
+    rows = client.sql.execute("5eedc0ffee000001",
+                              "SELECT client_request_id, status_code FROM main.default.itep_payload").fetchall()
+    assert [tuple(r) for r in rows] == [("txn-9", 200)]
+    client.serving.set_inference_table("itep", enabled=False)
+    assert emu.last(API + "/itep/ai-gateway")["json"]["inference_table_config"]["enabled"] is False
+    assert client.serving.get("itep").inference_table == ""

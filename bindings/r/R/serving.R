@@ -58,6 +58,17 @@ dbx_serving_patch_tags <- function(client, name, add = NULL, remove = NULL) {
 
 dbx_serving_delete <- function(client, name) invisible(.dbx_check(.Call(r_dbx_serving_delete, client$ptr, name)))
 
+dbx_serving_set_inference_table <- function(client, name, catalog_name = NULL, schema_name = NULL,
+                                            table_name_prefix = NULL, enabled = TRUE) {
+  invisible(.dbx_check(.Call(r_dbx_serving_set_inference_table, client$ptr, name, catalog_name, schema_name,
+                             table_name_prefix, isTRUE(enabled))))
+}
+
+dbx_serving_inference_table <- function(endpoint) {
+  t <- attr(endpoint, "inference_table")
+  if (is.null(t) || !nzchar(t)) NA_character_ else t
+}
+
 dbx_serving_build_logs <- function(client, name, served) {
   .dbx_check(.Call(r_dbx_serving_logs, client$ptr, name, served, TRUE))
 }

@@ -9,8 +9,11 @@ static SEXP ep_answer(dbx_client *c, dbx_status st, dbx_serving_endpoint *ep)
 {
     if (st != DBX_OK)
         return dbx_r_failure(c, st);
-    SEXP out = dbx_r_json(dbx_serving_endpoint_json(ep));
+    SEXP out = PROTECT(dbx_r_json(dbx_serving_endpoint_json(ep)));
+    SEXP it = PROTECT(Rf_mkCharCE(dbx_serving_endpoint_inference_table(ep), CE_UTF8));
+    Rf_setAttrib(out, Rf_install("inference_table"), Rf_ScalarString(it));
     dbx_serving_endpoint_free(ep);
+    UNPROTECT(2);
     return out;
 }
 
@@ -109,6 +112,14 @@ SEXP r_dbx_serving_delete(SEXP x, SEXP name)
 {
     DBX_R_NEED_CLIENT(c, x);
     dbx_status st = dbx_serving_delete(c, dbx_r_str(name));
+    return st == DBX_OK ? Rf_ScalarLogical(1) : dbx_r_failure(c, st);
+}
+
+SEXP r_dbx_serving_set_inference_table(SEXP x, SEXP name, SEXP catalog, SEXP schema, SEXP prefix, SEXP enabled)
+{
+    DBX_R_NEED_CLIENT(c, x);
+    dbx_status st = dbx_serving_set_inference_table(c, dbx_r_str(name), dbx_r_str(catalog), dbx_r_str(schema),
+                                                    dbx_r_str(prefix), Rf_asLogical(enabled) == 1);
     return st == DBX_OK ? Rf_ScalarLogical(1) : dbx_r_failure(c, st);
 }
 
@@ -362,6 +373,7 @@ const R_CallMethodDef dbx_r_calls_serving[] = {
     {"r_dbx_serving_config_json", (DL_FUNC)&r_dbx_serving_config_json, 1},
     {"r_dbx_serving_patch_tags", (DL_FUNC)&r_dbx_serving_patch_tags, 5},
     {"r_dbx_serving_delete", (DL_FUNC)&r_dbx_serving_delete, 2},
+    {"r_dbx_serving_set_inference_table", (DL_FUNC)&r_dbx_serving_set_inference_table, 6},
     {"r_dbx_serving_logs", (DL_FUNC)&r_dbx_serving_logs, 4},
     {"r_dbx_serving_list", (DL_FUNC)&r_dbx_serving_list, 1},
     {"r_dbx_serving_wait", (DL_FUNC)&r_dbx_serving_wait, 5},

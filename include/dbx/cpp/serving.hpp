@@ -107,6 +107,8 @@ public:
     }
     bool route_optimized() const noexcept { return dbx_serving_endpoint_route_optimized(p_) != 0; }
     std::string_view endpoint_url() const noexcept { return str(dbx_serving_endpoint_endpoint_url(p_)); }
+    /** "<catalog>.<schema>.<prefix>_payload", or empty when no inference table is enabled. */
+    std::string_view inference_table() const noexcept { return str(dbx_serving_endpoint_inference_table(p_)); }
     size_t tag_count() const noexcept { return dbx_serving_endpoint_tag_count(p_); }
     std::string_view tag_key(size_t i) const noexcept { return str(dbx_serving_endpoint_tag_key(p_, i)); }
     std::string_view tag_value(size_t i) const noexcept { return str(dbx_serving_endpoint_tag_value(p_, i)); }
@@ -368,6 +370,17 @@ inline void serving_patch_tags(const client &c, const std::string &name,
 }
 
 inline void serving_delete(const client &c, const std::string &name) { check(dbx_serving_delete(c, name.c_str()), c); }
+/** Enable (or disable) the endpoint's inference table (dbx_serving_set_inference_table). Empty
+ *  strings: kept / not given. */
+inline void serving_set_inference_table(const client &c, const std::string &name, const std::string &catalog_name,
+                                        const std::string &schema_name, const std::string &table_name_prefix = "",
+                                        bool enabled = true)
+{
+    auto opt = [](const std::string &s) { return s.empty() ? nullptr : s.c_str(); };
+    check(dbx_serving_set_inference_table(c, name.c_str(), opt(catalog_name), opt(schema_name),
+                                          opt(table_name_prefix), enabled ? 1 : 0),
+          c);
+}
 
 inline std::string serving_build_logs(const client &c, const std::string &name, const std::string &served)
 {
