@@ -88,6 +88,20 @@ void dbx_r_membuf_finalize(SEXP holder);
  * same column types): the column kind of a SQL type, its R vector type, and one value of
  * the iterator's current row into column vector `v` at `n`. */
 enum { DBX_R_K_LGL, DBX_R_K_INT, DBX_R_K_I64, DBX_R_K_DBL, DBX_R_K_DATE, DBX_R_K_TIME, DBX_R_K_STR };
+/* Serving inputs from a data.frame (serving.c): the table read once, with an R error for a bad
+ * one raised here, before any libdbx object exists (so none can leak); then rows appended to a
+ * dbx_serving_input (a builder failure is its status: read it with dbx_client_last_error(NULL)). */
+typedef struct dbx_r_table {
+    SEXP df;
+    R_xlen_t nc, nr;
+    const char **names; /* R_alloc'd */
+    const char **cells; /* character cells, column-major; NULL for NA */
+} dbx_r_table;
+void dbx_r_table_read(dbx_r_table *t, SEXP df);
+/* set_columns, then rows [from, to) */
+dbx_status dbx_r_table_to_input(dbx_serving_input *in, const dbx_r_table *t, R_xlen_t from, R_xlen_t to);
+/* Finalizer of an external pointer holding a dbx_serving_input (also safe to call directly). */
+void dbx_r_serving_input_finalize(SEXP h);
 int dbx_r_sql_kind(dbx_sql_type_t t);
 SEXPTYPE dbx_r_sql_sexptype(int k);
 dbx_status dbx_r_sql_put_value(SEXP v, R_xlen_t n, int k, const dbx_sql_rows *r, int i);

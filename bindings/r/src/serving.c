@@ -251,13 +251,59 @@ static void result_finalize(SEXP h)
     }
 }
 
-static void input_finalize(SEXP h)
+void dbx_r_serving_input_finalize(SEXP h)
 {
     dbx_serving_input *in = R_ExternalPtrAddr(h);
     if (in) {
         dbx_serving_input_free(in);
         R_ClearExternalPtr(h);
     }
+}
+
+void dbx_r_table_read(dbx_r_table *t, SEXP df)
+{
+    SEXP cols = Rf_getAttrib(df, R_NamesSymbol);
+    if (TYPEOF(df) != VECSXP || Rf_isNull(cols) || XLENGTH(df) == 0)
+        Rf_error("libdbx: the table must be a data.frame with named columns");
+    t->df = df;
+    t->nc = XLENGTH(df);
+    t->nr = XLENGTH(VECTOR_ELT(df, 0));
+    t->names = (const char **)R_alloc((size_t)t->nc, sizeof *t->names);
+    t->cells = (const char **)R_alloc((size_t)(t->nc * (t->nr ? t->nr : 1)), sizeof *t->cells);
+    for (R_xlen_t j = 0; j < t->nc; j++) {
+        SEXP v = VECTOR_ELT(df, j);
+        if (XLENGTH(v) != t->nr || !(Rf_isReal(v) || Rf_isInteger(v) || Rf_isLogical(v) || Rf_isString(v)))
+            Rf_error("libdbx: column %d must be numeric, integer, logical or character, of %ld rows", (int)j + 1,
+                     (long)t->nr);
+        t->names[j] = Rf_translateCharUTF8(STRING_ELT(cols, j));
+        if (Rf_isString(v))
+            for (R_xlen_t i = 0; i < t->nr; i++)
+                t->cells[j * t->nr + i] =
+                    STRING_ELT(v, i) == NA_STRING ? NULL : Rf_translateCharUTF8(STRING_ELT(v, i));
+    }
+}
+
+dbx_status dbx_r_table_to_input(dbx_serving_input *in, const dbx_r_table *t, R_xlen_t from, R_xlen_t to)
+{
+    dbx_status st = dbx_serving_input_set_columns(in, t->names, (size_t)t->nc);
+    for (R_xlen_t i = from; st == DBX_OK && i < to; i++) {
+        st = dbx_serving_input_add_row(in);
+        for (R_xlen_t j = 0; st == DBX_OK && j < t->nc; j++) {
+            SEXP v = VECTOR_ELT(t->df, j);
+            if (Rf_isString(v))
+                st = t->cells[j * t->nr + i] ? dbx_serving_input_add_string(in, t->cells[j * t->nr + i])
+                                             : dbx_serving_input_add_null(in);
+            else if (Rf_isLogical(v))
+                st = LOGICAL(v)[i] == NA_LOGICAL ? dbx_serving_input_add_null(in)
+                                                 : dbx_serving_input_add_bool(in, LOGICAL(v)[i]);
+            else if (Rf_isInteger(v))
+                st = INTEGER(v)[i] == NA_INTEGER ? dbx_serving_input_add_null(in)
+                                                 : dbx_serving_input_add_int(in, INTEGER(v)[i]);
+            else
+                st = ISNAN(REAL(v)[i]) ? dbx_serving_input_add_null(in) : dbx_serving_input_add_double(in, REAL(v)[i]);
+        }
+    }
+    return st;
 }
 
 static SEXP query_answer(dbx_client *c, dbx_status st, dbx_serving_result *r)
@@ -291,64 +337,28 @@ SEXP r_dbx_serving_query_table(SEXP x, SEXP name, SEXP df, SEXP format, SEXP par
     int dry = Rf_asLogical(dry_run) == 1;
     if (!c && !dry)
         return dbx_r_failure(NULL, DBX_EINVAL);
-    SEXP cols = Rf_getAttrib(df, R_NamesSymbol);
-    R_xlen_t nc = XLENGTH(df);
-    if (TYPEOF(df) != VECSXP || Rf_isNull(cols) || nc == 0)
-        Rf_error("libdbx: the table must be a data.frame with named columns");
-    R_xlen_t nr = XLENGTH(VECTOR_ELT(df, 0));
-    const char **names = (const char **)R_alloc((size_t)nc, sizeof *names);
-    for (R_xlen_t j = 0; j < nc; j++) {
-        SEXP v = VECTOR_ELT(df, j);
-        if (XLENGTH(v) != nr || !(Rf_isReal(v) || Rf_isInteger(v) || Rf_isLogical(v) || Rf_isString(v)))
-            Rf_error("libdbx: column %d must be numeric, integer, logical or character, of %ld rows", (int)j + 1,
-                     (long)nr);
-        names[j] = Rf_translateCharUTF8(STRING_ELT(cols, j));
-    }
+    dbx_r_table t;
+    dbx_r_table_read(&t, df);
     const char *p = dbx_r_str(params), *id = dbx_r_str(crid), *nm = dbx_r_str(name);
-    /* character cells converted before the builder exists, so no R error can leak it */
-    const char **cells = (const char **)R_alloc((size_t)(nc * (nr ? nr : 1)), sizeof *cells);
-    for (R_xlen_t j = 0; j < nc; j++) {
-        SEXP v = VECTOR_ELT(df, j);
-        if (Rf_isString(v))
-            for (R_xlen_t i = 0; i < nr; i++)
-                cells[j * nr + i] = STRING_ELT(v, i) == NA_STRING ? NULL : Rf_translateCharUTF8(STRING_ELT(v, i));
-    }
-    SEXP h = PROTECT(dbx_r_holder("dbx_serving_input", input_finalize));
+    SEXP h = PROTECT(dbx_r_holder("dbx_serving_input", dbx_r_serving_input_finalize));
     dbx_serving_input *in = NULL;
     dbx_status st = dbx_serving_input_new(&in, (dbx_serving_format)Rf_asInteger(format));
     R_SetExternalPtrAddr(h, in);
     if (st == DBX_OK)
-        st = dbx_serving_input_set_columns(in, names, (size_t)nc);
-    for (R_xlen_t i = 0; st == DBX_OK && i < nr; i++) {
-        st = dbx_serving_input_add_row(in);
-        for (R_xlen_t j = 0; st == DBX_OK && j < nc; j++) {
-            SEXP v = VECTOR_ELT(df, j);
-            if (Rf_isString(v))
-                st = cells[j * nr + i] ? dbx_serving_input_add_string(in, cells[j * nr + i])
-                                       : dbx_serving_input_add_null(in);
-            else if (Rf_isLogical(v))
-                st = LOGICAL(v)[i] == NA_LOGICAL ? dbx_serving_input_add_null(in)
-                                                 : dbx_serving_input_add_bool(in, LOGICAL(v)[i]);
-            else if (Rf_isInteger(v))
-                st = INTEGER(v)[i] == NA_INTEGER ? dbx_serving_input_add_null(in)
-                                                 : dbx_serving_input_add_int(in, INTEGER(v)[i]);
-            else
-                st = ISNAN(REAL(v)[i]) ? dbx_serving_input_add_null(in) : dbx_serving_input_add_double(in, REAL(v)[i]);
-        }
-    }
+        st = dbx_r_table_to_input(in, &t, 0, t.nr);
     if (st == DBX_OK && p)
         st = dbx_serving_input_set_params(in, p);
     if (st == DBX_OK && id)
         st = dbx_serving_input_set_client_request_id(in, id);
     if (st != DBX_OK) {
-        input_finalize(h);
+        dbx_r_serving_input_finalize(h);
         UNPROTECT(1);
         return dbx_r_failure(NULL, st);
     }
     if (dry) {
         char *js = NULL;
         st = dbx_serving_input_to_json(&js, in);
-        input_finalize(h);
+        dbx_r_serving_input_finalize(h);
         UNPROTECT(1);
         if (st != DBX_OK)
             return dbx_r_failure(NULL, st);
@@ -361,7 +371,7 @@ SEXP r_dbx_serving_query_table(SEXP x, SEXP name, SEXP df, SEXP format, SEXP par
     o.timeout_ms = (long)dbx_r_int64_or(timeout_ms, 0);
     dbx_serving_result *r = NULL;
     st = dbx_serving_query_input(&r, c, nm, in, &o);
-    input_finalize(h);
+    dbx_r_serving_input_finalize(h);
     UNPROTECT(1);
     return query_answer(c, st, r);
 }

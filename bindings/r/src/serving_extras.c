@@ -219,15 +219,6 @@ SEXP r_dbx_serving_metrics_parse(SEXP text)
     return metrics_out(NULL, st, m);
 }
 
-static void input_finalize(SEXP h)
-{
-    dbx_serving_input *in = R_ExternalPtrAddr(h);
-    if (in) {
-        dbx_serving_input_free(in);
-        R_ClearExternalPtr(h);
-    }
-}
-
 static void result_finalize(SEXP h)
 {
     dbx_serving_result *r = R_ExternalPtrAddr(h);
@@ -243,63 +234,32 @@ SEXP r_dbx_serving_query_batch(SEXP x, SEXP name, SEXP df, SEXP format, SEXP par
                                SEXP max_bytes, SEXP max_parallel, SEXP timeout_ms)
 {
     DBX_R_NEED_CLIENT(c, x);
-    SEXP cols = Rf_getAttrib(df, R_NamesSymbol);
-    if (TYPEOF(df) != VECSXP || Rf_isNull(cols) || XLENGTH(df) == 0)
-        Rf_error("libdbx: the table must be a data.frame with named columns");
-    R_xlen_t nc = XLENGTH(df), nr = XLENGTH(VECTOR_ELT(df, 0));
-    const char **names = (const char **)R_alloc((size_t)nc, sizeof *names);
-    const char **cells = (const char **)R_alloc((size_t)(nc * (nr ? nr : 1)), sizeof *cells);
-    for (R_xlen_t j = 0; j < nc; j++) {
-        SEXP v = VECTOR_ELT(df, j);
-        if (XLENGTH(v) != nr || !(Rf_isReal(v) || Rf_isInteger(v) || Rf_isLogical(v) || Rf_isString(v)))
-            Rf_error("libdbx: column %d must be numeric, integer, logical or character, of %ld rows", (int)j + 1,
-                     (long)nr);
-        names[j] = Rf_translateCharUTF8(STRING_ELT(cols, j));
-        if (Rf_isString(v))
-            for (R_xlen_t i = 0; i < nr; i++)
-                cells[j * nr + i] = STRING_ELT(v, i) == NA_STRING ? NULL : Rf_translateCharUTF8(STRING_ELT(v, i));
-    }
+    dbx_r_table t;
+    dbx_r_table_read(&t, df);
     const char *p = dbx_r_str(params), *id = dbx_r_str(crid), *nm = dbx_r_str(name);
     dbx_serving_batch_options bo = DBX_SERVING_BATCH_OPTIONS_INIT;
     bo.timeout_ms = (long)dbx_r_int64_or(timeout_ms, 0);
     bo.max_parallel = (int)dbx_r_int64_or(max_parallel, 0);
     bo.max_bytes_per_request = (size_t)dbx_r_int64_or(max_bytes, 0);
     size_t rows_cap = (size_t)dbx_r_int64_or(max_rows, 0);
-    SEXP h = PROTECT(dbx_r_holder("dbx_serving_input", input_finalize));
+    SEXP h = PROTECT(dbx_r_holder("dbx_serving_input", dbx_r_serving_input_finalize));
     dbx_serving_input *in = NULL;
     dbx_status st = dbx_serving_input_new(&in, (dbx_serving_format)Rf_asInteger(format));
     R_SetExternalPtrAddr(h, in);
     if (st == DBX_OK)
-        st = dbx_serving_input_set_columns(in, names, (size_t)nc);
-    for (R_xlen_t i = 0; st == DBX_OK && i < nr; i++) {
-        st = dbx_serving_input_add_row(in);
-        for (R_xlen_t j = 0; st == DBX_OK && j < nc; j++) {
-            SEXP v = VECTOR_ELT(df, j);
-            if (Rf_isString(v))
-                st = cells[j * nr + i] ? dbx_serving_input_add_string(in, cells[j * nr + i])
-                                       : dbx_serving_input_add_null(in);
-            else if (Rf_isLogical(v))
-                st = LOGICAL(v)[i] == NA_LOGICAL ? dbx_serving_input_add_null(in)
-                                                 : dbx_serving_input_add_bool(in, LOGICAL(v)[i]);
-            else if (Rf_isInteger(v))
-                st = INTEGER(v)[i] == NA_INTEGER ? dbx_serving_input_add_null(in)
-                                                 : dbx_serving_input_add_int(in, INTEGER(v)[i]);
-            else
-                st = ISNAN(REAL(v)[i]) ? dbx_serving_input_add_null(in) : dbx_serving_input_add_double(in, REAL(v)[i]);
-        }
-    }
+        st = dbx_r_table_to_input(in, &t, 0, t.nr);
     if (st == DBX_OK && p)
         st = dbx_serving_input_set_params(in, p);
     if (st == DBX_OK && id)
         st = dbx_serving_input_set_client_request_id(in, id);
     if (st != DBX_OK) {
-        input_finalize(h);
+        dbx_r_serving_input_finalize(h);
         UNPROTECT(1);
         return dbx_r_failure(NULL, st);
     }
     dbx_serving_result *r = NULL;
     st = dbx_serving_query_batch(&r, c, nm, in, rows_cap, &bo);
-    input_finalize(h);
+    dbx_r_serving_input_finalize(h);
     UNPROTECT(1);
     if (st != DBX_OK)
         return dbx_r_failure(c, st);

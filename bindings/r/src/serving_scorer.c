@@ -63,15 +63,6 @@ SEXP r_dbx_serving_scorer_submit(SEXP h, SEXP body)
     return st == DBX_OK ? Rf_ScalarReal((double)id) : dbx_r_failure(c, st);
 }
 
-static void input_finalize(SEXP h)
-{
-    dbx_serving_input *in = R_ExternalPtrAddr(h);
-    if (in) {
-        dbx_serving_input_free(in);
-        R_ClearExternalPtr(h);
-    }
-}
-
 /* One query per row of a data.frame (a named list of equal-length numeric, integer,
  * logical or character columns) in `format` (1 split, 2 records, 3 instances, 4 inputs).
  * Returns the ids (doubles) in row order; on a failure, the rows queued so far stay queued
@@ -80,30 +71,13 @@ SEXP r_dbx_serving_scorer_submit_rows(SEXP h, SEXP df, SEXP format)
 {
     dbx_client *c;
     dbx_serving_scorer *s = scorer_of(h, &c);
-    SEXP cols = Rf_getAttrib(df, R_NamesSymbol);
-    if (TYPEOF(df) != VECSXP || Rf_isNull(cols) || XLENGTH(df) == 0)
-        Rf_error("libdbx: the table must be a data.frame with named columns");
-    R_xlen_t nc = XLENGTH(df), nr = XLENGTH(VECTOR_ELT(df, 0));
-    const char **names = (const char **)R_alloc((size_t)nc, sizeof *names);
-    for (R_xlen_t j = 0; j < nc; j++) {
-        SEXP v = VECTOR_ELT(df, j);
-        if (XLENGTH(v) != nr || !(Rf_isReal(v) || Rf_isInteger(v) || Rf_isLogical(v) || Rf_isString(v)))
-            Rf_error("libdbx: column %d must be numeric, integer, logical or character, of %ld rows", (int)j + 1,
-                     (long)nr);
-        names[j] = Rf_translateCharUTF8(STRING_ELT(cols, j));
-    }
-    /* character cells converted before any builder exists, so no R error can leak one */
-    const char **cells = (const char **)R_alloc((size_t)(nc * (nr ? nr : 1)), sizeof *cells);
-    for (R_xlen_t j = 0; j < nc; j++) {
-        SEXP v = VECTOR_ELT(df, j);
-        if (Rf_isString(v))
-            for (R_xlen_t i = 0; i < nr; i++)
-                cells[j * nr + i] = STRING_ELT(v, i) == NA_STRING ? NULL : Rf_translateCharUTF8(STRING_ELT(v, i));
-    }
+    dbx_r_table t;
+    dbx_r_table_read(&t, df);
+    R_xlen_t nr = t.nr;
     int fmt = Rf_asInteger(format);
     SEXP ids = PROTECT(Rf_allocVector(REALSXP, nr));
     SEXP ih = PROTECT(R_MakeExternalPtr(NULL, Rf_install("dbx_serving_input"), R_NilValue));
-    R_RegisterCFinalizerEx(ih, input_finalize, TRUE);
+    R_RegisterCFinalizerEx(ih, dbx_r_serving_input_finalize, TRUE);
     dbx_status st = DBX_OK;
     R_xlen_t i = 0;
     for (; st == DBX_OK && i < nr; i++) {
@@ -111,30 +85,14 @@ SEXP r_dbx_serving_scorer_submit_rows(SEXP h, SEXP df, SEXP format)
         st = dbx_serving_input_new(&in, (dbx_serving_format)fmt);
         R_SetExternalPtrAddr(ih, in);
         if (st == DBX_OK)
-            st = dbx_serving_input_set_columns(in, names, (size_t)nc);
-        if (st == DBX_OK)
-            st = dbx_serving_input_add_row(in);
-        for (R_xlen_t j = 0; st == DBX_OK && j < nc; j++) {
-            SEXP v = VECTOR_ELT(df, j);
-            if (Rf_isString(v))
-                st = cells[j * nr + i] ? dbx_serving_input_add_string(in, cells[j * nr + i])
-                                       : dbx_serving_input_add_null(in);
-            else if (Rf_isLogical(v))
-                st = LOGICAL(v)[i] == NA_LOGICAL ? dbx_serving_input_add_null(in)
-                                                 : dbx_serving_input_add_bool(in, LOGICAL(v)[i]);
-            else if (Rf_isInteger(v))
-                st = INTEGER(v)[i] == NA_INTEGER ? dbx_serving_input_add_null(in)
-                                                 : dbx_serving_input_add_int(in, INTEGER(v)[i]);
-            else
-                st = ISNAN(REAL(v)[i]) ? dbx_serving_input_add_null(in) : dbx_serving_input_add_double(in, REAL(v)[i]);
-        }
+            st = dbx_r_table_to_input(in, &t, i, i + 1);
         const dbx_client *owner = NULL; /* builder failures are recorded without a client */
         uint64_t id = 0;
         if (st == DBX_OK) {
             st = dbx_serving_scorer_submit_input(&id, s, in, NULL);
             owner = c;
         }
-        input_finalize(ih);
+        dbx_r_serving_input_finalize(ih);
         if (st != DBX_OK) {
             SEXP f = PROTECT(dbx_r_failure(owner, st));
             SEXP done = PROTECT(Rf_lengthgets(ids, i));
