@@ -23,6 +23,9 @@
  *   DBX_MIGRATION_CC_ENDPOINT  endpoint name (default "fraud-champion-challenger";
  *                              a leftover one of that name is deleted first)
  *   DBX_MIGRATION_QUERIES      queries of each split measurement (default 200)
+ *   DBX_MIGRATION_LOAD_QPS     rate of the queries kept flowing during the promotion and
+ *                              the rollback (default 200 per second, at most 16 in flight;
+ *                              a config change on a workspace takes minutes)
  *   DBX_MIGRATION_KEEP=1       keep the endpoint at the end (default: deleted)
  *   DBX_MIGRATION_OUT          directory of the results (default "migration-results")
  */
@@ -56,6 +59,7 @@ static int endpoint_created;
 static const mmodel model_v1 = {-4.0, {0.02, 0.3, 0.8}};
 static const mmodel model_v2 = {-3.5, {0.015, 0.1, 1.2}};
 static char entity_v1[64], entity_v2[64];
+static double load_qps = 200;
 static double xs[NROWS][MMODEL_NFEATURES];
 
 static const char *env_or(const char *name, const char *dflt)
@@ -228,7 +232,7 @@ static void *load_main(void *arg)
     l->error = dbx_serving_scorer_new(&sc, client, endpoint, &so);
     if (l->error != DBX_OK)
         return NULL;
-    double sent_at[NROWS];
+    double sent_at[NROWS], t0 = now_ms();
     size_t next = 0, done = 0;
     for (;;) {
         pthread_mutex_lock(&l->mu);
@@ -236,13 +240,14 @@ static void *load_main(void *arg)
         pthread_mutex_unlock(&l->mu);
         if (stop && done == next)
             break;
-        while (!stop && next - done < LOAD_IN_FLIGHT) {
+        /* paced: query k goes out k / qps seconds after the start */
+        while (!stop && next - done < LOAD_IN_FLIGHT && (double)next < (now_ms() - t0) * load_qps / 1000.0) {
             if ((l->error = submit_row(sc, next, sent_at)) != DBX_OK)
                 goto out;
             next++;
         }
         dbx_serving_completion *d = NULL;
-        if ((l->error = dbx_serving_scorer_next(&d, sc, 200)) != DBX_OK)
+        if ((l->error = dbx_serving_scorer_next(&d, sc, next == done ? 5 : 200)) != DBX_OK)
             goto out;
         if (d) {
             tally_add(&l->t, d, sent_at);
@@ -321,10 +326,15 @@ int main(int argc, char **argv)
     const char *schema = env_or("DBX_MIGRATION_SCHEMA", "fraud_migration");
     endpoint = env_or("DBX_MIGRATION_CC_ENDPOINT", "fraud-champion-challenger");
     long nq = strtol(env_or("DBX_MIGRATION_QUERIES", "200"), NULL, 10);
+    load_qps = strtod(env_or("DBX_MIGRATION_LOAD_QPS", "200"), NULL);
     snprintf(out_dir, sizeof out_dir, "%s", env_or("DBX_MIGRATION_OUT", "migration-results"));
     mkdir(out_dir, 0777);
     if (nq < 20 || nq > 1000000) {
         fprintf(stderr, "DBX_MIGRATION_QUERIES must be 20..1000000\n");
+        return 2;
+    }
+    if (!(load_qps >= 1 && load_qps <= 100000)) {
+        fprintf(stderr, "DBX_MIGRATION_LOAD_QPS must be 1..100000\n");
         return 2;
     }
 
@@ -398,7 +408,16 @@ int main(int argc, char **argv)
     dbx_serving_create_options co = DBX_SERVING_CREATE_OPTIONS_INIT;
     co.tags = tags;
     co.n_tags = 2;
-    CHECK(dbx_serving_create(NULL, client, endpoint, cfg, &co));
+    /* a workspace may take a moment to release the name of the endpoint just deleted */
+    dbx_status cs;
+    for (int attempt = 0; (cs = dbx_serving_create(NULL, client, endpoint, cfg, &co)) == DBX_EEXISTS && ds == DBX_OK &&
+                          attempt < 24;
+         attempt++) {
+        struct timespec pause = {5, 0};
+        nanosleep(&pause, NULL);
+    }
+    if (cs != DBX_OK)
+        die("dbx_serving_create", cs);
     endpoint_created = 1;
     dbx_serving_config_free(cfg);
     dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;

@@ -204,7 +204,16 @@ int main(int argc, char **argv)
     co.tags = tags;
     co.n_tags = 2;
     double t0 = now_ms();
-    CHECK(dbx_serving_create(NULL, client, endpoint, cfg, &co));
+    /* a workspace may take a moment to release the name of the endpoint just deleted */
+    dbx_status cs;
+    for (int attempt = 0; (cs = dbx_serving_create(NULL, client, endpoint, cfg, &co)) == DBX_EEXISTS && ds == DBX_OK &&
+                          attempt < 24;
+         attempt++) {
+        struct timespec pause = {5, 0};
+        nanosleep(&pause, NULL);
+    }
+    if (cs != DBX_OK)
+        die("dbx_serving_create", cs);
     endpoint_created = 1;
     dbx_serving_config_free(cfg);
     dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
