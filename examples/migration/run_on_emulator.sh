@@ -3,6 +3,8 @@
 # DATABRICKS_HOST is set: then they run, unchanged, against that workspace.
 #   examples/migration/run_on_emulator.sh BUILD_DIR PROGRAM [PROGRAM...]
 # PROGRAM is a path to an executable (C) or a .py file (run with the repo's Python binding).
+# DBX_EMULATOR_CONFIG (optional): a JSON object merged into the emulator's config
+# (POST /__emulator/config), e.g. '{"serving_deploy_ms": 2000}'.
 # The emulator runs Python job tasks as local processes (jobs_execute_python) with the
 # binding importable, so training jobs log to MLflow and register models as on a workspace.
 set -euo pipefail
@@ -19,10 +21,13 @@ if [ -z "${DATABRICKS_HOST:-}" ]; then
   for _ in $(seq 1 200); do [ -s "$state/ready.json" ] && break; sleep 0.05; done
   port=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["http_port"])' "$state/ready.json")
   base="http://127.0.0.1:$port"
-  "$py" - "$base" <<'PY'
+  "$py" - "$base" "${DBX_EMULATOR_CONFIG:-}" <<'PY'
 import json, sys, urllib.request
+config = {"jobs_execute_python": True}
+if sys.argv[2]:  # DBX_EMULATOR_CONFIG: a JSON object merged into the emulator's config
+    config.update(json.loads(sys.argv[2]))
 req = urllib.request.Request(sys.argv[1] + "/__emulator/config", method="POST",
-                             data=json.dumps({"jobs_execute_python": True}).encode(),
+                             data=json.dumps(config).encode(),
                              headers={"Content-Type": "application/json"})
 urllib.request.urlopen(req, timeout=10).read()
 PY
