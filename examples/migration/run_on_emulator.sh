@@ -32,6 +32,17 @@ req = urllib.request.Request(sys.argv[1] + "/__emulator/config", method="POST",
 urllib.request.urlopen(req, timeout=10).read()
 PY
   export DATABRICKS_HOST="$base" DATABRICKS_TOKEN="dapi-emulator-token" DATABRICKS_CONFIG_FILE=/dev/null
+  # Program 6 (auth_portability): every way of signing in, with the credentials the emulator
+  # accepts (docs/emulator.md, "Auth endpoints"; it plays Entra ID too, at the same base URL),
+  # and a profile in a config file of its own. Here every case must run.
+  printf '[migration-m2m]\nhost = %s\nclient_id = emu-client\nclient_secret = emu-secret\n' "$base" \
+    >"$state/databrickscfg"
+  export DBX_MIGRATION_HOST="$base" DBX_MIGRATION_PAT=dapi-emulator-token \
+    DBX_MIGRATION_CLIENT_ID=emu-client DBX_MIGRATION_CLIENT_SECRET=emu-secret \
+    DBX_MIGRATION_AZURE_HOST="$base" DBX_MIGRATION_AZURE_CLIENT_ID=emu-client \
+    DBX_MIGRATION_AZURE_CLIENT_SECRET=emu-secret DBX_MIGRATION_AZURE_TENANT=emu-tenant \
+    DBX_MIGRATION_AZURE_LOGIN_URL="$base" DBX_MIGRATION_CONFIG_FILE="$state/databrickscfg" \
+    DBX_MIGRATION_PROFILE=migration-m2m DBX_MIGRATION_PROFILE_AUTH=oauth-m2m DBX_MIGRATION_REQUIRE_ALL=1
   echo "migration: emulator at $DATABRICKS_HOST"
 fi
 rc=0
