@@ -42,6 +42,8 @@
  *   DBX_MIGRATION_PROFILE_AUTH (optional: the auth type the profile must resolve to)
  *   DBX_MIGRATION_WAREHOUSE  SQL warehouse id for SELECT 1 (default: the first one listed)
  *   DBX_MIGRATION_REQUIRE_ALL=1  a case not configured fails the run
+ *   DBX_MIGRATION_PROXY      HTTP(S) proxy URL (the clients read no environment, so not
+ *                            https_proxy either)
  *   DBX_MIGRATION_OUT        directory of the results (default "migration-results")
  */
 #define _POSIX_C_SOURCE 200809L
@@ -297,6 +299,7 @@ static void run_case(acase *k)
     k->o.log_payload = &scan;
     k->o.log_level = DBX_LOG_TRACE;
     k->o.no_env = 1; /* this configuration only: nothing from DATABRICKS_* / ARM_* */
+    k->o.proxy = env_or("DBX_MIGRATION_PROXY", NULL); /* no_env also skips https_proxy & co. */
     k->o.product = "dbx-migration-auth-portability/1.0";
 
     mreport_step_begin(rep, k->title);
