@@ -26,7 +26,11 @@
  * Checks: the shifted features' PSI > 0.25 (flagged), the unshifted ones'
  * < 0.1, an accuracy window for every day with actuals, SQL's accuracy per
  * day equal to the one computed in C, the late actuals counted (arrived
- * more than 2 days after the prediction) equal to those sent.
+ * more than 2 days after the prediction) equal to those sent. Then a
+ * Lakehouse quality monitor (dbx/monitors.h) on the inference table, with
+ * the training data as its baseline, computes its own
+ * population_stability_index: flagged for the amount, and equal to ours for
+ * the terminal region (the same category bins and epsilon).
  *
  * Result: <out>/monitoring.json and .html (drift per feature). Exit code 0
  * only when every check passed.
@@ -38,6 +42,10 @@
  *                            a leftover one of that name is deleted first)
  *   DBX_MIGRATION_ROWS       transactions over the 14 days (default 4000); DBX_MIGRATION_SEED (13)
  *   DBX_MIGRATION_APPEND_BATCH  rows per INSERT of dbx_delta_append (default 100)
+ *   DBX_MIGRATION_QUALITY_MONITOR=0  skip the Lakehouse quality monitor (default: one is
+ *                            created on the inference table, refreshed, its drift table read
+ *                            and the monitor deleted; a real refresh takes minutes, and
+ *                            dbx_monitor_drift_read reads the emulator's flattened columns)
  *   DBX_MIGRATION_KEEP=1     keep the endpoint at the end (default: deleted)
  *   DBX_MIGRATION_OUT        directory of the results (default "migration-results")
  */
@@ -351,6 +359,70 @@ static double psi_in_sql(const char *base, const char *infer, size_t f)
     return v;
 }
 
+/* A quality monitor (inference log, weekly windows, the training data as
+ * its baseline) on the inference table: its BASELINE drift row's
+ * population_stability_index for the shifted numeric feature (its bins:
+ * interpolated baseline deciles, so near ours, not equal) and the shifted
+ * categorical one (the same bins and epsilon as ours: equal). */
+static void quality_monitor(const char *base, const char *infer, const double *psi_sql)
+{
+    mreport_step_begin(rep, "Lakehouse quality monitor on the inference table");
+    dbx_status st = dbx_monitor_delete(client, infer);
+    if (st != DBX_OK && st != DBX_ENOTFOUND)
+        die("delete the leftover monitor", st);
+    char output_schema[300], assets[400];
+    snprintf(output_schema, sizeof output_schema, "%s.%s", catalog, schema);
+    snprintf(assets, sizeof assets, "/Shared/libdbx-migration/monitoring");
+    CHECK(dbx_workspace_mkdirs(client, assets));
+    dbx_monitor_spec *spec;
+    CHECK(dbx_monitor_spec_new(&spec));
+    CHECK(dbx_monitor_spec_set_assets_dir(spec, assets));
+    CHECK(dbx_monitor_spec_set_output_schema(spec, output_schema));
+    /* the prediction is a probability: profiled as a number (regression) */
+    CHECK(dbx_monitor_spec_set_inference_log(spec, DBX_MONITOR_PROBLEM_REGRESSION, "request_time", "prediction",
+                                             "model_version", NULL, NULL));
+    CHECK(dbx_monitor_spec_add_granularity(spec, "1 week"));
+    CHECK(dbx_monitor_spec_set_baseline_table(spec, base));
+    CHECK(dbx_monitor_spec_set_warehouse_id(spec, wh));
+    CHECK(dbx_monitor_spec_set_skip_builtin_dashboard(spec, 1));
+    dbx_monitor *m = NULL;
+    st = dbx_monitor_create(&m, client, infer, spec);
+    dbx_monitor_spec_free(spec);
+    dbx_monitor_free(m);
+    if (st != DBX_OK)
+        die("dbx_monitor_create", st);
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    w.timeout_ms = 60L * 60 * 1000;
+    CHECK(dbx_monitor_wait_active(NULL, client, infer, &w));
+    dbx_monitor_refresh *r = NULL;
+    CHECK(dbx_monitor_refresh_run(&r, client, infer));
+    int64_t rid = dbx_monitor_refresh_id(r);
+    dbx_monitor_refresh_free(r);
+    CHECK(dbx_monitor_refresh_wait(NULL, client, infer, rid, &w));
+    double mon[2] = {NAN, NAN};
+    static const size_t which[2] = {0, 2}; /* tx_amount, terminal_region */
+    for (int k = 0; k < 2; k++) {
+        dbx_monitor_read_options ro = DBX_MONITOR_READ_OPTIONS_INIT;
+        ro.column_name = features[which[k]].name;
+        ro.granularity = "1 week";
+        ro.drift_type = DBX_MONITOR_DRIFT_BASELINE;
+        ro.model_id = "*";
+        dbx_monitor_drift *d;
+        CHECK(dbx_monitor_drift_read(&d, client, infer, wh, &ro));
+        /* the later period is one week (2026-01-08 is a Thursday: weeks start then) */
+        if (dbx_monitor_drift_count(d) >= 1)
+            mon[k] = dbx_monitor_drift_at(d, dbx_monitor_drift_count(d) - 1)->population_stability_index;
+        dbx_monitor_drift_free(d);
+    }
+    st = dbx_monitor_delete(client, infer);
+    mreport_step_end(rep, st == DBX_OK,
+                     "refresh %" PRId64 ": population_stability_index tx_amount %.6f (ours %.6f), terminal_region "
+                     "%.6f (ours %.6f); monitor deleted, its metric tables kept",
+                     rid, mon[0], psi_sql[0], mon[1], psi_sql[2]);
+    mreport_check(rep, "monitor PSI tx_amount (shifted) flagged", mon[0], ">", PSI_FLAG, "");
+    mreport_check(rep, "|monitor PSI terminal_region - ours| (same bins)", fabs(mon[1] - psi_sql[2]), "<=", 1e-6, "");
+}
+
 /* Per-day accuracy computed in C. */
 typedef struct day_acc {
     char day[11];
@@ -643,9 +715,9 @@ int main(int argc, char **argv)
     mreport_step_begin(rep, "drift: population stability index per feature (SQL)");
     char detail[1024] = "";
     size_t dl = 0;
-    double max_sql_c = 0;
+    double max_sql_c = 0, psi_sql[NFEAT];
     for (size_t f = 0; f < NFEAT; f++) {
-        double v = psi_in_sql(base, infer, f), vc = psi_in_c(recs, n, f);
+        double v = psi_sql[f] = psi_in_sql(base, infer, f), vc = psi_in_c(recs, n, f);
         double d = fabs(v - vc);
         if (!(d <= max_sql_c))
             max_sql_c = d;
@@ -665,6 +737,10 @@ int main(int argc, char **argv)
     }
     mreport_step_end(rep, 1, "%s (bins: baseline deciles / categories, epsilon %s)", detail, EPSILON);
     mreport_check(rep, "max |PSI in SQL - PSI in C|", max_sql_c, "<=", 1e-9, "");
+
+    /* 5b. the same drift from a Lakehouse quality monitor on the inference table */
+    if (atoi(env_or("DBX_MIGRATION_QUALITY_MONITOR", "1")))
+        quality_monitor(base, infer, psi_sql);
 
     /* 6. accuracy by day */
     mreport_step_begin(rep, "accuracy, precision and recall at 0.5 by day (SQL)");
