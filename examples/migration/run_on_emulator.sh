@@ -13,6 +13,7 @@ build=$(cd "$1" && pwd); shift
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 export PYTHONPATH="$root/bindings/python${PYTHONPATH:+:$PYTHONPATH}" LIBDBX_PATH="$build/libdbx.so"
+export DBX_RENDER_REPORT="${DBX_RENDER_REPORT:-$build/examples/render_report}"
 if [ -z "${DATABRICKS_HOST:-}" ]; then
   state=$(mktemp -d)
   trap 'kill $(cat "$state/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$state"' EXIT
