@@ -58,26 +58,12 @@
 
 #include <dbx/dbx.h>
 
+#include "mcommon.h"
 #include "mreport.h"
 
 #define MAX_SECRETS 6
 
-static mreport *rep;
-static char out_dir[512];
 static int require_all;
-
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* ---- the log scan: every line the library logs, at TRACE ------------------------- */
 

@@ -47,133 +47,14 @@
 #include <dbx/dbx.h>
 
 #include "mmodel.h"
+#include "mcommon.h"
 #include "mreport.h"
 #include "txgen.h"
 
 #define TOLERANCE 1e-6
 
-static dbx_client *client;
-static mreport *rep;
-static char out_dir[512];
-static const char *endpoint;
-static int endpoint_created;
-static const char *catalog, *schema;
-static char *wh;
 
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static void finish(int code);
-
-static void die(const char *what, dbx_status st)
-{
-    const dbx_error *e = dbx_client_last_error(client);
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s: %s (%s)%s%s", what, e->message, dbx_status_name(st),
-             e->request_id[0] ? ", request " : "", e->request_id);
-    fprintf(stderr, "FAILED: %s\n", msg);
-    mreport_step_end(rep, 0, "%s", msg);
-    finish(1);
-}
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        dbx_status st_ = (call);                                                                   \
-        if (st_ != DBX_OK)                                                                         \
-            die(#call, st_);                                                                       \
-    } while (0)
-
-static void finish(int code)
-{
-    if (endpoint_created && !atoi(env_or("DBX_MIGRATION_KEEP", "0"))) {
-        mreport_step_begin(rep, "delete the endpoint");
-        dbx_status st = dbx_serving_delete(client, endpoint);
-        mreport_step_end(rep, st == DBX_OK, "%s: %s", endpoint, dbx_status_name(st));
-        endpoint_created = 0;
-    }
-    char json[600], html[600];
-    snprintf(json, sizeof json, "%s/batch_scoring.json", out_dir);
-    snprintf(html, sizeof html, "%s/batch_scoring.html", out_dir);
-    if (mreport_write(rep, json, html) != 0)
-        code = code ? code : 1;
-    int passed = mreport_passed(rep);
-    printf("\n%s: result %s, report %s\n", passed && code == 0 ? "PASSED" : "FAILED", json, html);
-    mreport_free(rep);
-    free(wh);
-    dbx_client_free(client);
-    exit(code ? code : passed ? 0 : 1);
-}
-
-/* Run one statement and wait for it (the warehouse may be starting). */
-static dbx_sql_statement *sql(const char *text)
-{
-    dbx_sql_execute_options o = DBX_SQL_EXECUTE_OPTIONS_INIT;
-    o.catalog = catalog;
-    o.schema = schema;
-    o.wait_timeout_s = 30;
-    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
-    w.timeout_ms = 30L * 60 * 1000;
-    dbx_sql_statement *st = NULL;
-    dbx_status s = dbx_sql_run(&st, client, wh, text, NULL, &o, &w);
-    if (s != DBX_OK) {
-        if (st && dbx_sql_statement_error_message(st))
-            fprintf(stderr, "statement failed: %s\n", dbx_sql_statement_error_message(st));
-        dbx_sql_statement_free(st);
-        die(text, s);
-    }
-    return st;
-}
-
-/* The first column of the first row as an integer (-1 when NULL or no row). */
-static int64_t sql_int(const char *text)
-{
-    dbx_sql_statement *st = sql(text);
-    dbx_sql_rows *rows;
-    CHECK(dbx_sql_rows_open(&rows, client, st, NULL));
-    int64_t v = -1;
-    if (dbx_sql_rows_next(rows) == DBX_OK && !dbx_sql_rows_is_null(rows, 0))
-        CHECK(dbx_sql_rows_int64(&v, rows, 0));
-    dbx_sql_rows_free(rows);
-    dbx_sql_statement_free(st);
-    return v;
-}
-
-static char *pick_warehouse(void)
-{
-    const char *given = getenv("DBX_MIGRATION_WAREHOUSE");
-    char *id = NULL;
-    if (given && *given) {
-        id = strdup(given);
-    } else {
-        dbx_warehouses_iter *it;
-        CHECK(dbx_warehouses_list(&it, client, NULL));
-        const dbx_warehouse *w;
-        if (dbx_warehouses_iter_next(&w, it) == DBX_OK)
-            id = strdup(dbx_warehouse_id(w));
-        dbx_warehouses_iter_free(it);
-        if (!id) {
-            mreport_step_end(rep, 0, "no SQL warehouse in the workspace (set DBX_MIGRATION_WAREHOUSE)");
-            finish(1);
-        }
-    }
-    CHECK(dbx_warehouses_start(client, id));
-    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
-    w.timeout_ms = 20L * 60 * 1000;
-    CHECK(dbx_warehouses_wait_running(NULL, client, id, &w));
-    return id;
-}
-
-static int exists_or_ok(dbx_status st) { return st == DBX_OK || st == DBX_EEXISTS; }
 
 /* A source row as read back with SQL. */
 typedef struct src_row {
@@ -186,6 +67,7 @@ int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
+    mc_program = "batch_scoring";
     catalog = env_or("DBX_MIGRATION_CATALOG", "main");
     schema = env_or("DBX_MIGRATION_SCHEMA", "fraud_migration");
     endpoint = env_or("DBX_MIGRATION_ENDPOINT", "fraud-batch-scoring-migration");

@@ -42,6 +42,7 @@
 #include <dbx/dbx.h>
 
 #include "mmodel.h"
+#include "mcommon.h"
 #include "mreport.h"
 #include "txgen.h"
 
@@ -49,64 +50,7 @@
 #define P99_LIMIT_MS 2000.0
 #define IN_FLIGHT 64
 
-static dbx_client *client;
-static mreport *rep;
-static char out_dir[512];
-static const char *endpoint;
-static int endpoint_created;
 
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static void finish(int code);
-
-static void die(const char *what, dbx_status st)
-{
-    const dbx_error *e = dbx_client_last_error(client);
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s: %s (%s)%s%s", what, e->message, dbx_status_name(st),
-             e->request_id[0] ? ", request " : "", e->request_id);
-    fprintf(stderr, "FAILED: %s\n", msg);
-    mreport_step_end(rep, 0, "%s", msg);
-    finish(1);
-}
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        dbx_status st_ = (call);                                                                   \
-        if (st_ != DBX_OK)                                                                         \
-            die(#call, st_);                                                                       \
-    } while (0)
-
-static void finish(int code)
-{
-    if (endpoint_created && !atoi(env_or("DBX_MIGRATION_KEEP", "0"))) {
-        mreport_step_begin(rep, "delete the endpoint");
-        dbx_status st = dbx_serving_delete(client, endpoint);
-        mreport_step_end(rep, st == DBX_OK, "%s: %s", endpoint, dbx_status_name(st));
-        endpoint_created = 0;
-    }
-    char json[600], html[600];
-    snprintf(json, sizeof json, "%s/deploy_and_score.json", out_dir);
-    snprintf(html, sizeof html, "%s/deploy_and_score.html", out_dir);
-    if (mreport_write(rep, json, html) != 0)
-        code = code ? code : 1;
-    int passed = mreport_passed(rep);
-    printf("\n%s: result %s, report %s\n", passed && code == 0 ? "PASSED" : "FAILED", json, html);
-    mreport_free(rep);
-    dbx_client_free(client);
-    exit(code ? code : passed ? 0 : 1);
-}
 
 /* One row of the recorded scoring file. */
 typedef struct row {
@@ -141,6 +85,7 @@ int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
+    mc_program = "deploy_and_score";
     const char *catalog = env_or("DBX_MIGRATION_CATALOG", "main");
     const char *schema = env_or("DBX_MIGRATION_SCHEMA", "fraud_migration");
     endpoint = env_or("DBX_MIGRATION_ENDPOINT", "fraud-scoring-migration");

@@ -36,6 +36,7 @@
 
 #include <dbx/dbx.h>
 
+#include "mcommon.h"
 #include "mreport.h"
 #include "txgen.h"
 
@@ -43,118 +44,16 @@
 #define DBX_MIGRATION_DIR "examples/migration"
 #endif
 
-static dbx_client *client;
-static mreport *rep;
-static char out_dir[512];
 
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
 
-/* A failed call ends the program: its step fails, the report is written. */
-static void finish(int code);
-
-static void die(const char *what, dbx_status st)
-{
-    const dbx_error *e = dbx_client_last_error(client);
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s: %s (%s)%s%s", what, e->message, dbx_status_name(st),
-             e->request_id[0] ? ", request " : "", e->request_id);
-    fprintf(stderr, "FAILED: %s\n", msg);
-    mreport_step_end(rep, 0, "%s", msg);
-    finish(1);
-}
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        dbx_status st_ = (call);                                                                   \
-        if (st_ != DBX_OK)                                                                         \
-            die(#call, st_);                                                                       \
-    } while (0)
-
-static void finish(int code)
-{
-    char json[600], html[600];
-    snprintf(json, sizeof json, "%s/fraud_pipeline.json", out_dir);
-    snprintf(html, sizeof html, "%s/fraud_pipeline.html", out_dir);
-    if (mreport_write(rep, json, html) != 0)
-        code = code ? code : 1;
-    int passed = mreport_passed(rep);
-    printf("\n%s: result %s, report %s\n", passed && code == 0 ? "PASSED" : "FAILED", json, html);
-    mreport_free(rep);
-    dbx_client_free(client);
-    exit(code ? code : passed ? 0 : 1);
-}
-
-/* Run one statement and wait for it (the warehouse may be starting). */
-static dbx_sql_statement *sql(const char *warehouse, const char *catalog, const char *schema, const char *text)
-{
-    dbx_sql_execute_options o = DBX_SQL_EXECUTE_OPTIONS_INIT;
-    o.catalog = catalog;
-    o.schema = schema;
-    o.wait_timeout_s = 30;
-    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
-    w.timeout_ms = 30L * 60 * 1000;
-    dbx_sql_statement *st = NULL;
-    dbx_status s = dbx_sql_run(&st, client, warehouse, text, NULL, &o, &w);
-    if (s != DBX_OK) {
-        if (st && dbx_sql_statement_error_message(st))
-            fprintf(stderr, "statement failed: %s\n", dbx_sql_statement_error_message(st));
-        dbx_sql_statement_free(st);
-        die(text, s);
-    }
-    return st;
-}
-
-/* The first column of the first row as an integer. */
-static int64_t sql_int(const char *wh, const char *cat, const char *sch, const char *text)
-{
-    dbx_sql_statement *st = sql(wh, cat, sch, text);
-    dbx_sql_rows *rows;
-    CHECK(dbx_sql_rows_open(&rows, client, st, NULL));
-    int64_t v = -1;
-    if (dbx_sql_rows_next(rows) == DBX_OK && !dbx_sql_rows_is_null(rows, 0))
-        CHECK(dbx_sql_rows_int64(&v, rows, 0));
-    dbx_sql_rows_free(rows);
-    dbx_sql_statement_free(st);
-    return v;
-}
-
-static char *pick_warehouse(void)
-{
-    const char *given = getenv("DBX_MIGRATION_WAREHOUSE");
-    char *id = NULL;
-    if (given && *given) {
-        id = strdup(given);
-    } else {
-        dbx_warehouses_iter *it;
-        CHECK(dbx_warehouses_list(&it, client, NULL));
-        const dbx_warehouse *w;
-        if (dbx_warehouses_iter_next(&w, it) == DBX_OK)
-            id = strdup(dbx_warehouse_id(w));
-        dbx_warehouses_iter_free(it);
-        if (!id) {
-            mreport_step_end(rep, 0, "no SQL warehouse in the workspace (set DBX_MIGRATION_WAREHOUSE)");
-            finish(1);
-        }
-    }
-    CHECK(dbx_warehouses_start(client, id));
-    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
-    w.timeout_ms = 20L * 60 * 1000;
-    CHECK(dbx_warehouses_wait_running(NULL, client, id, &w));
-    return id;
-}
-
-static int exists_or_ok(dbx_status st) { return st == DBX_OK || st == DBX_EEXISTS; }
 
 int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    const char *catalog = env_or("DBX_MIGRATION_CATALOG", "main");
-    const char *schema = env_or("DBX_MIGRATION_SCHEMA", "fraud_migration");
+    mc_program = "fraud_pipeline";
+    catalog = env_or("DBX_MIGRATION_CATALOG", "main");
+    schema = env_or("DBX_MIGRATION_SCHEMA", "fraud_migration");
     int64_t nrows = strtoll(env_or("DBX_MIGRATION_ROWS", "1000"), NULL, 10);
     uint64_t seed = strtoull(env_or("DBX_MIGRATION_SEED", "7"), NULL, 10);
     snprintf(out_dir, sizeof out_dir, "%s", env_or("DBX_MIGRATION_OUT", "migration-results"));
@@ -201,7 +100,7 @@ int main(int argc, char **argv)
     mreport_step_end(rep, 1, "%" PRId64 " rows, %" PRId64 " fraudulent, seed %" PRIu64, nrows, frauds, seed);
 
     mreport_step_begin(rep, "SQL warehouse");
-    char *wh = pick_warehouse();
+    wh = pick_warehouse();
     mreport_step_end(rep, 1, "%s running", wh);
 
     mreport_step_begin(rep, "schema and landing volume");
@@ -216,7 +115,7 @@ int main(int argc, char **argv)
     mreport_step_begin(rep, "bronze: upload and COPY INTO");
     char stmt[4096];
     snprintf(stmt, sizeof stmt, "DROP TABLE IF EXISTS %s", table[0]);
-    dbx_sql_statement_free(sql(wh, catalog, schema, stmt));
+    dbx_sql_statement_free(sql(stmt));
     dbx_delta_table_spec *spec;
     CHECK(dbx_delta_table_spec_new(&spec));
     CHECK(dbx_delta_table_spec_add_columns(spec, "transaction_id STRING, tx_datetime STRING, customer_id STRING, "
@@ -247,11 +146,11 @@ int main(int argc, char **argv)
              "CAST(tx_fraud_scenario AS INT) AS tx_fraud_scenario FROM %s "
              "WHERE transaction_id IS NOT NULL AND tx_datetime IS NOT NULL AND CAST(tx_amount AS DOUBLE) > 0",
              table[1], table[0]);
-    dbx_sql_statement_free(sql(wh, catalog, schema, stmt));
+    dbx_sql_statement_free(sql(stmt));
     snprintf(stmt, sizeof stmt, "SELECT count(*) FROM %s", table[1]);
-    int64_t silver = sql_int(wh, catalog, schema, stmt);
+    int64_t silver = sql_int(stmt);
     snprintf(stmt, sizeof stmt, "SELECT sum(tx_fraud) FROM %s", table[1]);
-    int64_t silver_fraud = sql_int(wh, catalog, schema, stmt);
+    int64_t silver_fraud = sql_int(stmt);
     mreport_step_end(rep, 1, "%" PRId64 " rows, %" PRId64 " fraudulent", silver, silver_fraud);
     mreport_check(rep, "silver rows = bronze rows", (double)silver, "==", (double)loaded, "rows");
     mreport_check(rep, "silver frauds = generated frauds", (double)silver_fraud, "==", (double)frauds, "rows");
@@ -276,14 +175,14 @@ int main(int argc, char **argv)
              " RANGE BETWEEN 1209600 PRECEDING AND 604800 PRECEDING), 0.0) AS terminal_risk_7d "
              "FROM %s",
              table[2], table[1]);
-    dbx_sql_statement_free(sql(wh, catalog, schema, stmt));
+    dbx_sql_statement_free(sql(stmt));
     snprintf(stmt, sizeof stmt, "SELECT count(*) FROM %s", table[2]);
-    int64_t gold = sql_int(wh, catalog, schema, stmt);
+    int64_t gold = sql_int(stmt);
     snprintf(stmt, sizeof stmt,
              "SELECT count(*) FROM %s WHERE customer_avg_amount_7d IS NULL OR terminal_risk_7d IS NULL "
              "OR customer_nb_tx_1d < 1",
              table[2]);
-    int64_t bad = sql_int(wh, catalog, schema, stmt);
+    int64_t bad = sql_int(stmt);
     mreport_step_end(rep, 1, "%" PRId64 " rows", gold);
     mreport_check(rep, "gold rows = silver rows", (double)gold, "==", (double)silver, "rows");
     mreport_check(rep, "gold rows with missing features", (double)bad, "==", 0, "rows");
@@ -405,7 +304,6 @@ int main(int argc, char **argv)
     mreport_check(rep, "best run average precision", ap, ">=", 0.2, "");
     mreport_check(rep, "best run precision at top 5%", pk, ">=", 0.2, "");
     mreport_check(rep, "champion alias points at the best version", (double)champion, "==", (double)version, "");
-    free(wh);
     finish(0);
     return 0;
 }
