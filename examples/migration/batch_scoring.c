@@ -187,40 +187,17 @@ int main(int argc, char **argv)
         mreport_step_end(rep, 1, "%s version %" PRId64, name, version);
 
         mreport_step_begin(rep, "create the serving endpoint and wait for READY");
-        dbx_status ds = dbx_serving_delete(client, endpoint);
-        if (ds != DBX_OK && ds != DBX_ENOTFOUND)
-            die("delete the leftover endpoint", ds);
+        dbx_status ds = mc_endpoint_delete_leftover();
         dbx_serving_config *cfg;
-        size_t ei;
-        char ver_s[32], entity[100];
-        snprintf(ver_s, sizeof ver_s, "%" PRId64, version);
+        char entity[100];
         snprintf(entity, sizeof entity, "batch-%" PRId64, version);
         CHECK(dbx_serving_config_new(&cfg));
-        CHECK(dbx_serving_config_add_entity(&ei, cfg, name, ver_s));
-        CHECK(dbx_serving_config_entity_set_name(cfg, ei, entity));
-        CHECK(dbx_serving_config_entity_set_workload_size(cfg, ei, "Small"));
-        CHECK(dbx_serving_config_entity_set_scale_to_zero(cfg, ei, 0));
+        mc_config_add_entity(cfg, name, version, entity);
         CHECK(dbx_serving_config_add_route(cfg, entity, 100));
-        dbx_serving_tag tags[] = {{"migrated_from", "datarobot"}, {"program", "batch_scoring"}};
-        dbx_serving_create_options co = DBX_SERVING_CREATE_OPTIONS_INIT;
-        co.tags = tags;
-        co.n_tags = 2;
         double t0 = now_ms();
-        dbx_status cs;
-        for (int attempt = 0; (cs = dbx_serving_create(NULL, client, endpoint, cfg, &co)) == DBX_EEXISTS &&
-                              ds == DBX_OK && attempt < 24;
-             attempt++) {
-            struct timespec pause = {5, 0};
-            nanosleep(&pause, NULL);
-        }
-        dbx_serving_config_free(cfg);
-        if (cs != DBX_OK)
-            die("dbx_serving_create", cs);
-        endpoint_created = 1;
-        dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
-        w.timeout_ms = 45L * 60 * 1000;
+        mc_endpoint_create(cfg, ds);
         dbx_serving_endpoint *ep;
-        CHECK(dbx_serving_wait_ready(&ep, client, endpoint, &w));
+        mc_endpoint_wait_ready(&ep);
         int ready = dbx_serving_endpoint_ready(ep) == DBX_SERVING_READY_READY;
         mreport_step_end(rep, ready, "%s %s, serving %s in %.1f s", endpoint, dbx_serving_endpoint_ready_str(ep),
                          entity, (now_ms() - t0) / 1000.0);

@@ -331,41 +331,15 @@ int main(int argc, char **argv)
     mreport_step_begin(rep, "create the endpoint (v1 100 %, v2 0 %)");
     snprintf(entity_v1, sizeof entity_v1, "fraud-v%" PRId64, v1);
     snprintf(entity_v2, sizeof entity_v2, "fraud-v%" PRId64, v2);
-    dbx_status ds = dbx_serving_delete(client, endpoint);
-    if (ds != DBX_OK && ds != DBX_ENOTFOUND)
-        die("delete the leftover endpoint", ds);
+    dbx_status ds = mc_endpoint_delete_leftover();
     dbx_serving_config *cfg;
     CHECK(dbx_serving_config_new(&cfg));
-    const char *ents[2] = {entity_v1, entity_v2};
-    int64_t vers[2] = {v1, v2};
-    for (int k = 0; k < 2; k++) {
-        size_t ei;
-        char vs[32];
-        snprintf(vs, sizeof vs, "%" PRId64, vers[k]);
-        CHECK(dbx_serving_config_add_entity(&ei, cfg, name, vs));
-        CHECK(dbx_serving_config_entity_set_name(cfg, ei, ents[k]));
-        CHECK(dbx_serving_config_entity_set_workload_size(cfg, ei, "Small"));
-        CHECK(dbx_serving_config_entity_set_scale_to_zero(cfg, ei, 0));
-    }
+    mc_config_add_entity(cfg, name, v1, entity_v1);
+    mc_config_add_entity(cfg, name, v2, entity_v2);
     CHECK(dbx_serving_config_add_route(cfg, entity_v1, 100));
     CHECK(dbx_serving_config_add_route(cfg, entity_v2, 0));
-    dbx_serving_tag tags[] = {{"migrated_from", "datarobot"}, {"program", "champion_challenger"}};
-    dbx_serving_create_options co = DBX_SERVING_CREATE_OPTIONS_INIT;
-    co.tags = tags;
-    co.n_tags = 2;
-    /* a workspace may take a moment to release the name of the endpoint just deleted */
-    dbx_status cs;
-    for (int attempt = 0; (cs = dbx_serving_create(NULL, client, endpoint, cfg, &co)) == DBX_EEXISTS && ds == DBX_OK &&
-                          attempt < 24;
-         attempt++) {
-        struct timespec pause = {5, 0};
-        nanosleep(&pause, NULL);
-    }
-    if (cs != DBX_OK)
-        die("dbx_serving_create", cs);
-    endpoint_created = 1;
-    dbx_serving_config_free(cfg);
-    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    mc_endpoint_create(cfg, ds);
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT; /* also of the traffic moves below */
     w.timeout_ms = 45L * 60 * 1000;
     w.poll_max_ms = 2000;
     CHECK(dbx_serving_wait_ready(NULL, client, endpoint, &w));

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mcommon.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,4 +123,50 @@ char *pick_warehouse(void)
     w.timeout_ms = 20L * 60 * 1000;
     CHECK(dbx_warehouses_wait_running(NULL, client, id, &w));
     return id;
+}
+
+dbx_status mc_endpoint_delete_leftover(void)
+{
+    dbx_status ds = dbx_serving_delete(client, endpoint);
+    if (ds != DBX_OK && ds != DBX_ENOTFOUND)
+        die("delete the leftover endpoint", ds);
+    return ds;
+}
+
+void mc_config_add_entity(dbx_serving_config *cfg, const char *name, int64_t version, const char *entity)
+{
+    size_t ei;
+    char ver_s[32];
+    snprintf(ver_s, sizeof ver_s, "%" PRId64, version);
+    CHECK(dbx_serving_config_add_entity(&ei, cfg, name, ver_s));
+    CHECK(dbx_serving_config_entity_set_name(cfg, ei, entity));
+    CHECK(dbx_serving_config_entity_set_workload_size(cfg, ei, "Small"));
+    CHECK(dbx_serving_config_entity_set_scale_to_zero(cfg, ei, 0));
+}
+
+void mc_endpoint_create(dbx_serving_config *cfg, dbx_status ds)
+{
+    dbx_serving_tag tags[] = {{"migrated_from", "datarobot"}, {"program", mc_program}};
+    dbx_serving_create_options co = DBX_SERVING_CREATE_OPTIONS_INIT;
+    co.tags = tags;
+    co.n_tags = 2;
+    /* a workspace may take a moment to release the name of the endpoint just deleted */
+    dbx_status cs;
+    for (int attempt = 0; (cs = dbx_serving_create(NULL, client, endpoint, cfg, &co)) == DBX_EEXISTS && ds == DBX_OK &&
+                          attempt < 24;
+         attempt++) {
+        struct timespec pause = {5, 0};
+        nanosleep(&pause, NULL);
+    }
+    dbx_serving_config_free(cfg);
+    if (cs != DBX_OK)
+        die("dbx_serving_create", cs);
+    endpoint_created = 1;
+}
+
+void mc_endpoint_wait_ready(dbx_serving_endpoint **out)
+{
+    dbx_wait_options w = DBX_WAIT_OPTIONS_INIT;
+    w.timeout_ms = 45L * 60 * 1000;
+    CHECK(dbx_serving_wait_ready(out, client, endpoint, &w));
 }

@@ -75,4 +75,24 @@ int64_t sql_int(const char *text);
  * it to `wh` to have finish() free it). */
 char *pick_warehouse(void);
 
+/* ---- the serving endpoint `endpoint` ------------------------------------------- */
+
+/* Deletes a leftover endpoint of that name (none is fine; another failure die()s).
+ * Returns the delete's status (DBX_OK: one was deleted) for mc_endpoint_create. */
+dbx_status mc_endpoint_delete_leftover(void);
+
+/* Adds the served entity `entity` (model `model` version `version`, workload "Small",
+ * no scale to zero) to cfg. A failure die()s. */
+void mc_config_add_entity(dbx_serving_config *cfg, const char *model, int64_t version, const char *entity);
+
+/* Creates `endpoint` from cfg, tagged migrated_from=datarobot and program=<mc_program>.
+ * When a leftover was just deleted (leftover == DBX_OK) and the name is still taken,
+ * retries every 5 s, 24 times at most (a workspace may take a moment to release it).
+ * Frees cfg; sets endpoint_created; a failure die()s. */
+void mc_endpoint_create(dbx_serving_config *cfg, dbx_status leftover);
+
+/* Waits (up to 45 minutes) until `endpoint` is ready. *out (when out is not NULL)
+ * receives the endpoint (free it with dbx_serving_endpoint_free). A failure die()s. */
+void mc_endpoint_wait_ready(dbx_serving_endpoint **out);
+
 #endif
