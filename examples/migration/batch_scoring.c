@@ -140,26 +140,15 @@ int main(int argc, char **argv)
 
     /* 2. the table to score, typed, landed with COPY INTO */
     mreport_step_begin(rep, "land the transactions as a Delta table");
-    dbx_delta_table_spec *spec;
-    CHECK(dbx_delta_table_spec_new(&spec));
-    CHECK(dbx_delta_table_spec_add_columns(spec, "transaction_id BIGINT, tx_datetime TIMESTAMP, customer_id STRING, "
-                                                 "terminal_id STRING, tx_amount DOUBLE, tx_fraud INT, "
-                                                 "tx_fraud_scenario INT"));
-    CHECK(dbx_delta_table_spec_set_comment(spec, "transactions to score (libdbx migration program 3)"));
     snprintf(stmt, sizeof stmt, "DROP TABLE IF EXISTS %s", src);
     dbx_sql_statement_free(sql(stmt));
-    CHECK(dbx_delta_create_table(client, wh, src, spec, NULL));
-    dbx_delta_table_spec_free(spec);
     char volume_dir[400];
     snprintf(volume_dir, sizeof volume_dir, "/Volumes/%s/%s/landing/transactions_to_score", catalog, schema);
-    dbx_delta_kv fmt[] = {{"header", "true"}};
-    dbx_delta_load_options lo = DBX_DELTA_LOAD_OPTIONS_INIT;
-    lo.format_options = fmt;
-    lo.n_format_options = 1;
-    int64_t loaded = -1;
-    char *staged = NULL;
-    CHECK(dbx_delta_load_file(&loaded, &staged, client, wh, src, csv, volume_dir, &lo, NULL));
-    dbx_free(staged);
+    int64_t loaded = mc_create_and_load_csv(src,
+                                            "transaction_id BIGINT, tx_datetime TIMESTAMP, customer_id STRING, "
+                                            "terminal_id STRING, tx_amount DOUBLE, tx_fraud INT, "
+                                            "tx_fraud_scenario INT",
+                                            "transactions to score (libdbx migration program 3)", csv, volume_dir);
     mreport_step_end(rep, loaded == nrows, "%" PRId64 " rows loaded into %s", loaded, src);
     mreport_check(rep, "landed rows = generated rows", (double)loaded, "==", (double)nrows, "rows");
 
@@ -187,17 +176,10 @@ int main(int argc, char **argv)
         mreport_step_end(rep, 1, "%s version %" PRId64, name, version);
 
         mreport_step_begin(rep, "create the serving endpoint and wait for READY");
-        dbx_status ds = mc_endpoint_delete_leftover();
-        dbx_serving_config *cfg;
         char entity[100];
         snprintf(entity, sizeof entity, "batch-%" PRId64, version);
-        CHECK(dbx_serving_config_new(&cfg));
-        mc_config_add_entity(cfg, name, version, entity);
-        CHECK(dbx_serving_config_add_route(cfg, entity, 100));
-        double t0 = now_ms();
-        mc_endpoint_create(cfg, ds);
-        dbx_serving_endpoint *ep;
-        mc_endpoint_wait_ready(&ep);
+        double t0;
+        dbx_serving_endpoint *ep = mc_endpoint_serve_one(name, version, entity, &t0);
         int ready = dbx_serving_endpoint_ready(ep) == DBX_SERVING_READY_READY;
         mreport_step_end(rep, ready, "%s %s, serving %s in %.1f s", endpoint, dbx_serving_endpoint_ready_str(ep),
                          entity, (now_ms() - t0) / 1000.0);
@@ -277,6 +259,7 @@ int main(int argc, char **argv)
 
     /* 6. append the predictions */
     mreport_step_begin(rep, "append to transaction_predictions (dbx_delta_append)");
+    dbx_delta_table_spec *spec;
     CHECK(dbx_delta_table_spec_new(&spec));
     CHECK(dbx_delta_table_spec_add_columns(spec, "transaction_id BIGINT, customer_id STRING, terminal_id STRING, "
                                                  "tx_amount DOUBLE, tx_datetime TIMESTAMP, prediction DOUBLE, "

@@ -132,17 +132,10 @@ int main(int argc, char **argv)
 
     /* 2. the endpoint */
     mreport_step_begin(rep, "create the serving endpoint and wait for READY");
-    dbx_status ds = mc_endpoint_delete_leftover();
-    dbx_serving_config *cfg;
     char entity[100];
     snprintf(entity, sizeof entity, "champion-%" PRId64, champion);
-    CHECK(dbx_serving_config_new(&cfg));
-    mc_config_add_entity(cfg, name, champion, entity);
-    CHECK(dbx_serving_config_add_route(cfg, entity, 100));
-    double t0 = now_ms();
-    mc_endpoint_create(cfg, ds);
-    dbx_serving_endpoint *ep;
-    mc_endpoint_wait_ready(&ep);
+    double t0;
+    dbx_serving_endpoint *ep = mc_endpoint_serve_one(name, champion, entity, &t0);
     int ready = dbx_serving_endpoint_ready(ep) == DBX_SERVING_READY_READY;
     mreport_step_end(rep, ready, "%s %s, serving %s in %.1f s", endpoint, dbx_serving_endpoint_ready_str(ep), entity,
                      (now_ms() - t0) / 1000.0);

@@ -116,24 +116,14 @@ int main(int argc, char **argv)
     char stmt[4096];
     snprintf(stmt, sizeof stmt, "DROP TABLE IF EXISTS %s", table[0]);
     dbx_sql_statement_free(sql(stmt));
-    dbx_delta_table_spec *spec;
-    CHECK(dbx_delta_table_spec_new(&spec));
-    CHECK(dbx_delta_table_spec_add_columns(spec, "transaction_id STRING, tx_datetime STRING, customer_id STRING, "
-                                                 "terminal_id STRING, tx_amount STRING, tx_fraud STRING, "
-                                                 "tx_fraud_scenario STRING"));
-    CHECK(dbx_delta_table_spec_set_comment(spec, "card transactions as landed (libdbx migration program 1)"));
-    CHECK(dbx_delta_create_table(client, wh, table[0], spec, NULL));
-    dbx_delta_table_spec_free(spec);
     char volume_dir[400];
     snprintf(volume_dir, sizeof volume_dir, "/Volumes/%s/%s/landing/transactions", catalog, schema);
-    dbx_delta_kv fmt[] = {{"header", "true"}};
-    dbx_delta_load_options lo = DBX_DELTA_LOAD_OPTIONS_INIT;
-    lo.format_options = fmt;
-    lo.n_format_options = 1;
-    int64_t loaded = -1;
-    char *staged = NULL;
-    CHECK(dbx_delta_load_file(&loaded, &staged, client, wh, table[0], csv, volume_dir, &lo, NULL));
-    dbx_free(staged);
+    int64_t loaded = mc_create_and_load_csv(table[0],
+                                            "transaction_id STRING, tx_datetime STRING, customer_id STRING, "
+                                            "terminal_id STRING, tx_amount STRING, tx_fraud STRING, "
+                                            "tx_fraud_scenario STRING",
+                                            "card transactions as landed (libdbx migration program 1)", csv,
+                                            volume_dir);
     mreport_step_end(rep, 1, "%" PRId64 " rows loaded into %s", loaded, table[0]);
     mreport_check(rep, "bronze rows = generated rows", (double)loaded, "==", (double)nrows, "rows");
 

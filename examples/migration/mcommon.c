@@ -170,3 +170,38 @@ void mc_endpoint_wait_ready(dbx_serving_endpoint **out)
     w.timeout_ms = 45L * 60 * 1000;
     CHECK(dbx_serving_wait_ready(out, client, endpoint, &w));
 }
+
+dbx_serving_endpoint *mc_endpoint_serve_one(const char *model, int64_t version, const char *entity, double *t0)
+{
+    dbx_status ds = mc_endpoint_delete_leftover();
+    dbx_serving_config *cfg;
+    CHECK(dbx_serving_config_new(&cfg));
+    mc_config_add_entity(cfg, model, version, entity);
+    CHECK(dbx_serving_config_add_route(cfg, entity, 100));
+    if (t0)
+        *t0 = now_ms();
+    mc_endpoint_create(cfg, ds);
+    dbx_serving_endpoint *ep;
+    mc_endpoint_wait_ready(&ep);
+    return ep;
+}
+
+int64_t mc_create_and_load_csv(const char *table, const char *columns, const char *comment, const char *csv,
+                               const char *volume_dir)
+{
+    dbx_delta_table_spec *spec;
+    CHECK(dbx_delta_table_spec_new(&spec));
+    CHECK(dbx_delta_table_spec_add_columns(spec, columns));
+    CHECK(dbx_delta_table_spec_set_comment(spec, comment));
+    CHECK(dbx_delta_create_table(client, wh, table, spec, NULL));
+    dbx_delta_table_spec_free(spec);
+    dbx_delta_kv fmt[] = {{"header", "true"}};
+    dbx_delta_load_options lo = DBX_DELTA_LOAD_OPTIONS_INIT;
+    lo.format_options = fmt;
+    lo.n_format_options = 1;
+    int64_t loaded = -1;
+    char *staged = NULL;
+    CHECK(dbx_delta_load_file(&loaded, &staged, client, wh, table, csv, volume_dir, &lo, NULL));
+    dbx_free(staged);
+    return loaded;
+}

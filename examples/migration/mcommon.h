@@ -95,4 +95,19 @@ void mc_endpoint_create(dbx_serving_config *cfg, dbx_status leftover);
  * receives the endpoint (free it with dbx_serving_endpoint_free). A failure die()s. */
 void mc_endpoint_wait_ready(dbx_serving_endpoint **out);
 
+/* The usual one-model endpoint: deletes a leftover, creates `endpoint` serving
+ * `entity` (model `model` version `version`) at 100 % and waits until ready. *t0
+ * (when t0 is not NULL) receives now_ms() just before the create. Returns the
+ * endpoint as waited for (free it with dbx_serving_endpoint_free). A failure die()s. */
+dbx_serving_endpoint *mc_endpoint_serve_one(const char *model, int64_t version, const char *entity, double *t0);
+
+/* ---- Delta ------------------------------------------------------------------- */
+
+/* Creates the Delta table `table` (columns as SQL, e.g. "id BIGINT, x STRING", and a
+ * comment) on `wh` and loads the CSV file `csv` (with a header line) into it with
+ * COPY INTO, staged under the volume directory `volume_dir`. Returns the rows loaded
+ * (-1 when the service did not say). A failure die()s. */
+int64_t mc_create_and_load_csv(const char *table, const char *columns, const char *comment, const char *csv,
+                               const char *volume_dir);
+
 #endif

@@ -464,16 +464,9 @@ int main(int argc, char **argv)
     mreport_step_end(rep, 1, "%s version %" PRId64, name, version);
 
     mreport_step_begin(rep, "create the serving endpoint and wait for READY");
-    dbx_status ds = mc_endpoint_delete_leftover();
-    dbx_serving_config *cfg;
     char entity[100];
     snprintf(entity, sizeof entity, "monitored-%" PRId64, version);
-    CHECK(dbx_serving_config_new(&cfg));
-    mc_config_add_entity(cfg, name, version, entity);
-    CHECK(dbx_serving_config_add_route(cfg, entity, 100));
-    mc_endpoint_create(cfg, ds);
-    dbx_serving_endpoint *ep;
-    mc_endpoint_wait_ready(&ep);
+    dbx_serving_endpoint *ep = mc_endpoint_serve_one(name, version, entity, NULL);
     int ready = dbx_serving_endpoint_ready(ep) == DBX_SERVING_READY_READY;
     mreport_step_end(rep, ready, "%s %s, serving %s", endpoint, dbx_serving_endpoint_ready_str(ep), entity);
     dbx_serving_endpoint_free(ep);
