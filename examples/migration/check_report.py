@@ -3,7 +3,7 @@
 failed check) goes through render_report; the page must be self-contained (no script, no
 network asset), and headless Chromium's screenshot of it must show the section bands in order
 (summary, checks, timeline, parity, latency, drift: each a solid colour strip mreport.h names)
-and a red FAILED badge. A page without a section must not show its band.
+a red FAILED badge, and a skipped check's grey badge and reason. A page without a section must not show its band.
 
 usage: check_report.py RENDER_REPORT_BINARY [--keep DIR]
 Exit 0 when every check holds, 1 otherwise, 77 (skipped) when no Chromium is installed
@@ -23,6 +23,7 @@ import zlib
 BANDS = [("summary", (0x1D, 0x35, 0x57)), ("checks", (0x2A, 0x9D, 0x8F)), ("timeline", (0x8E, 0x44, 0xAD)),
          ("parity", (0xF4, 0xA2, 0x61)), ("latency", (0x26, 0x46, 0x53)), ("drift", (0xE7, 0x6F, 0x51))]
 FAIL_RED = (0xBC, 0x47, 0x49)
+SKIP_GREY = (0x8D, 0x99, 0xAE)
 
 
 def sample(with_optional=True):
@@ -37,7 +38,9 @@ def sample(with_optional=True):
         "checks": [{"name": "predictions within tolerance", "value": 0.002, "op": "<=", "threshold": 0.001,
                     "unit": "", "passed": False},
                    {"name": "p99 latency", "value": 41.5, "op": "<=", "threshold": 250, "unit": "ms",
-                    "passed": True}],
+                    "passed": True},
+                   {"name": "scorer faster than sequential", "value": None, "op": "", "threshold": None,
+                    "unit": "", "passed": True, "skipped": True, "reason": "only 50 rows <here>"}],
     }
     if with_optional:
         doc["parity"] = {"tolerance": 0.001, "old": old, "new": new}
@@ -165,6 +168,8 @@ def main(argv):
                     problems.append("the page is not self-contained: it contains %r" % bad)
             if "Deploy and score parity &lt;sample&gt;" not in text:
                 problems.append("the title is not escaped")
+            if "only 50 rows &lt;here&gt;" not in text or "1 of 2 checks passed, 1 skipped" not in text:
+                problems.append("the skipped check is not shown as skipped with its reason")
             screenshot(browser, html, png, tmp)
             w, h, rows = read_png(png)
             got = bands_in(rows, w)
@@ -174,6 +179,9 @@ def main(argv):
             reds = sum(1 for row in rows[:400] for px in row[::4] if close(px, FAIL_RED, 6))
             if reds < 20:
                 problems.append("no red FAILED badge near the top (%d red pixels)" % reds)
+            greys = sum(1 for row in rows[:600] for px in row[::2] if close(px, SKIP_GREY, 6))
+            if greys < 20:
+                problems.append("no grey skipped badge (%d grey pixels)" % greys)
             if keep:
                 os.makedirs(keep, exist_ok=True)
                 for f in (html, png):

@@ -121,6 +121,22 @@ int mreport_check(mreport *r, const char *name, double value, const char *op, do
     return pass;
 }
 
+void mreport_skip(mreport *r, const char *name, const char *reason_fmt, ...)
+{
+    char reason[512] = "";
+    if (reason_fmt) {
+        va_list ap;
+        va_start(ap, reason_fmt);
+        vsnprintf(reason, sizeof reason, reason_fmt, ap);
+        va_end(ap);
+    }
+    json_t *c = json_pack("{s:s, s:n, s:s, s:n, s:s, s:b, s:b, s:s}", "name", name, "value", "op", "", "threshold",
+                          "unit", "", "passed", 1, "skipped", 1, "reason", reason);
+    if (c)
+        json_array_append_new(json_object_get(r->doc, "checks"), c);
+    printf("   check %-48s SKIPPED (%s)\n", name, reason);
+}
+
 static json_t *reals(const double *v, size_t n)
 {
     json_t *a = json_array();
@@ -281,12 +297,19 @@ static void fmt_num(FILE *o, double v)
 static void section_summary(FILE *o, json_t *d)
 {
     int passed = json_is_true(json_object_get(d, "passed"));
-    size_t nc = json_array_size(json_object_get(d, "checks")), failed = 0;
-    for (size_t i = 0; i < nc; i++)
-        failed += !json_is_true(json_object_get(json_array_get(json_object_get(d, "checks"), i), "passed"));
+    size_t nc = json_array_size(json_object_get(d, "checks")), failed = 0, skipped = 0;
+    for (size_t i = 0; i < nc; i++) {
+        json_t *c = json_array_get(json_object_get(d, "checks"), i);
+        if (json_is_true(json_object_get(c, "skipped")))
+            skipped++;
+        else
+            failed += !json_is_true(json_object_get(c, "passed"));
+    }
     band(o, "summary", "#1D3557", "Summary");
     fprintf(o, "<p><span class=\"badge %s\">%s</span> ", passed ? "pass" : "fail", passed ? "PASSED" : "FAILED");
-    fprintf(o, "%zu of %zu checks passed", nc - failed, nc);
+    fprintf(o, "%zu of %zu checks passed", nc - failed - skipped, nc - skipped);
+    if (skipped)
+        fprintf(o, ", %zu skipped", skipped);
     fputs("</p>\n<table class=\"kv\"><tr><th>Program</th><td>", o);
     esc(o, str(d, "program"));
     fputs("</td></tr><tr><th>Workspace</th><td>", o);
@@ -305,6 +328,12 @@ static void section_checks(FILE *o, json_t *checks)
         int p = json_is_true(json_object_get(c, "passed"));
         fputs("<tr><td>", o);
         esc(o, str(c, "name"));
+        if (json_is_true(json_object_get(c, "skipped"))) {
+            fputs("</td><td colspan=\"2\" class=\"reason\">", o);
+            esc(o, str(c, "reason"));
+            fputs("</td><td><span class=\"badge skip\">skipped</span></td></tr>\n", o);
+            continue;
+        }
         fputs("</td><td class=\"n\">", o);
         fmt_num(o, num(c, "value"));
         fputs(" ", o);
@@ -550,7 +579,8 @@ int mreport_render(const char *json_text, FILE *o, char *err, size_t errlen)
           "text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
           "table.kv th{color:#555;font-weight:normal}\n"
           ".badge{display:inline-block;padding:1px 8px;border-radius:3px;color:#fff;font-weight:bold}\n"
-          ".pass{background:#6A994E}.fail{background:#BC4749}\n"
+          ".pass{background:#6A994E}.fail{background:#BC4749}.skip{background:#8D99AE}\n"
+          ".reason{color:#555;font-style:italic}\n"
           ".lbl{font:12px 'DejaVu Sans',Arial,sans-serif;fill:#333}\n"
           ".sw{display:inline-block;width:10px;height:10px;margin-right:6px}\n"
           "</style></head><body>\n<h1>",

@@ -9,11 +9,14 @@
  *    "steps": [{"name", "start_ms", "duration_ms", "ok", "detail"}],
  *    "checks": [{"name", "value", "op" ("<=", "<", ">=", ">", "=="),
  *                "threshold", "unit", "passed"}],
+ *      a check that was not evaluated (mreport_skip) has value and threshold
+ *      null, op "", "passed": true, "skipped": true and its "reason";
  *    "parity": {"tolerance", "old": [...], "new": [...]}           (optional)
  *    "latency": [{"series", "ms": [...]}]                            (optional)
  *    "drift": {"statistic", "threshold", "features": [{"name", "value",
  *              "flagged"}]}                                          (optional)}
- * A run passes when every step is ok and every check passed.
+ * A run passes when every step is ok and every check passed (a skipped check
+ * never fails it).
  *
  * The HTML page's sections, in order, each under a solid colour band (the
  * screenshot test finds them by these colours): summary #1D3557, checks
@@ -43,6 +46,11 @@ void mreport_step_end(mreport *r, int ok, const char *detail_fmt, ...);
 /* A check: value op threshold (op "<=", "<", ">=", ">", "=="); returns
  * whether it passed (NaN never passes). */
 int mreport_check(mreport *r, const char *name, double value, const char *op, double threshold, const char *unit);
+
+/* A check that was not evaluated here (not configured, too small a run to
+ * mean anything), with the reason (printf-style); shown as skipped, never
+ * fails the run. */
+void mreport_skip(mreport *r, const char *name, const char *reason_fmt, ...);
 
 /* Figures' data (copied). */
 void mreport_parity(mreport *r, double tolerance, const double *old_v, const double *new_v, size_t n);

@@ -5,6 +5,7 @@
 # PROGRAM is a path to an executable (C) or a .py file (run with the repo's Python binding).
 # DBX_EMULATOR_CONFIG (optional): a JSON object merged into the emulator's config
 # (POST /__emulator/config), e.g. '{"serving_deploy_ms": 2000}'.
+# DBX_MIGRATION_UNSET (optional): variables the runner would set for program 6 to leave unset.
 # The emulator runs Python job tasks as local processes (jobs_execute_python) with the
 # binding importable, so training jobs log to MLflow and register models as on a workspace.
 set -euo pipefail
@@ -44,6 +45,8 @@ PY
     DBX_MIGRATION_AZURE_CLIENT_SECRET=emu-secret DBX_MIGRATION_AZURE_TENANT=emu-tenant \
     DBX_MIGRATION_AZURE_LOGIN_URL="$base" DBX_MIGRATION_CONFIG_FILE="$state/databrickscfg" \
     DBX_MIGRATION_PROFILE=migration-m2m DBX_MIGRATION_PROFILE_AUTH=oauth-m2m DBX_MIGRATION_REQUIRE_ALL=1
+  # DBX_MIGRATION_UNSET: names of the variables above to leave unset (a case left unconfigured).
+  for v in ${DBX_MIGRATION_UNSET:-}; do unset "$v"; done
   echo "migration: emulator at $DATABRICKS_HOST"
 fi
 rc=0
