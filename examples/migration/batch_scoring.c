@@ -30,7 +30,7 @@
  *                            (which must serve the same fixed model) instead of creating one
  *   DBX_MIGRATION_ROWS       transactions (default 2000); DBX_MIGRATION_SEED (11)
  *   DBX_MIGRATION_CHUNK      rows per scoring request (default 500)
- *   DBX_MIGRATION_APPEND_BATCH  rows per INSERT of dbx_delta_append (default 100)
+ *   DBX_MIGRATION_APPEND_BATCH  rows per INSERT of dbx_delta_append (default 0: the library's, 500)
  *   DBX_MIGRATION_KEEP=1     keep the endpoint at the end (default: deleted)
  *   DBX_MIGRATION_OUT        directory of the results (default "migration-results")
  */
@@ -75,11 +75,11 @@ int main(int argc, char **argv)
     int64_t nrows = strtoll(env_or("DBX_MIGRATION_ROWS", "2000"), NULL, 10);
     uint64_t seed = strtoull(env_or("DBX_MIGRATION_SEED", "11"), NULL, 10);
     long chunk = strtol(env_or("DBX_MIGRATION_CHUNK", "500"), NULL, 10);
-    long append_batch = strtol(env_or("DBX_MIGRATION_APPEND_BATCH", "100"), NULL, 10);
+    long append_batch = strtol(env_or("DBX_MIGRATION_APPEND_BATCH", "0"), NULL, 10);
     snprintf(out_dir, sizeof out_dir, "%s", env_or("DBX_MIGRATION_OUT", "migration-results"));
     mkdir(out_dir, 0777);
-    if (nrows < 1 || nrows > 10000000 || chunk < 1 || append_batch < 1) {
-        fprintf(stderr, "DBX_MIGRATION_ROWS must be 1..10000000, DBX_MIGRATION_CHUNK and DBX_MIGRATION_APPEND_BATCH >= 1\n");
+    if (nrows < 1 || nrows > 10000000 || chunk < 1 || append_batch < 0) {
+        fprintf(stderr, "DBX_MIGRATION_ROWS must be 1..10000000, DBX_MIGRATION_CHUNK >= 1, DBX_MIGRATION_APPEND_BATCH >= 0\n");
         return 2;
     }
 

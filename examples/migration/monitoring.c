@@ -41,7 +41,7 @@
  *   DBX_MIGRATION_ENDPOINT   endpoint name (default "fraud-monitoring-migration";
  *                            a leftover one of that name is deleted first)
  *   DBX_MIGRATION_ROWS       transactions over the 14 days (default 4000); DBX_MIGRATION_SEED (13)
- *   DBX_MIGRATION_APPEND_BATCH  rows per INSERT of dbx_delta_append (default 100)
+ *   DBX_MIGRATION_APPEND_BATCH  rows per INSERT of dbx_delta_append (default 0: the library's, 500)
  *   DBX_MIGRATION_QUALITY_MONITOR=0  skip the Lakehouse quality monitor (default: one is
  *                            created on the inference table, refreshed, its drift table read
  *                            and the monitor deleted; a real refresh takes minutes, and
@@ -327,11 +327,11 @@ int main(int argc, char **argv)
     endpoint = env_or("DBX_MIGRATION_ENDPOINT", "fraud-monitoring-migration");
     int64_t nrows = strtoll(env_or("DBX_MIGRATION_ROWS", "4000"), NULL, 10);
     uint64_t seed = strtoull(env_or("DBX_MIGRATION_SEED", "13"), NULL, 10);
-    append_batch = strtol(env_or("DBX_MIGRATION_APPEND_BATCH", "100"), NULL, 10);
+    append_batch = strtol(env_or("DBX_MIGRATION_APPEND_BATCH", "0"), NULL, 10);
     snprintf(out_dir, sizeof out_dir, "%s", env_or("DBX_MIGRATION_OUT", "migration-results"));
     mkdir(out_dir, 0777);
-    if (nrows < 200 || nrows > 1000000 || append_batch < 1) {
-        fprintf(stderr, "DBX_MIGRATION_ROWS must be 200..1000000 and DBX_MIGRATION_APPEND_BATCH >= 1\n");
+    if (nrows < 200 || nrows > 1000000 || append_batch < 0) {
+        fprintf(stderr, "DBX_MIGRATION_ROWS must be 200..1000000 and DBX_MIGRATION_APPEND_BATCH >= 0\n");
         return 2;
     }
 

@@ -318,6 +318,29 @@ def test_named_parameters_are_bound_not_spliced(emu):
                 parameters=[{"name": "d", "value": "2024-02-01", "type": "DATE"}]) == [["1"]]
 
 
+def test_many_parameters_reused_and_literals_kept(emu):
+    # A multi-row INSERT as dbx_delta_append sends it (1,000 rows x 4 parameters), a parameter
+    # used more than once, and text that looks like the emulator's own bound markers (:p_...)
+    # in literals and quoted identifiers: values land in order, literals stay as written.
+    ok(emu, "CREATE TABLE main.default.many (id BIGINT, amount DOUBLE, tag STRING, note STRING)")
+    ph, params = [], []
+    for r in range(1000):
+        ph.append("(:i%d, :a%d, :t%d, :shared)" % (r, r, r))
+        params += [{"name": "i%d" % r, "value": str(r), "type": "BIGINT"},
+                   {"name": "a%d" % r, "value": "%d.5" % r, "type": "DOUBLE"},
+                   {"name": "t%d" % r, "value": "tag-%d" % r}]
+    params.append({"name": "shared", "value": "same"})
+    ok(emu, "INSERT INTO main.default.many VALUES " + ", ".join(ph), parameters=params)
+    got = rows(emu, "SELECT count(*), sum(id), sum(amount), count(DISTINCT tag), min(note), max(note) "
+                    "FROM main.default.many")
+    assert got == [["1000", str(sum(range(1000))), str(sum(range(1000)) + 500.0), "1000", "same", "same"]]
+    got = rows(emu, "SELECT ':p_shared_0' AS `:p_x_1`, :v AS v, :v + 1 AS w, tag FROM main.default.many "
+                    "WHERE id = :v", parameters=[{"name": "v", "value": "7", "type": "INT"}])
+    b = ok(emu, "SELECT ':p_shared_0' AS `:p_x_1`, :v AS v", parameters=[{"name": "v", "value": "7", "type": "INT"}])
+    assert [c["name"] for c in b["manifest"]["schema"]["columns"]] == [":p_x_1", "v"]
+    assert got == [[":p_shared_0", "7", "8", "tag-7"]]
+
+
 def test_row_and_byte_limits(emu):
     emu.ctl("POST", "config", {"sql_chunk_rows": 10})
     b = ok(emu, "SELECT id FROM range(100)", row_limit=25)
