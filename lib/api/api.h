@@ -175,4 +175,36 @@ typedef dbx_status (*dbx__poll_fn)(void *ctx, dbx__poll_result *result, const ch
 dbx_status dbx__wait(dbx_client *c, const char *resource_id, const char *what,
                      const dbx_wait_options *opts, dbx__poll_fn poll, void *ctx);
 
+/* ---- JSON-backed builders ------------------------------------------------------ */
+
+/* The builders callers fill before a create or an update (cluster and
+ * warehouse specs, serving configs, monitor specs, job settings) are each
+ * `struct { json_t *j; ... }` with the JSON object first. These do what they
+ * share; the area keeps its own setters and checks.
+ *
+ * dbx__jspec_new: a builder of `size` bytes around an empty object.
+ * dbx__jspec_parse: around `text` parsed; it must be a JSON object that
+ *   `check` accepts (check records its own DBX_EINVAL). `fn` and `what` name
+ *   the public function and the thing in messages ("json is NULL", "<what> is
+ *   not valid JSON: ...").
+ * Both: NULL with *st set and the error recorded (no client) on failure.
+ * dbx__jspec_free: frees either (NULL is fine). */
+typedef dbx_status (*dbx__jspec_check_fn)(const json_t *j);
+void *dbx__jspec_new(size_t size, dbx_status *st);
+void *dbx__jspec_parse(size_t size, const char *fn, const char *what, const char *text, dbx__jspec_check_fn check,
+                       dbx_status *st);
+void dbx__jspec_free(void *spec);
+
+/* The public _new / _from_json of a builder in one line:
+ *   DBX_API dbx_status dbx_x_spec_new(dbx_x_spec **out) { DBX__JSPEC_RETURN(out, dbx__jspec_new(sizeof **out, &st_)); } */
+#define DBX__JSPEC_RETURN(out, make)                                                        \
+    do {                                                                                    \
+        dbx__error_clear(NULL);                                                             \
+        if (!(out))                                                                         \
+            return dbx__fail(NULL, DBX_EINVAL, "%s: out is NULL", __func__);                \
+        dbx_status st_ = DBX_OK;                                                            \
+        *(out) = (make);                                                                    \
+        return st_;                                                                         \
+    } while (0)
+
 #endif

@@ -119,60 +119,17 @@ static dbx_status validate_spec(const void *owner, const json_t *j)
 
 DBX_API dbx_status dbx_cluster_spec_new(dbx_cluster_spec **out)
 {
-    dbx__error_clear(NULL);
-    if (!out)
-        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
-    *out = NULL;
-    dbx_cluster_spec *s = dbx__calloc(1, sizeof *s);
-    if (!s || !(s->j = json_object())) {
-        dbx__free(s);
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    }
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_new(sizeof **out, &st_));
 }
+
+static dbx_status check_spec(const json_t *j) { return validate_spec(NULL, j); }
 
 DBX_API dbx_status dbx_cluster_spec_from_json(dbx_cluster_spec **out, const char *text)
 {
-    dbx__error_clear(NULL);
-    if (!out)
-        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
-    *out = NULL;
-    if (!text)
-        return dbx__fail(NULL, DBX_EINVAL, "json is NULL");
-    char err[160];
-    json_t *j = NULL;
-    dbx_status pst = dbx__json_parse_text(&j, text, err, sizeof err);
-    if (pst == DBX_ENOMEM)
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    if (pst != DBX_OK)
-        return dbx__fail(NULL, DBX_EINVAL, "cluster spec is not valid JSON: %s", err);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return dbx__fail(NULL, DBX_EINVAL, "cluster spec must be a JSON object");
-    }
-    dbx_status st = validate_spec(NULL, j);
-    if (st != DBX_OK) {
-        json_decref(j);
-        return st;
-    }
-    dbx_cluster_spec *s = dbx__calloc(1, sizeof *s);
-    if (!s) {
-        json_decref(j);
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    }
-    s->j = j;
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_parse(sizeof **out, __func__, "cluster spec", text, check_spec, &st_));
 }
 
-DBX_API void dbx_cluster_spec_free(dbx_cluster_spec *spec)
-{
-    if (!spec)
-        return;
-    dbx__json_decref_deep(spec->j);
-    dbx__free(spec);
-}
+DBX_API void dbx_cluster_spec_free(dbx_cluster_spec *spec) { dbx__jspec_free(spec); }
 
 /* Set a field after validating it; takes the reference to v. */
 static dbx_status spec_set(dbx_cluster_spec *s, const char *field, json_t *v)

@@ -753,13 +753,7 @@ DBX_API dbx_status dbx_job_task_new(dbx_job_task **out, const char *task_key)
     return DBX_OK;
 }
 
-DBX_API void dbx_job_task_free(dbx_job_task *t)
-{
-    if (!t)
-        return;
-    dbx__json_decref_deep(t->j);
-    dbx__free(t);
-}
+DBX_API void dbx_job_task_free(dbx_job_task *t) { dbx__jspec_free(t); }
 
 /* Install a task type object (taken), removing any other type. */
 static dbx_status task_set_type(dbx_job_task *t, const char *type, json_t *obj)
@@ -1118,49 +1112,17 @@ struct dbx_job_settings {
 
 DBX_API dbx_status dbx_job_settings_new(dbx_job_settings **out)
 {
-    dbx__error_clear(NULL);
-    B_REQUIRE_PTR(out);
-    *out = NULL;
-    dbx_job_settings *s = dbx__calloc(1, sizeof *s);
-    if (!s || !(s->j = json_object())) {
-        dbx__free(s);
-        return BOOM();
-    }
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_new(sizeof **out, &st_));
 }
+
+static dbx_status check_settings_json(const json_t *j) { return validate(NULL, j, V_FULL, "job settings"); }
 
 DBX_API dbx_status dbx_job_settings_from_json(dbx_job_settings **out, const char *json)
 {
-    dbx__error_clear(NULL);
-    B_REQUIRE_PTR(out);
-    *out = NULL;
-    B_REQUIRE_PTR(json);
-    char err[200];
-    json_t *j;
-    dbx_status st = dbx__json_parse_text(&j, json, err, sizeof err);
-    if (st != DBX_OK)
-        return st == DBX_ENOMEM ? BOOM() : BFAIL(DBX_EINVAL, "job settings are not valid JSON: %s", err);
-    st = validate(NULL, j, V_FULL, "job settings");
-    dbx_job_settings *s = st == DBX_OK ? dbx__calloc(1, sizeof *s) : NULL;
-    if (st == DBX_OK && !s)
-        st = BOOM();
-    if (st != DBX_OK) {
-        dbx__json_decref_deep(j);
-        return st;
-    }
-    s->j = j;
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_parse(sizeof **out, __func__, "job settings", json, check_settings_json, &st_));
 }
 
-DBX_API void dbx_job_settings_free(dbx_job_settings *s)
-{
-    if (!s)
-        return;
-    dbx__json_decref_deep(s->j);
-    dbx__free(s);
-}
+DBX_API void dbx_job_settings_free(dbx_job_settings *s) { dbx__jspec_free(s); }
 
 DBX_API dbx_status dbx_job_settings_validate(const dbx_job_settings *s)
 {

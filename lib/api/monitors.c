@@ -243,55 +243,17 @@ static dbx_status spec_check(const void *owner, const char *fn, const json_t *j,
 
 DBX_API dbx_status dbx_monitor_spec_new(dbx_monitor_spec **out)
 {
-    dbx__error_clear(NULL);
-    if (!out)
-        return dbx__fail(NULL, DBX_EINVAL, "%s: out is NULL", __func__);
-    *out = NULL;
-    dbx_monitor_spec *s = dbx__calloc(1, sizeof *s);
-    if (!s || !(s->j = json_object())) {
-        dbx__free(s);
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    }
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_new(sizeof **out, &st_));
 }
+
+static dbx_status check_spec_json(const json_t *j) { return spec_check(NULL, "dbx_monitor_spec_from_json", j, V_ANY); }
 
 DBX_API dbx_status dbx_monitor_spec_from_json(dbx_monitor_spec **out, const char *json)
 {
-    dbx__error_clear(NULL);
-    if (!out)
-        return dbx__fail(NULL, DBX_EINVAL, "%s: out is NULL", __func__);
-    *out = NULL;
-    if (!json)
-        return dbx__fail(NULL, DBX_EINVAL, "%s: json is NULL", __func__);
-    json_t *j = NULL;
-    char err[160];
-    dbx_status st = dbx__json_parse_text(&j, json, err, sizeof err);
-    if (st == DBX_ENOMEM)
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    if (st != DBX_OK)
-        return dbx__fail(NULL, DBX_EINVAL, "%s: json is not valid JSON: %s", __func__, err);
-    if ((st = spec_check(NULL, __func__, j, V_ANY)) != DBX_OK) {
-        dbx__json_decref_deep(j);
-        return st;
-    }
-    dbx_monitor_spec *s = dbx__calloc(1, sizeof *s);
-    if (!s) {
-        dbx__json_decref_deep(j);
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    }
-    s->j = j;
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_parse(sizeof **out, __func__, "json", json, check_spec_json, &st_));
 }
 
-DBX_API void dbx_monitor_spec_free(dbx_monitor_spec *spec)
-{
-    if (!spec)
-        return;
-    dbx__json_decref_deep(spec->j);
-    dbx__free(spec);
-}
+DBX_API void dbx_monitor_spec_free(dbx_monitor_spec *spec) { dbx__jspec_free(spec); }
 
 #define SPEC_ENTER(spec)                                                                     \
     do {                                                                                     \

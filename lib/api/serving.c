@@ -212,55 +212,17 @@ static dbx_status validate_config(const void *owner, const json_t *j)
 
 DBX_API dbx_status dbx_serving_config_new(dbx_serving_config **out)
 {
-    dbx__error_clear(NULL);
-    if (!out)
-        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
-    *out = NULL;
-    dbx_serving_config *s = dbx__calloc(1, sizeof *s);
-    if (!s || !(s->j = json_object())) {
-        dbx__free(s);
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    }
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_new(sizeof **out, &st_));
 }
+
+static dbx_status check_config_json(const json_t *j) { return validate_config(NULL, j); }
 
 DBX_API dbx_status dbx_serving_config_from_json(dbx_serving_config **out, const char *text)
 {
-    dbx__error_clear(NULL);
-    if (!out)
-        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
-    *out = NULL;
-    if (!text)
-        return dbx__fail(NULL, DBX_EINVAL, "json is NULL");
-    char err[160];
-    json_t *j;
-    dbx_status pst = dbx__json_parse_text(&j, text, err, sizeof err);
-    if (pst != DBX_OK)
-        return pst == DBX_ENOMEM ? dbx__fail(NULL, DBX_ENOMEM, "out of memory")
-                                 : dbx__fail(NULL, DBX_EINVAL, "serving config is not valid JSON: %s", err);
-    dbx_status st = validate_config(NULL, j);
-    if (st != DBX_OK) {
-        dbx__json_decref_deep(j);
-        return st;
-    }
-    dbx_serving_config *s = dbx__calloc(1, sizeof *s);
-    if (!s) {
-        dbx__json_decref_deep(j);
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    }
-    s->j = j;
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_parse(sizeof **out, __func__, "serving config", text, check_config_json, &st_));
 }
 
-DBX_API void dbx_serving_config_free(dbx_serving_config *cfg)
-{
-    if (!cfg)
-        return;
-    dbx__json_decref_deep(cfg->j);
-    dbx__free(cfg);
-}
+DBX_API void dbx_serving_config_free(dbx_serving_config *cfg) { dbx__jspec_free(cfg); }
 
 #define OOM_NULL() dbx__fail(NULL, DBX_ENOMEM, "out of memory")
 

@@ -162,59 +162,17 @@ static dbx_status validate_spec(const void *owner, const json_t *j)
 
 DBX_API dbx_status dbx_warehouse_spec_new(dbx_warehouse_spec **out)
 {
-    dbx__error_clear(NULL);
-    if (!out)
-        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
-    *out = NULL;
-    dbx_warehouse_spec *s = dbx__calloc(1, sizeof *s);
-    if (!s || !(s->j = json_object())) {
-        dbx__free(s);
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    }
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_new(sizeof **out, &st_));
 }
+
+static dbx_status check_spec(const json_t *j) { return validate_spec(NULL, j); }
 
 DBX_API dbx_status dbx_warehouse_spec_from_json(dbx_warehouse_spec **out, const char *text)
 {
-    dbx__error_clear(NULL);
-    if (!out)
-        return dbx__fail(NULL, DBX_EINVAL, "out is NULL");
-    *out = NULL;
-    if (!text)
-        return dbx__fail(NULL, DBX_EINVAL, "json is NULL");
-    char err[160];
-    json_t *j;
-    dbx_status pst = dbx__json_parse_text(&j, text, err, sizeof err);
-    if (pst != DBX_OK)
-        return pst == DBX_ENOMEM ? dbx__fail(NULL, DBX_ENOMEM, "out of memory")
-                                 : dbx__fail(NULL, DBX_EINVAL, "warehouse spec is not valid JSON: %s", err);
-    if (!json_is_object(j)) {
-        dbx__json_decref_deep(j);
-        return dbx__fail(NULL, DBX_EINVAL, "warehouse spec must be a JSON object");
-    }
-    dbx_status st = validate_spec(NULL, j);
-    if (st != DBX_OK) {
-        dbx__json_decref_deep(j);
-        return st;
-    }
-    dbx_warehouse_spec *s = dbx__calloc(1, sizeof *s);
-    if (!s) {
-        dbx__json_decref_deep(j);
-        return dbx__fail(NULL, DBX_ENOMEM, "out of memory");
-    }
-    s->j = j;
-    *out = s;
-    return DBX_OK;
+    DBX__JSPEC_RETURN(out, dbx__jspec_parse(sizeof **out, __func__, "warehouse spec", text, check_spec, &st_));
 }
 
-DBX_API void dbx_warehouse_spec_free(dbx_warehouse_spec *spec)
-{
-    if (!spec)
-        return;
-    dbx__json_decref_deep(spec->j);
-    dbx__free(spec);
-}
+DBX_API void dbx_warehouse_spec_free(dbx_warehouse_spec *spec) { dbx__jspec_free(spec); }
 
 /* Set a field after validating it alone and against the rest of the spec;
  * takes the reference to v. On failure the spec is unchanged. */

@@ -209,7 +209,7 @@ static void test_settings_from_json_validation(void **state)
     dbx_job_settings_free(s);
 
     expect_bad_settings("{\"tasks\":[", "not valid JSON");
-    expect_bad_settings("[1]", "$ must be an object");
+    expect_bad_settings("[1]", "job settings must be a JSON object");
     expect_bad_settings("{\"name\":3}", "$.name must be a string");
     expect_bad_settings("{\"max_concurrent_runs\":1001}", "$.max_concurrent_runs must be 0..1000");
     expect_bad_settings("{\"max_concurrent_runs\":-1}", "$.max_concurrent_runs must be 0..1000");
