@@ -1304,10 +1304,16 @@ DBX_API dbx_status dbx_serving_input_to_json(char **out, const dbx_serving_input
 
 /* ---- route-optimized endpoints: query targets ------------------------------------------------ */
 
-/* One cached target per client and endpoint name (c->serving_targets, under c->serving_mu). */
+/* One cached target per client and endpoint name (c->serving_targets, under c->serving_mu).
+ * While `busy`, one caller describes the endpoint or exchanges its token without the mutex
+ * (the fields are that caller's alone); other callers of the same endpoint wait on serving_cv,
+ * callers of other endpoints go on. */
 struct dbx__serving_cached {
     struct dbx__serving_cached *next;
     char *name;
+    int busy;
+    int dropped;       /* dropped while busy: freed by the busy caller */
+    int described;     /* target_describe succeeded */
     int route_optimized;
     char *url;        /* data-plane URL (route-optimized) */
     char *details;    /* authorization_details, as the endpoint gave them */
@@ -1349,19 +1355,25 @@ void dbx__serving_targets_free(dbx_client *c)
     c->serving_targets = NULL;
 }
 
-/* Unlink and return the entry of `name` (NULL: none). Caller holds the mutex. */
-static struct dbx__serving_cached *target_unlink(dbx_client *c, const char *name)
+/* The entry of `name` (NULL: none). Caller holds the mutex. */
+static struct dbx__serving_cached *target_find(dbx_client *c, const char *name)
 {
-    struct dbx__serving_cached **pp = &c->serving_targets;
-    for (; *pp; pp = &(*pp)->next) {
-        if (strcmp((*pp)->name, name) == 0) {
-            struct dbx__serving_cached *t = *pp;
+    struct dbx__serving_cached *t = c->serving_targets;
+    while (t && strcmp(t->name, name) != 0)
+        t = t->next;
+    return t;
+}
+
+/* Unlink t (present or not). Caller holds the mutex. */
+static void target_unlink(dbx_client *c, struct dbx__serving_cached *t)
+{
+    for (struct dbx__serving_cached **pp = &c->serving_targets; *pp; pp = &(*pp)->next) {
+        if (*pp == t) {
             *pp = t->next;
             t->next = NULL;
-            return t;
+            return;
         }
     }
-    return NULL;
 }
 
 void dbx__serving_target_drop(dbx_client *c, const char *name)
@@ -1369,7 +1381,13 @@ void dbx__serving_target_drop(dbx_client *c, const char *name)
     if (!c || !name)
         return;
     pthread_mutex_lock(&c->serving_mu);
-    target_free(target_unlink(c, name));
+    struct dbx__serving_cached *t = target_find(c, name);
+    if (t && t->busy) {
+        t->dropped = 1; /* its caller is using it: that caller frees it */
+    } else if (t) {
+        target_unlink(c, t);
+        target_free(t);
+    }
     pthread_mutex_unlock(&c->serving_mu);
 }
 
@@ -1496,12 +1514,39 @@ static dbx_status workspace_target(dbx_client *c, const char *name, dbx__buf *ur
     return url->oom ? dbx__fail(c, DBX_ENOMEM, "out of memory") : DBX_OK;
 }
 
+static int target_stale(const struct dbx__serving_cached *t)
+{
+    return !t->described ||
+           (t->route_optimized && (!t->token || dbx__now_ms() >= t->expiry_ms - DP_REFRESH_MARGIN_MS));
+}
+
+/* Move t to the front (most recent first) and bound the list; busy entries are kept (their
+ * callers own them until they finish). Caller holds the mutex. */
+static void target_touch(dbx_client *c, struct dbx__serving_cached *t)
+{
+    target_unlink(c, t);
+    t->next = c->serving_targets;
+    c->serving_targets = t;
+    size_t n = 0;
+    for (struct dbx__serving_cached **pp = &c->serving_targets; *pp;) {
+        struct dbx__serving_cached *x = *pp;
+        if (++n > MAX_CACHED_TARGETS && !x->busy) {
+            *pp = x->next;
+            target_free(x);
+        } else {
+            pp = &x->next;
+        }
+    }
+}
+
 dbx_status dbx__serving_query_target(dbx_client *c, const char *name, dbx__buf *url, dbx__buf *auth, int *no_auth)
 {
     *no_auth = 0;
-    pthread_mutex_lock(&c->serving_mu);
-    struct dbx__serving_cached *t = target_unlink(c, name);
     dbx_status st = DBX_OK;
+    pthread_mutex_lock(&c->serving_mu);
+    struct dbx__serving_cached *t;
+    while ((t = target_find(c, name)) != NULL && t->busy)
+        pthread_cond_wait(&c->serving_cv, &c->serving_mu); /* one lookup per endpoint at a time */
     if (!t) {
         t = dbx__calloc(1, sizeof *t);
         if (!t || !(t->name = dbx__strdup(name))) {
@@ -1509,10 +1554,21 @@ dbx_status dbx__serving_query_target(dbx_client *c, const char *name, dbx__buf *
             pthread_mutex_unlock(&c->serving_mu);
             return dbx__fail(c, DBX_ENOMEM, "out of memory");
         }
-        st = target_describe(c, name, t);
+        t->next = c->serving_targets;
+        c->serving_targets = t;
     }
-    if (st == DBX_OK && t->route_optimized && (!t->token || dbx__now_ms() >= t->expiry_ms - DP_REFRESH_MARGIN_MS))
-        st = target_token(c, name, t);
+    if (target_stale(t)) {
+        /* the GET and the token exchange run without the mutex: other endpoints go on */
+        t->busy = 1;
+        pthread_mutex_unlock(&c->serving_mu);
+        if (!t->described && (st = target_describe(c, name, t)) == DBX_OK)
+            t->described = 1;
+        if (st == DBX_OK && target_stale(t))
+            st = target_token(c, name, t);
+        pthread_mutex_lock(&c->serving_mu);
+        t->busy = 0;
+        pthread_cond_broadcast(&c->serving_cv);
+    }
     if (st == DBX_OK && t->route_optimized) {
         dbx__buf_puts(url, t->url);
         dbx__buf_puts(auth, "Authorization: Bearer ");
@@ -1523,24 +1579,10 @@ dbx_status dbx__serving_query_target(dbx_client *c, const char *name, dbx__buf *
     } else if (st == DBX_OK) {
         st = workspace_target(c, name, url, no_auth);
     }
-    if (st == DBX_OK || (t->url && st != DBX_ECONFIG)) {
-        /* keep it (most recent first); bound the list */
-        t->next = c->serving_targets;
-        c->serving_targets = t;
-        size_t n = 0;
-        for (struct dbx__serving_cached **pp = &c->serving_targets; *pp; pp = &(*pp)->next) {
-            if (++n > MAX_CACHED_TARGETS) {
-                struct dbx__serving_cached *rest = *pp;
-                *pp = NULL;
-                while (rest) {
-                    struct dbx__serving_cached *nx = rest->next;
-                    target_free(rest);
-                    rest = nx;
-                }
-                break;
-            }
-        }
+    if (!t->dropped && (st == DBX_OK || (t->url && st != DBX_ECONFIG))) {
+        target_touch(c, t); /* keep it */
     } else {
+        target_unlink(c, t);
         target_free(t);
     }
     pthread_mutex_unlock(&c->serving_mu);

@@ -342,6 +342,7 @@ static void client_destroy(dbx_client *c)
     dbx__free(c->pipe.cfg.user_agent_header);
     dbx__serving_targets_free(c);
     pthread_mutex_destroy(&c->serving_mu);
+    pthread_cond_destroy(&c->serving_cv);
     /* pipe.cfg.host aliases vals[A_HOST] */
     for (int a = 0; a < A_COUNT; a++) {
         if (c->vals[a] && dbx__attrs[a].sensitive)
@@ -411,6 +412,7 @@ DBX_API dbx_status dbx_client_new(dbx_client **out, const dbx_client_options *o)
     }
     atomic_init(&c->refs, 1);
     pthread_mutex_init(&c->serving_mu, NULL);
+    pthread_cond_init(&c->serving_cv, NULL);
     st = dbx__config_resolve(c, o);
     if (st != DBX_OK)
         goto fail;

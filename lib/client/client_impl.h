@@ -47,8 +47,11 @@ struct dbx_client {
     dbx__pipeline pipe;
     dbx__retry_policy mlflow_retry; /* every /api/2.0/mlflow/ call (dbx__mlflow_call) */
     /* Model serving: query targets of route-optimized endpoints (URL +
-     * data-plane token per endpoint name), lib/api/serving.c. */
+     * data-plane token per endpoint name), lib/api/serving.c. The mutex
+     * guards the list only: a lookup or token exchange runs without it,
+     * its entry marked busy; callers for that endpoint wait on serving_cv. */
     pthread_mutex_t serving_mu;
+    pthread_cond_t serving_cv;
     struct dbx__serving_cached *serving_targets;
 };
 

@@ -4,15 +4,19 @@
  * the batch helper and the boolean accessor. Every test asserts on the
  * requests libdbx sent (the emulator's request log) and on the result.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -351,6 +355,69 @@ static void test_route_optimized_refresh(void **state)
     dbx_client_free(m);
 }
 
+
+/* A slow data-plane token exchange for one endpoint holds up neither the client's other
+ * endpoints nor a second lookup: callers of the same endpoint wait for the one exchange. */
+typedef struct ro_query {
+    dbx_client *c;
+    const char *name;
+    dbx_status st;
+    double p;
+    atomic_int *done_order; /* 1 + how many finished before this one */
+    int order;
+} ro_query;
+
+static void *ro_query_thread(void *arg)
+{
+    ro_query *q = arg;
+    dbx_serving_result *r = NULL;
+    q->st = dbx_serving_query(&r, q->c, q->name, ROW, NULL);
+    q->p = q->st == DBX_OK ? dbx_serving_result_double(r, 0) : -1;
+    dbx_serving_result_free(r);
+    q->order = atomic_fetch_add(q->done_order, 1) + 1;
+    return NULL;
+}
+
+static void test_route_optimized_lookup_does_not_block_others(void **state)
+{
+    (void)state;
+    emu *e = emu_get();
+    register_version("fraud", MODEL_A);
+    create_ep("ro-slow", ONE_A, 1);
+    register_version("plain", MODEL_B);
+    create_ep("plain-fast", "{\"served_entities\":[{\"entity_name\":\"plain\",\"entity_version\":\"1\"}]}", 0);
+    dbx_client *m = m2m_client();
+    dbx_serving_result_free(query_ok(m, "plain-fast", ROW)); /* workspace token + plain endpoint cached */
+    emu_clear_requests(e);
+    /* the next token request (the data-plane exchange) takes 3 s */
+    emu_fault(e, "{\"path\":\"" TOKEN_PATH "\",\"action\":\"delay\",\"delay_ms\":3000}");
+
+    atomic_int done;
+    atomic_init(&done, 0);
+    ro_query a1 = {m, "ro-slow", DBX_EINVAL, 0, &done, 0}, a2 = a1, b = a1;
+    b.name = "plain-fast";
+    pthread_t ta1, ta2;
+    assert_int_equal(pthread_create(&ta1, NULL, ro_query_thread, &a1), 0);
+    assert_int_equal(pthread_create(&ta2, NULL, ro_query_thread, &a2), 0);
+    /* once the exchange is under way (the GET of the endpoint is logged), the plain endpoint */
+    for (int i = 0; i < 2000 && emu_count(e, "/api/2.0/serving-endpoints/ro-slow") == 0; i++)
+        nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    assert_int_equal(emu_count(e, "/api/2.0/serving-endpoints/ro-slow"), 1);
+    ro_query_thread(&b);
+    assert_int_equal(b.st, DBX_OK);
+    assert_int_equal(b.order, 1); /* before either slow query: the cache lock was not held */
+    pthread_join(ta1, NULL);
+    pthread_join(ta2, NULL);
+    assert_int_equal(a1.st, DBX_OK);
+    assert_int_equal(a2.st, DBX_OK);
+    assert_true(a1.p == a2.p && a1.p > 0.5);
+    /* the two callers of ro-slow shared one GET and one token exchange */
+    assert_int_equal(emu_count(e, "/api/2.0/serving-endpoints/ro-slow"), 1);
+    assert_int_equal(emu_count(e, TOKEN_PATH), 1);
+    assert_int_equal(emu_count_requests(e, DP "ro-slow/invocations", "other"), 2);
+    emu_clear_faults(e);
+    dbx_client_free(m);
+}
 
 /* ---- champion / challenger ------------------------------------------------------------------ */
 
@@ -887,6 +954,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_optimized_insecure_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_pat_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_optimized_refresh, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_route_optimized_lookup_does_not_block_others, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traffic_shift, setup, teardown),
         cmocka_unit_test_setup_teardown(test_promote_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
