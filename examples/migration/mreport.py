@@ -17,8 +17,9 @@ JSON: {"program", "title", "workspace", "started_at", "passed", "steps": [{"name
 "start_ms", "duration_ms", "ok", "detail"}], "checks": [{"name", "value", "op", "threshold",
 "unit", "passed"}] (a skipped check: value / threshold null, op "", "passed" true, "skipped"
 true, "reason"), optional "parity" {"tolerance", "old", "new"}, "latency" [{"series", "ms"}],
-"drift" {"statistic", "threshold", "features": [{"name", "value", "flagged"}]}. Non-finite
-numbers are written as null, as mreport.c does. A run passes when every step is ok and every
+"drift" {"statistic", "threshold", "features": [{"name", "value", "flagged"}]}. Numbers are written
+as mreport.c writes them (reals with 10 significant digits; non-finite ones as null), so a C
+and a Python program's results compare value for value. A run passes when every step is ok and every
 check passed (a skipped one never fails it).
 
 Not thread-safe: one report per program, used by one thread. Standard library only.
@@ -41,12 +42,12 @@ OPS = {"<=": lambda a, b: a <= b, "<": lambda a, b: a < b, ">=": lambda a, b: a 
 
 
 def _finite(v):
-    """v as JSON wants it: None for None / NaN / +-inf, else the number."""
-    if v is None or isinstance(v, bool):
+    """A number as mreport.c writes it: a JSON real with 10 significant digits
+    (JSON_REAL_PRECISION(10)), null for None / NaN / +-inf; bools and text as they are."""
+    if v is None or isinstance(v, (bool, str)):
         return v
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
+    v = float(v)
+    return float("%.10g" % v) if math.isfinite(v) else None
 
 
 def percentile(values, p):
@@ -98,14 +99,14 @@ class Report:
         self.end(True)
         print("== " + name, flush=True)
         self._cur_t0 = self._ms()
-        self.cur = {"name": name, "start_ms": self._cur_t0, "duration_ms": 0.0, "ok": False, "detail": ""}
+        self.cur = {"name": name, "start_ms": _finite(self._cur_t0), "duration_ms": 0.0, "ok": False, "detail": ""}
         self.doc["steps"].append(self.cur)
 
     def end(self, ok, detail=""):
         """End the open step (no step open: nothing)."""
         if not self.cur:
             return
-        self.cur["duration_ms"] = self._ms() - self._cur_t0
+        self.cur["duration_ms"] = _finite(self._ms() - self._cur_t0)
         self.cur["ok"] = bool(ok)
         self.cur["detail"] = detail or ""
         print("   %s (%.0f ms)%s" % ("ok" if ok else "FAILED", self.cur["duration_ms"],
@@ -153,18 +154,18 @@ class Report:
     # ---- figures' data (copied) -----------------------------------------------------------
     def parity(self, tolerance, old, new):
         """Old vs new predictions (the parity scatter), pairwise."""
-        self.doc["parity"] = {"tolerance": _finite(float(tolerance)), "old": [_finite(float(v)) for v in old],
-                              "new": [_finite(float(v)) for v in new]}
+        self.doc["parity"] = {"tolerance": _finite(tolerance), "old": [_finite(v) for v in old],
+                              "new": [_finite(v) for v in new]}
 
     def latency(self, series, ms):
         """One latency series (milliseconds); series accumulate in order."""
-        self.doc.setdefault("latency", []).append({"series": series, "ms": [_finite(float(v)) for v in ms]})
+        self.doc.setdefault("latency", []).append({"series": series, "ms": [_finite(v) for v in ms]})
 
     def drift(self, statistic, threshold, feature, value):
         """One feature's drift; the first call sets the statistic's name and threshold."""
         d = self.doc.get("drift")
         if d is None:
-            d = self.doc["drift"] = {"statistic": statistic, "threshold": _finite(float(threshold)), "features": []}
+            d = self.doc["drift"] = {"statistic": statistic, "threshold": _finite(threshold), "features": []}
         v = None if value is None else float(value)
         d["features"].append({"name": feature, "value": _finite(v),
                               "flagged": v is not None and math.isfinite(v) and v > threshold})
