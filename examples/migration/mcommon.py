@@ -76,7 +76,7 @@ class Program:
         if exc is not None:
             if self.rep.cur is not None:
                 self.rep.end(False, self._why(exc))
-            elif isinstance(exc, Exception):
+            elif isinstance(exc, Exception) and exc is not self.rep.failure:
                 self.rep.begin("(after the last step)")
                 self.rep.end(False, self._why(exc))
             print("FAILED: %s" % self._why(exc), file=sys.stderr)

@@ -80,6 +80,8 @@ class Report:
                     "passed": True, "steps": [], "checks": []}
         self.cur = None
         self._cur_t0 = 0.0
+        #: the exception that failed the last step(): the step has reported it
+        self.failure = None
 
     # ---- state ----------------------------------------------------------------------------
     @property
@@ -118,13 +120,16 @@ class Report:
     @contextlib.contextmanager
     def step(self, name):
         """A step as a block: it ends with the block (``s.ok`` / ``s.detail`` as set in it);
-        an exception in the block fails the step with the exception's text and propagates."""
+        an exception in the block fails the step with the exception's text and propagates
+        (and is kept as :attr:`failure`)."""
         self.begin(name)
         s = _Step()
         try:
             yield s
         except BaseException as exc:
-            self.end(False, "%s: %s" % (type(exc).__name__, exc))
+            rid = getattr(exc, "request_id", None)  # libdbx errors: the request to look up
+            self.end(False, "%s: %s%s" % (type(exc).__name__, exc, ", request %s" % rid if rid else ""))
+            self.failure = exc
             raise
         self.end(s.ok, s.detail)
 
