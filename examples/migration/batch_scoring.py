@@ -61,8 +61,13 @@ def main():
         print(exc, file=sys.stderr)
         return 2
     endpoint = env("DBX_MIGRATION_ENDPOINT", "fraud-batch-scoring-migration-py")
-    with Program("batch_scoring_py", "Migration 3 (Python): batch scoring into a predictions Delta table",
-                 product="dbx-migration-batch-scoring-py/1.0", endpoint=endpoint) as p:
+    try:
+        p = Program("batch_scoring_py", "Migration 3 (Python): batch scoring into a predictions Delta table",
+                    product="dbx-migration-batch-scoring-py/1.0", endpoint=endpoint)
+    except libdbx.DatabricksError as exc:
+        print("cannot configure a client: %s" % exc, file=sys.stderr)
+        return 2
+    with p:
         run(p, reuse, nrows, seed, chunk, append_batch)
     return p.exit_code
 

@@ -205,8 +205,13 @@ def main():
         print(exc, file=sys.stderr)
         return 2
     endpoint = env("DBX_MIGRATION_ENDPOINT", "fraud-monitoring-migration-py")
-    with Program("monitoring_py", "Migration 5 (Python): monitoring, drift (PSI) and accuracy by day",
-                 product="dbx-migration-monitoring-py/1.0", endpoint=endpoint) as p:
+    try:
+        p = Program("monitoring_py", "Migration 5 (Python): monitoring, drift (PSI) and accuracy by day",
+                    product="dbx-migration-monitoring-py/1.0", endpoint=endpoint)
+    except libdbx.DatabricksError as exc:
+        print("cannot configure a client: %s" % exc, file=sys.stderr)
+        return 2
+    with p:
         run(p, nrows, seed, append_batch)
     return p.exit_code
 
