@@ -19,7 +19,6 @@ DBX_MIGRATION_SEED (7), DBX_MIGRATION_PORT_ENDPOINT (fraud-scoring-port), DBX_MI
 DBX_MIGRATION_KEEP=1 to keep the endpoint.
 """
 
-import datetime
 import difflib
 import json
 import math
@@ -29,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -38,6 +36,7 @@ import libdbx  # noqa: E402
 import libdbx.compat.datarobot as dr  # noqa: E402
 
 sys.path.insert(0, HERE)
+from mreport import Report  # noqa: E402
 from train_fraud import LOADER  # noqa: E402
 
 PORT_DIR = os.path.join(ROOT, "examples", "python", "datarobot_port")
@@ -53,58 +52,6 @@ MLMODEL = ("artifact_path: model\nflavors:\n  python_function:\n    code: code\n
 def env(name, default):
     v = os.environ.get(name)
     return v if v else default
-
-
-class Report:
-    """The result document of examples/migration/mreport.h, written from Python."""
-
-    def __init__(self, program, title):
-        self.t0 = time.monotonic()
-        self.doc = {"program": program, "title": title, "workspace": "", "passed": True, "steps": [], "checks": [],
-                    "started_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        self.cur = None
-
-    def begin(self, name):
-        self.end(True)
-        print("== " + name, flush=True)
-        self.cur = {"name": name, "start_ms": (time.monotonic() - self.t0) * 1e3, "duration_ms": 0, "ok": False,
-                    "detail": ""}
-        self.doc["steps"].append(self.cur)
-
-    def end(self, ok, detail=""):
-        if not self.cur:
-            return
-        self.cur["duration_ms"] = (time.monotonic() - self.t0) * 1e3 - self.cur["start_ms"]
-        self.cur["ok"] = bool(ok)
-        self.cur["detail"] = detail
-        print("   %s (%.0f ms)%s" % ("ok" if ok else "FAILED", self.cur["duration_ms"],
-                                    ": " + detail if detail else ""), flush=True)
-        self.doc["passed"] &= bool(ok)
-        self.cur = None
-
-    def check(self, name, value, op, threshold, unit=""):
-        ops = {"<=": lambda a, b: a <= b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b,
-               ">": lambda a, b: a > b, "==": lambda a, b: a == b}
-        ok = value is not None and not (isinstance(value, float) and math.isnan(value)) and ops[op](value, threshold)
-        self.doc["checks"].append({"name": name, "value": value, "op": op, "threshold": threshold, "unit": unit,
-                                   "passed": bool(ok)})
-        print("   check %-48s %s %s %s %s %s" % (name, "PASS" if ok else "FAIL", value, op, threshold, unit))
-        self.doc["passed"] &= bool(ok)
-        return ok
-
-    def write(self, out_dir):
-        self.end(True)
-        path = os.path.join(out_dir, "datarobot_port.json")
-        with open(path, "w") as f:
-            json.dump(self.doc, f, indent=1)
-        html = os.path.join(out_dir, "datarobot_port.html")
-        render = env("DBX_RENDER_REPORT", os.path.join(ROOT, "build", "examples", "render_report"))
-        r = subprocess.run([render, path, html], capture_output=True, text=True)
-        if r.returncode != 0:
-            print("render_report failed: " + r.stderr, file=sys.stderr)
-            return False
-        print("\n%s: result %s, report %s" % ("PASSED" if self.doc["passed"] else "FAILED", path, html))
-        return True
 
 
 def p1(amount, hour):
