@@ -31,7 +31,7 @@ Configuration: the workspace and credentials as for every libdbx program, and
                            (which must serve the same fixed model) instead of creating one
   DBX_MIGRATION_ROWS       transactions (default 2000); DBX_MIGRATION_SEED (11)
   DBX_MIGRATION_CHUNK      rows per scoring request (default 500)
-  DBX_MIGRATION_APPEND_BATCH  rows per INSERT of client.delta.append (default 100)
+  DBX_MIGRATION_APPEND_BATCH  rows per INSERT of client.delta.append (default 0: the library's, 500)
   DBX_MIGRATION_KEEP=1     keep the endpoint at the end (default: deleted)
   DBX_MIGRATION_OUT        directory of the results (default "migration-results")
   DBX_GEN_TRANSACTIONS     the gen_transactions CLI (default: <LIBDBX_PATH's dir>/examples/gen_transactions)
@@ -56,7 +56,7 @@ def main():
         nrows = env_int("DBX_MIGRATION_ROWS", 2000, 1, 10000000)
         seed = env_int("DBX_MIGRATION_SEED", 11, 0, 2**63 - 1)
         chunk = env_int("DBX_MIGRATION_CHUNK", 500, 1, 2**31 - 1)
-        append_batch = env_int("DBX_MIGRATION_APPEND_BATCH", 100, 1, 2**31 - 1)
+        append_batch = env_int("DBX_MIGRATION_APPEND_BATCH", 0, 0, 2**31 - 1)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -41,7 +41,7 @@ Configuration: the workspace and credentials as for every libdbx program, and
   DBX_MIGRATION_ENDPOINT   endpoint name (default "fraud-monitoring-migration-py";
                            a leftover one of that name is deleted first)
   DBX_MIGRATION_ROWS       transactions over the 14 days (default 4000); DBX_MIGRATION_SEED (13)
-  DBX_MIGRATION_APPEND_BATCH  rows per INSERT of client.delta.append (default 100)
+  DBX_MIGRATION_APPEND_BATCH  rows per INSERT of client.delta.append (default 0: the library's, 500)
   DBX_MIGRATION_QUALITY_MONITOR=0  skip the Lakehouse quality monitor (default: one is created on
                            the inference table, refreshed, its drift table read and the monitor
                            deleted; a real refresh takes minutes)
@@ -200,7 +200,7 @@ def main():
     try:
         nrows = env_int("DBX_MIGRATION_ROWS", 4000, 200, 1000000)
         seed = env_int("DBX_MIGRATION_SEED", 13, 0, 2**63 - 1)
-        append_batch = env_int("DBX_MIGRATION_APPEND_BATCH", 100, 1, 2**31 - 1)
+        append_batch = env_int("DBX_MIGRATION_APPEND_BATCH", 0, 0, 2**31 - 1)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
