@@ -22,9 +22,18 @@
  *   DBX_MIGRATION_ROWS       transactions to generate (default 1000); DBX_MIGRATION_SEED (7)
  *   DBX_MIGRATION_CLUSTER    an existing cluster for the training task (default: a new job cluster)
  *   DBX_MIGRATION_OUT        directory of the result and the report (default "migration-results")
- * On a workspace, the training task's cluster needs the libdbx Python
- * package and library (e.g. a cluster library or init script); the emulator
- * runs the task as a local process that has them.
+ *   DBX_MIGRATION_TASK_WHEEL  a wheel of the Python binding with libdbx.so inside
+ *                            (bindings/python/make_wheel.py): uploaded to the landing
+ *                            volume and installed on the training cluster as a task
+ *                            library ({"whl": "/Volumes/..."}); the task imports libdbx from it
+ *   DBX_MIGRATION_TASK_TOKEN_SECRET  scope/key of a Databricks secret holding a token for
+ *                            the training task: the new job cluster gets DATABRICKS_HOST and
+ *                            DATABRICKS_TOKEN={{secrets/scope/key}} as spark_env_vars (a task
+ *                            on a cluster has no credentials of its own for libdbx)
+ * On a workspace, the training task needs both (or a cluster that has libdbx
+ * and credentials: DBX_MIGRATION_CLUSTER). The emulator runs the task as a
+ * local process with a token of its own; the CTest installs the wheel
+ * there too, in a task environment without the emulator's PYTHONPATH.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -195,6 +204,17 @@ int main(int argc, char **argv)
     dbx_job_task *task;
     CHECK(dbx_job_task_new(&task, "train"));
     CHECK(dbx_job_task_set_spark_python(task, py_file, params));
+    const char *wheel = env_or("DBX_MIGRATION_TASK_WHEEL", NULL);
+    char wheel_path[600] = "";
+    if (wheel) { /* the binding, installed on the task's cluster as a library */
+        const char *base = strrchr(wheel, '/') ? strrchr(wheel, '/') + 1 : wheel;
+        snprintf(wheel_path, sizeof wheel_path, "/Volumes/%s/%s/landing/libs/%s", catalog, schema, base);
+        dbx_files_upload_options fo = DBX_FILES_UPLOAD_OPTIONS_INIT;
+        fo.overwrite = 1;
+        CHECK(dbx_files_upload_file(client, wheel_path, wheel, &fo));
+        CHECK(dbx_job_task_add_library_whl(task, wheel_path));
+    }
+    const char *token_secret = env_or("DBX_MIGRATION_TASK_TOKEN_SECRET", NULL);
     const char *cluster = getenv("DBX_MIGRATION_CLUSTER");
     if (cluster && *cluster) {
         CHECK(dbx_job_task_set_existing_cluster_id(task, cluster));
@@ -222,6 +242,12 @@ int main(int argc, char **argv)
         CHECK(dbx_cluster_spec_set_node_type_id(cs, node));
         CHECK(dbx_cluster_spec_set_num_workers(cs, 0));
         CHECK(dbx_cluster_spec_set_custom_tag(cs, "migrated_from", "datarobot"));
+        if (token_secret) { /* the task's credentials: a secret reference, resolved by the cluster */
+            char ref[300];
+            snprintf(ref, sizeof ref, "{{secrets/%s}}", token_secret);
+            CHECK(dbx_cluster_spec_set_spark_env_var(cs, "DATABRICKS_HOST", dbx_client_host(client)));
+            CHECK(dbx_cluster_spec_set_spark_env_var(cs, "DATABRICKS_TOKEN", ref));
+        }
         CHECK(dbx_job_task_set_new_cluster(task, cs));
         dbx_cluster_spec_free(cs);
         dbx_node_types_free(nodes);

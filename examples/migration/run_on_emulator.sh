@@ -49,6 +49,7 @@ PY
   for v in ${DBX_MIGRATION_UNSET:-}; do unset "$v"; done
   echo "migration: emulator at $DATABRICKS_HOST"
 fi
+[ -n "${DBX_MIGRATION_OUT:-}" ] && mkdir -p "$DBX_MIGRATION_OUT"
 rc=0
 for p in "$@"; do
   case "$p" in

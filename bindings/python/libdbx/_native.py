@@ -106,6 +106,21 @@ def _candidates(explicit=None):
         yield found
 
 
+def _preload_vendored(here):
+    """A wheel made by make_wheel.py carries the shared libraries a cluster may lack (libjansson)
+    in libdbx/_vendor/; loaded first (RTLD_GLOBAL), they satisfy libdbx.so's dependencies by
+    their soname, so no LD_LIBRARY_PATH or rpath is needed."""
+    vendor = os.path.join(here, "_vendor")
+    if not os.path.isdir(vendor):
+        return
+    for name in sorted(os.listdir(vendor)):
+        if ".so" in name:
+            try:
+                ctypes.CDLL(os.path.join(vendor, name), mode=ctypes.RTLD_GLOBAL)
+            except OSError:
+                pass  # the system's copy may still be there; libdbx.so's load says what is missing
+
+
 class LibraryNotFound(ImportError):
     """The libdbx shared library could not be loaded, or has an unsupported version."""
 
@@ -153,7 +168,10 @@ def load(path=None):
         if _lib is not None:
             return _lib
         errors = []
+        here = os.path.dirname(os.path.abspath(__file__))
         for cand in _candidates(path):
+            if os.path.dirname(os.path.abspath(cand)) == here:
+                _preload_vendored(here)
             try:
                 lib = ctypes.CDLL(cand)
             except OSError as exc:

@@ -25,13 +25,16 @@ import atexit
 import base64
 import binascii
 import copy
+import io
 import json
 import os
 import random
 import re
 import subprocess
 import sys
+import shutil
 import tempfile
+import zipfile
 
 from . import on_reset, route
 from ..errors import ApiError, invalid_param, invalid_state
@@ -45,6 +48,9 @@ register_config("run_terminating_ms", 500, (int, float), 0)
 register_config("jobs_page_size_max", 100, (int,), 1)
 # when true, a spark_python_task whose python_file is a local file runs as a local process
 register_config("jobs_execute_python", False, None)
+# when true, a task process gets no PYTHONPATH / LIBDBX_PATH of the emulator's own: as on a
+# cluster, what it imports comes from the task's `libraries` (whl files, installed per run)
+register_config("jobs_task_isolated_env", False, None)
 
 TASK_TYPES = (
     "notebook_task", "spark_python_task", "python_wheel_task", "spark_jar_task",
@@ -645,8 +651,9 @@ def _kill_live():
 class ProcessExecution:
     """A local process; its end is not known in advance (due_ms None: polled)."""
 
-    def __init__(self, proc, log_path, temp_script=None):
+    def __init__(self, proc, log_path, temp_script=None, temp_dir=None):
         _LIVE.add(self)
+        self.temp_dir = temp_dir  # the run's installed libraries
         self.due_ms = None
         self.proc = proc
         self.log_path = log_path
@@ -661,6 +668,9 @@ class ProcessExecution:
                     os.unlink(p)
                 except OSError:
                     pass
+        if self.temp_dir:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            self.temp_dir = None
 
     def poll(self):
         if self.outcome is not None:
@@ -733,7 +743,72 @@ def resolve_python_file(state, path, materialise=False):
     return None
 
 
-def task_environment(state, run):
+MAX_LIBRARY_BYTES = 256 << 20  # one whl library; larger ones fail the install
+MAX_LIBRARY_FILES = 10000       # members of one wheel
+
+
+def library_file_bytes(state, path):
+    """The bytes of a library file a task names: a Unity Catalog volume file (/Volumes/..., the
+    Files API's store) or a workspace file (/Workspace/..., /Users/..., /Shared/...), or None."""
+    if not isinstance(path, str):
+        return None
+    if path.startswith("dbfs:/Volumes/"):
+        path = path[len("dbfs:"):]
+    if path.startswith("/Volumes/"):
+        store = getattr(state, "files_store", None)
+        with state.lock:
+            f = store.files.get(path) if store is not None else None
+            blob = f.get("blob") if isinstance(f, dict) else None
+        if not blob:
+            return None
+        if os.path.getsize(blob) > MAX_LIBRARY_BYTES:
+            return b""  # refused below as not a wheel
+        with open(blob, "rb") as fh:
+            return fh.read()
+    return workspace_file_bytes(state, path)
+
+
+def install_libraries(state, libraries):
+    """Installs a task's whl libraries for one run: each wheel (a zip) is unpacked into one temp
+    directory the task's PYTHONPATH starts with, as pip installs them on a cluster. Returns
+    (directory or None, error message or None). Other library kinds (pypi, maven, jar,
+    requirements) are accepted and not installed: the emulator has no package index.
+    (unclear: the real state_message of a failed library install; the emulator's wording is its
+    own, with the library path.)"""
+    wheels = [lib["whl"] for lib in (libraries or []) if isinstance(lib, dict) and isinstance(lib.get("whl"), str)]
+    if not wheels:
+        return None, None
+    target = tempfile.mkdtemp(prefix="dbx-emu-libs-")
+    for path in wheels:
+        data = library_file_bytes(state, path)
+        if data is None:
+            shutil.rmtree(target, ignore_errors=True)
+            return None, "Library installation failed: %s does not exist" % path
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                members = z.infolist()
+                if len(members) > MAX_LIBRARY_FILES or sum(m.file_size for m in members) > 4 * MAX_LIBRARY_BYTES:
+                    raise zipfile.BadZipFile("too large")
+                if not any(m.filename.endswith(".dist-info/WHEEL") for m in members):
+                    raise zipfile.BadZipFile("no .dist-info/WHEEL")
+                root = os.path.realpath(target)
+                for m in members:
+                    dest = os.path.realpath(os.path.join(root, m.filename))
+                    if not dest.startswith(root + os.sep):  # ../ or absolute member names
+                        raise zipfile.BadZipFile("member outside the wheel: %r" % m.filename)
+                    if m.is_dir():
+                        os.makedirs(dest, exist_ok=True)
+                        continue
+                    os.makedirs(os.path.dirname(dest), exist_ok=True)
+                    with z.open(m) as src, open(dest, "wb") as out:
+                        shutil.copyfileobj(src, out)
+        except (zipfile.BadZipFile, OSError, ValueError) as e:
+            shutil.rmtree(target, ignore_errors=True)
+            return None, "Library installation failed: %s is not a valid wheel (%s)" % (path, e)
+    return target, None
+
+
+def task_environment(state, run, task=None, libdir=None):
     """The environment of a task process: the emulator's own (PATH, PYTHONPATH, LIBDBX_PATH, ...)
     without any Databricks or Azure credentials or config file of the caller, plus
     DATABRICKS_HOST (the URL the run was submitted to) and DATABRICKS_TOKEN (a token this
@@ -747,6 +822,17 @@ def task_environment(state, run):
     env["DATABRICKS_TOKEN"] = sorted(state.pats)[0] if state.pats else ""
     env["DATABRICKS_CONFIG_FILE"] = os.devnull
     env["DATABRICKS_RUNTIME_VERSION"] = "15.4"  # what a task on a cluster sees
+    if state.config.get("jobs_task_isolated_env") is True:
+        env.pop("PYTHONPATH", None)
+        env.pop("LIBDBX_PATH", None)
+    if libdir:
+        env["PYTHONPATH"] = libdir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # the task's new cluster's spark_env_vars, as a cluster's driver processes see them
+    # ({{secrets/scope/key}} references are passed as written: the emulator has no secrets)
+    cluster = (task.spec.get("new_cluster") if task is not None else None) or {}
+    for k, v in (cluster.get("spark_env_vars") or {}).items():
+        if isinstance(k, str) and isinstance(v, str):
+            env[k] = v
     return env
 
 
@@ -761,13 +847,23 @@ class ProcessExecutor:
         if run.overriding.get("python_params") is not None:
             params = list(run.overriding["python_params"])
         params = [x if isinstance(x, str) else json.dumps(x) for x in params]
+        libdir, lib_error = install_libraries(state, task.spec.get("libraries"))
+        if lib_error:  # the run fails before the task starts, as on a cluster
+            if is_temp:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+            out = _default_outcome()
+            out.update(result_state="FAILED", state_message=lib_error, error=lib_error, error_trace="")
+            return SimulatedExecution(ts, out)
         fd, log_path = tempfile.mkstemp(prefix="dbx-emu-job-", suffix=".log")
         try:
             with os.fdopen(fd, "wb") as logf:
                 proc = subprocess.Popen([sys.executable, path] + params,
                                         stdin=subprocess.DEVNULL, stdout=logf,
                                         stderr=subprocess.STDOUT, cwd=os.path.dirname(path),
-                                        env=task_environment(state, run))
+                                        env=task_environment(state, run, task, libdir))
         except (OSError, ValueError) as e:  # could not start: the task fails at once
             for p in (log_path, path if is_temp else None):
                 if p:
@@ -775,11 +871,13 @@ class ProcessExecutor:
                         os.unlink(p)
                     except OSError:
                         pass
+            if libdir:
+                shutil.rmtree(libdir, ignore_errors=True)
             out = _default_outcome()
             out.update(result_state="FAILED", state_message="Could not start the task process",
                        error="%s: %s" % (type(e).__name__, e), error_trace="")
             return SimulatedExecution(ts, out)
-        return ProcessExecution(proc, log_path, path if is_temp else None)
+        return ProcessExecution(proc, log_path, path if is_temp else None, libdir)
 
 
 _SIMULATED = SimulatedExecutor()
