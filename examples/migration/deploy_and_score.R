@@ -238,8 +238,9 @@ schema <- env_or("DBX_MIGRATION_SCHEMA", "fraud_migration")
 endpoint <- env_or("DBX_MIGRATION_ENDPOINT", "fraud-scoring-migration-r")
 nrows <- suppressWarnings(as.numeric(env_or("DBX_MIGRATION_ROWS", "1000")))
 seed <- env_or("DBX_MIGRATION_SEED", "7")
-out_dir <- normalizePath(env_or("DBX_MIGRATION_OUT", "migration-results"), mustWork = FALSE)
+out_dir <- env_or("DBX_MIGRATION_OUT", "migration-results")
 dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
+out_dir <- normalizePath(out_dir, mustWork = FALSE)
 if (is.na(nrows) || nrows < 1 || nrows > 1e7 || nrows != round(nrows)) {
   message("DBX_MIGRATION_ROWS must be 1..10000000")
   quit(status = 2)
@@ -309,9 +310,11 @@ run <- function() {
   step_begin(rpt, "write and read the recorded scoring file")
   gen <- env_or("DBX_GEN_TRANSACTIONS", examples_bin("gen_transactions"))
   tx_csv <- file.path(out_dir, "deploy_and_score_r_transactions.csv")
-  rc <- system2(gen, c("--rows", format(nrows, scientific = FALSE), "--seed", seed, "-o", tx_csv), stderr = FALSE)
+  rc <- if (!file.exists(gen)) "not found" else
+    system2(gen, c("--rows", format(nrows, scientific = FALSE), "--seed", seed, "-o", tx_csv), stderr = FALSE)
   if (!identical(rc, 0L)) {
-    step_end(rpt, FALSE, sprintf("%s failed (exit %s; set DBX_GEN_TRANSACTIONS)", gen, rc))
+    step_end(rpt, FALSE, sprintf("gen_transactions %s: %s (set DBX_GEN_TRANSACTIONS)", gen,
+                                 if (is.character(rc)) rc else paste("exit", rc)))
     return(1L)
   }
   tx <- read.csv(tx_csv, colClasses = c(transaction_id = "character", tx_datetime = "character",
