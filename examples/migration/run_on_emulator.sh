@@ -2,7 +2,9 @@
 # Run migration programs against a fresh local emulator (the one the tests use), unless
 # DATABRICKS_HOST is set: then they run, unchanged, against that workspace.
 #   examples/migration/run_on_emulator.sh BUILD_DIR PROGRAM [PROGRAM...]
-# PROGRAM is a path to an executable (C) or a .py file (run with the repo's Python binding).
+# PROGRAM is a path to an executable (C), a .py file (run with the repo's Python binding) or
+# a .R file (run with Rscript and the R binding built against BUILD_DIR, installed on first use
+# into BUILD_DIR/r-lib; exit 77 when Rscript or the package cannot be had).
 # DBX_EMULATOR_CONFIG (optional): a JSON object merged into the emulator's config
 # (POST /__emulator/config), e.g. '{"serving_deploy_ms": 2000}'.
 # DBX_MIGRATION_UNSET (optional): variables the runner would set for program 6 to leave unset.
@@ -50,10 +52,25 @@ PY
   echo "migration: emulator at $DATABRICKS_HOST"
 fi
 [ -n "${DBX_MIGRATION_OUT:-}" ] && mkdir -p "$DBX_MIGRATION_OUT"
+# The R binding for *.R programs: installed into $build/r-lib when missing or older than its sources.
+r_lib() {
+  command -v Rscript >/dev/null || { echo "migration: Rscript not found" >&2; return 77; }
+  local lib="$build/r-lib"
+  if [ ! -f "$lib/libdbx/DESCRIPTION" ] || [ -n "$(find "$root/bindings/r" "$build/libdbx.so" -newer "$lib/libdbx/DESCRIPTION" -print -quit)" ]; then
+    local tmp; tmp=$(mktemp -d)
+    cp -r "$root/bindings/r" "$tmp/libdbx" && rm -f "$tmp"/libdbx/src/*.o "$tmp"/libdbx/src/*.so "$tmp"/libdbx/src/Makevars
+    mkdir -p "$lib"
+    LIBDBX_INCLUDE="$root/include" LIBDBX_LIB="$build" R CMD INSTALL --no-docs --no-multiarch --library="$lib" \
+      "$tmp/libdbx" >"$build/r-lib-install.log" 2>&1 || { rm -rf "$tmp"; echo "migration: the R package did not install (see $build/r-lib-install.log)" >&2; return 77; }
+    rm -rf "$tmp"
+  fi
+  export R_LIBS="$lib${R_LIBS:+:$R_LIBS}"
+}
 rc=0
 for p in "$@"; do
   case "$p" in
     *.py) "$py" "$p" || rc=1 ;;
+    *.R) r_lib || exit $?; Rscript "$p" || rc=1 ;;
     *) "$p" || rc=1 ;;
   esac
 done

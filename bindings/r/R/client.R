@@ -53,6 +53,9 @@ print.dbx_client <- function(x, ...) {
   invisible(x)
 }
 
+# The workspace URL the client resolved (C: dbx_client_host()); NA once closed.
+dbx_client_host <- function(client) .Call(r_dbx_client_info, client$ptr)$host
+
 dbx_config_source <- function(client, key) .Call(r_dbx_client_config_source, client$ptr, key)
 
 dbx_version <- function() .Call(r_dbx_version)

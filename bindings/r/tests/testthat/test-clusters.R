@@ -106,11 +106,13 @@ test_that("the client, versions and the escape hatch", {
   expect_match(dbx_version(), "^0\\.")
   expect_output(print(cl), "dbx_client host=http://127.0.0.1")
   expect_equal(dbx_config_source(cl, "host"), "option")
+  expect_equal(dbx_client_host(cl), emu_start())
   r <- dbx_request(cl, "GET", "/api/2.1/clusters/spark-versions")
   expect_equal(r$status, 200L)
   expect_true(length(r$content$versions) > 0)
   dbx_client_close(cl)
   expect_output(print(cl), "closed")
+  expect_true(is.na(dbx_client_host(cl)))
   expect_error(dbx_clusters_get(cl, "x"), class = "dbx_invalid_argument")
 })
 
