@@ -8,6 +8,8 @@
 # DBX_EMULATOR_CONFIG (optional): a JSON object merged into the emulator's config
 # (POST /__emulator/config), e.g. '{"serving_deploy_ms": 2000}'.
 # DBX_MIGRATION_UNSET (optional): variables the runner would set for program 6 to leave unset.
+# DBX_MIGRATION_TASK_WHEEL=auto (optional): build bindings/python's wheel into BUILD_DIR/dist and
+# give its path to program 1 (its training task installs it as a whl library).
 # The emulator runs Python job tasks as local processes (jobs_execute_python) with the
 # binding importable, so training jobs log to MLflow and register models as on a workspace.
 set -euo pipefail
@@ -52,6 +54,12 @@ PY
   echo "migration: emulator at $DATABRICKS_HOST"
 fi
 [ -n "${DBX_MIGRATION_OUT:-}" ] && mkdir -p "$DBX_MIGRATION_OUT"
+# DBX_MIGRATION_TASK_WHEEL=auto: build the binding's wheel (libdbx.so inside) for program 1's
+# training task to install as a cluster library
+if [ "${DBX_MIGRATION_TASK_WHEEL:-}" = auto ]; then
+  DBX_MIGRATION_TASK_WHEEL=$("$py" "$root/bindings/python/make_wheel.py" "$build/libdbx.so" "$build/dist")
+  export DBX_MIGRATION_TASK_WHEEL
+fi
 # The R binding for *.R programs: installed into $build/r-lib when missing or older than its sources.
 r_lib() {
   command -v Rscript >/dev/null || { echo "migration: Rscript not found" >&2; return 77; }

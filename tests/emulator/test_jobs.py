@@ -814,6 +814,7 @@ def test_execute_python_reaches_the_emulator_back(emu, tmp_path, monkeypatch):
 
     class _S:
         pats = {"dapi-x"}
+        config = {}
 
     class _R:
         base_url = "http://127.0.0.1:1"
@@ -1126,3 +1127,87 @@ def test_for_each_task(emu):
                 {"inputs": "[]", "task": {"task_key": "x", "for_each_task": {}}}):
         st, b = emu.jobs("POST", "create", {"tasks": [{"task_key": "l", "for_each_task": bad}]})
         assert_error(st, b, 400, "INVALID_PARAMETER_VALUE", "for_each_task")
+
+
+def _wheel(members):
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def _run_task(emu, task):
+    rid = emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"]
+    emu.advance(PENDING)
+    deadline = time.monotonic() + 20
+    while emu.lc(rid) == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    emu.advance(TERM)
+    r = emu.run(rid)
+    return r, emu.ok("GET", "runs/get-output", query={"run_id": r["tasks"][0]["run_id"]})
+
+
+def test_execute_python_installs_whl_libraries(emu, tmp_path, monkeypatch):
+    """A task's {"whl": "/Volumes/..."} library is installed for its run (unpacked, first on the
+    task's PYTHONPATH) as on a cluster; with jobs_task_isolated_env the emulator's own
+    PYTHONPATH and LIBDBX_PATH do not reach the task; a missing or hostile wheel fails the run
+    before the task starts; the new cluster's spark_env_vars reach the task."""
+    whl = _wheel({"emumod/__init__.py": "VALUE = 'from the wheel'\n",
+                  "emumod-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"})
+    assert emu.raw("PUT", "/api/2.0/fs/files/Volumes/main/default/vol/libs/emumod-1.0-py3-none-any.whl", whl,
+                   headers={"Content-Type": "application/octet-stream"})[0] == 204
+    script = tmp_path / "uses_lib.py"
+    script.write_text("import os, emumod\nprint(emumod.VALUE, os.environ.get('LIBDBX_PATH'), "
+                      "os.environ.get('MY_SETTING'))\n")
+    emu.ctl("POST", "config", {"jobs_execute_python": True, "jobs_task_isolated_env": True})
+    task = {"task_key": "p", "spark_python_task": {"python_file": str(script)},
+            "new_cluster": {"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge", "num_workers": 0,
+                            "spark_env_vars": {"MY_SETTING": "on"}},
+            "libraries": [{"whl": "/Volumes/main/default/vol/libs/emumod-1.0-py3-none-any.whl"}]}
+    r, out = _run_task(emu, task)
+    assert r["state"]["result_state"] == "SUCCESS", out
+    assert out["logs"] == "from the wheel None on\n"
+    # a wheel that is not there: the run fails, with the path, and the script never ran
+    task["libraries"] = [{"whl": "/Volumes/main/default/vol/libs/missing.whl"}]
+    r, out = _run_task(emu, task)
+    assert r["state"]["result_state"] == "FAILED"
+    assert "Library installation failed" in r["state"]["state_message"] and "missing.whl" in out["error"]
+    # a member that would land outside the install directory: refused
+    bad = _wheel({"../escape.py": "x = 1\n", "e-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\n"})
+    emu.raw("PUT", "/api/2.0/fs/files/Volumes/main/default/vol/libs/bad.whl", bad,
+            headers={"Content-Type": "application/octet-stream"})
+    task["libraries"] = [{"whl": "/Volumes/main/default/vol/libs/bad.whl"}]
+    r, out = _run_task(emu, task)
+    assert r["state"]["result_state"] == "FAILED" and "not a valid wheel" in out["error"]
+    # not a zip at all
+    emu.raw("PUT", "/api/2.0/fs/files/Volumes/main/default/vol/libs/text.whl", b"hello",
+            headers={"Content-Type": "application/octet-stream"})
+    task["libraries"] = [{"whl": "/Volumes/main/default/vol/libs/text.whl"}]
+    r, out = _run_task(emu, task)
+    assert r["state"]["result_state"] == "FAILED" and "not a valid wheel" in out["error"]
+
+
+def test_isolated_task_environment(monkeypatch):
+    from dbx_emulator.apis import jobs
+
+    class _S:
+        pats = {"dapi-x"}
+        config = {"jobs_task_isolated_env": True}
+
+    class _R:
+        base_url = "http://127.0.0.1:1"
+
+    class _T:
+        spec = {"new_cluster": {"spark_env_vars": {"A": "1", "DATABRICKS_TOKEN": "{{secrets/s/k}}"}}}
+    monkeypatch.setenv("PYTHONPATH", "/emulator/own")
+    monkeypatch.setenv("LIBDBX_PATH", "/emulator/own/libdbx.so")
+    env = jobs.task_environment(_S(), _R(), _T(), "/tmp/libs")
+    assert env["PYTHONPATH"] == "/tmp/libs" and "LIBDBX_PATH" not in env
+    assert env["A"] == "1" and env["DATABRICKS_TOKEN"] == "{{secrets/s/k}}"  # as a cluster passes them
+    _S.config = {}
+    env = jobs.task_environment(_S(), _R(), None, "/tmp/libs")
+    assert env["PYTHONPATH"] == "/tmp/libs" + os.pathsep + "/emulator/own"
+    assert env["LIBDBX_PATH"] == "/emulator/own/libdbx.so"
