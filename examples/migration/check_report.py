@@ -3,7 +3,8 @@
 failed check) goes through render_report; the page must be self-contained (no script, no
 network asset), and headless Chromium's screenshot of it must show the section bands in order
 (summary, checks, timeline, parity, latency, drift: each a solid colour strip mreport.h names)
-a red FAILED badge, and a skipped check's grey badge and reason. A page without a section must not show its band.
+a red FAILED badge, and a skipped check's grey badge and reason. The index page of several runs
+(render_report --index) links each run's page and counts what passed. A page without a section must not show its band.
 
 usage: check_report.py RENDER_REPORT_BINARY [--keep DIR]
 Exit 0 when every check holds, 1 otherwise, 77 (skipped) when no Chromium is installed
@@ -186,6 +187,44 @@ def main(argv):
                 os.makedirs(keep, exist_ok=True)
                 for f in (html, png):
                     shutil.copy(f, keep)
+        # the index page of several runs: one row per run, linked to its page, the summary counts
+        docs = []
+        for k, passed in enumerate((True, False)):
+            d = sample(False)
+            d["program"], d["passed"] = "prog_%d" % k, passed
+            if passed:
+                d["checks"] = [c for c in d["checks"] if c["passed"]]
+            docs.append(os.path.join(tmp, "prog_%d.json" % k))
+            with open(docs[-1], "w") as f:
+                json.dump(d, f)
+        index = os.path.join(tmp, "index.html")
+        p = subprocess.run([render, "--index", index] + docs, capture_output=True, text=True)
+        if p.returncode != 0:
+            problems.append("render_report --index failed: " + p.stderr)
+        else:
+            lines = p.stdout.splitlines()
+            if len(lines) != 2 or "prog_0" not in lines[0] or "PASSED" not in lines[0] or "1 skipped" not in lines[0] \
+                    or "prog_1" not in lines[1] or "FAILED" not in lines[1] or "1 of 2 checks passed" not in lines[1]:
+                problems.append("index summary lines: %r" % p.stdout)
+            text = open(index, encoding="utf-8").read()
+            for want in ('href="prog_0.html"', 'href="prog_1.html"', "1 of 2 programs passed",
+                         "Deploy and score parity &lt;sample&gt;"):
+                if want not in text:
+                    problems.append("index page lacks %r" % want)
+            for bad in ("<script", "https://", "<link", "url("):
+                if bad in text:
+                    problems.append("the index page is not self-contained: it contains %r" % bad)
+            png = os.path.join(tmp, "index.png")
+            screenshot(browser, index, png, tmp)
+            w, h, rows = read_png(png)
+            if bands_in(rows, w) != ["summary", "checks"]:
+                problems.append("index page: section bands %s" % bands_in(rows, w))
+        bad_doc = os.path.join(tmp, "bad.json")
+        with open(bad_doc, "w") as f:
+            f.write('{"program": "x"}')
+        p = subprocess.run([render, "--index", index, bad_doc], capture_output=True, text=True)
+        if p.returncode == 0 or "not a result document" not in p.stderr:
+            problems.append("render_report --index accepted a document that is not a result")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for p in problems:

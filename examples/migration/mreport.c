@@ -559,6 +559,26 @@ static void section_drift(FILE *o, json_t *d)
     fputs("</svg></section>\n", o);
 }
 
+static void page_head(FILE *o, const char *title)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>", o);
+    esc(o, title);
+    fputs("</title>\n<style>\n"
+          "body{font:14px/1.45 'DejaVu Sans',Arial,sans-serif;margin:0 auto;max-width:960px;padding:16px;color:#222}\n"
+          "h1{font-size:22px;margin:8px 0 16px}h2{font-size:17px;margin:6px 0 10px}\n"
+          "section{margin:0 0 28px}.band{height:12px;width:100%}\n"
+          "table{border-collapse:collapse;margin:6px 0}td,th{border-bottom:1px solid #ddd;padding:4px 10px;"
+          "text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+          "table.kv th{color:#555;font-weight:normal}\n"
+          ".badge{display:inline-block;padding:1px 8px;border-radius:3px;color:#fff;font-weight:bold}\n"
+          ".pass{background:#6A994E}.fail{background:#BC4749}.skip{background:#8D99AE}\n"
+          ".reason{color:#555;font-style:italic}\n"
+          ".lbl{font:12px 'DejaVu Sans',Arial,sans-serif;fill:#333}\n"
+          ".sw{display:inline-block;width:10px;height:10px;margin-right:6px}\n"
+          "</style></head><body>\n<h1>",
+          o);
+}
+
 int mreport_render(const char *json_text, FILE *o, char *err, size_t errlen)
 {
     json_error_t je;
@@ -569,22 +589,7 @@ int mreport_render(const char *json_text, FILE *o, char *err, size_t errlen)
         json_decref(d);
         return -1;
     }
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>", o);
-    esc(o, str(d, "title"));
-    fputs("</title>\n<style>\n"
-          "body{font:14px/1.45 'DejaVu Sans',Arial,sans-serif;margin:0 auto;max-width:960px;padding:16px;color:#222}\n"
-          "h1{font-size:22px;margin:8px 0 16px}h2{font-size:17px;margin:6px 0 10px}\n"
-          "section{margin:0 0 28px}.band{height:12px;width:100%}\n"
-          "table{border-collapse:collapse;margin:6px 0}td,th{border-bottom:1px solid #ddd;padding:4px 10px;"
-          "text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-          "table.kv th{color:#555;font-weight:normal}\n"
-          ".badge{display:inline-block;padding:1px 8px;border-radius:3px;color:#fff;font-weight:bold}\n"
-          ".pass{background:#6A994E}.fail{background:#BC4749}.skip{background:#8D99AE}\n"
-          ".reason{color:#555;font-style:italic}\n"
-          ".lbl{font:12px 'DejaVu Sans',Arial,sans-serif;fill:#333}\n"
-          ".sw{display:inline-block;width:10px;height:10px;margin-right:6px}\n"
-          "</style></head><body>\n<h1>",
-          o);
+    page_head(o, str(d, "title"));
     esc(o, str(d, "title"));
     fputs("</h1>\n", o);
     section_summary(o, d);
@@ -598,5 +603,115 @@ int mreport_render(const char *json_text, FILE *o, char *err, size_t errlen)
         section_drift(o, json_object_get(d, "drift"));
     fputs("</body></html>\n", o);
     json_decref(d);
+    return ferror(o) ? -1 : 0;
+}
+
+/* counts of a result document's checks: passed, failed, skipped */
+static void check_counts(json_t *d, size_t *pass, size_t *fail, size_t *skip)
+{
+    *pass = *fail = *skip = 0;
+    json_t *checks = json_object_get(d, "checks");
+    for (size_t i = 0; i < json_array_size(checks); i++) {
+        json_t *c = json_array_get(checks, i);
+        if (json_is_true(json_object_get(c, "skipped")))
+            (*skip)++;
+        else if (json_is_true(json_object_get(c, "passed")))
+            (*pass)++;
+        else
+            (*fail)++;
+    }
+}
+
+/* the run's length: the end of its last step, in ms */
+static double run_ms(json_t *d)
+{
+    double end = 0;
+    json_t *steps = json_object_get(d, "steps");
+    for (size_t i = 0; i < json_array_size(steps); i++) {
+        json_t *s = json_array_get(steps, i);
+        double e = num(s, "start_ms") + num(s, "duration_ms");
+        if (e > end)
+            end = e;
+    }
+    return end;
+}
+
+int mreport_summary(const char *json_text, char *line, size_t cap)
+{
+    json_t *d = json_loads(json_text, 0, NULL);
+    if (!d || !json_is_object(d) || !json_is_array(json_object_get(d, "checks"))) {
+        json_decref(d);
+        snprintf(line, cap, "not a result document");
+        return -1;
+    }
+    size_t pass, fail, skip;
+    check_counts(d, &pass, &fail, &skip);
+    char sk[40] = "";
+    if (skip)
+        snprintf(sk, sizeof sk, ", %zu skipped", skip);
+    double ms = run_ms(d);
+    snprintf(line, cap, "%-24s %-6s %3zu of %zu checks passed%s, %.*f %s", str(d, "program"),
+             json_is_true(json_object_get(d, "passed")) ? "PASSED" : "FAILED", pass, pass + fail, sk,
+             ms < 1000 ? 0 : 1, ms < 1000 ? ms : ms / 1000.0, ms < 1000 ? "ms" : "s");
+    json_decref(d);
+    return 0;
+}
+
+int mreport_render_index(const char *const *json_texts, const char *const *links, size_t n, FILE *o, char *err,
+                         size_t errlen)
+{
+    json_t **docs = calloc(n ? n : 1, sizeof *docs);
+    if (!docs) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t passed = 0;
+    for (size_t i = 0; i < n; i++) {
+        docs[i] = json_loads(json_texts[i], 0, NULL);
+        if (!docs[i] || !json_is_object(docs[i]) || !json_is_array(json_object_get(docs[i], "checks")) ||
+            !json_is_array(json_object_get(docs[i], "steps"))) {
+            snprintf(err, errlen, "result %zu (%s) is not a result document", i + 1, links[i]);
+            for (size_t k = 0; k <= i; k++)
+                json_decref(docs[k]);
+            free(docs);
+            return -1;
+        }
+        passed += json_is_true(json_object_get(docs[i], "passed"));
+    }
+    page_head(o, "Migration results");
+    fputs("<h1>Migration results</h1>\n", o);
+    band(o, "summary", "#1D3557", "Summary");
+    fprintf(o, "<p><span class=\"badge %s\">%s</span> %zu of %zu programs passed</p></section>\n",
+            passed == n ? "pass" : "fail", passed == n ? "PASSED" : "FAILED", passed, n);
+    band(o, "checks", "#2A9D8F", "Programs");
+    fputs("<table><tr><th>Program</th><th>What it replays</th><th>Outcome</th><th>Checks</th>"
+          "<th>Time</th><th>Workspace</th><th>Started</th></tr>\n", o);
+    for (size_t i = 0; i < n; i++) {
+        json_t *d = docs[i];
+        size_t pass, fail, skip;
+        check_counts(d, &pass, &fail, &skip);
+        int p = json_is_true(json_object_get(d, "passed"));
+        fputs("<tr><td><a href=\"", o);
+        esc(o, links[i]);
+        fputs("\">", o);
+        esc(o, str(d, "program"));
+        fputs("</a></td><td>", o);
+        esc(o, str(d, "title"));
+        fprintf(o, "</td><td><span class=\"badge %s\">%s</span></td><td class=\"n\">%zu of %zu",
+                p ? "pass" : "fail", p ? "PASSED" : "FAILED", pass, pass + fail);
+        if (skip)
+            fprintf(o, " <span class=\"reason\">(%zu skipped)</span>", skip);
+        double ms = run_ms(d);
+        fprintf(o, "</td><td class=\"n\">%.*f %s</td><td>", ms < 1000 ? 0 : 1, ms < 1000 ? ms : ms / 1000.0,
+                ms < 1000 ? "ms" : "s");
+        esc(o, str(d, "workspace"));
+        fputs("</td><td class=\"n\">", o);
+        esc(o, str(d, "started_at"));
+        fputs("</td></tr>\n", o);
+    }
+    fputs("</table></section>\n</body></html>\n", o);
+    for (size_t i = 0; i < n; i++)
+        json_decref(docs[i]);
+    free(docs);
     return ferror(o) ? -1 : 0;
 }

@@ -68,6 +68,17 @@ int mreport_write(mreport *r, const char *json_path, const char *html_path);
  * text is not a result document (message in err). */
 int mreport_render(const char *json_text, FILE *out, char *err, size_t errlen);
 
+/* One line on a result document (program, PASSED/FAILED, checks passed,
+ * skipped, run time) for a console summary. 0, or -1 when it is not one. */
+int mreport_summary(const char *json_text, char *line, size_t cap);
+
+/* An index page of several runs: one row per result document (json_texts[i],
+ * linked to links[i], its report page), each with its outcome, checks and run
+ * time, under the summary (#1D3557) and checks (#2A9D8F) colour bands.
+ * 0, or -1 with the reason in err. */
+int mreport_render_index(const char *const *json_texts, const char *const *links, size_t n, FILE *out, char *err,
+                         size_t errlen);
+
 /* Nearest-rank percentile (p in 0..100) of n values (sorted copy); NaN for n == 0. */
 double mreport_percentile(const double *v, size_t n, double p);
 
