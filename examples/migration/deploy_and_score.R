@@ -84,32 +84,19 @@ model_predict <- function(m, x) {
   ifelse(z >= -700, 1 / (1 + exp(-z)), 0)
 }
 
-# The same loader as train_fraud.py's and mmodel.c's (a stdlib-only pyfunc).
-LOADER <- '"""pyfunc loader of the libdbx migration fraud model: logistic regression from model.json."""
-import json
-import math
-
-
-class _Model:
-    def __init__(self, spec):
-        self.spec = spec
-
-    def predict(self, data, params=None):
-        s = self.spec
-        rows = data.to_dict(orient="records") if hasattr(data, "to_dict") else list(data)
-        out = []
-        for r in rows:
-            z = s.get("intercept", 0.0)
-            for f, c in zip(s["features"], s["coefficients"]):
-                z += c * float(r[f])
-            out.append(1.0 / (1.0 + math.exp(-z)) if z >= -700 else 0.0)
-        return out
-
-
-def _load_pyfunc(path):
-    with open(path) as f:
-        return _Model(json.load(f))
-'
+# The pyfunc loader the training job registers (a stdlib-only pyfunc): train_fraud.py's LOADER,
+# read from that file (one source for the job, C, Python and R).
+read_loader <- function() {
+  src <- paste(readLines(file.path(script_dir(), "train_fraud.py"), warn = FALSE), collapse = "\n")
+  q <- strrep("'", 3)
+  at <- regexpr(paste0("LOADER = ", q), src, fixed = TRUE)
+  if (at < 0) stop("train_fraud.py: no LOADER")
+  rest <- substring(src, at + attr(at, "match.length"))
+  end <- regexpr(q, rest, fixed = TRUE)
+  if (end < 0) stop("train_fraud.py: LOADER is not closed")
+  substring(rest, 1, end - 1)
+}
+LOADER <- read_loader()
 
 model_write <- function(m, dir) {
   dir.create(file.path(dir, "code"), recursive = TRUE, showWarnings = FALSE)

@@ -27,32 +27,9 @@ double mmodel_predict(const mmodel *m, const double x[MMODEL_NFEATURES])
     return z >= -700 ? 1.0 / (1.0 + exp(-z)) : 0.0;
 }
 
-/* The same loader as train_fraud.py's (a stdlib-only pyfunc). */
-static const char loader[] =
-    "\"\"\"pyfunc loader of the libdbx migration fraud model: logistic regression from model.json.\"\"\"\n"
-    "import json\n"
-    "import math\n"
-    "\n"
-    "\n"
-    "class _Model:\n"
-    "    def __init__(self, spec):\n"
-    "        self.spec = spec\n"
-    "\n"
-    "    def predict(self, data, params=None):\n"
-    "        s = self.spec\n"
-    "        rows = data.to_dict(orient=\"records\") if hasattr(data, \"to_dict\") else list(data)\n"
-    "        out = []\n"
-    "        for r in rows:\n"
-    "            z = s.get(\"intercept\", 0.0)\n"
-    "            for f, c in zip(s[\"features\"], s[\"coefficients\"]):\n"
-    "                z += c * float(r[f])\n"
-    "            out.append(1.0 / (1.0 + math.exp(-z)) if z >= -700 else 0.0)\n"
-    "        return out\n"
-    "\n"
-    "\n"
-    "def _load_pyfunc(path):\n"
-    "    with open(path) as f:\n"
-    "        return _Model(json.load(f))\n";
+/* The loader train_fraud.py registers (a stdlib-only pyfunc): its LOADER, made a C string
+ * by examples/CMakeLists.txt. */
+#include "mmodel_loader.h"
 
 static int write_file(const char *dir, const char *name, const char *text, char *err, size_t errlen)
 {
