@@ -681,6 +681,9 @@ static dbx__tx_multi *mx_new(dbx__transport *base, const dbx__tx_multi_opts *o)
     m->httpv = o ? o->http_version : 0;
     curl_multi_setopt(m->m, CURLMOPT_PIPELINING, m->httpv == 1 ? (long)CURLPIPE_NOTHING : (long)CURLPIPE_MULTIPLEX);
     curl_multi_setopt(m->m, CURLMOPT_MAX_HOST_CONNECTIONS, o && o->max_host_connections > 0 ? (long)o->max_host_connections : 0L);
+    /* a capped pool keeps all its connections between transfers: with libcurl's default cache
+     * size some were closed and reopened (48 in flight opened up to 60 connections) */
+    curl_multi_setopt(m->m, CURLMOPT_MAXCONNECTS, o && o->max_host_connections > 0 ? (long)o->max_host_connections * 2 : 0L);
     return m;
 }
 

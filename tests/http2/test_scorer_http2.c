@@ -118,9 +118,11 @@ int main(int argc, char **argv)
 
     c = client(argv[1], argv[2]);
     run(c, DBX_SERVING_HTTP1_1, "HTTP/1.1", &conns);
-    /* more than one: no multiplexing (nginx may close a connection whose body it discarded, so
-     * the pool can open more over the run than it holds at once) */
-    EXPECT(conns > 1, "HTTP/1.1: %llu connection(s), want a pool", (unsigned long long)conns);
+    /* a pool: more than one connection, and never more than max_in_flight over the run (the
+     * multi's connection cache keeps them all: with libcurl's default size it closed some
+     * between transfers and opened new ones, up to 60 for 48 in flight) */
+    EXPECT(conns > 1 && conns <= IN_FLIGHT, "HTTP/1.1: %llu connections, want 2..%d", (unsigned long long)conns,
+           IN_FLIGHT);
     dbx_client_free(c);
 
     c = client(argv[1], argv[2]);
