@@ -624,3 +624,15 @@ def test_struct_nested_path_in_process():
         assert (e.value.error_class, e.value.sql_state) == ("FIELD_NOT_FOUND", "42704")
     finally:
         eng.close()
+
+
+def test_struct_field_in_cte_and_subquery(emu):
+    two_days(emu)
+    b = stmt(emu, "WITH d AS (SELECT window.start, ks_test.pvalue FROM main.mon.tx_drift_metrics "
+                  "WHERE column_name = 'amount') SELECT start, pvalue IS NOT NULL AS has_p FROM d")
+    assert b["status"]["state"] == "SUCCEEDED", b
+    assert [c["name"] for c in b["manifest"]["schema"]["columns"]] == ["start", "has_p"]
+    assert b["result"]["data_array"][0][0].startswith("2024-03-02")
+    got = sql(emu, "SELECT count(*) FROM (SELECT DISTINCT window.start FROM "
+                   "main.mon.tx_profile_metrics) q WHERE q.start >= '2024-03-02 00:00:00'")
+    assert got == [["1"]]

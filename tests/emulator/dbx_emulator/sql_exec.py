@@ -810,34 +810,46 @@ class Exec:
         hints = self._select_hints(toks)
         return self.query_result(self.translate(toks), hints)
 
+    _ITEM_END = ("FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "EXCEPT",
+                 "INTERSECT", "MINUS")
+
     def _name_struct_items(self, toks):
-        """A top-level select item that is a bare struct field path (`window.start`) is named
-        after its last field (`start`), as in Spark."""
-        if not self.scope[1] or not toks or not toks[0].is_kw("SELECT"):
+        """A select item that is a bare struct field path (`window.start`) is named after its
+        last field (`start`), as in Spark (every SELECT of the statement: CTEs, subqueries)."""
+        if not self.scope[1]:
             return toks
-        out, k, depth, start = [toks[0]], 1, 0, 1
-        while k < len(toks):
+        out, k, n = [], 0, len(toks)
+        while k < n:
             t = toks[k]
-            if t.kind == "op" and t.value == "(":
-                depth += 1
-            elif t.kind == "op" and t.value == ")":
-                depth -= 1
-            end = depth == 0 and (t.is_kw("FROM") or (t.kind == "op" and t.value == ",") or
-                                  t.kind == "eof" or t.is_kw("WHERE", "GROUP", "ORDER", "LIMIT"))
-            if end:
-                item = toks[start:k]
-                if item and item[0].kind in ("ident", "qident"):
-                    j, names = self._chain(item, 0)
-                    if j == len(item) and len(names) >= 2 and self._struct_path(names) is not None:
-                        item = item + [tokenize("AS")[0], tokenize(quote_bt(names[-1]))[0]]
-                out.extend(item)
-                if t.is_kw("FROM") or t.kind == "eof" or t.kind == "ident":
-                    out.extend(toks[k:])
-                    return out
-                out.append(t)
-                start = k + 1
+            out.append(t)
             k += 1
-        out.extend(toks[start:])
+            if not t.is_kw("SELECT"):
+                continue
+            if k < n and toks[k].is_kw("DISTINCT", "ALL"):
+                out.append(toks[k])
+                k += 1
+            depth, start = 0, k
+            while k <= n:
+                x = toks[k] if k < n else None
+                if x is not None and x.kind == "op" and x.value == "(":
+                    depth += 1
+                elif x is not None and x.kind == "op" and x.value == ")" and depth > 0:
+                    depth -= 1
+                elif depth == 0 and (x is None or (x.kind == "op" and x.value in (",", ")")) or
+                                     x.is_kw(*self._ITEM_END)):
+                    item = toks[start:k]
+                    if item and item[0].kind in ("ident", "qident"):
+                        j, names = self._chain(item, 0)
+                        if j == len(item) and len(names) >= 2 and self._struct_path(names) is not None:
+                            item = item + [tokenize("AS")[0], tokenize(quote_bt(names[-1]))[0]]
+                    out.extend(item)
+                    if x is not None and x.kind == "op" and x.value == ",":
+                        out.append(x)
+                        k += 1
+                        start = k
+                        continue
+                    break
+                k += 1
         return out
 
     def _select_hints(self, toks):
