@@ -44,8 +44,9 @@
  *   DBX_MIGRATION_APPEND_BATCH  rows per INSERT of dbx_delta_append (default 0: the library's, 500)
  *   DBX_MIGRATION_QUALITY_MONITOR=0  skip the Lakehouse quality monitor (default: one is
  *                            created on the inference table, refreshed, its drift table read
- *                            and the monitor deleted; a real refresh takes minutes, and
- *                            dbx_monitor_drift_read reads the emulator's flattened columns)
+ *                            and the monitor deleted; a real refresh takes minutes;
+ *                            dbx_monitor_drift_read reads the table's struct columns as the
+ *                            real service has them: window.start, ks_test.pvalue, ...)
  *   DBX_MIGRATION_KEEP=1     keep the endpoint at the end (default: deleted)
  *   DBX_MIGRATION_OUT        directory of the results (default "migration-results")
  */

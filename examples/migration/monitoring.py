@@ -44,7 +44,9 @@ Configuration: the workspace and credentials as for every libdbx program, and
   DBX_MIGRATION_APPEND_BATCH  rows per INSERT of client.delta.append (default 0: the library's, 500)
   DBX_MIGRATION_QUALITY_MONITOR=0  skip the Lakehouse quality monitor (default: one is created on
                            the inference table, refreshed, its drift table read and the monitor
-                           deleted; a real refresh takes minutes)
+                           deleted; a real refresh takes minutes; the drift table is read
+                           through its struct columns, window.start, ks_test.pvalue, ..., as
+                           the real service has them)
   DBX_MIGRATION_KEEP=1     keep the endpoint at the end (default: deleted)
   DBX_MIGRATION_OUT        directory of the results (default "migration-results")
   DBX_GEN_TRANSACTIONS     the gen_transactions CLI (default: <LIBDBX_PATH's dir>/examples/gen_transactions)

@@ -339,7 +339,7 @@ typedef struct dbx_monitor_read_options {
     const char *column_name;          /**< one column (":table" for the table row), or NULL: all */
     const char *granularity;          /**< "1 day", or NULL: all */
     dbx_monitor_drift_type_t drift_type; /**< drift only: CONSECUTIVE / BASELINE; ANY: both */
-    int64_t since_ms;                 /**< window_start >= this (epoch ms); 0: no bound */
+    int64_t since_ms;                 /**< window.start >= this (epoch ms); 0: no bound */
     const char *model_id;             /**< inference logs: one model id ("*": all models pooled), or NULL */
     const char *slice_key;            /**< rows of this slicing expression; NULL: the unsliced rows only */
     int all_slices;                   /**< 1: every slice, the unsliced rows included (slice_key ignored) */
@@ -385,10 +385,12 @@ typedef struct dbx_monitor_drift dbx_monitor_drift;
  * the monitor (for the table's name and the model-id column), then one
  * SELECT on `warehouse_id` through statement execution, filters bound as
  * parameters, table name quoted (a backtick in it is refused), ordered by
- * window_start, granularity, column_name, drift_type. `opts` may be NULL.
- * Reads the flattened columns the emulator writes (window_start,
- * ks_test_pvalue, ...); the real service stores structs (window.start,
- * ks_test.pvalue): see docs/emulator.md.
+ * window.start, granularity, column_name, drift_type. `opts` may be NULL.
+ * Reads the table's real columns: the struct fields field by field
+ * (`window`.`start`, `window`.`end`, `window_cmp`.`start` / `end`,
+ * `ks_test`.`statistic` / `pvalue`, `chi_squared_test`.`statistic` /
+ * `pvalue`, each `AS` the row field's name) and the plain columns by name;
+ * since_ms filters on `window`.`start` (a TIMESTAMP parameter).
  * Errors: DBX_ENOTFOUND (no monitor; no metrics table yet: refresh first),
  * DBX_ETOOLARGE (more than max_rows rows), DBX_ESTATE (the statement
  * failed), ...
@@ -428,8 +430,10 @@ typedef struct dbx_monitor_profile_row {
 typedef struct dbx_monitor_profile dbx_monitor_profile;
 
 /** Read the profile metrics table, as dbx_monitor_drift_read (drift_type
- *  ignored; log_type filters), ordered by window_start, granularity,
- *  column_name. */
+ *  ignored; log_type filters), ordered by window.start, granularity,
+ *  column_name, log_type. The struct fields it selects: `window`.`start` /
+ *  `end` and, for an inference log, `precision`, `recall` and `f1_score`
+ *  .`macro` / .`weighted`. */
 DBX_API dbx_status dbx_monitor_profile_read(dbx_monitor_profile **out, dbx_client *c, const char *table_name,
                                             const char *warehouse_id, const dbx_monitor_read_options *opts);
 DBX_API size_t dbx_monitor_profile_count(const dbx_monitor_profile *p);

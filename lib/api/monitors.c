@@ -1009,83 +1009,87 @@ struct dbx_monitor_profile {
     rowset s;
 };
 
-/* The columns a read selects, and where each goes in a row. */
+/* The columns a read selects, and where each goes in a row. The struct columns of the
+ * real tables (window, window_cmp, ks_test, chi_squared_test, precision, recall, f1_score) are
+ * read field by field (`window`.`start` AS `window_start`, ...). */
 typedef enum { F_TIME, F_STR, F_DBL, F_INT, F_DRIFT } ftype;
 typedef struct col {
     const char *name; /* NULL: the model-id column (the monitor's model_id_col) */
     ftype t;
     size_t off;
     int profile_quality; /* selected only for inference logs */
+    const char *expr;    /* non-NULL: a struct field selected as `expr` AS `name` */
 } col;
 
 #define D(f) offsetof(dbx_monitor_drift_row, f)
 static const col drift_cols[] = {
-    {"window_start", F_TIME, D(window_start_ms), 0},
-    {"window_end", F_TIME, D(window_end_ms), 0},
-    {"window_cmp_start", F_TIME, D(window_cmp_start_ms), 0},
-    {"window_cmp_end", F_TIME, D(window_cmp_end_ms), 0},
-    {"granularity", F_STR, D(granularity), 0},
-    {"column_name", F_STR, D(column_name), 0},
-    {"data_type", F_STR, D(data_type), 0},
-    {"drift_type", F_DRIFT, D(drift_type_str), 0},
-    {NULL, F_STR, D(model_id), 1},
-    {"slice_key", F_STR, D(slice_key), 0},
-    {"slice_value", F_STR, D(slice_value), 0},
-    {"monitor_version", F_INT, D(monitor_version), 0},
-    {"count_delta", F_DBL, D(count_delta), 0},
-    {"avg_delta", F_DBL, D(avg_delta), 0},
-    {"percent_null_delta", F_DBL, D(percent_null_delta), 0},
-    {"percent_zeros_delta", F_DBL, D(percent_zeros_delta), 0},
-    {"percent_distinct_delta", F_DBL, D(percent_distinct_delta), 0},
-    {"population_stability_index", F_DBL, D(population_stability_index), 0},
-    {"ks_test_statistic", F_DBL, D(ks_test_statistic), 0},
-    {"ks_test_pvalue", F_DBL, D(ks_test_pvalue), 0},
-    {"chi_squared_test_statistic", F_DBL, D(chi_squared_test_statistic), 0},
-    {"chi_squared_test_pvalue", F_DBL, D(chi_squared_test_pvalue), 0},
-    {"js_distance", F_DBL, D(js_distance), 0},
-    {"wasserstein_distance", F_DBL, D(wasserstein_distance), 0},
-    {"tv_distance", F_DBL, D(tv_distance), 0},
-    {"l_infinity_distance", F_DBL, D(l_infinity_distance), 0},
+    {"window_start", F_TIME, D(window_start_ms), 0, "`window`.`start`"},
+    {"window_end", F_TIME, D(window_end_ms), 0, "`window`.`end`"},
+    {"window_cmp_start", F_TIME, D(window_cmp_start_ms), 0, "`window_cmp`.`start`"},
+    {"window_cmp_end", F_TIME, D(window_cmp_end_ms), 0, "`window_cmp`.`end`"},
+    {"granularity", F_STR, D(granularity), 0, NULL},
+    {"column_name", F_STR, D(column_name), 0, NULL},
+    {"data_type", F_STR, D(data_type), 0, NULL},
+    {"drift_type", F_DRIFT, D(drift_type_str), 0, NULL},
+    {NULL, F_STR, D(model_id), 1, NULL},
+    {"slice_key", F_STR, D(slice_key), 0, NULL},
+    {"slice_value", F_STR, D(slice_value), 0, NULL},
+    {"monitor_version", F_INT, D(monitor_version), 0, NULL},
+    {"count_delta", F_DBL, D(count_delta), 0, NULL},
+    {"avg_delta", F_DBL, D(avg_delta), 0, NULL},
+    {"percent_null_delta", F_DBL, D(percent_null_delta), 0, NULL},
+    {"percent_zeros_delta", F_DBL, D(percent_zeros_delta), 0, NULL},
+    {"percent_distinct_delta", F_DBL, D(percent_distinct_delta), 0, NULL},
+    {"population_stability_index", F_DBL, D(population_stability_index), 0, NULL},
+    {"ks_test_statistic", F_DBL, D(ks_test_statistic), 0, "`ks_test`.`statistic`"},
+    {"ks_test_pvalue", F_DBL, D(ks_test_pvalue), 0, "`ks_test`.`pvalue`"},
+    {"chi_squared_test_statistic", F_DBL, D(chi_squared_test_statistic), 0,
+     "`chi_squared_test`.`statistic`"},
+    {"chi_squared_test_pvalue", F_DBL, D(chi_squared_test_pvalue), 0, "`chi_squared_test`.`pvalue`"},
+    {"js_distance", F_DBL, D(js_distance), 0, NULL},
+    {"wasserstein_distance", F_DBL, D(wasserstein_distance), 0, NULL},
+    {"tv_distance", F_DBL, D(tv_distance), 0, NULL},
+    {"l_infinity_distance", F_DBL, D(l_infinity_distance), 0, NULL},
 };
 #undef D
 
 #define PR(f) offsetof(dbx_monitor_profile_row, f)
 static const col profile_cols[] = {
-    {"window_start", F_TIME, PR(window_start_ms), 0},
-    {"window_end", F_TIME, PR(window_end_ms), 0},
-    {"granularity", F_STR, PR(granularity), 0},
-    {"column_name", F_STR, PR(column_name), 0},
-    {"data_type", F_STR, PR(data_type), 0},
-    {"log_type", F_STR, PR(log_type), 0},
-    {NULL, F_STR, PR(model_id), 1},
-    {"slice_key", F_STR, PR(slice_key), 0},
-    {"slice_value", F_STR, PR(slice_value), 0},
-    {"monitor_version", F_INT, PR(monitor_version), 0},
-    {"count", F_DBL, PR(count), 0},
-    {"num_nulls", F_DBL, PR(num_nulls), 0},
-    {"distinct_count", F_DBL, PR(distinct_count), 0},
-    {"num_zeros", F_DBL, PR(num_zeros), 0},
-    {"avg", F_DBL, PR(avg), 0},
-    {"stddev", F_DBL, PR(stddev), 0},
-    {"min", F_DBL, PR(min), 0},
-    {"max", F_DBL, PR(max), 0},
-    {"median", F_DBL, PR(median), 0},
-    {"percent_null", F_DBL, PR(percent_null), 0},
-    {"percent_distinct", F_DBL, PR(percent_distinct), 0},
-    {"percent_zeros", F_DBL, PR(percent_zeros), 0},
-    {"accuracy_score", F_DBL, PR(accuracy_score), 1},
-    {"precision_macro", F_DBL, PR(precision_macro), 1},
-    {"precision_weighted", F_DBL, PR(precision_weighted), 1},
-    {"recall_macro", F_DBL, PR(recall_macro), 1},
-    {"recall_weighted", F_DBL, PR(recall_weighted), 1},
-    {"f1_score_macro", F_DBL, PR(f1_score_macro), 1},
-    {"f1_score_weighted", F_DBL, PR(f1_score_weighted), 1},
-    {"roc_auc_score", F_DBL, PR(roc_auc_score), 1},
-    {"mean_squared_error", F_DBL, PR(mean_squared_error), 1},
-    {"root_mean_squared_error", F_DBL, PR(root_mean_squared_error), 1},
-    {"mean_absolute_error", F_DBL, PR(mean_absolute_error), 1},
-    {"mean_absolute_percentage_error", F_DBL, PR(mean_absolute_percentage_error), 1},
-    {"r2_score", F_DBL, PR(r2_score), 1},
+    {"window_start", F_TIME, PR(window_start_ms), 0, "`window`.`start`"},
+    {"window_end", F_TIME, PR(window_end_ms), 0, "`window`.`end`"},
+    {"granularity", F_STR, PR(granularity), 0, NULL},
+    {"column_name", F_STR, PR(column_name), 0, NULL},
+    {"data_type", F_STR, PR(data_type), 0, NULL},
+    {"log_type", F_STR, PR(log_type), 0, NULL},
+    {NULL, F_STR, PR(model_id), 1, NULL},
+    {"slice_key", F_STR, PR(slice_key), 0, NULL},
+    {"slice_value", F_STR, PR(slice_value), 0, NULL},
+    {"monitor_version", F_INT, PR(monitor_version), 0, NULL},
+    {"count", F_DBL, PR(count), 0, NULL},
+    {"num_nulls", F_DBL, PR(num_nulls), 0, NULL},
+    {"distinct_count", F_DBL, PR(distinct_count), 0, NULL},
+    {"num_zeros", F_DBL, PR(num_zeros), 0, NULL},
+    {"avg", F_DBL, PR(avg), 0, NULL},
+    {"stddev", F_DBL, PR(stddev), 0, NULL},
+    {"min", F_DBL, PR(min), 0, NULL},
+    {"max", F_DBL, PR(max), 0, NULL},
+    {"median", F_DBL, PR(median), 0, NULL},
+    {"percent_null", F_DBL, PR(percent_null), 0, NULL},
+    {"percent_distinct", F_DBL, PR(percent_distinct), 0, NULL},
+    {"percent_zeros", F_DBL, PR(percent_zeros), 0, NULL},
+    {"accuracy_score", F_DBL, PR(accuracy_score), 1, NULL},
+    {"precision_macro", F_DBL, PR(precision_macro), 1, "`precision`.`macro`"},
+    {"precision_weighted", F_DBL, PR(precision_weighted), 1, "`precision`.`weighted`"},
+    {"recall_macro", F_DBL, PR(recall_macro), 1, "`recall`.`macro`"},
+    {"recall_weighted", F_DBL, PR(recall_weighted), 1, "`recall`.`weighted`"},
+    {"f1_score_macro", F_DBL, PR(f1_score_macro), 1, "`f1_score`.`macro`"},
+    {"f1_score_weighted", F_DBL, PR(f1_score_weighted), 1, "`f1_score`.`weighted`"},
+    {"roc_auc_score", F_DBL, PR(roc_auc_score), 1, NULL},
+    {"mean_squared_error", F_DBL, PR(mean_squared_error), 1, NULL},
+    {"root_mean_squared_error", F_DBL, PR(root_mean_squared_error), 1, NULL},
+    {"mean_absolute_error", F_DBL, PR(mean_absolute_error), 1, NULL},
+    {"mean_absolute_percentage_error", F_DBL, PR(mean_absolute_percentage_error), 1, NULL},
+    {"r2_score", F_DBL, PR(r2_score), 1, NULL},
 };
 #undef PR
 
@@ -1150,6 +1154,10 @@ static dbx_status read_table(rowset *out, dbx_client *c, const char *table_name,
         if (sql.len > 7)
             dbx__buf_puts(&sql, ", ");
         const char *name = f->name ? f->name : model_col;
+        if (f->expr) {
+            dbx__buf_puts(&sql, f->expr);
+            dbx__buf_puts(&sql, " AS ");
+        }
         if (put_ident(&sql, name, strlen(name)) != 0) {
             st = dbx__fail(c, DBX_EINVAL, "%s: the model id column name holds a backtick", __func__);
             goto done;
@@ -1200,7 +1208,7 @@ static dbx_status read_table(rowset *out, dbx_client *c, const char *table_name,
         gmtime_r(&t, &tmv);
         snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tmv.tm_year + 1900, tmv.tm_mon + 1,
                  tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec, (int)ms);
-        COND("window_start >= :since");
+        COND("`window`.`start` >= :since");
         pbad |= dbx_sql_params_add(params, "since", ts, "TIMESTAMP") != DBX_OK;
     }
     if (inference && o && o->model_id) {
@@ -1219,8 +1227,8 @@ static dbx_status read_table(rowset *out, dbx_client *c, const char *table_name,
         }
     }
 #undef COND
-    dbx__buf_puts(&sql, rs->drift ? " ORDER BY window_start, granularity, column_name, drift_type"
-                                  : " ORDER BY window_start, granularity, column_name, log_type");
+    dbx__buf_puts(&sql, rs->drift ? " ORDER BY `window`.`start`, granularity, column_name, drift_type"
+                                  : " ORDER BY `window`.`start`, granularity, column_name, log_type");
     if (pbad || sql.oom) {
         st = dbx__fail(c, DBX_ENOMEM, "out of memory");
         goto done;

@@ -5,6 +5,7 @@ refresh states on the virtual clock, and the profile / drift metric tables compu
 Run: /usr/bin/python3 -m pytest tests/emulator/test_monitors.py -q
 """
 
+import json
 import math
 import random
 
@@ -226,11 +227,11 @@ def test_profile_metrics_numbers(emu):
         "('2024-03-02 10:00:00', 0.0, 'web')"])
     ok(emu, "POST", "main.default.tx", body=body)
     wait_refresh(emu, "main.default.tx", 1)
-    rows = sql(emu, "SELECT window_start, window_end, granularity, log_type, column_name, count, "
+    rows = sql(emu, "SELECT window.start, window.`end`, granularity, log_type, column_name, count, "
                     "num_nulls, avg, min, max, stddev, median, distinct_count, percent_null, "
                     "num_zeros, frequent_items, data_type, monitor_version, slice_key, "
                     "logging_table_commit_version, window FROM main.mon.tx_profile_metrics "
-                    "WHERE window_start = '2024-03-01 00:00:00' ORDER BY column_name")
+                    "WHERE window.start = '2024-03-01 00:00:00' ORDER BY column_name")
     by = {r[4]: r for r in rows}
     assert set(by) == {":table", "amount", "channel"}
     t = by[":table"]
@@ -247,17 +248,21 @@ def test_profile_metrics_numbers(emu):
     assert c[15] == '[{"item":"web","count":2},{"item":"pos","count":1}]'
     assert c[7] is None and c[16] == "string"
     zero = sql(emu, "SELECT num_zeros, percent_zeros FROM main.mon.tx_profile_metrics WHERE "
-                    "window_start = '2024-03-02 00:00:00' AND column_name = 'amount'")
+                    "window.start = '2024-03-02 00:00:00' AND column_name = 'amount'")
     assert zero == [["1", "100.0"]]
     # consecutive drift: day 2 against day 1 (adjacent windows); no baseline given
-    d = sql(emu, "SELECT drift_type, window_cmp_start, window_cmp_end, count_delta, avg_delta "
+    d = sql(emu, "SELECT drift_type, window_cmp.start, window_cmp.end, count_delta, avg_delta "
                  "FROM main.mon.tx_drift_metrics WHERE column_name = 'amount'")
     assert len(d) == 1 and d[0][:4] == ["CONSECUTIVE", D1, D2, "-3"]
     assert f(d[0][4]) == pytest.approx(-7 / 3.0)
     # the metric tables are ordinary UC tables
     st, info = emu.call("GET", UC + "main.mon.tx_profile_metrics")
     assert st == 200 and info["data_source_format"] == "DELTA"
-    assert any(c["name"] == "window_start" and c["type_name"] == "TIMESTAMP" for c in info["columns"])
+    wc = [c for c in info["columns"] if c["name"] == "window"]
+    assert wc[0]["type_name"] == "STRUCT" and wc[0]["type_text"] == "struct<start:timestamp,end:timestamp>"
+    assert json.loads(wc[0]["type_json"])["type"]["fields"][0] == {
+        "name": "start", "type": "timestamp", "nullable": True, "metadata": {}}
+    assert not any(c["name"] in ("window_start", "ks_test_pvalue") for c in info["columns"])
 
 
 def test_drift_numbers_by_hand(emu):
@@ -276,9 +281,9 @@ def test_drift_numbers_by_hand(emu):
     insert(emu, "main.default.tx", rows)
     ok(emu, "POST", "main.default.tx", body=body)
     wait_refresh(emu, "main.default.tx", 1)
-    got = sql(emu, "SELECT column_name, ks_test_statistic, ks_test_pvalue, wasserstein_distance, "
-                   "population_stability_index, js_distance, chi_squared_test_statistic, "
-                   "chi_squared_test_pvalue, tv_distance, l_infinity_distance, ks_test, "
+    got = sql(emu, "SELECT column_name, ks_test.statistic, ks_test.pvalue, wasserstein_distance, "
+                   "population_stability_index, js_distance, chi_squared_test.statistic, "
+                   "chi_squared_test.pvalue, tv_distance, l_infinity_distance, ks_test, "
                    "percent_null_delta FROM main.mon.tx_drift_metrics WHERE drift_type = "
                    "'CONSECUTIVE' AND column_name <> ':table' ORDER BY column_name")
     amount, channel = got
@@ -352,8 +357,8 @@ def test_injected_shift_stands_out_against_the_baseline(emu):
             "baseline_table_name": "main.default.base"}
     ok(emu, "POST", "main.default.tx2", body=body)
     wait_refresh(emu, "main.default.tx2", 1)
-    got = sql(emu, "SELECT window_start, drift_type, column_name, population_stability_index, "
-                   "ks_test_pvalue FROM main.mon.tx2_drift_metrics WHERE column_name <> ':table'")
+    got = sql(emu, "SELECT window.start, drift_type, column_name, population_stability_index, "
+                   "ks_test.pvalue FROM main.mon.tx2_drift_metrics WHERE column_name <> ':table'")
     psi = {(r[0][8:10], r[1], r[2]): f(r[3]) for r in got}
     # day 3: amount shifted by 1.5 standard deviations
     assert psi[("03", "BASELINE", "amount")] > 0.25
@@ -366,7 +371,7 @@ def test_injected_shift_stands_out_against_the_baseline(emu):
     pv = {(r[0][8:10], r[1], r[2]): f(r[4]) for r in got if r[4] is not None}
     assert pv[("03", "BASELINE", "amount")] < 1e-6
     # the baseline's own profile rows
-    b = sql(emu, "SELECT count, window_start FROM main.mon.tx2_profile_metrics WHERE "
+    b = sql(emu, "SELECT count, window.start FROM main.mon.tx2_profile_metrics WHERE "
                  "log_type = 'BASELINE' AND column_name = ':table'")
     assert b == [["2000", None]]
 
@@ -391,8 +396,8 @@ def test_inference_log_classification_quality(emu):
     m = ok(emu, "POST", "main.default.inf", body=body)
     assert m["inference_log"]["problem_type"] == "PROBLEM_TYPE_CLASSIFICATION"
     wait_refresh(emu, "main.default.inf", 1)
-    rows = sql(emu, "SELECT model, count, accuracy_score, precision_macro, recall_macro, "
-                    "f1_score_macro, precision_weighted, roc_auc_score, confusion_matrix "
+    rows = sql(emu, "SELECT model, count, accuracy_score, precision.macro, recall.macro, "
+                    "f1_score.macro, precision.weighted, roc_auc_score, confusion_matrix "
                     "FROM main.mon.inf_profile_metrics WHERE column_name = ':table' "
                     "AND slice_key IS NULL ORDER BY model")
     by = {r[0]: r for r in rows}
@@ -463,11 +468,171 @@ def test_snapshot_refreshes_add_windows(emu):
     emu.advance(2000)
     r = ok(emu, "POST", "main.default.snap", "/refreshes")
     wait_refresh(emu, "main.default.snap", r["refresh_id"])
-    w = sql(emu, "SELECT count, window_start FROM main.mon.snap_profile_metrics WHERE "
-                 "column_name = ':table' ORDER BY window_start")
+    w = sql(emu, "SELECT count, window.start FROM main.mon.snap_profile_metrics WHERE "
+                 "column_name = ':table' ORDER BY window.start")
     assert [x[0] for x in w] == ["10", "20"] and w[0][1] < w[1][1]
     d = sql(emu, "SELECT count_delta, drift_type FROM main.mon.snap_drift_metrics WHERE "
                  "column_name = ':table'")
     assert d == [["10", "CONSECUTIVE"]]
     h = sql(emu, "DESCRIBE HISTORY main.mon.snap_profile_metrics")
     assert len(h) >= 3
+
+
+# ---- STRUCT columns of the metric tables (the engine's field access) ----------------------------
+
+def stmt(emu, text, params=None):
+    body = {"statement": text, "warehouse_id": WH, "wait_timeout": "30s"}
+    if params:
+        body["parameters"] = params
+    st, b = emu.call("POST", S, body)
+    assert st == 200, b
+    return b
+
+
+def two_days(emu):
+    body = setup_ts(emu)
+    insert(emu, "main.default.tx", [
+        "('2024-03-01 10:00:00', 1.0, 'web')", "('2024-03-01 11:00:00', 2.0, 'pos')",
+        "('2024-03-02 10:00:00', 9.0, 'web')", "('2024-03-02 11:00:00', 8.0, 'web')"])
+    ok(emu, "POST", "main.default.tx", body=body)
+    wait_refresh(emu, "main.default.tx", 1)
+
+
+def test_struct_field_typed_and_named(emu):
+    two_days(emu)
+    b = stmt(emu, "SELECT window.start, window.end AS e, ks_test.pvalue, column_name "
+                  "FROM main.mon.tx_drift_metrics WHERE column_name = 'amount'")
+    assert b["status"]["state"] == "SUCCEEDED", b
+    cols = b["manifest"]["schema"]["columns"]
+    assert [(c["name"], c["type_name"], c["type_text"]) for c in cols] == [
+        ("start", "TIMESTAMP", "TIMESTAMP"), ("e", "TIMESTAMP", "TIMESTAMP"),
+        ("pvalue", "DOUBLE", "DOUBLE"), ("column_name", "STRING", "STRING")]
+    assert b["result"]["data_array"][0][:2] == [D2, "2024-03-03T00:00:00.000Z"]
+    assert 0.0 <= f(b["result"]["data_array"][0][2]) <= 1.0
+    # quoted parts, alias.col.field, nested path through the table name
+    q = sql(emu, "SELECT `window`.`start`, m.window.start, m.`window_cmp`.`start` "
+                 "FROM main.mon.tx_drift_metrics m WHERE m.column_name = 'amount'")
+    assert q == [[D2, D2, D1]]
+    q = sql(emu, "SELECT a.window.start, tx_drift_metrics.window_cmp.start FROM "
+                 "main.mon.tx_drift_metrics a JOIN main.mon.tx_drift_metrics ON a.column_name = "
+                 "tx_drift_metrics.column_name WHERE a.column_name = 'amount'")
+    assert q == [[D2, D1]]
+
+
+def test_struct_field_compares_and_sorts_as_time(emu):
+    two_days(emu)
+    b = stmt(emu, "SELECT count FROM main.mon.tx_profile_metrics WHERE window.start >= :since "
+                  "AND column_name = ':table'",
+             [{"name": "since", "value": "2024-03-01T12:00:00.000Z", "type": "TIMESTAMP"}])
+    assert b["status"]["state"] == "SUCCEEDED", b
+    assert b["result"]["data_array"] == [["2"]]
+    got = sql(emu, "SELECT window.start FROM main.mon.tx_profile_metrics WHERE column_name = "
+                   "':table' ORDER BY window.start DESC")
+    assert got == [[D2], [D1]]
+    got = sql(emu, "SELECT column_name FROM main.mon.tx_profile_metrics WHERE column_name <> "
+                   "':table' AND window.start < TIMESTAMP '2024-03-02' ORDER BY window.end, column_name")
+    assert got == [["amount"], ["channel"]]
+
+
+def test_whole_struct_and_complex_columns(emu):
+    two_days(emu)
+    b = stmt(emu, "SELECT window, ks_test, non_null_columns_delta FROM main.mon.tx_drift_metrics "
+                  "WHERE column_name = 'amount'")
+    assert b["status"]["state"] == "SUCCEEDED", b
+    cols = b["manifest"]["schema"]["columns"]
+    assert [(c["type_name"], c["type_text"]) for c in cols] == [
+        ("STRUCT", "STRUCT<start: TIMESTAMP, end: TIMESTAMP>"),
+        ("STRUCT", "STRUCT<statistic: DOUBLE, pvalue: DOUBLE>"),
+        ("STRUCT", "STRUCT<added: INT, missing: INT>")]
+    w, ks, _ = b["result"]["data_array"][0]
+    assert json.loads(w) == {"start": D2, "end": "2024-03-03T00:00:00.000Z"}
+    assert set(json.loads(ks)) == {"statistic", "pvalue"}
+    b = stmt(emu, "SELECT quantiles, frequent_items FROM main.mon.tx_profile_metrics "
+                  "WHERE column_name = 'amount' AND window.start = '2024-03-01 00:00:00'")
+    cols = b["manifest"]["schema"]["columns"]
+    assert [(c["type_name"], c["type_text"]) for c in cols] == [
+        ("ARRAY", "ARRAY<DOUBLE>"), ("ARRAY", "ARRAY<STRUCT<item: STRING, count: BIGINT>>")]
+    assert json.loads(b["result"]["data_array"][0][0])[0] == 1.0
+    # SELECT * carries the struct types too
+    b = stmt(emu, "SELECT * FROM main.mon.tx_drift_metrics LIMIT 1")
+    c0 = b["manifest"]["schema"]["columns"][0]
+    assert (c0["name"], c0["type_name"]) == ("window", "STRUCT")
+
+
+def test_struct_field_errors(emu):
+    two_days(emu)
+    b = stmt(emu, "SELECT window.begin FROM main.mon.tx_drift_metrics")
+    assert b["status"]["state"] == "FAILED", b
+    e = b["status"]["error"]
+    assert e["error_code"] == "BAD_REQUEST" and "[FIELD_NOT_FOUND]" in e["message"]
+    assert "`begin`" in e["message"] and "`start`, `end`" in e["message"]
+    b = stmt(emu, "SELECT count(*) FROM main.mon.tx_drift_metrics WHERE ks_test.pvalue.x > 0")
+    assert b["status"]["state"] == "FAILED" and "[INVALID_EXTRACT_BASE_FIELD_TYPE]" in \
+        b["status"]["error"]["message"], b
+    # the flattened columns of earlier emulator versions are gone
+    b = stmt(emu, "SELECT window_start FROM main.mon.tx_drift_metrics")
+    assert b["status"]["state"] == "FAILED", b
+
+
+def test_table_alias_named_like_a_struct_column(emu):
+    two_days(emu)
+    # `ks_test` names the table here: ks_test.column_name is the table's column and
+    # ks_test.ks_test.pvalue the struct field
+    got = sql(emu, "SELECT ks_test.column_name, CASE WHEN ks_test.ks_test.pvalue IS NULL THEN 'no' ELSE 'yes' END "
+                   "FROM main.mon.tx_drift_metrics AS ks_test WHERE ks_test.column_name <> ':table' "
+                   "ORDER BY ks_test.column_name")
+    assert got == [["amount", "yes"], ["channel", "no"]]
+    # `window` stays a column name (WINDOW is also a clause keyword)
+    got = sql(emu, "SELECT count(window), count(*) FROM main.mon.tx_drift_metrics GROUP BY window")
+    assert got == [["3", "3"]]
+
+
+def test_struct_nested_path_in_process():
+    from dbx_emulator import apis
+    from dbx_emulator.sql_exec import run_statement
+    from dbx_emulator.sql_lexer import SqlError
+    from dbx_emulator.sql_types import parse_complex
+    from dbx_emulator.state import State
+    state = State(reset_hooks=apis.load_all())
+    eng = state.uc
+    try:
+        c = parse_complex("STRUCT<a STRUCT<b: TIMESTAMP, ok: BOOLEAN>, n: BIGINT>")   # no colon: ok
+        assert c.type_text() == "STRUCT<a: STRUCT<b: TIMESTAMP, ok: BOOLEAN>, n: BIGINT>"
+        assert c.uc_type_text() == "struct<a:struct<b:timestamp,ok:boolean>,n:bigint>"
+        c.name = "s"
+        from dbx_emulator.sql_types import Col
+        t = eng.new_table("main", "default", "nest", [c, Col("id", "LONG")], "u", state.now_ms())
+        eng.db.execute('INSERT INTO "%s" VALUES (?, 1), (?, 2)' % t.sq, (
+            json.dumps({"a": {"b": "2024-01-02 03:04:05", "ok": True}, "n": 5}),
+            json.dumps({"a": {"b": "2023-01-01 00:00:00", "ok": False}, "n": 7})))
+
+        def run(q):
+            r = run_statement(eng, q, {}, None, None, "u", state.now_ms())
+            vals = eng.db.execute('SELECT * FROM "%s"' % r.table).fetchall()
+            return [(x.name, x.type_name) for x in r.cols], vals
+        cols, vals = run("SELECT s.a.b, s.A.OK AS k, nest.s.n FROM nest ORDER BY s.a.b")
+        assert cols == [("b", "TIMESTAMP"), ("k", "BOOLEAN"), ("n", "LONG")]
+        assert vals == [("2023-01-01 00:00:00", 0, 7), ("2024-01-02 03:04:05", 1, 5)]
+        cols, vals = run("SELECT s.a FROM nest WHERE s.a.ok")
+        assert cols == [("a", "STRUCT")]
+        assert json.loads(vals[0][0]) == {"b": "2024-01-02 03:04:05", "ok": True}
+        from dbx_emulator.sql_types import complex_out_text
+        assert json.loads(complex_out_text(vals[0][0], "STRUCT<b: TIMESTAMP, ok: BOOLEAN>")) == \
+            {"b": "2024-01-02T03:04:05.000Z", "ok": True}
+        with pytest.raises(SqlError) as e:
+            run("SELECT s.a.zz FROM nest")
+        assert (e.value.error_class, e.value.sql_state) == ("FIELD_NOT_FOUND", "42704")
+    finally:
+        eng.close()
+
+
+def test_struct_field_in_cte_and_subquery(emu):
+    two_days(emu)
+    b = stmt(emu, "WITH d AS (SELECT window.start, ks_test.pvalue FROM main.mon.tx_drift_metrics "
+                  "WHERE column_name = 'amount') SELECT start, pvalue IS NOT NULL AS has_p FROM d")
+    assert b["status"]["state"] == "SUCCEEDED", b
+    assert [c["name"] for c in b["manifest"]["schema"]["columns"]] == ["start", "has_p"]
+    assert b["result"]["data_array"][0][0].startswith("2024-03-02")
+    got = sql(emu, "SELECT count(*) FROM (SELECT DISTINCT window.start FROM "
+                   "main.mon.tx_profile_metrics) q WHERE q.start >= '2024-03-02 00:00:00'")
+    assert got == [["1"]]

@@ -746,7 +746,14 @@ static void test_drift_flags_injected_shift(void **state)
     text = json_string_value(emu_req_json(req, "statement"));
     assert_non_null(strstr(text, "column_name = :column_name"));
     assert_non_null(strstr(text, "drift_type = :drift_type"));
-    assert_non_null(strstr(text, "window_start >= :since"));
+    /* the real tables' struct columns, read field by field */
+    assert_non_null(strstr(text, "`window`.`start` >= :since"));
+    assert_non_null(strstr(text, "SELECT `window`.`start` AS `window_start`, `window`.`end` AS `window_end`, "
+                                 "`window_cmp`.`start` AS `window_cmp_start`"));
+    assert_non_null(strstr(text, "`ks_test`.`pvalue` AS `ks_test_pvalue`"));
+    assert_non_null(strstr(text, "`chi_squared_test`.`statistic` AS `chi_squared_test_statistic`"));
+    assert_non_null(strstr(text, " ORDER BY `window`.`start`, granularity, column_name, drift_type"));
+    assert_null(strstr(text, "SELECT `window_start`")); /* not the flattened column */
     json_t *ps = emu_req_json(req, "parameters");
     size_t i;
     json_t *pp;
@@ -803,8 +810,15 @@ static void test_drift_flags_injected_shift(void **state)
     assert_int_equal((int)p2->count, n);
     assert_true(dabs(p2->accuracy_score - 0.75) < 1e-9); /* label = prediction for 3 rows in 4 */
     assert_true(p2->f1_score_macro > 0.5 && p2->f1_score_macro < 1.0);
+    assert_true(p2->precision_weighted > 0.5 && p2->precision_weighted <= 1.0);
     assert_true(isnan(p2->r2_score)); /* a classification monitor */
     dbx_monitor_profile_free(pr);
+    req = emu_last_request(e, STMTS);
+    text = json_string_value(emu_req_json(req, "statement"));
+    assert_non_null(strstr(text, "`f1_score`.`macro` AS `f1_score_macro`"));
+    assert_non_null(strstr(text, "`precision`.`weighted` AS `precision_weighted`"));
+    assert_non_null(strstr(text, " ORDER BY `window`.`start`, granularity, column_name, log_type"));
+    json_decref(req);
 
     /* the baseline rows: no window */
     o.log_type = "BASELINE";

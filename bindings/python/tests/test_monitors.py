@@ -218,7 +218,8 @@ def test_drift_flags_injected_shift(client, emu):
     rows = client.monitors.drift(T, WH, model_id="*", since=DAY3)
     req = emu.last(STMTS)
     assert "FROM `main`.`mon`.`scores_drift_metrics`" in req["json"]["statement"]
-    assert "window_start >= :since" in req["json"]["statement"]
+    assert "`window`.`start` >= :since" in req["json"]["statement"]
+    assert "`ks_test`.`pvalue` AS `ks_test_pvalue`" in req["json"]["statement"]
     params = {p["name"]: p for p in req["json"]["parameters"]}
     assert params["since"]["value"] == "2024-03-03T00:00:00.000Z" and params["since"]["type"] == "TIMESTAMP"
     assert params["model_id"]["value"] == "*"

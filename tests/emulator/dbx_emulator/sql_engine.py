@@ -23,7 +23,7 @@ import threading
 import uuid
 
 from .sql_lexer import SqlError, backticked, quote_ident
-from .sql_types import fmt_double, normalize_timestamp
+from .sql_types import complex_out_text, fmt_double, normalize_timestamp
 
 METASTORE_ID = "8f3e2a10-5b7c-4d1e-9a6f-0e1d2c3b4a59"
 STORAGE_ROOT = "s3://dbx-emulator-metastore/" + METASTORE_ID
@@ -404,6 +404,7 @@ class Engine:
             ("dbx_nz", 1, nz, True),
             ("dbx_try_divide", 2, try_divide, True),
             ("dbx_fmt_double", 1, fmt_double, True),
+            ("dbx_complex_out", 2, complex_out_text, True),
             ("dbx_b64", 1, lambda v: base64.b64encode(_bytes(v)).decode(), True),
             ("dbx_rand", -1, lambda *a: random.random(), False),
             ("dbx_current_timestamp", 0,

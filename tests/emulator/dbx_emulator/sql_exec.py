@@ -185,6 +185,7 @@ class Exec:
         self.now = now
         self.ctes = set()
         self.nrange = 0
+        self.scope = None             # _scan_scope: struct columns of the tables read
 
     # ---- translation -----------------------------------------------------------------------
     def bind(self, tok):
@@ -241,6 +242,8 @@ class Exec:
     def translate(self, toks):
         """Databricks query / expression tokens -> sqlite text."""
         self._scan_ctes(toks)
+        if self.scope is None:
+            self.scope = self._scan_scope(toks)
         out = []
         i, n = 0, len(toks)
         depth = 0
@@ -294,6 +297,15 @@ class Exec:
                 out.append(v)
                 i += 1
                 continue
+            if k in ("ident", "qident") and self.scope[1] and \
+                    not (i > 0 and toks[i - 1].kind == "op" and toks[i - 1].value == "."):
+                j, names = self._chain(toks, i)
+                if len(names) >= 2 and not (j < n and toks[j].kind == "op" and toks[j].value == "("):
+                    hit = self._struct_path(names)
+                    if hit is not None:
+                        out.append(hit[0])
+                        i = j
+                        continue
             if k == "str":
                 out.append(quote_literal(t.value))
             elif k == "num":
@@ -343,6 +355,127 @@ class Exec:
                     out.append(t.text)
             i += 1
         return join_sql(out)
+
+    # ---- struct fields ---------------------------------------------------------------------
+    # A STRUCT column is stored as JSON text (sql_types.py); `col.field`, `alias.col.field`,
+    # `` `col`.`field` `` and nested `a.b.c` read a field with json_extract, typed by the field's
+    # type (a TIMESTAMP field is canonical text, so it compares and sorts as time). Names resolve
+    # against the columns of the tables the statement reads (one scope for the whole statement,
+    # subqueries included: a simplification); a first name that is a table name or alias keeps
+    # meaning the table, as in Spark.
+
+    @staticmethod
+    def _name(tok):
+        return tok.value if tok.kind == "qident" else tok.text
+
+    def _chain(self, toks, i):
+        """The dotted name starting at i: (index after it, [names])."""
+        names = [self._name(toks[i])]
+        j = i + 1
+        while j + 1 < len(toks) and toks[j].kind == "op" and toks[j].value == "." and \
+                toks[j + 1].kind in ("ident", "qident"):
+            names.append(self._name(toks[j + 1]))
+            j += 2
+        return j, names
+
+    def _scan_scope(self, toks):
+        """(qualifiers, struct columns): the table names / aliases after FROM / JOIN (derived
+        tables' aliases too), and {lower qualifier: Table} for the catalog tables among them."""
+        quals, tables = set(), {}
+        n = len(toks)
+
+        def alias_at(j):
+            if j < n and toks[j].is_kw("AS") and j + 1 < n and toks[j + 1].kind in ("ident", "qident"):
+                return self._name(toks[j + 1]).lower(), j + 2
+            if j < n and (toks[j].kind == "qident" or (toks[j].kind == "ident" and
+                                                         toks[j].value not in _NOT_ALIAS)):
+                return self._name(toks[j]).lower(), j + 1
+            return None, j
+
+        for i, t in enumerate(toks):
+            if not t.is_kw("FROM", "JOIN"):
+                continue
+            j = i + 1
+            while j < n:
+                x = toks[j]
+                if x.kind == "op" and x.value == "(":
+                    depth = 0
+                    while j < n:
+                        if toks[j].kind == "op" and toks[j].value == "(":
+                            depth += 1
+                        elif toks[j].kind == "op" and toks[j].value == ")":
+                            depth -= 1
+                            if depth == 0:
+                                break
+                        j += 1
+                    a, j = alias_at(j + 1)
+                    if a:
+                        quals.add(a)
+                elif x.kind in ("ident", "qident") and not x.is_kw(*_NOT_TABLE_START):
+                    j, parts = self._chain(toks, j)
+                    if j < n and toks[j].kind == "op" and toks[j].value == "(":
+                        break
+                    a, j = alias_at(j)
+                    q = a or parts[-1].lower()
+                    quals.add(q)
+                    if len(parts) == 1 and parts[0].lower() in self.ctes:
+                        continue
+                    try:
+                        tb = self.eng.tables.get(".".join(self.eng.resolve(parts, self.catalog, self.schema)))
+                    except (SqlError, StoreError):
+                        tb = None
+                    if tb is not None and any(c.type_name == "STRUCT" and c.sub for c in tb.cols):
+                        tables[q] = tb
+                else:
+                    break
+                if j < n and toks[j].kind == "op" and toks[j].value == ",":
+                    j += 1
+                    continue
+                break
+        return quals, tables
+
+    def _struct_path(self, names):
+        """(sqlite expression, field Col) of a dotted name that reads a struct field, or None
+        when it is not one (a table-qualified column, a schema-qualified name, ...)."""
+        quals, tables = self.scope
+        low = [x.lower() for x in names]
+        if low[0] in quals:
+            tb = tables.get(low[0])
+            if tb is None or len(names) < 3:
+                return None
+            col = next((c for c in tb.cols if c.name.lower() == low[1]), None)
+            if col is None or col.type_name != "STRUCT":
+                return None
+            base = "%s.%s" % (quote_ident(names[0]), quote_ident(col.name))
+            shown, fields = [names[0], col.name], names[2:]
+        else:
+            col = None
+            for tb in tables.values():
+                col = next((c for c in tb.cols if c.name.lower() == low[0] and c.type_name == "STRUCT"), None)
+                if col is not None:
+                    break
+            if col is None:
+                return None
+            base, shown, fields = quote_ident(col.name), [col.name], names[1:]
+        cur, path = col, []
+        for f in fields:
+            if cur.type_name != "STRUCT" or cur.sub is None:
+                # Spark's error class (the reference does not list the SQL errors)
+                raise SqlError("INVALID_EXTRACT_BASE_FIELD_TYPE", "42000",
+                               "Can't extract a value from \"%s\". Need a complex type [STRUCT, "
+                               "ARRAY, MAP] but got \"%s\"." % (".".join(shown), cur.type_text()))
+            fc = cur.field(f)
+            if fc is None:
+                # Spark's FIELD_NOT_FOUND (42704); the reference does not list the SQL errors
+                raise SqlError("FIELD_NOT_FOUND", "42704", "No such struct field %s in %s." % (
+                    backticked([f]), ", ".join(backticked([x.name]) for x in cur.sub)))
+            if '"' in fc.name:
+                raise _unsupported("a struct field name with a double quote")
+            path.append(fc.name)
+            shown.append(fc.name)
+            cur = fc
+        expr = "json_extract(%s, %s)" % (base, quote_literal("$" + "".join('."%s"' % x for x in path)))
+        return expr, cur
 
     def _derived_with_columns(self, toks, i, out):
         """`(query) [AS] a(c1, c2)` and `VALUES (..), (..) [AS] a(c1, c2)` in a FROM clause:
@@ -629,6 +762,7 @@ class Exec:
             if hints and k in hints and hints[k] is not None:
                 h = hints[k]
                 c.type_name, c.precision, c.scale = h.type_name, h.precision, h.scale
+                c.sub = h.sub
             if not c.type_name:
                 row = self.db.execute("SELECT typeof(%s) FROM %s WHERE %s IS NOT NULL LIMIT 1" % (
                     quote_ident(r[1]), quote_ident(name), quote_ident(r[1]))).fetchone()
@@ -670,8 +804,53 @@ class Exec:
         toks = p.rest()
         if toks and toks[0].is_kw("TABLE"):
             toks = [tokenize("SELECT")[0], tokenize("*")[0], tokenize("FROM")[0]] + toks[1:]
+        self._scan_ctes(toks)
+        self.scope = self._scan_scope(toks)
+        toks = self._name_struct_items(toks)
         hints = self._select_hints(toks)
         return self.query_result(self.translate(toks), hints)
+
+    _ITEM_END = ("FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "EXCEPT",
+                 "INTERSECT", "MINUS")
+
+    def _name_struct_items(self, toks):
+        """A select item that is a bare struct field path (`window.start`) is named after its
+        last field (`start`), as in Spark (every SELECT of the statement: CTEs, subqueries)."""
+        if not self.scope[1]:
+            return toks
+        out, k, n = [], 0, len(toks)
+        while k < n:
+            t = toks[k]
+            out.append(t)
+            k += 1
+            if not t.is_kw("SELECT"):
+                continue
+            if k < n and toks[k].is_kw("DISTINCT", "ALL"):
+                out.append(toks[k])
+                k += 1
+            depth, start = 0, k
+            while k <= n:
+                x = toks[k] if k < n else None
+                if x is not None and x.kind == "op" and x.value == "(":
+                    depth += 1
+                elif x is not None and x.kind == "op" and x.value == ")" and depth > 0:
+                    depth -= 1
+                elif depth == 0 and (x is None or (x.kind == "op" and x.value in (",", ")")) or
+                                     x.is_kw(*self._ITEM_END)):
+                    item = toks[start:k]
+                    if item and item[0].kind in ("ident", "qident"):
+                        j, names = self._chain(item, 0)
+                        if j == len(item) and len(names) >= 2 and self._struct_path(names) is not None:
+                            item = item + [tokenize("AS")[0], tokenize(quote_bt(names[-1]))[0]]
+                    out.extend(item)
+                    if x is not None and x.kind == "op" and x.value == ",":
+                        out.append(x)
+                        k += 1
+                        start = k
+                        continue
+                    break
+                k += 1
+        return out
 
     def _select_hints(self, toks):
         """Types of top-level select items written as CAST(... AS T) [AS alias]."""
@@ -698,6 +877,14 @@ class Exec:
         return hints
 
     def _cast_hint(self, item):
+        if self.scope and self.scope[1] and item and item[0].kind in ("ident", "qident"):
+            j, names = self._chain(item, 0)
+            tail = item[j:]
+            if len(names) >= 2 and (not tail or (len(tail) == 2 and tail[0].is_kw("AS")) or
+                                    (len(tail) == 1 and tail[0].kind in ("ident", "qident"))):
+                hit = self._struct_path(names)
+                if hit is not None:
+                    return hit[1].copy("")
         single = item and (len(item) == 1 or (len(item) == 3 and item[1].is_kw("AS")) or
                            (len(item) == 2 and item[1].kind in ("ident", "qident")))
         if single:
@@ -1830,6 +2017,10 @@ def _literal_type(t):
     if suffix == "Y":
         return Col("", "BYTE")
     return Col("", "INT" if n < 2 ** 31 else "LONG")
+
+
+def quote_bt(name):
+    return "`" + name.replace("`", "``") + "`"
 
 
 def join_sql(parts):

@@ -1,48 +1,91 @@
 """Databricks SQL types as the emulator stores them in sqlite, and the value formatting of
 result chunks (JSON_ARRAY: every value a string or null)."""
 
+import binascii
 import datetime
 import decimal
+import json
 import re
 
 from .sql_lexer import SqlError
 
 
 class Col:
-    __slots__ = ("name", "type_name", "precision", "scale", "nullable", "comment")
+    __slots__ = ("name", "type_name", "precision", "scale", "nullable", "comment", "sub")
 
-    def __init__(self, name, type_name, precision=0, scale=0, nullable=True, comment=None):
+    def __init__(self, name, type_name, precision=0, scale=0, nullable=True, comment=None, sub=None):
         self.name = name
         self.type_name = type_name    # ColumnTypeName: LONG, INT, DECIMAL, STRING, ...
         self.precision = precision
         self.scale = scale
         self.nullable = nullable
         self.comment = comment
+        # a complex type known in full (parse_complex): STRUCT -> [field Col, ...],
+        # ARRAY -> [element Col], MAP -> [key Col, value Col]; None: no element types known
+        # (the MAP / STRUCT results of DESCRIBE HISTORY, OPTIMIZE, ...)
+        self.sub = sub
+
+    def copy(self, name=None):
+        return Col(self.name if name is None else name, self.type_name, self.precision, self.scale,
+                   self.nullable, self.comment, self.sub)
+
+    def field(self, name):
+        """The field Col of a STRUCT (names compare case-insensitively, as Spark's do)."""
+        for f in self.sub or ():
+            if f.name.lower() == name.lower():
+                return f
+        return None
 
     def type_text(self):
-        """Manifest type_text (upper case), e.g. BIGINT, DECIMAL(10,2)."""
+        """Manifest type_text (upper case), e.g. BIGINT, DECIMAL(10,2),
+        STRUCT<start: TIMESTAMP, end: TIMESTAMP>."""
         if self.type_name == "DECIMAL":
             return "DECIMAL(%d,%d)" % (self.precision, self.scale)
+        if self.sub is not None:
+            if self.type_name == "STRUCT":
+                return "STRUCT<%s>" % ", ".join("%s: %s" % (f.name, f.type_text()) for f in self.sub)
+            return "%s<%s>" % (self.type_name, ", ".join(f.type_text() for f in self.sub))
         return _TEXT[self.type_name]
 
     def uc_type_text(self):
         """Unity Catalog type_text (Spark simpleString, lower case)."""
+        if self.sub is not None:
+            if self.type_name == "STRUCT":
+                return "struct<%s>" % ",".join("%s:%s" % (f.name, f.uc_type_text()) for f in self.sub)
+            return "%s<%s>" % (self.type_name.lower(), ",".join(f.uc_type_text() for f in self.sub))
         return self.type_text().lower()
 
-    def type_json(self):
-        spark = _SPARK_JSON[self.type_name]
+    def spark_type(self):
+        """The Spark JSON form of the type (a string, or an object for a complex type)."""
         if self.type_name == "DECIMAL":
-            spark = "decimal(%d,%d)" % (self.precision, self.scale)
-        import json
-        return json.dumps({"name": self.name, "type": spark, "nullable": self.nullable,
+            return "decimal(%d,%d)" % (self.precision, self.scale)
+        if self.sub is not None:
+            if self.type_name == "STRUCT":
+                return {"type": "struct", "fields": [
+                    {"name": f.name, "type": f.spark_type(), "nullable": True, "metadata": {}}
+                    for f in self.sub]}
+            if self.type_name == "ARRAY":
+                return {"type": "array", "elementType": self.sub[0].spark_type(), "containsNull": True}
+            return {"type": "map", "keyType": self.sub[0].spark_type(),
+                    "valueType": self.sub[1].spark_type(), "valueContainsNull": True}
+        return _SPARK_JSON[self.type_name]
+
+    def type_json(self):
+        return json.dumps({"name": self.name, "type": self.spark_type(), "nullable": self.nullable,
                            "metadata": {"comment": self.comment} if self.comment else {}},
                           separators=(",", ":"))
 
     def sqlite_decl(self):
         """Declared sqlite type: the Databricks type first (read back through a view's
-        PRAGMA table_info), then a word that gives sqlite the right affinity."""
+        PRAGMA table_info), then a word that gives sqlite the right affinity. A complex type
+        known in full carries its type text hex-encoded (STRUCT_5354..., ARRAY_..., MAP_...:
+        a sqlite type name is identifiers only; hex digits never spell INT / CHAR / BLOB /
+        REAL / FLOA / DOUB, so the affinity stays TEXT)."""
         if self.type_name == "DECIMAL":
             return "DECIMAL(%d,%d)" % (self.precision, self.scale)
+        if self.sub is not None:
+            return "%s_%s TEXT" % (self.type_name, binascii.hexlify(
+                self.type_text().encode("utf-8")).decode("ascii").upper())
         return _DECL[self.type_name]
 
     def check(self, qname):
@@ -85,6 +128,9 @@ class Col:
             return "CASE WHEN %s IS NULL THEN NULL ELSE dbx_b64(%s) END" % (qname, qname)
         if t in ("NULL",):
             return "NULL"
+        if self.sub is not None:
+            # JSON text with the nested values formatted as the JSON_ARRAY format shows them
+            return "dbx_complex_out(%s, %s)" % (qname, quote_sql_string(self.type_text()))
         return "CAST(%s AS TEXT)" % qname
 
     def manifest(self, position):
@@ -94,6 +140,10 @@ class Col:
             d["type_precision"] = self.precision
             d["type_scale"] = self.scale
         return d
+
+
+def quote_sql_string(text):
+    return "'" + text.replace("'", "''") + "'"
 
 
 _TEXT = {"LONG": "BIGINT", "INT": "INT", "SHORT": "SMALLINT", "BYTE": "TINYINT",
@@ -164,6 +214,12 @@ def col_from_decl(decl):
     """Col for a declared sqlite type written by sqlite_decl(); None if not ours."""
     if not decl:
         return None
+    m = re.match(r"^(STRUCT|ARRAY|MAP)_([0-9A-F]+) ", decl.upper())
+    if m:
+        try:
+            return parse_complex(binascii.unhexlify(m.group(2)).decode("utf-8"))
+        except (ValueError, SqlError):
+            return None
     m = re.match(r"^([A-Z_]+)(?:\((\d+),(\d+)\))?", decl.upper())
     if not m:
         return None
@@ -286,3 +342,134 @@ def fmt_double(v):
 def infer_col(typeof):
     return Col("", {"integer": "LONG", "real": "DOUBLE", "text": "STRING", "blob": "BINARY"}
                .get(typeof, "NULL"))
+
+
+# ---- complex types (STRUCT / ARRAY / MAP) -------------------------------------------------------
+# Stored as JSON text; a TIMESTAMP inside is kept in the canonical sqlite form
+# ('YYYY-MM-DD HH:MM:SS[.ffffff]', UTC) so that a field read by json_extract compares and sorts
+# like a TIMESTAMP column, BOOLEAN as true / false (json_extract gives 1 / 0, the column form).
+
+_TYPE_TOK = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)|`((?:[^`]|``)*)`|(\d+)|([<>(),:]))")
+MAX_TYPE_DEPTH = 32
+_COMPLEX_CACHE = {}
+
+
+def parse_complex(text):
+    """'STRUCT<start: TIMESTAMP, end: TIMESTAMP>' (also 'STRUCT<start TIMESTAMP, ...>', as
+    Databricks accepts), 'ARRAY<DOUBLE>', 'MAP<STRING, DOUBLE>', nested, or a simple type ->
+    Col. Raises SqlError UNSUPPORTED_DATATYPE on a malformed text."""
+    hit = _COMPLEX_CACHE.get(text)
+    if hit is not None:
+        return hit.copy("")
+    toks, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TYPE_TOK.match(text, pos)
+        if not m or m.end() == pos:
+            raise unsupported_type(text)
+        pos = m.end()
+        if m.group(1) is not None:
+            toks.append(("w", m.group(1)))
+        elif m.group(2) is not None:
+            toks.append(("w", m.group(2).replace("``", "`")))
+        elif m.group(3) is not None:
+            toks.append(("n", int(m.group(3))))
+        else:
+            toks.append(("o", m.group(4)))
+    k = [0]
+
+    def peek(kind=None, val=None):
+        if k[0] >= len(toks):
+            return False
+        t = toks[k[0]]
+        return (kind is None or t[0] == kind) and (val is None or t[1] == val)
+
+    def take(kind, val=None):
+        if not peek(kind, val):
+            raise unsupported_type(text)
+        k[0] += 1
+        return toks[k[0] - 1][1]
+
+    def typ(depth):
+        if depth > MAX_TYPE_DEPTH:
+            raise unsupported_type(text)
+        word = take("w").upper()
+        if word in ("STRUCT", "ARRAY", "MAP"):
+            take("o", "<")
+            sub = []
+            if word == "STRUCT":
+                while not peek("o", ">"):
+                    if sub:
+                        take("o", ",")
+                    name = take("w")
+                    if peek("o", ":"):
+                        take("o", ":")
+                    f = typ(depth + 1)
+                    f.name = name
+                    sub.append(f)
+            elif word == "ARRAY":
+                sub.append(typ(depth + 1))
+            else:
+                sub.append(typ(depth + 1))
+                take("o", ",")
+                sub.append(typ(depth + 1))
+            take("o", ">")
+            return Col("", word, sub=sub)
+        args = []
+        if peek("o", "("):
+            take("o", "(")
+            args.append(take("n"))
+            if peek("o", ","):
+                take("o", ",")
+                args.append(take("n"))
+            take("o", ")")
+        return make_type(word, args, text)
+    col = typ(0)
+    if k[0] != len(toks):
+        raise unsupported_type(text)
+    if len(_COMPLEX_CACHE) < 1000:
+        _COMPLEX_CACHE[text] = col.copy("")
+    return col
+
+
+def _ts_out(v):
+    """A canonical TIMESTAMP text as the JSON_ARRAY format shows it inside a complex value."""
+    s = str(v)
+    try:
+        d = datetime.datetime.fromisoformat(s.replace("Z", ""))
+    except ValueError:
+        return s
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (d.microsecond // 1000)
+
+
+def complex_out(value, col):
+    """Stored value (Python, from the JSON text) -> the value shown in the JSON_ARRAY text."""
+    if value is None:
+        return None
+    t = col.type_name
+    if t == "STRUCT" and col.sub is not None and isinstance(value, dict):
+        low = {k.lower(): v for k, v in value.items()}
+        return {f.name: complex_out(low.get(f.name.lower()), f) for f in col.sub}
+    if t == "ARRAY" and col.sub and isinstance(value, list):
+        return [complex_out(v, col.sub[0]) for v in value]
+    if t == "MAP" and col.sub and isinstance(value, dict):
+        return {k: complex_out(v, col.sub[1]) for k, v in value.items()}
+    if t in ("TIMESTAMP", "TIMESTAMP_NTZ"):
+        return _ts_out(value)
+    if t == "BOOLEAN" and isinstance(value, int):
+        return bool(value)
+    return value
+
+
+def complex_out_text(text, type_text):
+    """sqlite function dbx_complex_out: the stored JSON text of a complex value -> its JSON text
+    in a result (NULL stays NULL; a text that is not JSON is shown as it is)."""
+    if text is None:
+        return None
+    try:
+        v = json.loads(text)
+        col = parse_complex(type_text)
+    except (ValueError, SqlError):
+        return text if isinstance(text, str) else str(text)
+    return json.dumps(complex_out(v, col), separators=(",", ":"))

@@ -148,6 +148,9 @@ test_that("drift flags an injected shift; profile rows", {
   d <- dbx_monitor_drift(cl, MT, MWH, model_id = "*", since = as.POSIXct("2024-03-03", tz = "UTC"))
   sent <- mo_last("/api/2.0/sql/statements")
   expect_match(sent$json$statement, "FROM `main`.`mon`.`scores_drift_metrics`", fixed = TRUE)
+  # the real tables' struct columns, read field by field
+  expect_match(sent$json$statement, "`window`.`start` >= :since", fixed = TRUE)
+  expect_match(sent$json$statement, "`ks_test`.`pvalue` AS `ks_test_pvalue`", fixed = TRUE)
   ps <- sent$json$parameters
   since <- Filter(function(p) p$name == "since", ps)[[1]]
   expect_equal(since$value, "2024-03-03T00:00:00.000Z")

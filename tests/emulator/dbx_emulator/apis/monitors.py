@@ -9,12 +9,16 @@ statement execution reads them:
 The source rows are read through the SQL engine too (a SELECT of the columns plus the slicing
 expressions), so a slicing expression is any expression the engine's SQL subset evaluates.
 
-Where the real table has a STRUCT / ARRAY / MAP column (the engine holds none), the emulator
-flattens it: `window` {start, end} -> window_start / window_end (TIMESTAMP) plus `window` kept
-as JSON text; `ks_test` / `chi_squared_test` {statistic, pvalue} -> ks_test_statistic /
-ks_test_pvalue (DOUBLE) plus the struct as JSON text; precision / recall / f1_score {macro,
-weighted, one_vs_all} -> <name>_macro / <name>_weighted plus JSON text; quantiles,
-frequent_items, non_null_columns, non_null_columns_delta, confusion_matrix: JSON text.
+The columns are the real ones, STRUCT / ARRAY / MAP included (the engine stores a complex value
+as JSON text with its type known from the column type; see sql_types.py): `window` and
+`window_cmp` STRUCT<start: TIMESTAMP, end: TIMESTAMP>, `ks_test` / `chi_squared_test`
+STRUCT<statistic: DOUBLE, pvalue: DOUBLE>, precision / recall / f1_score STRUCT<one_vs_all:
+MAP<STRING, DOUBLE>, macro: DOUBLE, weighted: DOUBLE>, quantiles ARRAY<DOUBLE>, frequent_items
+ARRAY<STRUCT<item: STRING, count: BIGINT>>, non_null_columns ARRAY<STRING>,
+non_null_columns_delta STRUCT<added: INT, missing: INT>, confusion_matrix (the emulator's shape,
+unclear in the reference) STRUCT<labels: ARRAY<STRING>, matrix: ARRAY<ARRAY<BIGINT>>>. So the
+reference's queries work as written: `SELECT window.start, ks_test.pvalue ... WHERE window.start
+>= ...`.
 
 States run on the virtual clock: a monitor is MONITOR_STATUS_PENDING for monitor_create_ms
 (observed by a later request), then ACTIVE; a refresh is PENDING when queued, RUNNING from its
@@ -35,7 +39,7 @@ from . import on_reset, route
 from ..errors import ApiError, invalid_param
 from ..sql_exec import run_statement
 from ..sql_lexer import SqlError, quote_ident, tokenize
-from ..sql_types import Col
+from ..sql_types import Col, parse_complex
 from ..state import register_config
 
 BASE = "/api/2.1/unity-catalog/tables/{table_name}/monitor"
@@ -551,11 +555,6 @@ def _fmt_ts(sec):
     return datetime.datetime.fromtimestamp(sec, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _iso(sec):
-    """A timestamp as statement execution renders it (the JSON text of `window`)."""
-    return _fmt_ts(sec).replace(" ", "T") + ".000Z"
-
-
 def _to_sec(v, type_name):
     """Epoch seconds of a timestamp-column value (None when it cannot be read)."""
     if v is None:
@@ -773,38 +772,38 @@ def roc_auc(labels01, scores):
 
 # -- metric rows
 
-PROFILE_BASE = [("window", "STRING"), ("window_start", "TIMESTAMP"), ("window_end", "TIMESTAMP"),
+WINDOW_T = "STRUCT<start: TIMESTAMP, end: TIMESTAMP>"
+TEST_T = "STRUCT<statistic: DOUBLE, pvalue: DOUBLE>"
+SCORE_T = "STRUCT<one_vs_all: MAP<STRING, DOUBLE>, macro: DOUBLE, weighted: DOUBLE>"
+PROFILE_BASE = [("window", WINDOW_T),
                 ("log_type", "STRING"), ("logging_table_commit_version", "INT"),
                 ("monitor_version", "LONG"), ("granularity", "STRING")]
 PROFILE_STATS = [("slice_key", "STRING"), ("slice_value", "STRING"), ("column_name", "STRING"),
                  ("count", "LONG"), ("data_type", "STRING"), ("num_nulls", "LONG"),
-                 ("avg", "DOUBLE"), ("quantiles", "STRING"), ("min", "DOUBLE"), ("max", "DOUBLE"),
+                 ("avg", "DOUBLE"), ("quantiles", "ARRAY<DOUBLE>"), ("min", "DOUBLE"), ("max", "DOUBLE"),
                  ("stddev", "DOUBLE"), ("num_zeros", "LONG"), ("num_nan", "LONG"),
                  ("min_length", "DOUBLE"), ("max_length", "DOUBLE"), ("avg_length", "DOUBLE"),
-                 ("non_null_columns", "STRING"), ("frequent_items", "STRING"), ("median", "DOUBLE"),
+                 ("non_null_columns", "ARRAY<STRING>"),
+                 ("frequent_items", "ARRAY<STRUCT<item: STRING, count: BIGINT>>"), ("median", "DOUBLE"),
                  ("distinct_count", "LONG"), ("percent_nan", "DOUBLE"), ("percent_null", "DOUBLE"),
                  ("percent_zeros", "DOUBLE"), ("percent_distinct", "DOUBLE")]
-PROFILE_QUALITY = [("accuracy_score", "DOUBLE"), ("confusion_matrix", "STRING"),
-                   ("precision", "STRING"), ("precision_macro", "DOUBLE"),
-                   ("precision_weighted", "DOUBLE"), ("recall", "STRING"),
-                   ("recall_macro", "DOUBLE"), ("recall_weighted", "DOUBLE"),
-                   ("f1_score", "STRING"), ("f1_score_macro", "DOUBLE"),
-                   ("f1_score_weighted", "DOUBLE"), ("roc_auc_score", "DOUBLE"),
+PROFILE_QUALITY = [("accuracy_score", "DOUBLE"),
+                   ("confusion_matrix", "STRUCT<labels: ARRAY<STRING>, matrix: ARRAY<ARRAY<BIGINT>>>"),
+                   ("precision", SCORE_T), ("recall", SCORE_T), ("f1_score", SCORE_T),
+                   ("roc_auc_score", "DOUBLE"),
                    ("mean_squared_error", "DOUBLE"), ("root_mean_squared_error", "DOUBLE"),
                    ("mean_absolute_error", "DOUBLE"), ("mean_average_error", "DOUBLE"),
                    ("mean_absolute_percentage_error", "DOUBLE"), ("r2_score", "DOUBLE")]
-DRIFT_BASE = [("window", "STRING"), ("window_start", "TIMESTAMP"), ("window_end", "TIMESTAMP"),
+DRIFT_BASE = [("window", WINDOW_T),
               ("granularity", "STRING"), ("monitor_version", "LONG")]
 DRIFT_STATS = [("slice_key", "STRING"), ("slice_value", "STRING"), ("column_name", "STRING"),
-               ("data_type", "STRING"), ("window_cmp", "STRING"), ("window_cmp_start", "TIMESTAMP"),
-               ("window_cmp_end", "TIMESTAMP"), ("drift_type", "STRING"), ("count_delta", "LONG"),
+               ("data_type", "STRING"), ("window_cmp", WINDOW_T), ("drift_type", "STRING"), ("count_delta", "LONG"),
                ("avg_delta", "DOUBLE"), ("percent_null_delta", "DOUBLE"),
                ("percent_zeros_delta", "DOUBLE"), ("percent_distinct_delta", "DOUBLE"),
-               ("non_null_columns_delta", "STRING"), ("js_distance", "DOUBLE"),
-               ("ks_test", "STRING"), ("ks_test_statistic", "DOUBLE"), ("ks_test_pvalue", "DOUBLE"),
-               ("wasserstein_distance", "DOUBLE"), ("population_stability_index", "DOUBLE"),
-               ("chi_squared_test", "STRING"), ("chi_squared_test_statistic", "DOUBLE"),
-               ("chi_squared_test_pvalue", "DOUBLE"), ("tv_distance", "DOUBLE"),
+               ("non_null_columns_delta", "STRUCT<added: INT, missing: INT>"), ("js_distance", "DOUBLE"),
+               ("ks_test", TEST_T), ("wasserstein_distance", "DOUBLE"),
+               ("population_stability_index", "DOUBLE"), ("chi_squared_test", TEST_T),
+               ("tv_distance", "DOUBLE"),
                ("l_infinity_distance", "DOUBLE")]
 
 
@@ -911,7 +910,6 @@ def _quality(il, rows, ix):
     for i, name in enumerate(("precision", "recall", "f1_score")):
         macro = sum(v[i] for v in per.values()) / len(per)
         weighted = sum(per[k][i] * support[k] for k in classes) / float(n)
-        d[name + "_macro"], d[name + "_weighted"] = macro, weighted
         d[name] = _j({"one_vs_all": {k: per[k][i] for k in classes}, "macro": macro,
                       "weighted": weighted})
     d["confusion_matrix"] = _j({"labels": classes, "matrix": [
@@ -958,7 +956,6 @@ def _drift(c, kind, cur, ref):
         b = ref["nums"]
         if a and b:
             st, pv = ks_2samp(a, b)
-            d["ks_test_statistic"], d["ks_test_pvalue"] = st, pv
             d["ks_test"] = _j({"statistic": st, "pvalue": pv})
             d["wasserstein_distance"] = wasserstein(a, b)
             cp, rp = _binned(a, ref["edges"]), ref["bins"]
@@ -976,7 +973,6 @@ def _drift(c, kind, cur, ref):
             p = [ca.get(k, 0) / float(na) for k in keys]
             q = [cb.get(k, 0) / float(nb) for k in keys]
             st, pv = chi2_homogeneity(ca, cb)
-            d["chi_squared_test_statistic"], d["chi_squared_test_pvalue"] = st, pv
             d["chi_squared_test"] = _j({"statistic": st, "pvalue": pv})
             d["tv_distance"] = 0.5 * sum(abs(x - y) for x, y in zip(p, q))
             d["l_infinity_distance"] = max(abs(x - y) for x, y in zip(p, q))
@@ -1103,10 +1099,12 @@ def compute(state, m, r, end_ms):
     prof_rows, drift_rows = [], []
 
     def wdict(g, s, e):
+        # a struct value holds TIMESTAMPs in the engine's canonical text (sql_types.py); "_ws"
+        # (not a column) keys the snapshot bookkeeping below
         if s is None:
-            return {"window": None, "window_start": None, "window_end": None, "granularity": g}
-        return {"window": _j({"start": _iso(s), "end": _iso(e)}), "window_start": _fmt_ts(s),
-                "window_end": _fmt_ts(e), "granularity": g}
+            return {"window": None, "_ws": None, "granularity": g}
+        return {"window": _j({"start": _fmt_ts(s), "end": _fmt_ts(e)}), "_ws": _fmt_ts(s),
+                "granularity": g}
 
     def profile_rows(common, sub):
         table_row = dict(common, column_name=":table", count=len(sub),
@@ -1157,7 +1155,7 @@ def compute(state, m, r, end_ms):
                                    [prev_rows[k] for k in prev_groups[key[1:]]]))
         m["snapshots"] = snaps + [{"sec": cur_sec, "rows": rows, "exprs": list(exprs)}]
         keep = [x for x in m.get("snapshot_prof", [])
-                if x["log_type"] == "INPUT" and x["window_start"] != _fmt_ts(cur_sec)]
+                if x["log_type"] == "INPUT" and x["_ws"] != _fmt_ts(cur_sec)]
         m["snapshot_prof"] = keep + prof_rows
         prof_rows = list(m["snapshot_prof"])
 
@@ -1195,17 +1193,15 @@ def compute(state, m, r, end_ms):
             if prev is not None and (prev[1] == s or not prof):
                 cw = wdict(g, prev[0], prev[1])
                 drift_rows.extend(drift_row(common, sub, prev[2], "CONSECUTIVE",
-                                            {"window_cmp": cw["window"], "window_cmp_start": cw["window_start"],
-                                             "window_cmp_end": cw["window_end"]}))
+                                            {"window_cmp": cw["window"]}))
             if base_rows is not None:
                 drift_rows.extend(drift_row(common, sub, base_rows, "BASELINE",
-                                            {"window_cmp": None, "window_cmp_start": None,
-                                             "window_cmp_end": None}))
+                                            {"window_cmp": None}))
             prev = (s, e, sub)
     if not prof:
         cur = _fmt_ts(end_ms // 1000)
-        keep = [x for x in m.get("snapshot_drift", []) if x["window_start"] != cur]
-        m["snapshot_drift"] = keep + [x for x in drift_rows if x["window_start"] == cur]
+        keep = [x for x in m.get("snapshot_drift", []) if x["_ws"] != cur]
+        m["snapshot_drift"] = keep + [x for x in drift_rows if x["_ws"] == cur]
         drift_rows = list(m["snapshot_drift"])
 
     mid = [(mcol, "STRING")] if mcol else []
@@ -1220,13 +1216,14 @@ def compute(state, m, r, end_ms):
 def _write(eng, m, cat, sch, name, spec, rows, now):
     """(Re)writes a metric table as a UC Delta table of the SQL engine: created (CREATE TABLE)
     the first time, overwritten (a WRITE in its history) on later refreshes."""
-    cols = [Col(n, tname) for n, tname in spec]
+    cols = [_mkcol(n, tname) for n, tname in spec]
     full = "%s.%s.%s" % (cat, sch, name)
     eng.db.execute("BEGIN")
     created = False
     try:
         t = eng.tables.get(full)
-        if t is not None and (t.is_view or [(c.name, c.type_name) for c in t.cols] != list(spec)):
+        if t is not None and (t.is_view or [(c.name, c.type_text()) for c in t.cols] !=
+                              [(c.name, c.type_text()) for c in cols]):
             eng.drop_table(t)
             t = None
         if t is None:
@@ -1250,3 +1247,12 @@ def _write(eng, m, cat, sch, name, spec, rows, now):
         if created:
             eng.tables.pop(full, None)
         raise
+
+
+def _mkcol(name, type_text):
+    """A metric table column: a ColumnTypeName (LONG, STRING, ...) or a complex type text."""
+    if "<" in type_text:
+        c = parse_complex(type_text)
+        c.name = name
+        return c
+    return Col(name, type_text)

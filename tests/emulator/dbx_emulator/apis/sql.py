@@ -366,7 +366,9 @@ def _serialize(state, st, res):
 
 def _arrow_chunk(db, res, tbl, lo, hi, schema):
     rows = db.execute("SELECT %s FROM %s WHERE rowid BETWEEN ? AND ? ORDER BY rowid" % (
-        ", ".join(quote_ident(n) for n in res.sqnames), tbl), (lo, hi)).fetchall()
+        # complex values (STRUCT / ARRAY / MAP) go as their JSON text, as in JSON_ARRAY
+        ", ".join(c.out_expr(quote_ident(n)) if c.sub is not None else quote_ident(n)
+                  for c, n in zip(res.cols, res.sqnames)), tbl), (lo, hi)).fetchall()
     return sql_arrow.stream(res.cols, rows, schema)
 
 
