@@ -703,17 +703,7 @@ DBX_API dbx_status dbx_serving_set_inference_table(dbx_client *c, const char *na
         dbx__json_decref_deep(body);
         return dbx__fail(c, DBX_ENOMEM, "out of memory");
     }
-    dbx__buf path = DBX__BUF_INIT;
-    dbx__buf_puts(&path, "/api/2.0/serving-endpoints/");
-    dbx__buf_put_urlenc(&path, name);
-    dbx__buf_puts(&path, "/ai-gateway");
-    if (path.oom) {
-        dbx__buf_dispose(&path);
-        dbx__json_decref_deep(body);
-        return dbx__fail(c, DBX_ENOMEM, "out of memory");
-    }
-    st = dbx__api_call(c, "PUT", path.ptr, body, DBX__CALL_IDEMPOTENT, NULL);
-    dbx__buf_dispose(&path);
+    st = call_name(c, "PUT", name, "/ai-gateway", NULL, NULL, body, DBX__CALL_IDEMPOTENT, NULL);
     dbx__json_decref_deep(body);
     return st;
 }
