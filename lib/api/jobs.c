@@ -742,11 +742,12 @@ DBX_API dbx_status dbx_job_task_new(dbx_job_task **out, const char *task_key)
     B_REQUIRE_STR(task_key);
     if (!task_key_ok(task_key))
         return BFAIL(DBX_EINVAL, "task_key \"%.100s\" must be 1..100 letters, digits, '_' or '-'", task_key);
-    dbx_job_task *t = dbx__calloc(1, sizeof *t);
-    if (!t || !(t->j = json_object()) || dbx__json_set_str(t->j, "task_key", task_key) != 0) {
-        if (t)
-            json_decref(t->j);
-        dbx__free(t);
+    dbx_status st;
+    dbx_job_task *t = dbx__jspec_new(sizeof *t, &st);
+    if (!t)
+        return st;
+    if (dbx__json_set_str(t->j, "task_key", task_key) != 0) {
+        dbx__jspec_free(t);
         return BOOM();
     }
     *out = t;
