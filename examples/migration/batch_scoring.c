@@ -83,14 +83,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    rep = mreport_new("batch_scoring", "Migration 3: batch scoring into a predictions Delta table");
-    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
-    o.product = "dbx-migration-batch-scoring/1.0";
-    if (!rep || dbx_client_new(&client, &o) != DBX_OK) {
-        fprintf(stderr, "cannot configure a client: %s\n", dbx_client_last_error(NULL)->message);
-        return 2;
-    }
-    mreport_set_workspace(rep, dbx_client_host(client));
+    mc_start("Migration 3: batch scoring into a predictions Delta table", "dbx-migration-batch-scoring/1.0");
     char src[300], dst[300], stmt[4096], err[300];
     snprintf(src, sizeof src, "%s.%s.transactions_to_score", catalog, schema);
     snprintf(dst, sizeof dst, "%s.%s.transaction_predictions", catalog, schema);

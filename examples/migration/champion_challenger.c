@@ -266,7 +266,7 @@ int main(int argc, char **argv)
     (void)argc;
     (void)argv;
     mc_program = "champion_challenger";
-    mc_global_cleanup = 1; /* finish() pairs the dbx_global_init() below */
+    mc_global_cleanup = 1; /* mc_start() calls dbx_global_init(), finish() pairs it */
     const char *catalog = env_or("DBX_MIGRATION_CATALOG", "main");
     const char *schema = env_or("DBX_MIGRATION_SCHEMA", "fraud_migration");
     endpoint = env_or("DBX_MIGRATION_CC_ENDPOINT", "fraud-champion-challenger");
@@ -283,14 +283,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    rep = mreport_new("champion_challenger", "Migration 4: champion / challenger, promotion and rollback");
-    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
-    o.product = "dbx-migration-champion-challenger/1.0";
-    if (!rep || dbx_global_init() != DBX_OK || dbx_client_new(&client, &o) != DBX_OK) {
-        fprintf(stderr, "cannot configure a client: %s\n", dbx_client_last_error(NULL)->message);
-        return 2;
-    }
-    mreport_set_workspace(rep, dbx_client_host(client));
+    mc_start("Migration 4: champion / challenger, promotion and rollback", "dbx-migration-champion-challenger/1.0");
 
     /* the transactions the queries cycle through */
     char err[300];

@@ -103,14 +103,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    rep = mreport_new("deploy_and_score", "Migration 2: deploy the champion, replay recorded scores");
-    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
-    o.product = "dbx-migration-deploy-and-score/1.0";
-    if (!rep || dbx_client_new(&client, &o) != DBX_OK) {
-        fprintf(stderr, "cannot configure a client: %s\n", dbx_client_last_error(NULL)->message);
-        return 2;
-    }
-    mreport_set_workspace(rep, dbx_client_host(client));
+    mc_start("Migration 2: deploy the champion, replay recorded scores", "dbx-migration-deploy-and-score/1.0");
 
     /* 1. the model: fixed coefficients on raw features */
     mreport_step_begin(rep, "register the champion model");

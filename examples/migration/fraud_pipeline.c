@@ -68,14 +68,7 @@ int main(int argc, char **argv)
     snprintf(out_dir, sizeof out_dir, "%s", env_or("DBX_MIGRATION_OUT", "migration-results"));
     mkdir(out_dir, 0777);
 
-    rep = mreport_new("fraud_pipeline", "Migration 1: fraud pipeline, bronze to champion model");
-    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
-    o.product = "dbx-migration-fraud-pipeline/1.0";
-    if (!rep || dbx_client_new(&client, &o) != DBX_OK) {
-        fprintf(stderr, "cannot configure a client: %s\n", dbx_client_last_error(NULL)->message);
-        return 2;
-    }
-    mreport_set_workspace(rep, dbx_client_host(client));
+    mc_start("Migration 1: fraud pipeline, bronze to champion model", "dbx-migration-fraud-pipeline/1.0");
     char table[3][300];
     snprintf(table[0], sizeof table[0], "%s.%s.transactions_bronze", catalog, schema);
     snprintf(table[1], sizeof table[1], "%s.%s.transactions_silver", catalog, schema);

@@ -18,6 +18,18 @@ int endpoint_created;
 const char *catalog, *schema;
 char *wh;
 
+void mc_start(const char *title, const char *product)
+{
+    rep = mreport_new(mc_program, title);
+    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
+    o.product = product;
+    if (!rep || (mc_global_cleanup && dbx_global_init() != DBX_OK) || dbx_client_new(&client, &o) != DBX_OK) {
+        fprintf(stderr, "cannot configure a client: %s\n", dbx_client_last_error(NULL)->message);
+        exit(2);
+    }
+    mreport_set_workspace(rep, dbx_client_host(client));
+}
+
 const char *env_or(const char *name, const char *dflt)
 {
     const char *v = getenv(name);

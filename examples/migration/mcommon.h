@@ -35,6 +35,12 @@ extern int endpoint_created;   /* 1: finish() deletes `endpoint` (unless DBX_MIG
 extern const char *catalog, *schema; /* of sql() statements (not owned) */
 extern char *wh;               /* SQL warehouse id of sql() (owned; freed by finish()) */
 
+/* Starts the run: the report of mc_program titled `title`, dbx_global_init() first
+ * when mc_global_cleanup is set, the client from the environment / config file
+ * with `product` as its product string, the workspace in the report. When any
+ * of it fails, prints "cannot configure a client: <message>" and exits with 2. */
+void mc_start(const char *title, const char *product);
+
 /* The environment variable `name` when set and not empty, else `dflt`. */
 const char *env_or(const char *name, const char *dflt);
 

@@ -336,14 +336,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    rep = mreport_new("monitoring", "Migration 5: monitoring, drift (PSI) and accuracy by day");
-    dbx_client_options o = DBX_CLIENT_OPTIONS_INIT;
-    o.product = "dbx-migration-monitoring/1.0";
-    if (!rep || dbx_client_new(&client, &o) != DBX_OK) {
-        fprintf(stderr, "cannot configure a client: %s\n", dbx_client_last_error(NULL)->message);
-        return 2;
-    }
-    mreport_set_workspace(rep, dbx_client_host(client));
+    mc_start("Migration 5: monitoring, drift (PSI) and accuracy by day", "dbx-migration-monitoring/1.0");
     char base[300], infer[300], actuals[300], stmt[4096], err[300];
     snprintf(base, sizeof base, "%s.%s.monitoring_baseline", catalog, schema);
     snprintf(infer, sizeof infer, "%s.%s.monitoring_inference", catalog, schema);
