@@ -43,7 +43,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcommon import Program, env, env_int, now_ms  # noqa: E402
+from mcommon import env, env_int, now_ms, run_program  # noqa: E402
 import libdbx  # noqa: E402  (mcommon puts the binding on the path)
 import mmodel  # noqa: E402
 
@@ -60,16 +60,10 @@ def main():
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    endpoint = env("DBX_MIGRATION_ENDPOINT", "fraud-batch-scoring-migration-py")
-    try:
-        p = Program("batch_scoring_py", "Migration 3 (Python): batch scoring into a predictions Delta table",
-                    product="dbx-migration-batch-scoring-py/1.0", endpoint=endpoint)
-    except libdbx.DatabricksError as exc:
-        print("cannot configure a client: %s" % exc, file=sys.stderr)
-        return 2
-    with p:
-        run(p, reuse, nrows, seed, chunk, append_batch)
-    return p.exit_code
+    return run_program("batch_scoring_py", "Migration 3 (Python): batch scoring into a predictions Delta table",
+                       "dbx-migration-batch-scoring-py/1.0",
+                       env("DBX_MIGRATION_ENDPOINT", "fraud-batch-scoring-migration-py"),
+                       run, reuse, nrows, seed, chunk, append_batch)
 
 
 def run(p, reuse, nrows, seed, chunk, append_batch):

@@ -51,6 +51,19 @@ def now_ms():
     return time.monotonic() * 1e3
 
 
+def run_program(program, title, product, endpoint, body, *args):
+    """body(p, *args) as one Program run; returns the exit code (2 when no client can be configured,
+    as the C programs)."""
+    try:
+        p = Program(program, title, product=product, endpoint=endpoint)
+    except libdbx.DatabricksError as exc:
+        print("cannot configure a client: %s" % exc, file=sys.stderr)
+        return 2
+    with p:
+        body(p, *args)
+    return p.exit_code
+
+
 class Program:
     """One migration program's run (see the module's doc)."""
 

@@ -58,7 +58,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcommon import Program, env, env_int  # noqa: E402
+from mcommon import env, env_int, run_program  # noqa: E402
 import libdbx  # noqa: E402  (mcommon puts the binding on the path)
 import mmodel  # noqa: E402
 
@@ -206,16 +206,9 @@ def main():
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    endpoint = env("DBX_MIGRATION_ENDPOINT", "fraud-monitoring-migration-py")
-    try:
-        p = Program("monitoring_py", "Migration 5 (Python): monitoring, drift (PSI) and accuracy by day",
-                    product="dbx-migration-monitoring-py/1.0", endpoint=endpoint)
-    except libdbx.DatabricksError as exc:
-        print("cannot configure a client: %s" % exc, file=sys.stderr)
-        return 2
-    with p:
-        run(p, nrows, seed, append_batch)
-    return p.exit_code
+    return run_program("monitoring_py", "Migration 5 (Python): monitoring, drift (PSI) and accuracy by day",
+                       "dbx-migration-monitoring-py/1.0", env("DBX_MIGRATION_ENDPOINT", "fraud-monitoring-migration-py"),
+                       run, nrows, seed, append_batch)
 
 
 def run(p, nrows, seed, append_batch):
