@@ -294,20 +294,46 @@ static void fmt_num(FILE *o, double v)
         fprintf(o, "%.4g", v);
 }
 
+/* counts of a result document's checks: passed, failed, skipped */
+static void check_counts(json_t *d, size_t *pass, size_t *fail, size_t *skip)
+{
+    *pass = *fail = *skip = 0;
+    json_t *checks = json_object_get(d, "checks");
+    for (size_t i = 0; i < json_array_size(checks); i++) {
+        json_t *c = json_array_get(checks, i);
+        if (json_is_true(json_object_get(c, "skipped")))
+            (*skip)++;
+        else if (json_is_true(json_object_get(c, "passed")))
+            (*pass)++;
+        else
+            (*fail)++;
+    }
+}
+
+/* the end of the last of the steps, in ms (0 for none) */
+static double steps_end(json_t *steps)
+{
+    double end = 0;
+    for (size_t i = 0; i < json_array_size(steps); i++) {
+        json_t *s = json_array_get(steps, i);
+        double e = num(s, "start_ms") + num(s, "duration_ms");
+        if (e > end)
+            end = e;
+    }
+    return end;
+}
+
+/* the run's length: the end of its last step, in ms */
+static double run_ms(json_t *d) { return steps_end(json_object_get(d, "steps")); }
+
 static void section_summary(FILE *o, json_t *d)
 {
     int passed = json_is_true(json_object_get(d, "passed"));
-    size_t nc = json_array_size(json_object_get(d, "checks")), failed = 0, skipped = 0;
-    for (size_t i = 0; i < nc; i++) {
-        json_t *c = json_array_get(json_object_get(d, "checks"), i);
-        if (json_is_true(json_object_get(c, "skipped")))
-            skipped++;
-        else
-            failed += !json_is_true(json_object_get(c, "passed"));
-    }
+    size_t pass, failed, skipped;
+    check_counts(d, &pass, &failed, &skipped);
     band(o, "summary", "#1D3557", "Summary");
     fprintf(o, "<p><span class=\"badge %s\">%s</span> ", passed ? "pass" : "fail", passed ? "PASSED" : "FAILED");
-    fprintf(o, "%zu of %zu checks passed", nc - failed - skipped, nc - skipped);
+    fprintf(o, "%zu of %zu checks passed", pass, pass + failed);
     if (skipped)
         fprintf(o, ", %zu skipped", skipped);
     fputs("</p>\n<table class=\"kv\"><tr><th>Program</th><td>", o);
@@ -352,13 +378,7 @@ static void section_checks(FILE *o, json_t *checks)
 static void section_timeline(FILE *o, json_t *steps)
 {
     size_t n = json_array_size(steps);
-    double end = 1;
-    for (size_t i = 0; i < n; i++) {
-        json_t *s = json_array_get(steps, i);
-        double e = num(s, "start_ms") + num(s, "duration_ms");
-        if (e > end)
-            end = e;
-    }
+    double end = fmax(1, steps_end(steps));
     band(o, "timeline", "#8E44AD", "Step timeline");
     double rowh = 26, left = 260, h = 30 + rowh * (double)n;
     fprintf(o, "<svg width=\"%.0f\" height=\"%.0f\" role=\"img\">\n", W, h);
@@ -604,36 +624,6 @@ int mreport_render(const char *json_text, FILE *o, char *err, size_t errlen)
     fputs("</body></html>\n", o);
     json_decref(d);
     return ferror(o) ? -1 : 0;
-}
-
-/* counts of a result document's checks: passed, failed, skipped */
-static void check_counts(json_t *d, size_t *pass, size_t *fail, size_t *skip)
-{
-    *pass = *fail = *skip = 0;
-    json_t *checks = json_object_get(d, "checks");
-    for (size_t i = 0; i < json_array_size(checks); i++) {
-        json_t *c = json_array_get(checks, i);
-        if (json_is_true(json_object_get(c, "skipped")))
-            (*skip)++;
-        else if (json_is_true(json_object_get(c, "passed")))
-            (*pass)++;
-        else
-            (*fail)++;
-    }
-}
-
-/* the run's length: the end of its last step, in ms */
-static double run_ms(json_t *d)
-{
-    double end = 0;
-    json_t *steps = json_object_get(d, "steps");
-    for (size_t i = 0; i < json_array_size(steps); i++) {
-        json_t *s = json_array_get(steps, i);
-        double e = num(s, "start_ms") + num(s, "duration_ms");
-        if (e > end)
-            end = e;
-    }
-    return end;
 }
 
 int mreport_summary(const char *json_text, char *line, size_t cap)
