@@ -21,7 +21,6 @@ DBX_MIGRATION_KEEP=1 to keep the endpoint.
 
 import difflib
 import json
-import math
 import os
 import random
 import shutil
@@ -37,16 +36,12 @@ import libdbx.compat.datarobot as dr  # noqa: E402
 
 sys.path.insert(0, HERE)
 from mreport import Report  # noqa: E402
-from train_fraud import LOADER  # noqa: E402
+import mmodel  # noqa: E402
 
 PORT_DIR = os.path.join(ROOT, "examples", "python", "datarobot_port")
-MODEL = {"flavor": "logistic", "features": ["amount", "hour"], "intercept": -3.2, "coefficients": [0.8, 0.1],
-         "output": "probability"}
-MLMODEL = ("artifact_path: model\nflavors:\n  python_function:\n    code: code\n    data: model.json\n"
-           "    loader_module: fraud_model\n    python_version: 3.11.0\nmlflow_version: 2.16.0\nsignature:\n"
-           "  inputs: '[{\"type\": \"double\", \"name\": \"amount\", \"required\": true}, "
-           "{\"type\": \"double\", \"name\": \"hour\", \"required\": true}]'\n"
-           "  outputs: '[{\"type\": \"double\", \"required\": true}]'\n  params: null\n")
+# the port's model: logistic on the two features the DataRobot script sends (mmodel.py writes it,
+# with the pyfunc loader the training job registers)
+MODEL = mmodel.Model(intercept=-3.2, coefficients=(0.8, 0.1), features=("amount", "hour"))
 
 
 def env(name, default):
@@ -55,8 +50,7 @@ def env(name, default):
 
 
 def p1(amount, hour):
-    return 1 / (1 + math.exp(-(MODEL["intercept"] + MODEL["coefficients"][0] * amount +
-                               MODEL["coefficients"][1] * hour)))
+    return MODEL.predict((amount, hour))
 
 
 def main():
@@ -84,14 +78,7 @@ def main():
             pass
         d = tempfile.mkdtemp(prefix="dbx-port-model-")
         try:
-            with open(os.path.join(d, "MLmodel"), "w") as f:
-                f.write(MLMODEL)
-            with open(os.path.join(d, "model.json"), "w") as f:
-                json.dump(MODEL, f)
-            os.mkdir(os.path.join(d, "code"))
-            with open(os.path.join(d, "code", "fraud_model.py"), "w") as f:
-                f.write(LOADER)  # the same pyfunc loader the training job registers
-            mv = x.registry.register_uc_version(model, d, create_model=True, timeout=600)
+            mv = x.registry.register_uc_version(model, MODEL.write(d), create_model=True, timeout=600)
         finally:
             shutil.rmtree(d, ignore_errors=True)
         try:

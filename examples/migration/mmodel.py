@@ -58,9 +58,10 @@ def tx_features(t):
 class Model:
     """sigmoid(intercept + sum(coef * x)), written, registered and computed as mmodel.c does."""
 
-    def __init__(self, intercept=INTERCEPT, coefficients=COEFFICIENTS):
-        if len(coefficients) != len(FEATURE_NAMES):
-            raise ValueError("%d coefficients for %d features" % (len(coefficients), len(FEATURE_NAMES)))
+    def __init__(self, intercept=INTERCEPT, coefficients=COEFFICIENTS, features=FEATURE_NAMES):
+        if len(coefficients) != len(features):
+            raise ValueError("%d coefficients for %d features" % (len(coefficients), len(features)))
+        self.features = tuple(features)
         self.intercept = float(intercept)
         self.coefficients = tuple(float(c) for c in coefficients)
 
@@ -79,7 +80,7 @@ class Model:
         from train_fraud import LOADER  # the same loader the training job registers
         code = os.path.join(directory, "code")
         os.makedirs(code, exist_ok=True)
-        inputs = ", ".join('{"type": "double", "name": "%s", "required": true}' % n for n in FEATURE_NAMES)
+        inputs = ", ".join('{"type": "double", "name": "%s", "required": true}' % n for n in self.features)
         files = {
             "MLmodel": ("artifact_path: model\nflavors:\n  python_function:\n    code: code\n    data: model.json\n"
                         "    env:\n      virtualenv: python_env.yaml\n    loader_module: fraud_model\n"
@@ -88,7 +89,7 @@ class Model:
             # %.17g: the served model reads back exactly the doubles scored here
             "model.json": ('{"flavor": "logistic", "features": [%s], "intercept": %.17g, "coefficients": [%s], '
                            '"output": "probability"}\n'
-                           % (", ".join('"%s"' % n for n in FEATURE_NAMES), self.intercept,
+                           % (", ".join('"%s"' % n for n in self.features), self.intercept,
                               ", ".join("%.17g" % c for c in self.coefficients))),
             "python_env.yaml": "python: 3.11.0\nbuild_dependencies:\n- pip\ndependencies:\n- mlflow==2.16.0\n",
             os.path.join("code", "fraud_model.py"): LOADER,
