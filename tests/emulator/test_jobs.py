@@ -783,6 +783,17 @@ def test_execute_python_locally(emu, tmp_path):
     assert "code 3" in out["error"] and "args" in out["logs"]
 
 
+def _run_task(emu, task):
+    rid = emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"]
+    emu.advance(PENDING)
+    deadline = time.monotonic() + 20
+    while emu.lc(rid) == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    emu.advance(TERM)
+    r = emu.run(rid)
+    return r, emu.ok("GET", "runs/get-output", query={"run_id": r["tasks"][0]["run_id"]})
+
+
 def test_execute_python_reaches_the_emulator_back(emu, tmp_path, monkeypatch):
     """A task process gets DATABRICKS_HOST and a token pointing back at this emulator (and none
     of the caller's credentials), so its code can use the REST API as on a workspace."""
@@ -796,15 +807,7 @@ def test_execute_python_reaches_the_emulator_back(emu, tmp_path, monkeypatch):
         "    headers={'Authorization': 'Bearer ' + t, 'Content-Type': 'application/json'})\n"
         "print('experiment', json.load(urllib.request.urlopen(req))['experiment_id'])\n")
     emu.ctl("POST", "config", {"jobs_execute_python": True})
-    task = {"task_key": "p", "spark_python_task": {"python_file": str(script)}}
-    rid = emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"]
-    emu.advance(PENDING)
-    deadline = time.monotonic() + 20
-    while emu.lc(rid) == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    emu.advance(TERM)
-    r = emu.run(rid)
-    out = emu.ok("GET", "runs/get-output", query={"run_id": r["tasks"][0]["run_id"]})
+    r, out = _run_task(emu, {"task_key": "p", "spark_python_task": {"python_file": str(script)}})
     assert r["state"]["result_state"] == "SUCCESS", out
     assert "experiment " in out["logs"] and "client_id None" in out["logs"]
     st, b = emu.call("GET", "/api/2.0/mlflow/experiments/get-by-name?experiment_name=%2Ffrom-task")
@@ -1137,17 +1140,6 @@ def _wheel(members):
         for name, text in members.items():
             z.writestr(name, text)
     return buf.getvalue()
-
-
-def _run_task(emu, task):
-    rid = emu.ok("POST", "runs/submit", {"tasks": [task]})["run_id"]
-    emu.advance(PENDING)
-    deadline = time.monotonic() + 20
-    while emu.lc(rid) == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    emu.advance(TERM)
-    r = emu.run(rid)
-    return r, emu.ok("GET", "runs/get-output", query={"run_id": r["tasks"][0]["run_id"]})
 
 
 def test_execute_python_installs_whl_libraries(emu, tmp_path, monkeypatch):
