@@ -148,6 +148,21 @@ def read_tree(state, root):
     return out
 
 
+def read_file(state, path, max_bytes=-1):
+    """The bytes of the file at `path` (at most max_bytes of them; -1: all), or None when there is
+    none (for other modules: job libraries, model files)."""
+    store = getattr(state, "files_store", None)
+    if store is None:
+        return None
+    with state.lock:
+        f = store.files.get(path)
+        blob = f["blob"] if f else None
+    if blob is None:
+        return None
+    with open(blob, "rb") as fh:
+        return fh.read(max_bytes)
+
+
 def remove_tree(state, root):
     """Drop directory root and everything under it (for other modules)."""
     store = state.files_store

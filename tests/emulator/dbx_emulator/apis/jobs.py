@@ -36,7 +36,7 @@ import shutil
 import tempfile
 import zipfile
 
-from . import on_reset, route
+from . import files, on_reset, route
 from ..errors import ApiError, invalid_param, invalid_state
 from ..state import register_config
 
@@ -755,16 +755,8 @@ def library_file_bytes(state, path):
     if path.startswith("dbfs:/Volumes/"):
         path = path[len("dbfs:"):]
     if path.startswith("/Volumes/"):
-        store = getattr(state, "files_store", None)
-        with state.lock:
-            f = store.files.get(path) if store is not None else None
-            blob = f.get("blob") if isinstance(f, dict) else None
-        if not blob:
-            return None
-        if os.path.getsize(blob) > MAX_LIBRARY_BYTES:
-            return b""  # refused below as not a wheel
-        with open(blob, "rb") as fh:
-            return fh.read()
+        data = files.read_file(state, path, MAX_LIBRARY_BYTES + 1)
+        return b"" if data is not None and len(data) > MAX_LIBRARY_BYTES else data  # b"": not a wheel
     return workspace_file_bytes(state, path)
 
 

@@ -110,14 +110,11 @@ def _has_signature(text):
 def _check_model_files(state, m, n):
     """None when the version's files make a valid UC model, else the failure message."""
     root = _root(m, n)
-    store = state.files_store
-    with state.lock:
-        f = store.files.get(root + "/MLmodel")
-    if f is None:
+    data = files_api.read_file(state, root + "/MLmodel", 1 << 20)
+    if data is None:
         return ("Unable to find an MLmodel file at the root of the model version's storage "
                 "location (%s)." % root)
-    with open(f["blob"], "rb") as fh:
-        text = fh.read(1 << 20).decode("utf-8", "replace")
+    text = data.decode("utf-8", "replace")
     if not _has_signature(text):
         return NO_SIGNATURE
     return None
